@@ -1,0 +1,1 @@
+"""confbot: a conference companion bot for Discord, Slack and the terminal."""

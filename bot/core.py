@@ -1,0 +1,609 @@
+"""The command core: talk, speaker, nugget and search, answered as platform-neutral `Answer`s.
+
+Knows no platform. Every front end (console, Discord, Slack) calls the same methods and only
+renders what comes back. Resolution order for `talk`: exact slug, talk kind ("keynote"),
+full-text match with bm25 (ambiguous when the runner-up is close), then fuzzy matching of
+titles and speaker names for typos, then "no match" with the nearest suggestions.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.answer import Answer, Choice, Field
+from bot.records import TALK_KINDS
+from bot.store import queries
+from bot.store.content import DATA_VERSION_KEY, get_meta
+from bot.store.db import Database
+from bot.store.queries import NuggetView, SpeakerView, TalkView
+
+MAX_QUERY_LENGTH = 200
+SEARCH_PAGE_SIZE = 5
+MAX_CHOICES = 25
+AMBIGUITY_RATIO = 0.8
+FUZZY_ACCEPT = 85.0
+FUZZY_SUGGEST = 55.0
+SPEAKER_FUZZY_ACCEPT = 75.0
+SPELLING_ACCEPT = 75.0
+
+COMMANDS = ("talk", "speaker", "nugget", "search", "help")
+
+_KIND_ALIASES = {
+    "keynote": "keynote",
+    "keynotes": "keynote",
+    "closing": "closing",
+    "closing address": "closing",
+    "closing remarks": "closing",
+    "unconference": "unconference",
+    "unconference session": "unconference",
+    "unconference sessions": "unconference",
+    "lightning": "lightning",
+    "lightning talk": "lightning",
+    "workshop": "workshop",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_query(text: str) -> tuple[str, bool]:
+    """Strip control and bidi characters, fold whitespace, cut to MAX_QUERY_LENGTH.
+
+    Returns the cleaned text and whether it had to be shortened.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    text = " ".join(text.split())
+    if len(text) > MAX_QUERY_LENGTH:
+        return text[:MAX_QUERY_LENGTH].rstrip(), True
+    return text, False
+
+
+@dataclass
+class _FuzzyIndex:
+    version: str
+    talk_ids: list[int]
+    talk_labels: list[str]
+    speaker_ids: list[int]
+    speaker_names: list[str]
+    vocabulary: list[str] | None = None
+    known: set[str] = field(default_factory=set)
+
+
+class Core:
+    """The command logic over one open `Database`. Cheap to build; holds a fuzzy-match cache."""
+
+    def __init__(self, db: Database, rng: random.Random | None = None) -> None:
+        self.db = db
+        self.rng = rng or random.Random()
+        self._fuzzy: _FuzzyIndex | None = None
+
+    # -- talk ------------------------------------------------------------------------------
+
+    async def talk(self, query: str, conference: str | None = None) -> Answer:
+        text, shortened = clean_query(query)
+        if not text:
+            return usage("talk", "Tell me which talk: a title, a speaker, or a few words.")
+        talk_ids = await self._resolve_talks(text, conference)
+        if len(talk_ids) == 1:
+            talks = await queries.talks_by_ids(self.db, talk_ids, with_nuggets=True)
+            return _note_shortened(talk_answer(talks[0]), shortened)
+        if talk_ids:
+            talks = await queries.talks_by_ids(self.db, talk_ids)
+            return _note_shortened(
+                Answer(
+                    kind="choices",
+                    title=f"Several talks match “{text}”",
+                    text="Which one did you mean?",
+                    choices=tuple(_talk_choice(t) for t in talks[:MAX_CHOICES]),
+                ),
+                shortened,
+            )
+        suggestions = await self._fuzzy_talks(text, FUZZY_SUGGEST, limit=3)
+        talks = await queries.talks_by_ids(self.db, [i for i, _ in suggestions])
+        return _note_shortened(
+            Answer(
+                kind="not_found",
+                title="No talk found",
+                text=f"No talk matches “{text}”."
+                + (" Did you mean one of these?" if talks else " Try /search with other words."),
+                choices=tuple(_talk_choice(t) for t in talks),
+                found=False,
+                ephemeral=True,
+            ),
+            shortened,
+        )
+
+    async def _resolve_talks(self, text: str, conference: str | None) -> list[int]:
+        """Talk ids that answer `text`: one id is a match, several are a choice."""
+        by_ref = await queries.talk_ids_by_ref(self.db, text.strip().lower(), conference)
+        if by_ref:
+            return by_ref
+        kind = _KIND_ALIASES.get(text.lower())
+        if kind:
+            by_kind = await queries.talk_ids_by_kind(self.db, kind, conference)
+            if by_kind:
+                return by_kind
+        expression = queries.fts_expression(text)
+        # A hit in a title or a speaker's name outranks any hit in a summary or transcript.
+        ranked = await queries.rank_talks(
+            self.db, _in_title_or_speakers(expression), conference=conference, limit=MAX_CHOICES
+        ) or await queries.rank_talks(self.db, expression, conference=conference, limit=MAX_CHOICES)
+        if not ranked:
+            corrected = await self._corrected_expression(text)
+            if corrected:
+                ranked = await queries.rank_talks(
+                    self.db, corrected, conference=conference, limit=MAX_CHOICES
+                )
+        if not ranked:
+            ranked = await queries.rank_talks(
+                self.db,
+                queries.fts_expression(text, any_word=True),
+                conference=conference,
+                limit=MAX_CHOICES,
+            )
+            fuzzy = await self._fuzzy_talks(text, FUZZY_ACCEPT, limit=5)
+            if fuzzy and (not ranked or fuzzy[0][1] >= 95):
+                return _close_fuzzy(fuzzy)
+        return _close_ranks(ranked)
+
+    async def suggest_talks(self, prefix: str, limit: int = MAX_CHOICES) -> list[Choice]:
+        """Autocomplete: talks whose title or speaker starts with the typed words."""
+        text, _ = clean_query(prefix)
+        if not text:
+            ids = (await self._fuzzy_index()).talk_ids[:limit]
+        else:
+            expression = (
+                "{title speakers} : (" + queries.fts_expression(text, prefix_last=True) + ")"
+            )
+            ranked = await queries.rank_talks(self.db, expression, limit=limit)
+            ids = [r.talk_id for r in ranked]
+            if not ids:
+                ids = [i for i, _ in await self._fuzzy_talks(text, FUZZY_SUGGEST, limit=limit)]
+        talks = await queries.talks_by_ids(self.db, ids[:limit])
+        return [_talk_choice(t) for t in talks]
+
+    # -- speaker ---------------------------------------------------------------------------
+
+    async def speaker(self, query: str) -> Answer:
+        text, shortened = clean_query(query)
+        if not text:
+            return usage("speaker", "Tell me who: a first name, a last name or a full name.")
+        speaker_ids = await self._resolve_speakers(text)
+        if len(speaker_ids) == 1:
+            speaker = await queries.speaker_by_id(self.db, speaker_ids[0])
+            if speaker is not None:
+                return _note_shortened(speaker_answer(speaker), shortened)
+        if speaker_ids:
+            speakers = [await queries.speaker_by_id(self.db, i) for i in speaker_ids]
+            return _note_shortened(
+                Answer(
+                    kind="choices",
+                    title=f"Several speakers match “{text}”",
+                    text="Which one did you mean?",
+                    choices=tuple(_speaker_choice(s) for s in speakers if s is not None),
+                ),
+                shortened,
+            )
+        index = await self._fuzzy_index()
+        near = process.extract(
+            text,
+            index.speaker_names,
+            scorer=fuzz.WRatio,
+            processor=utils.default_process,
+            score_cutoff=FUZZY_SUGGEST,
+            limit=3,
+        )
+        return _note_shortened(
+            Answer(
+                kind="not_found",
+                title="No speaker found",
+                text=f"No speaker matches “{text}”."
+                + (" Did you mean one of these?" if near else ""),
+                choices=tuple(
+                    Choice(label=name, command="speaker", query=name) for name, _, _ in near
+                ),
+                found=False,
+                ephemeral=True,
+            ),
+            shortened,
+        )
+
+    async def _resolve_speakers(self, text: str) -> list[int]:
+        matches = await queries.speakers_matching(self.db, text, limit=MAX_CHOICES)
+        if matches and matches[0][1].casefold() == text.casefold():
+            return [matches[0][0]]
+        if matches:
+            return [speaker_id for speaker_id, _ in matches]
+        index = await self._fuzzy_index()
+        scored = process.extract(
+            text,
+            index.speaker_names,
+            scorer=fuzz.WRatio,
+            processor=utils.default_process,
+            score_cutoff=SPEAKER_FUZZY_ACCEPT,
+            limit=5,
+        )
+        return [index.speaker_ids[i] for _, _, i in _close_scores(scored)]
+
+    async def suggest_speakers(self, prefix: str, limit: int = MAX_CHOICES) -> list[Choice]:
+        text, _ = clean_query(prefix)
+        if not text:
+            names = await queries.speaker_names(self.db)
+        else:
+            names = await queries.speakers_matching(self.db, text, limit=limit)
+            if not names:
+                index = await self._fuzzy_index()
+                scored = process.extract(
+                    text,
+                    index.speaker_names,
+                    scorer=fuzz.WRatio,
+                    processor=utils.default_process,
+                    score_cutoff=FUZZY_SUGGEST,
+                    limit=limit,
+                )
+                names = [(index.speaker_ids[i], name) for name, _, i in scored]
+        return [Choice(label=name, command="speaker", query=name) for _, name in names[:limit]]
+
+    # -- nugget ----------------------------------------------------------------------------
+
+    async def nugget(self, query: str = "") -> Answer:
+        """A random nugget; narrowed to a speaker, a talk or a topic when `query` is given."""
+        text, shortened = clean_query(query)
+        if not text:
+            nugget = await queries.random_nugget(self.db, self.rng.random())
+            if nugget is None:
+                return _empty_store()
+            return nugget_answer(nugget)
+        pool = await self._nugget_pool(text)
+        if not pool:
+            return _note_shortened(
+                Answer(
+                    kind="not_found",
+                    title="No nugget found",
+                    text=f"No nugget by or about “{text}”. Try /nugget with no filter.",
+                    found=False,
+                    ephemeral=True,
+                ),
+                shortened,
+            )
+        nugget = await queries.nugget_by_id(self.db, self.rng.choice(pool))
+        if nugget is None:
+            return _empty_store()
+        return _note_shortened(nugget_answer(nugget, again=text), shortened)
+
+    async def _nugget_pool(self, text: str) -> list[int]:
+        speaker_ids = await self._resolve_speakers(text)
+        if speaker_ids:
+            pool = await queries.nugget_ids_for_speakers(self.db, speaker_ids)
+            if pool:
+                return pool
+        talk_ids = await self._resolve_talks(text, None)
+        if len(talk_ids) == 1:
+            pool = await queries.nugget_ids_for_talks(self.db, talk_ids)
+            if pool:
+                return pool
+        return await queries.nugget_ids_matching(self.db, queries.fts_expression(text))
+
+    # -- search ----------------------------------------------------------------------------
+
+    async def search(self, query: str, page: int = 1) -> Answer:
+        text, shortened = clean_query(query)
+        if not text:
+            return usage("search", "Give me a word or two to look for, e.g. /search crontab.")
+        expression = queries.fts_expression(text)
+        if not expression:
+            return Answer(
+                kind="not_found",
+                title="Nothing to search for",
+                text="That has no words to look for; try /search crontab.",
+                found=False,
+                ephemeral=True,
+            )
+        page = max(1, page)
+        hits, total = await queries.search_talks(
+            self.db,
+            expression,
+            limit=SEARCH_PAGE_SIZE,
+            offset=(page - 1) * SEARCH_PAGE_SIZE,
+        )
+        if total == 0:
+            hits, total = await queries.search_talks(
+                self.db,
+                queries.fts_expression(text, any_word=True),
+                limit=SEARCH_PAGE_SIZE,
+                offset=(page - 1) * SEARCH_PAGE_SIZE,
+            )
+        pages = max(1, -(-total // SEARCH_PAGE_SIZE))
+        if not hits:
+            return _note_shortened(
+                Answer(
+                    kind="not_found",
+                    title="Nothing found",
+                    text=f"Nothing in the talks, summaries or transcripts matches “{text}”."
+                    if total == 0
+                    else f"There are only {pages} page(s) of results.",
+                    found=False,
+                    ephemeral=True,
+                    pages=pages,
+                ),
+                shortened,
+            )
+        fields = tuple(
+            Field(
+                name=f"{hit.talk.title} — {_speaker_line(hit.talk)}"
+                + (f" (at {format_offset(hit.at_ms)})" if hit.at_ms is not None else ""),
+                value=hit.snippet,
+            )
+            for hit in hits
+        )
+        return _note_shortened(
+            Answer(
+                kind="search",
+                title=f"Search: {text}",
+                text=f"{total} talk(s) match.",
+                fields=fields,
+                choices=tuple(_talk_choice(hit.talk) for hit in hits),
+                page=page,
+                pages=pages,
+                meta={"query": text},
+            ),
+            shortened,
+        )
+
+    # -- dispatch --------------------------------------------------------------------------
+
+    async def ask(self, line: str) -> Answer:
+        """Answer one command line such as '/talk keynote' or 'speaker vincent'."""
+        command, argument = split_command(line)
+        if command == "talk":
+            return await self.talk(argument)
+        if command == "speaker":
+            return await self.speaker(argument)
+        if command == "nugget":
+            return await self.nugget(argument)
+        if command == "search":
+            page_match = re.match(r"^(.*?)\s+--page\s+(\d+)$", argument)
+            if page_match:
+                return await self.search(page_match.group(1), int(page_match.group(2)))
+            return await self.search(argument)
+        if command == "help" or not command:
+            return help_answer()
+        return usage(command, f"There is no /{command[:32]} command.", known=False)
+
+    async def _corrected_expression(self, text: str) -> str:
+        """An FTS5 expression with each unknown word replaced by its closest indexed word
+        (as a prefix query, since indexed words are stemmed); '' when nothing changed."""
+        index = await self._fuzzy_index()
+        if index.vocabulary is None:
+            index.vocabulary = await queries.vocabulary(self.db)
+            index.known = set(index.vocabulary)
+        terms, changed = [], False
+        for word in re.findall(r"\w+", text.lower())[: queries.MAX_FTS_WORDS]:
+            best = None
+            if word not in index.known and len(word) >= 4:
+                best = process.extractOne(
+                    word, index.vocabulary, scorer=fuzz.ratio, score_cutoff=SPELLING_ACCEPT
+                )
+            if best:
+                terms.append(f'"{best[0]}"*')
+                changed = True
+            else:
+                terms.append(f'"{word}"')
+        return " ".join(terms) if changed else ""
+
+    # -- fuzzy index -----------------------------------------------------------------------
+
+    async def _fuzzy_talks(self, text: str, cutoff: float, limit: int) -> list[tuple[int, float]]:
+        index = await self._fuzzy_index()
+        scored = process.extract(
+            text,
+            index.talk_labels,
+            scorer=fuzz.WRatio,
+            processor=utils.default_process,
+            score_cutoff=cutoff,
+            limit=limit,
+        )
+        return [(index.talk_ids[i], float(score)) for _, score, i in scored]
+
+    async def _fuzzy_index(self) -> _FuzzyIndex:
+        """Titles and names for rapidfuzz, rebuilt when the data version changes."""
+        version = await get_meta(self.db, DATA_VERSION_KEY) or "0"
+        if self._fuzzy is None or self._fuzzy.version != version:
+            talks = await queries.talk_titles(self.db)
+            speakers = await queries.speaker_names(self.db)
+            self._fuzzy = _FuzzyIndex(
+                version=version,
+                talk_ids=[t[0] for t in talks],
+                talk_labels=[t[1] for t in talks],
+                speaker_ids=[s[0] for s in speakers],
+                speaker_names=[s[1] for s in speakers],
+            )
+        return self._fuzzy
+
+
+def _in_title_or_speakers(expression: str) -> str:
+    return f"{{title speakers}} : ({expression})" if expression else ""
+
+
+def split_command(line: str) -> tuple[str, str]:
+    """'/talk  keynote' -> ('talk', 'keynote'); a bare word is a command; case-insensitive."""
+    text, _ = clean_query(line)
+    head, _, rest = text.partition(" ")
+    return head.lstrip("/").lower(), rest.strip()
+
+
+def _close_ranks(ranked: Sequence[queries.Ranked]) -> list[int]:
+    """The best hit alone, or every hit whose bm25 score is within AMBIGUITY_RATIO of it."""
+    if not ranked:
+        return []
+    best = abs(ranked[0].rank)
+    return [r.talk_id for r in ranked if abs(r.rank) >= best * AMBIGUITY_RATIO][:MAX_CHOICES]
+
+
+def _close_fuzzy(scored: Sequence[tuple[int, float]]) -> list[int]:
+    best = scored[0][1]
+    return [talk_id for talk_id, score in scored if score >= best - 3]
+
+
+def _close_scores(scored: Sequence[tuple[str, float, int]]) -> list[tuple[str, float, int]]:
+    if not scored:
+        return []
+    best = scored[0][1]
+    return [item for item in scored if item[1] >= best - 3]
+
+
+def _speaker_line(talk: TalkView) -> str:
+    if talk.speakers:
+        return ", ".join(talk.speakers)
+    return "speaker not named"
+
+
+def _talk_choice(talk: TalkView) -> Choice:
+    return Choice(
+        label=talk.title,
+        command="talk",
+        query=talk.ref,
+        description=f"{_speaker_line(talk)} · {talk.conference_name}",
+    )
+
+
+def _speaker_choice(speaker: SpeakerView) -> Choice:
+    titles = ", ".join(t.title for t in speaker.talks[:2])
+    return Choice(label=speaker.name, command="speaker", query=speaker.name, description=titles)
+
+
+def format_offset(milliseconds: int) -> str:
+    seconds = milliseconds // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def talk_answer(talk: TalkView) -> Answer:
+    fields = [
+        Field("Speaker" if len(talk.speakers) == 1 else "Speakers", _speaker_line(talk), True),
+        Field("Conference", talk.conference_name, True),
+    ]
+    if talk.kind != "talk":
+        fields.append(Field("Kind", talk.kind, True))
+    if talk.speaker_note:
+        fields.append(Field("Who spoke", talk.speaker_note))
+    if talk.starts_at:
+        when = talk.starts_at.strftime("%a %d %b %Y, %H:%M %Z").strip()
+        fields.append(Field("When", when + (f" · {talk.room}" if talk.room else ""), True))
+    for nugget in talk.nuggets[:4]:
+        fields.append(Field("Nugget", _quote(nugget)))
+    if talk.has_transcript:
+        fields.append(
+            Field(
+                "Transcript",
+                f"Full transcript available ({talk.transcript_source}); search it with /search.",
+            )
+        )
+    actions: list[Choice] = []
+    if talk.nuggets:
+        actions.append(
+            Choice(label="Another nugget from this talk", command="nugget", query=talk.ref)
+        )
+    return Answer(
+        kind="talk",
+        title=talk.title,
+        text=talk.summary,
+        fields=tuple(fields),
+        actions=tuple(actions),
+        footer=f"Source: {talk.source}" if talk.source else "",
+        url=talk.url,
+        meta={"ref": talk.ref},
+    )
+
+
+def speaker_answer(speaker: SpeakerView) -> Answer:
+    lines = [f"• {t.title} ({t.conference_name}, {t.kind})" for t in speaker.talks]
+    text = speaker.biography or ""
+    return Answer(
+        kind="speaker",
+        title=speaker.name,
+        text=text,
+        fields=(Field("Talks" if len(lines) != 1 else "Talk", "\n".join(lines) or "none"),),
+        choices=tuple(_talk_choice(t) for t in speaker.talks),
+        actions=(
+            Choice(label=f"A nugget from {speaker.name}", command="nugget", query=speaker.name),
+        ),
+        meta={"speaker": speaker.name},
+    )
+
+
+def nugget_answer(nugget: NuggetView, again: str = "") -> Answer:
+    return Answer(
+        kind="nugget",
+        title="Nugget of wisdom",
+        text=f"“{nugget.text}”",
+        fields=(
+            Field("Said by", nugget.speaker or "speaker not named in the source", True),
+            Field("Talk", f"{nugget.talk_title} ({nugget.conference_name})", True),
+        ),
+        footer=f"Source: {nugget.source}",
+        actions=(Choice(label="Another one", command="nugget", query=again),),
+        meta={"nugget_key": nugget.key, "talk_ref": nugget.talk_ref},
+    )
+
+
+def _quote(nugget: NuggetView) -> str:
+    return f"“{nugget.text}” — {nugget.speaker or 'speaker not named'}"
+
+
+def usage(command: str, message: str, known: bool = True) -> Answer:
+    return Answer(
+        kind="usage",
+        title=f"/{command}" if known else "Unknown command",
+        text=message + ("" if known else " Try /help."),
+        found=False,
+        ephemeral=True,
+    )
+
+
+def help_answer() -> Answer:
+    kinds = ", ".join(k for k in TALK_KINDS if k != "other")
+    return Answer(
+        kind="help",
+        title="confbot commands",
+        text="Ask about the conference talks.",
+        fields=(
+            Field(
+                "/talk QUERY",
+                f"A talk by title, speaker, words from its summary, or kind ({kinds}).",
+            ),
+            Field("/speaker NAME", "Who that is and what they spoke about (first names work)."),
+            Field(
+                "/nugget [WHO OR WHAT]",
+                "A random nugget of wisdom, optionally by a speaker, from a talk or on a topic.",
+            ),
+            Field(
+                "/search TEXT", "Full-text search over titles, summaries, nuggets and transcripts."
+            ),
+        ),
+        ephemeral=True,
+    )
+
+
+def _empty_store() -> Answer:
+    return Answer(
+        kind="error",
+        title="No data loaded",
+        text="There are no talks loaded yet. An organiser can run `confbot load`.",
+        found=False,
+        ephemeral=True,
+    )
+
+
+def _note_shortened(answer: Answer, shortened: bool) -> Answer:
+    if not shortened:
+        return answer
+    note = f"Your query was shortened to its first {MAX_QUERY_LENGTH} characters."
+    footer = f"{answer.footer} · {note}" if answer.footer else note
+    return Answer(**{**answer.__dict__, "footer": footer})

@@ -1,0 +1,1 @@
+"""Front ends: console, Discord and Slack. Each renders the core's Answers."""

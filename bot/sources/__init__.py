@@ -1,0 +1,1 @@
+"""Sources that turn outside files (schedule exports, transcripts) into records."""

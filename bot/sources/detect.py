@@ -1,0 +1,55 @@
+"""Load a schedule export of either format, told apart by content rather than file name.
+
+JSON whose top level is an object (with a "schedule" key) goes to the JSON importer; XML with
+a <schedule> root to the XML importer. The result is checked with `validate_conference`, so a
+caller gets a complete, valid Conference or a RecordError naming the file, line and field,
+never a partial result.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from bot.records import Conference, RecordError, validate_conference
+from bot.sources.schedule_json import parse_schedule_json, read_schedule_text
+from bot.sources.schedule_xml import parse_schedule_xml
+
+ScheduleFormat = Literal["json", "xml"]
+
+
+def detect_format(text: str) -> ScheduleFormat | None:
+    """'json' for text that opens an object, 'xml' for text that opens a tag, else None."""
+    opening = text.lstrip()[:1]
+    if opening == "{":
+        return "json"
+    if opening == "<":
+        return "xml"
+    return None
+
+
+def load_schedule(path: Path) -> Conference:
+    """Read a pretalx/frab schedule export (JSON or schedule.xml) into a valid Conference."""
+    text = read_schedule_text(path)
+    origin_file = str(path)
+    schedule_format = detect_format(text)
+    if schedule_format == "json":
+        conference = parse_schedule_json(text, origin_file=origin_file)
+    elif schedule_format == "xml":
+        conference = parse_schedule_xml(text, origin_file=origin_file)
+    else:
+        if not text.strip():
+            raise RecordError("not a schedule export: the file is empty", path=origin_file)
+        first_line = text.count("\n", 0, len(text) - len(text.lstrip())) + 1
+        raise RecordError(
+            "not a schedule export: neither a JSON object nor XML",
+            path=origin_file,
+            line=first_line,
+        )
+    try:
+        validate_conference(conference)
+    except RecordError as error:
+        raise RecordError(
+            error.message, path=error.path or origin_file, line=error.line, field=error.field
+        ) from None
+    return conference

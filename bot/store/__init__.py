@@ -1,0 +1,1 @@
+"""The store: SQLite connection, schema, data loading and queries."""

@@ -1,0 +1,272 @@
+"""Loading talk records into the store: atomic, idempotent, and indexed for search.
+
+A load takes records that were fully read and validated beforehand and replaces the
+conferences they describe inside ONE transaction: if anything fails, SQLite rolls back and
+the database the bot is using is exactly as it was. State tables (daily wisdom subscriptions,
+post log) are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.records import Conference, Talk
+from bot.sources.bundled import data_fingerprint, read_data_dir
+from bot.store.db import Database
+
+log = logging.getLogger(__name__)
+
+DATA_FINGERPRINT_KEY = "data_fingerprint"
+DATA_VERSION_KEY = "data_version"
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    conferences: int
+    talks: int
+    nuggets: int
+    changed: bool
+    removed: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if not self.changed:
+            return "data unchanged; nothing to load"
+        text = (
+            f"loaded {self.conferences} conference(s), {self.talks} talk(s), "
+            f"{self.nuggets} nugget(s)"
+        )
+        if self.removed:
+            text += f"; removed {', '.join(self.removed)}"
+        return text
+
+
+async def load_data_dir(db: Database, root: Path, *, force: bool = False) -> LoadReport:
+    """Read and validate every file under `root`, then replace the data-folder conferences.
+
+    Raises RecordError (file, line, field) before touching the database when a file is bad.
+    Loading the same files twice changes nothing: the second call sees an equal fingerprint.
+    """
+    fingerprint = data_fingerprint(root)
+    if not force and await get_meta(db, DATA_FINGERPRINT_KEY) == fingerprint:
+        return LoadReport(0, 0, 0, changed=False)
+    conferences = read_data_dir(root)
+    return await replace_conferences(
+        db, conferences, origin="data", remove_other=True, fingerprint=fingerprint
+    )
+
+
+async def needs_load(db: Database, root: Path) -> bool:
+    """True when the database has never been loaded or the data folder changed since."""
+    return await get_meta(db, DATA_FINGERPRINT_KEY) != data_fingerprint(root)
+
+
+async def replace_conferences(
+    db: Database,
+    conferences: Sequence[Conference],
+    *,
+    origin: str,
+    remove_other: bool = False,
+    fingerprint: str | None = None,
+) -> LoadReport:
+    """Replace the given conferences (by slug) in one transaction.
+
+    With `remove_other`, conferences of the same origin that are not in `conferences` are
+    deleted too (a conference folder removed from data/).
+    """
+    talks = sum(len(c.talks) for c in conferences)
+    nuggets = sum(len(t.nuggets) for c in conferences for t in c.talks)
+    removed: list[str] = []
+    async with db.transaction() as connection:
+        slugs = {c.slug for c in conferences}
+        if remove_other:
+            rows = await connection.execute_fetchall(
+                "SELECT slug FROM conferences WHERE origin = ?", (origin,)
+            )
+            removed = sorted(str(row[0]) for row in rows if row[0] not in slugs)
+            for slug in removed:
+                await _delete_conference(db, slug)
+        for conference in conferences:
+            await _delete_conference(db, conference.slug)
+        await _insert_conferences(db, conferences)
+        await connection.execute(
+            "DELETE FROM speakers WHERE id NOT IN (SELECT speaker_id FROM talk_speakers)"
+        )
+        await connection.execute("INSERT INTO nugget_search(nugget_search) VALUES ('rebuild')")
+        if fingerprint is not None:
+            await _set_meta(db, DATA_FINGERPRINT_KEY, fingerprint)
+        version = int(await get_meta(db, DATA_VERSION_KEY) or 0) + 1
+        await _set_meta(db, DATA_VERSION_KEY, str(version))
+    report = LoadReport(len(conferences), talks, nuggets, changed=True, removed=tuple(removed))
+    log.info("%s (origin %s)", report.describe(), origin)
+    return report
+
+
+async def get_meta(db: Database, key: str) -> str | None:
+    row = await db.fetch_one("SELECT value FROM meta WHERE key = ?", (key,))
+    return str(row[0]) if row else None
+
+
+async def _set_meta(db: Database, key: str, value: str) -> None:
+    await db.execute(
+        "INSERT INTO meta(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+async def _delete_conference(db: Database, slug: str) -> None:
+    talk_ids = [
+        int(row[0])
+        for row in await db.fetch_all(
+            "SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
+            "WHERE c.slug = ?",
+            (slug,),
+        )
+    ]
+    if talk_ids:
+        marks = ",".join("?" * len(talk_ids))
+        await db.execute(f"DELETE FROM talk_search WHERE rowid IN ({marks})", talk_ids)
+        await db.execute(f"DELETE FROM cue_search WHERE talk_id IN ({marks})", talk_ids)
+    await db.execute("DELETE FROM conferences WHERE slug = ?", (slug,))
+
+
+async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -> None:
+    """Insert conferences with their talks, speakers, nuggets and search rows.
+
+    Ids are assigned here so each table takes one `executemany`: a handful of thread hops for
+    the whole load instead of several per talk.
+    """
+    conference_id = await _next_id(db, "conferences")
+    talk_id = await _next_id(db, "talks")
+    conference_rows: list[tuple[object, ...]] = []
+    talk_rows: list[tuple[object, ...]] = []
+    search_rows: list[tuple[object, ...]] = []
+    talk_speaker_rows: list[tuple[object, ...]] = []
+    nugget_rows: list[tuple[object, ...]] = []
+    cue_rows: list[tuple[object, ...]] = []
+    speaker_ids = await _speaker_ids(db, [t for c in conferences for t in c.talks])
+    for conference in conferences:
+        conference_rows.append(
+            (
+                conference_id,
+                conference.slug,
+                conference.name,
+                conference.year,
+                conference.url,
+                conference.timezone,
+                conference.description,
+                conference.origin,
+            )
+        )
+        for talk in conference.talks:
+            talk_rows.append(_talk_row(talk_id, conference_id, talk))
+            talk_speaker_rows.extend(
+                (talk_id, speaker_ids[speaker.name.casefold()], position)
+                for position, speaker in enumerate(talk.speakers)
+            )
+            talk_key = f"{conference.slug}/{talk.slug}"
+            nugget_rows.extend(
+                (
+                    nugget.key(talk_key),
+                    talk_id,
+                    position,
+                    nugget.text,
+                    nugget.speaker,
+                    nugget.source,
+                )
+                for position, nugget in enumerate(talk.nuggets)
+            )
+            search_rows.append(
+                (
+                    talk_id,
+                    talk.title,
+                    " ".join(talk.speaker_names) or (talk.speaker_note or ""),
+                    talk.summary,
+                    "\n".join(n.text for n in talk.nuggets),
+                    talk.transcript or "",
+                )
+            )
+            cue_rows.extend((cue.text, talk_id, cue.start_ms) for cue in talk.cues)
+            talk_id += 1
+        conference_id += 1
+    await db.execute_many(
+        "INSERT INTO conferences(id, slug, name, year, url, timezone, description, origin) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        conference_rows,
+    )
+    await db.execute_many(
+        "INSERT INTO talks(id, conference_id, slug, title, kind, summary, speaker_note, "
+        "transcript, transcript_source, url, source, starts_at, ends_at, room, track, language, "
+        "links, guid, origin_file) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        talk_rows,
+    )
+    await db.execute_many(
+        "INSERT INTO talk_speakers(talk_id, speaker_id, position) VALUES (?, ?, ?)",
+        talk_speaker_rows,
+    )
+    await db.execute_many(
+        "INSERT INTO nuggets(key, talk_id, position, text, speaker, source) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        nugget_rows,
+    )
+    await db.execute_many(
+        "INSERT INTO talk_search(rowid, title, speakers, summary, nuggets, transcript) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        search_rows,
+    )
+    await db.execute_many(
+        "INSERT INTO cue_search(text, talk_id, start_ms) VALUES (?, ?, ?)", cue_rows
+    )
+
+
+async def _next_id(db: Database, table: str) -> int:
+    row = await db.fetch_one(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+    return int(row[0]) if row else 1
+
+
+def _talk_row(talk_id: int, conference_id: int, talk: Talk) -> tuple[object, ...]:
+    return (
+        talk_id,
+        conference_id,
+        talk.slug,
+        talk.title,
+        talk.kind,
+        talk.summary,
+        talk.speaker_note,
+        talk.transcript,
+        talk.transcript_source,
+        talk.url,
+        talk.source,
+        talk.starts_at.isoformat() if talk.starts_at else None,
+        talk.ends_at.isoformat() if talk.ends_at else None,
+        talk.room,
+        talk.track,
+        talk.language,
+        json.dumps(list(talk.links)),
+        talk.guid,
+        talk.origin_file,
+    )
+
+
+async def _speaker_ids(db: Database, talks: Sequence[Talk]) -> dict[str, int]:
+    """Insert every speaker once (names are unique, case-insensitively) and map name -> id."""
+    names: dict[str, str] = {}
+    biographies: dict[str, str | None] = {}
+    for talk in talks:
+        for speaker in talk.speakers:
+            key = speaker.name.casefold()
+            names.setdefault(key, speaker.name)
+            if not biographies.get(key):
+                biographies[key] = speaker.biography
+    await db.execute_many(
+        "INSERT INTO speakers(name, biography) VALUES (?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET biography = coalesce(excluded.biography, biography)",
+        [(name, biographies[key]) for key, name in names.items()],
+    )
+    rows = await db.fetch_all("SELECT id, name FROM speakers")
+    return {str(row[1]).casefold(): int(row[0]) for row in rows}

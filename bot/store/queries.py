@@ -1,0 +1,385 @@
+"""Read queries over the talk records. All SQL the command core needs lives here.
+
+Each function is one aiosqlite call (one thread hop) where it can be. Full-text queries take a
+ready-made FTS5 expression from `fts_expression`, which quotes every user word, so user text
+is never spliced into SQL or into FTS5 syntax.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.answer import HIGHLIGHT_END, HIGHLIGHT_START
+from bot.store.db import Database
+
+MAX_FTS_WORDS = 12
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+# bm25 weights for talk_search columns: title, speakers, summary, nuggets, transcript.
+TALK_WEIGHTS = (10.0, 8.0, 3.0, 2.0, 0.5)
+
+
+@dataclass(frozen=True)
+class NuggetView:
+    id: int
+    key: str
+    text: str
+    speaker: str | None
+    source: str
+    talk_id: int
+    talk_title: str
+    talk_ref: str
+    conference_name: str
+
+
+@dataclass(frozen=True)
+class TalkView:
+    id: int
+    ref: str
+    slug: str
+    title: str
+    kind: str
+    summary: str
+    speakers: tuple[str, ...]
+    speaker_note: str | None
+    conference_slug: str
+    conference_name: str
+    conference_timezone: str | None
+    url: str | None
+    source: str | None
+    has_transcript: bool
+    transcript_source: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    room: str | None
+    track: str | None
+    language: str | None
+    links: tuple[str, ...]
+    nuggets: tuple[NuggetView, ...] = ()
+
+
+@dataclass(frozen=True)
+class SpeakerView:
+    id: int
+    name: str
+    biography: str | None
+    talks: tuple[TalkView, ...]
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A talk id with its bm25 rank (lower is better, always negative)."""
+
+    talk_id: int
+    rank: float
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    talk: TalkView
+    snippet: str
+    rank: float
+    at_ms: int | None
+
+
+def fts_expression(text: str, *, prefix_last: bool = False, any_word: bool = False) -> str:
+    """Quote each word of `text` as an FTS5 string; '' when there is no word at all."""
+    words = _WORD.findall(text)[:MAX_FTS_WORDS]
+    if not words:
+        return ""
+    quoted = [f'"{word}"' for word in words]
+    if prefix_last:
+        quoted[-1] += "*"
+    return (" OR " if any_word else " ").join(quoted)
+
+
+_TALK_COLUMNS = """
+    t.id, c.slug || '/' || t.slug AS ref, t.slug, t.title, t.kind, t.summary,
+    (SELECT group_concat(s.name, char(31)) FROM
+        (SELECT s.name FROM talk_speakers ts JOIN speakers s ON s.id = ts.speaker_id
+         WHERE ts.talk_id = t.id ORDER BY ts.position) s) AS speaker_names,
+    t.speaker_note, c.slug AS conference_slug, c.name AS conference_name,
+    c.timezone AS conference_timezone, t.url, t.source, t.transcript IS NOT NULL AS has_transcript,
+    t.transcript_source, t.starts_at, t.ends_at, t.room, t.track, t.language, t.links
+"""
+
+_NUGGET_COLUMNS = """
+    n.id, n.key, n.text, n.speaker, n.source, n.talk_id, t.title AS talk_title,
+    c.slug || '/' || t.slug AS talk_ref, c.name AS conference_name
+"""
+_NUGGET_FROM = (
+    "nuggets n JOIN talks t ON t.id = n.talk_id JOIN conferences c ON c.id = t.conference_id"
+)
+
+
+def _talk(row: aiosqlite.Row, nuggets: Sequence[NuggetView] = ()) -> TalkView:
+    names = str(row["speaker_names"]).split("\x1f") if row["speaker_names"] else []
+    return TalkView(
+        id=int(row["id"]),
+        ref=str(row["ref"]),
+        slug=str(row["slug"]),
+        title=str(row["title"]),
+        kind=str(row["kind"]),
+        summary=str(row["summary"]),
+        speakers=tuple(names),
+        speaker_note=row["speaker_note"],
+        conference_slug=str(row["conference_slug"]),
+        conference_name=str(row["conference_name"]),
+        conference_timezone=row["conference_timezone"],
+        url=row["url"],
+        source=row["source"],
+        has_transcript=bool(row["has_transcript"]),
+        transcript_source=row["transcript_source"],
+        starts_at=datetime.fromisoformat(row["starts_at"]) if row["starts_at"] else None,
+        ends_at=datetime.fromisoformat(row["ends_at"]) if row["ends_at"] else None,
+        room=row["room"],
+        track=row["track"],
+        language=row["language"],
+        links=tuple(json.loads(row["links"] or "[]")),
+        nuggets=tuple(nuggets),
+    )
+
+
+def _nugget(row: aiosqlite.Row) -> NuggetView:
+    return NuggetView(
+        id=int(row["id"]),
+        key=str(row["key"]),
+        text=str(row["text"]),
+        speaker=row["speaker"],
+        source=str(row["source"]),
+        talk_id=int(row["talk_id"]),
+        talk_title=str(row["talk_title"]),
+        talk_ref=str(row["talk_ref"]),
+        conference_name=str(row["conference_name"]),
+    )
+
+
+async def talks_by_ids(
+    db: Database, talk_ids: Sequence[int], *, with_nuggets: bool = False
+) -> list[TalkView]:
+    """The talks with these ids, in the order given."""
+    if not talk_ids:
+        return []
+    marks = ",".join("?" * len(talk_ids))
+    rows = await db.fetch_all(
+        f"SELECT {_TALK_COLUMNS} FROM talks t JOIN conferences c ON c.id = t.conference_id "
+        f"WHERE t.id IN ({marks})",
+        list(talk_ids),
+    )
+    nuggets: dict[int, list[NuggetView]] = {}
+    if with_nuggets:
+        for nugget_row in await db.fetch_all(
+            f"SELECT {_NUGGET_COLUMNS} FROM {_NUGGET_FROM} WHERE n.talk_id IN ({marks}) "
+            "ORDER BY n.talk_id, n.position",
+            list(talk_ids),
+        ):
+            nugget = _nugget(nugget_row)
+            nuggets.setdefault(nugget.talk_id, []).append(nugget)
+    by_id = {int(row["id"]): _talk(row, nuggets.get(int(row["id"]), [])) for row in rows}
+    return [by_id[talk_id] for talk_id in talk_ids if talk_id in by_id]
+
+
+async def talk_ids_by_ref(db: Database, ref: str, conference: str | None = None) -> list[int]:
+    """Talks whose 'conference/slug' or bare slug equals `ref` (a slug can repeat across
+    conferences)."""
+    conference_slug, _, slug = ref.rpartition("/")
+    conference_slug = conference_slug or (conference or "")
+    rows = await db.fetch_all(
+        "SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
+        "WHERE t.slug = ? AND (? = '' OR c.slug = ?) ORDER BY t.id",
+        (slug, conference_slug, conference_slug),
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def talk_ids_by_kind(db: Database, kind: str, conference: str | None = None) -> list[int]:
+    rows = await db.fetch_all(
+        "SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
+        "WHERE t.kind = ? AND (? = '' OR c.slug = ?) ORDER BY t.id",
+        (kind, conference or "", conference or ""),
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def rank_talks(
+    db: Database, expression: str, *, conference: str | None = None, limit: int = 5
+) -> list[Ranked]:
+    """Talks matching an FTS5 expression, best first, with their bm25 rank."""
+    if not expression:
+        return []
+    weights = ", ".join(str(w) for w in TALK_WEIGHTS)
+    if conference:
+        sql = (
+            f"SELECT talk_search.rowid, bm25(talk_search, {weights}) AS rank FROM talk_search "
+            "JOIN talks t ON t.id = talk_search.rowid JOIN conferences c ON c.id = t.conference_id "
+            "WHERE talk_search MATCH ? AND c.slug = ? ORDER BY rank LIMIT ?"
+        )
+        params: tuple[object, ...] = (expression, conference, limit)
+    else:
+        sql = (
+            f"SELECT rowid, bm25(talk_search, {weights}) AS rank FROM talk_search "
+            "WHERE talk_search MATCH ? ORDER BY rank LIMIT ?"
+        )
+        params = (expression, limit)
+    rows = await db.fetch_all(sql, params)
+    return [Ranked(int(row[0]), float(row[1])) for row in rows]
+
+
+async def talk_titles(db: Database) -> list[tuple[int, str, str]]:
+    """(talk id, title, speakers) for every talk: the fuzzy matcher's candidate list."""
+    rows = await db.fetch_all(
+        "SELECT rowid, title, speakers FROM talk_search ORDER BY rowid",
+    )
+    return [(int(row[0]), str(row[1]), str(row[2])) for row in rows]
+
+
+async def vocabulary(db: Database) -> list[str]:
+    """Every distinct (stemmed) word of the talk index: the spelling corrector's dictionary."""
+    rows = await db.fetch_all("SELECT term FROM talk_vocabulary WHERE term GLOB '[a-z]*'")
+    return [str(row[0]) for row in rows]
+
+
+async def search_talks(
+    db: Database, expression: str, *, limit: int, offset: int = 0
+) -> tuple[list[SearchHit], int]:
+    """Ranked full-text hits with a highlighted snippet each, and the total hit count."""
+    if not expression:
+        return [], 0
+    weights = ", ".join(str(w) for w in TALK_WEIGHTS)
+    rows = await db.fetch_all(
+        f"SELECT rowid, bm25(talk_search, {weights}) AS rank, "
+        f"snippet(talk_search, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) AS snip, "
+        "(SELECT count(*) FROM talk_search WHERE talk_search MATCH ?1) AS total "
+        "FROM talk_search WHERE talk_search MATCH ?1 ORDER BY rank LIMIT ?2 OFFSET ?3",
+        (expression, limit, offset),
+    )
+    if not rows:
+        return [], 0
+    total = int(rows[0]["total"])
+    talk_ids = [int(row[0]) for row in rows]
+    talks = {t.id: t for t in await talks_by_ids(db, talk_ids)}
+    cue_times = await _first_cue_times(db, expression, talk_ids)
+    hits = [
+        SearchHit(
+            talk=talks[int(row[0])],
+            snippet=str(row["snip"]),
+            rank=float(row["rank"]),
+            at_ms=cue_times.get(int(row[0])),
+        )
+        for row in rows
+        if int(row[0]) in talks
+    ]
+    return hits, total
+
+
+async def _first_cue_times(db: Database, expression: str, talk_ids: list[int]) -> dict[int, int]:
+    """For talks with timed transcripts: where in the talk the first matching cue is."""
+    marks = ",".join("?" * len(talk_ids))
+    rows = await db.fetch_all(
+        f"SELECT talk_id, min(start_ms) FROM cue_search WHERE cue_search MATCH ? "
+        f"AND talk_id IN ({marks}) GROUP BY talk_id",
+        [expression, *talk_ids],
+    )
+    return {int(row[0]): int(row[1]) for row in rows}
+
+
+async def speakers_matching(db: Database, name: str, limit: int = 10) -> list[tuple[int, str]]:
+    """Speakers whose full name equals `name`, or any of whose name words starts with it."""
+    rows = await db.fetch_all(
+        "SELECT id, name FROM speakers WHERE name = ?1 COLLATE NOCASE "
+        "OR name LIKE ?2 ESCAPE '\\' OR name LIKE ?3 ESCAPE '\\' "
+        "ORDER BY name = ?1 COLLATE NOCASE DESC, name LIMIT ?4",
+        (name, _like_prefix(name), "% " + _like_prefix(name), limit),
+    )
+    return [(int(row[0]), str(row[1])) for row in rows]
+
+
+async def speaker_names(db: Database) -> list[tuple[int, str]]:
+    rows = await db.fetch_all("SELECT id, name FROM speakers ORDER BY name")
+    return [(int(row[0]), str(row[1])) for row in rows]
+
+
+async def speaker_by_id(db: Database, speaker_id: int) -> SpeakerView | None:
+    row = await db.fetch_one("SELECT id, name, biography FROM speakers WHERE id = ?", (speaker_id,))
+    if row is None:
+        return None
+    talk_rows = await db.fetch_all(
+        "SELECT talk_id FROM talk_speakers ts JOIN talks t ON t.id = ts.talk_id "
+        "WHERE speaker_id = ? ORDER BY t.starts_at, t.id",
+        (speaker_id,),
+    )
+    talks = await talks_by_ids(db, [int(r[0]) for r in talk_rows])
+    return SpeakerView(int(row[0]), str(row[1]), row[2], tuple(talks))
+
+
+async def random_nugget(db: Database, fraction: float) -> NuggetView | None:
+    """The first nugget at or after `fraction` (0..1) of the id range: one indexed lookup."""
+    row = await db.fetch_one(
+        f"SELECT {_NUGGET_COLUMNS} FROM {_NUGGET_FROM} WHERE n.id >= "
+        "(SELECT min(id) + CAST(? * (max(id) - min(id)) AS INTEGER) FROM nuggets) "
+        "ORDER BY n.id LIMIT 1",
+        (fraction,),
+    )
+    return _nugget(row) if row else None
+
+
+async def nugget_ids_for_speakers(db: Database, speaker_ids: Sequence[int]) -> list[int]:
+    """Nuggets said by these speakers, or credited to a talk they gave."""
+    marks = ",".join("?" * len(speaker_ids))
+    rows = await db.fetch_all(
+        f"SELECT n.id FROM nuggets n WHERE n.talk_id IN "
+        f"(SELECT talk_id FROM talk_speakers WHERE speaker_id IN ({marks})) "
+        f"OR n.speaker IN (SELECT name FROM speakers WHERE id IN ({marks})) ORDER BY n.id",
+        [*speaker_ids, *speaker_ids],
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def nugget_ids_for_talks(db: Database, talk_ids: Sequence[int]) -> list[int]:
+    marks = ",".join("?" * len(talk_ids))
+    rows = await db.fetch_all(
+        f"SELECT id FROM nuggets WHERE talk_id IN ({marks}) ORDER BY id", list(talk_ids)
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def nugget_ids_matching(db: Database, expression: str, limit: int = 200) -> list[int]:
+    if not expression:
+        return []
+    rows = await db.fetch_all(
+        "SELECT rowid FROM nugget_search WHERE nugget_search MATCH ? ORDER BY rank LIMIT ?",
+        (expression, limit),
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def nugget_by_id(db: Database, nugget_id: int) -> NuggetView | None:
+    row = await db.fetch_one(
+        f"SELECT {_NUGGET_COLUMNS} FROM {_NUGGET_FROM} WHERE n.id = ?", (nugget_id,)
+    )
+    return _nugget(row) if row else None
+
+
+async def counts(db: Database) -> dict[str, int]:
+    row = await db.fetch_one(
+        "SELECT (SELECT count(*) FROM conferences), (SELECT count(*) FROM talks), "
+        "(SELECT count(*) FROM speakers), (SELECT count(*) FROM nuggets)"
+    )
+    assert row is not None
+    return {
+        "conferences": int(row[0]),
+        "talks": int(row[1]),
+        "speakers": int(row[2]),
+        "nuggets": int(row[3]),
+    }
+
+
+def _like_prefix(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"

@@ -68,6 +68,7 @@ class _FuzzyIndex:
     version: str
     talk_ids: list[int]
     talk_labels: list[str]
+    talk_conferences: list[str]
     speaker_ids: list[int]
     speaker_names: list[str]
     vocabulary: list[str] | None = None
@@ -103,8 +104,13 @@ class Core:
                 ),
                 shortened,
             )
-        suggestions = await self._fuzzy_talks(text, FUZZY_SUGGEST, limit=3)
-        talks = await queries.talks_by_ids(self.db, [i for i, _ in suggestions])
+        suggested = [i for i, _ in await self._fuzzy_talks(text, FUZZY_SUGGEST, 3, conference)]
+        for ranked in await queries.rank_talks(
+            self.db, queries.fts_expression(text, any_word=True), conference=conference, limit=3
+        ):
+            if ranked.talk_id not in suggested:
+                suggested.append(ranked.talk_id)
+        talks = await queries.talks_by_ids(self.db, suggested[:5])
         return _note_shortened(
             Answer(
                 kind="not_found",
@@ -140,14 +146,8 @@ class Core:
                     self.db, corrected, conference=conference, limit=MAX_CHOICES
                 )
         if not ranked:
-            ranked = await queries.rank_talks(
-                self.db,
-                queries.fts_expression(text, any_word=True),
-                conference=conference,
-                limit=MAX_CHOICES,
-            )
-            fuzzy = await self._fuzzy_talks(text, FUZZY_ACCEPT, limit=5)
-            if fuzzy and (not ranked or fuzzy[0][1] >= 95):
+            fuzzy = await self._fuzzy_talks(text, FUZZY_ACCEPT, limit=5, conference=conference)
+            if fuzzy:
                 return _close_fuzzy(fuzzy)
         return _close_ranks(ranked)
 
@@ -282,12 +282,13 @@ class Core:
             pool = await queries.nugget_ids_for_speakers(self.db, speaker_ids)
             if pool:
                 return pool
+        pool = await queries.nugget_ids_matching(self.db, queries.fts_expression(text))
+        if pool:
+            return pool
         talk_ids = await self._resolve_talks(text, None)
         if len(talk_ids) == 1:
-            pool = await queries.nugget_ids_for_talks(self.db, talk_ids)
-            if pool:
-                return pool
-        return await queries.nugget_ids_matching(self.db, queries.fts_expression(text))
+            return await queries.nugget_ids_for_talks(self.db, talk_ids)
+        return []
 
     # -- search ----------------------------------------------------------------------------
 
@@ -392,13 +393,17 @@ class Core:
             if best:
                 terms.append(f'"{best[0]}"*')
                 changed = True
-            else:
+            elif word in index.known:
                 terms.append(f'"{word}"')
-        return " ".join(terms) if changed else ""
+            else:
+                changed = True  # an unknown word that has no near neighbour is left out
+        return " ".join(terms) if changed and terms else ""
 
     # -- fuzzy index -----------------------------------------------------------------------
 
-    async def _fuzzy_talks(self, text: str, cutoff: float, limit: int) -> list[tuple[int, float]]:
+    async def _fuzzy_talks(
+        self, text: str, cutoff: float, limit: int, conference: str | None = None
+    ) -> list[tuple[int, float]]:
         index = await self._fuzzy_index()
         scored = process.extract(
             text,
@@ -406,9 +411,13 @@ class Core:
             scorer=fuzz.WRatio,
             processor=utils.default_process,
             score_cutoff=cutoff,
-            limit=limit,
+            limit=None if conference else limit,
         )
-        return [(index.talk_ids[i], float(score)) for _, score, i in scored]
+        return [
+            (index.talk_ids[i], float(score))
+            for _, score, i in scored
+            if conference is None or index.talk_conferences[i] == conference
+        ][:limit]
 
     async def _fuzzy_index(self) -> _FuzzyIndex:
         """Titles and names for rapidfuzz, rebuilt when the data version changes."""
@@ -420,6 +429,7 @@ class Core:
                 version=version,
                 talk_ids=[t[0] for t in talks],
                 talk_labels=[t[1] for t in talks],
+                talk_conferences=[t[2] for t in talks],
                 speaker_ids=[s[0] for s in speakers],
                 speaker_names=[s[1] for s in speakers],
             )

@@ -232,9 +232,10 @@ async def rank_talks(
 
 
 async def talk_titles(db: Database) -> list[tuple[int, str, str]]:
-    """(talk id, title, speakers) for every talk: the fuzzy matcher's candidate list."""
+    """(talk id, title, conference slug) for every talk: the fuzzy matcher's candidates."""
     rows = await db.fetch_all(
-        "SELECT rowid, title, speakers FROM talk_search ORDER BY rowid",
+        "SELECT t.id, t.title, c.slug FROM talks t JOIN conferences c ON c.id = t.conference_id "
+        "ORDER BY t.id",
     )
     return [(int(row[0]), str(row[1]), str(row[2])) for row in rows]
 

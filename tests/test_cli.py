@@ -1,0 +1,143 @@
+"""The `confbot` command line, run as a real process against a temp database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.config import SETTINGS_HELP
+from tests.conftest import REPO
+
+
+def clean_env(db: Path) -> dict[str, str]:
+    """The environment without platform tokens or confbot settings, and our db."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DISCORD_", "SLACK_", "CONFBOT_"))
+    }
+    env["CONFBOT_DB"] = str(db)
+    env["PYTHONPATH"] = str(REPO)
+    return env
+
+
+def confbot(
+    tmp_path: Path, *args: str, data: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = clean_env(tmp_path / "cli.sqlite3")
+    if data is not None:
+        env["CONFBOT_DATA"] = str(data)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,  # no .env there
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_ask_loads_the_bundled_data_on_first_use_and_answers(tmp_path: Path) -> None:
+    result = confbot(tmp_path, "ask", "/talk keynote")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("An ML Fairytale\n")
+    assert "Vicki Boykis" in result.stdout
+    assert (tmp_path / "cli.sqlite3").exists()
+
+
+def test_ask_json_prints_the_answer_value(tmp_path: Path) -> None:
+    result = confbot(tmp_path, "ask", "--json", "/speaker james")
+    assert result.returncode == 0
+    answer = json.loads(result.stdout)
+    assert answer["kind"] == "choices"
+    assert [c["label"] for c in answer["choices"]] == ["James David Long", "James Kirk"]
+
+
+def test_a_miss_is_an_answer_and_a_usage_error_exits_2(tmp_path: Path) -> None:
+    assert confbot(tmp_path, "ask", "/talk zzzqqqxxx").returncode == 0
+    assert confbot(tmp_path, "ask", "/frobnicate").returncode == 2
+    assert confbot(tmp_path, "ask", "/talk").returncode == 2
+    assert confbot(tmp_path, "no-such-command").returncode == 2
+
+
+def test_load_reports_and_is_idempotent(tmp_path: Path) -> None:
+    first = confbot(tmp_path, "load")
+    assert first.returncode == 0 and "15 talk(s)" in first.stdout
+    second = confbot(tmp_path, "load")
+    assert second.returncode == 0 and "unchanged" in second.stdout
+
+
+def test_a_bad_data_file_exits_nonzero_naming_file_line_field_and_keeps_the_data(
+    tmp_path: Path, data_copy: Path
+) -> None:
+    assert confbot(tmp_path, "load", data=data_copy).returncode == 0
+    bad = data_copy / "normconf-2022" / "broken.toml"
+    bad.write_text('title = "Broken"\nspeakers = ["A"]\nkind = 7\n')
+    result = confbot(tmp_path, "load", data=data_copy)
+    assert result.returncode == 1
+    assert f"{bad}:3: field 'kind': must be text" in result.stderr
+    assert "unchanged" in result.stderr
+    still = confbot(tmp_path, "ask", "/talk keynote", data=data_copy)
+    assert still.returncode == 0 and "An ML Fairytale" in still.stdout
+    assert "keeping the data already loaded" in still.stderr
+
+
+def test_the_terminal_path_imports_neither_discord_nor_slack(tmp_path: Path) -> None:
+    code = (
+        "import sys; from bot.cli import main; code = main(['ask', '/nugget']); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'discord', 'slack_bolt', "
+        "'slack_sdk'})); sys.exit(code)"
+    )
+    env = clean_env(tmp_path / "x.sqlite3")
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_help_documents_every_setting_and_command(tmp_path: Path) -> None:
+    result = confbot(tmp_path, "--help")
+    assert result.returncode == 0
+    for setting in SETTINGS_HELP:
+        assert setting in result.stdout
+    for command in ("run", "load", "ask", "console"):
+        assert command in result.stdout
+
+
+def test_every_setting_is_in_env_example_and_readme() -> None:
+    example = (REPO / ".env.example").read_text()
+    readme = (REPO / "README.md").read_text()
+    for setting in SETTINGS_HELP:
+        assert f"{setting}=" in example, setting
+        assert setting in readme, setting
+
+
+def test_console_answers_lines_and_follows_choices(tmp_path: Path) -> None:
+    env = clean_env(tmp_path / "c.sqlite3")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        input="/speaker james\n2\nsearch data\nmore\nquit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Several speakers match “james”" in out
+    assert "James Kirk\n==========" in out  # choice 2 followed
+    assert "Page 2 of" in out
+    assert "starting the console" in result.stderr

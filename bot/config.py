@@ -93,9 +93,7 @@ class Settings:
     slack: SlackSettings | None = None
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True
-    ) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
         if environ is None:
             if dotenv:
                 from dotenv import load_dotenv
@@ -133,12 +131,16 @@ class Settings:
                 )
         level = env.get("CONFBOT_LOG_LEVEL", "INFO").upper() or "INFO"
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise SettingsError(f"CONFBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+            raise SettingsError(
+                f"CONFBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}"
+            )
         grace = env.get("CONFBOT_WISDOM_GRACE_HOURS") or "6"
         try:
             grace_hours = float(grace)
         except ValueError:
-            raise SettingsError(f"CONFBOT_WISDOM_GRACE_HOURS must be a number, not {grace!r}") from None
+            raise SettingsError(
+                f"CONFBOT_WISDOM_GRACE_HOURS must be a number, not {grace!r}"
+            ) from None
         return cls(
             db_path=Path(env.get("CONFBOT_DB") or DEFAULT_DB),
             data_dir=Path(env.get("CONFBOT_DATA") or BUNDLED_DATA),

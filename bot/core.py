@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from bot.records import TALK_KINDS
 from bot.store import queries
 from bot.store.content import DATA_VERSION_KEY, get_meta
 from bot.store.db import Database
-from bot.store.queries import NuggetView, SpeakerView, TalkView
+from bot.store.queries import NuggetView, SpeakerView, TalkLabel, TalkView
 
 MAX_QUERY_LENGTH = 200
 SEARCH_PAGE_SIZE = 5
@@ -31,6 +32,7 @@ FUZZY_ACCEPT = 85.0
 FUZZY_SUGGEST = 55.0
 SPEAKER_FUZZY_ACCEPT = 75.0
 SPELLING_ACCEPT = 75.0
+VERSION_CHECK_SECONDS = 2.0
 
 COMMANDS = ("talk", "speaker", "nugget", "search", "help")
 
@@ -64,13 +66,19 @@ def clean_query(text: str) -> tuple[str, bool]:
 
 
 @dataclass
-class _FuzzyIndex:
+class _NameIndex:
+    """Titles, slugs and speaker names in memory: slug lookups and fuzzy matching cost no
+    database round trip. Rebuilt when the store's data version changes."""
+
     version: str
+    checked_at: float
     talk_ids: list[int]
     talk_labels: list[str]
     talk_conferences: list[str]
     speaker_ids: list[int]
     speaker_names: list[str]
+    refs: dict[str, list[int]] = field(default_factory=dict)
+    conference_by_id: dict[int, str] = field(default_factory=dict)
     vocabulary: list[str] | None = None
     known: set[str] = field(default_factory=set)
 
@@ -81,7 +89,7 @@ class Core:
     def __init__(self, db: Database, rng: random.Random | None = None) -> None:
         self.db = db
         self.rng = rng or random.Random()
-        self._fuzzy: _FuzzyIndex | None = None
+        self._names: _NameIndex | None = None
 
     # -- talk ------------------------------------------------------------------------------
 
@@ -89,18 +97,17 @@ class Core:
         text, shortened = clean_query(query)
         if not text:
             return usage("talk", "Tell me which talk: a title, a speaker, or a few words.")
-        talk_ids = await self._resolve_talks(text, conference)
-        if len(talk_ids) == 1:
-            talks = await queries.talks_by_ids(self.db, talk_ids, with_nuggets=True)
+        matches = await self._resolve_talks(text, conference)
+        if len(matches) == 1:
+            talks = await queries.talks_by_ids(self.db, [matches[0].id], with_nuggets=True)
             return _note_shortened(talk_answer(talks[0]), shortened)
-        if talk_ids:
-            talks = await queries.talks_by_ids(self.db, talk_ids)
+        if matches:
             return _note_shortened(
                 Answer(
                     kind="choices",
                     title=f"Several talks match “{text}”",
                     text="Which one did you mean?",
-                    choices=tuple(_talk_choice(t) for t in talks[:MAX_CHOICES]),
+                    choices=tuple(_talk_choice(t) for t in matches[:MAX_CHOICES]),
                 ),
                 shortened,
             )
@@ -108,32 +115,37 @@ class Core:
         for ranked in await queries.rank_talks(
             self.db, queries.fts_expression(text, any_word=True), conference=conference, limit=3
         ):
-            if ranked.talk_id not in suggested:
-                suggested.append(ranked.talk_id)
-        talks = await queries.talks_by_ids(self.db, suggested[:5])
+            if ranked.id not in suggested:
+                suggested.append(ranked.id)
+        labels = await queries.talk_labels(self.db, suggested[:5])
         return _note_shortened(
             Answer(
                 kind="not_found",
                 title="No talk found",
                 text=f"No talk matches “{text}”."
-                + (" Did you mean one of these?" if talks else " Try /search with other words."),
-                choices=tuple(_talk_choice(t) for t in talks),
+                + (" Did you mean one of these?" if labels else " Try /search with other words."),
+                choices=tuple(_talk_choice(t) for t in labels),
                 found=False,
                 ephemeral=True,
             ),
             shortened,
         )
 
-    async def _resolve_talks(self, text: str, conference: str | None) -> list[int]:
-        """Talk ids that answer `text`: one id is a match, several are a choice."""
-        by_ref = await queries.talk_ids_by_ref(self.db, text.strip().lower(), conference)
+    async def _resolve_talks(self, text: str, conference: str | None) -> list[TalkLabel]:
+        """Talks that answer `text`: one is a match, several are a choice."""
+        index = await self._name_index()
+        by_ref = [
+            talk_id
+            for talk_id in index.refs.get(text.lower(), [])
+            if conference is None or index.conference_by_id[talk_id] == conference
+        ]
         if by_ref:
-            return by_ref
+            return await queries.talk_labels(self.db, by_ref)
         kind = _KIND_ALIASES.get(text.lower())
         if kind:
             by_kind = await queries.talk_ids_by_kind(self.db, kind, conference)
             if by_kind:
-                return by_kind
+                return await queries.talk_labels(self.db, by_kind)
         expression = queries.fts_expression(text)
         # A hit in a title or a speaker's name outranks any hit in a summary or transcript.
         ranked = await queries.rank_talks(
@@ -148,24 +160,23 @@ class Core:
         if not ranked:
             fuzzy = await self._fuzzy_talks(text, FUZZY_ACCEPT, limit=5, conference=conference)
             if fuzzy:
-                return _close_fuzzy(fuzzy)
+                return await queries.talk_labels(self.db, _close_fuzzy(fuzzy))
         return _close_ranks(ranked)
 
     async def suggest_talks(self, prefix: str, limit: int = MAX_CHOICES) -> list[Choice]:
         """Autocomplete: talks whose title or speaker starts with the typed words."""
         text, _ = clean_query(prefix)
         if not text:
-            ids = (await self._fuzzy_index()).talk_ids[:limit]
+            ids = (await self._name_index()).talk_ids[:limit]
         else:
             expression = (
                 "{title speakers} : (" + queries.fts_expression(text, prefix_last=True) + ")"
             )
             ranked = await queries.rank_talks(self.db, expression, limit=limit)
-            ids = [r.talk_id for r in ranked]
-            if not ids:
-                ids = [i for i, _ in await self._fuzzy_talks(text, FUZZY_SUGGEST, limit=limit)]
-        talks = await queries.talks_by_ids(self.db, ids[:limit])
-        return [_talk_choice(t) for t in talks]
+            if ranked:
+                return [_talk_choice(t) for t in ranked]
+            ids = [i for i, _ in await self._fuzzy_talks(text, FUZZY_SUGGEST, limit=limit)]
+        return [_talk_choice(t) for t in await queries.talk_labels(self.db, ids[:limit])]
 
     # -- speaker ---------------------------------------------------------------------------
 
@@ -179,17 +190,20 @@ class Core:
             if speaker is not None:
                 return _note_shortened(speaker_answer(speaker), shortened)
         if speaker_ids:
-            speakers = [await queries.speaker_by_id(self.db, i) for i in speaker_ids]
+            summaries = await queries.speaker_summaries(self.db, speaker_ids)
             return _note_shortened(
                 Answer(
                     kind="choices",
                     title=f"Several speakers match “{text}”",
                     text="Which one did you mean?",
-                    choices=tuple(_speaker_choice(s) for s in speakers if s is not None),
+                    choices=tuple(
+                        Choice(label=name, command="speaker", query=name, description=titles)
+                        for _, name, titles in summaries
+                    ),
                 ),
                 shortened,
             )
-        index = await self._fuzzy_index()
+        index = await self._name_index()
         near = process.extract(
             text,
             index.speaker_names,
@@ -219,7 +233,7 @@ class Core:
             return [matches[0][0]]
         if matches:
             return [speaker_id for speaker_id, _ in matches]
-        index = await self._fuzzy_index()
+        index = await self._name_index()
         scored = process.extract(
             text,
             index.speaker_names,
@@ -237,7 +251,7 @@ class Core:
         else:
             names = await queries.speakers_matching(self.db, text, limit=limit)
             if not names:
-                index = await self._fuzzy_index()
+                index = await self._name_index()
                 scored = process.extract(
                     text,
                     index.speaker_names,
@@ -285,9 +299,9 @@ class Core:
         pool = await queries.nugget_ids_matching(self.db, queries.fts_expression(text))
         if pool:
             return pool
-        talk_ids = await self._resolve_talks(text, None)
-        if len(talk_ids) == 1:
-            return await queries.nugget_ids_for_talks(self.db, talk_ids)
+        talks = await self._resolve_talks(text, None)
+        if len(talks) == 1:
+            return await queries.nugget_ids_for_talks(self.db, [talks[0].id])
         return []
 
     # -- search ----------------------------------------------------------------------------
@@ -379,7 +393,7 @@ class Core:
     async def _corrected_expression(self, text: str) -> str:
         """An FTS5 expression with each unknown word replaced by its closest indexed word
         (as a prefix query, since indexed words are stemmed); '' when nothing changed."""
-        index = await self._fuzzy_index()
+        index = await self._name_index()
         if index.vocabulary is None:
             index.vocabulary = await queries.vocabulary(self.db)
             index.known = set(index.vocabulary)
@@ -404,7 +418,7 @@ class Core:
     async def _fuzzy_talks(
         self, text: str, cutoff: float, limit: int, conference: str | None = None
     ) -> list[tuple[int, float]]:
-        index = await self._fuzzy_index()
+        index = await self._name_index()
         scored = process.extract(
             text,
             index.talk_labels,
@@ -419,21 +433,35 @@ class Core:
             if conference is None or index.talk_conferences[i] == conference
         ][:limit]
 
-    async def _fuzzy_index(self) -> _FuzzyIndex:
-        """Titles and names for rapidfuzz, rebuilt when the data version changes."""
+    async def _name_index(self) -> _NameIndex:
+        """The name index, re-validated against the data version at most every few seconds
+        (so a reload by `confbot load` in another process shows up quickly)."""
+        now = time.monotonic()
+        index = self._names
+        if index is not None and now - index.checked_at < VERSION_CHECK_SECONDS:
+            return index
         version = await get_meta(self.db, DATA_VERSION_KEY) or "0"
-        if self._fuzzy is None or self._fuzzy.version != version:
-            talks = await queries.talk_titles(self.db)
-            speakers = await queries.speaker_names(self.db)
-            self._fuzzy = _FuzzyIndex(
-                version=version,
-                talk_ids=[t[0] for t in talks],
-                talk_labels=[t[1] for t in talks],
-                talk_conferences=[t[2] for t in talks],
-                speaker_ids=[s[0] for s in speakers],
-                speaker_names=[s[1] for s in speakers],
-            )
-        return self._fuzzy
+        if index is not None and index.version == version:
+            index.checked_at = now
+            return index
+        talks = await queries.talk_titles(self.db)
+        speakers = await queries.speaker_names(self.db)
+        refs: dict[str, list[int]] = {}
+        for talk_id, _, conference_slug, slug in talks:
+            refs.setdefault(slug, []).append(talk_id)
+            refs.setdefault(f"{conference_slug}/{slug}", []).append(talk_id)
+        self._names = _NameIndex(
+            version=version,
+            checked_at=now,
+            talk_ids=[t[0] for t in talks],
+            talk_labels=[t[1] for t in talks],
+            talk_conferences=[t[2] for t in talks],
+            speaker_ids=[s[0] for s in speakers],
+            speaker_names=[s[1] for s in speakers],
+            refs=refs,
+            conference_by_id={t[0]: t[2] for t in talks},
+        )
+        return self._names
 
 
 def _in_title_or_speakers(expression: str) -> str:
@@ -447,12 +475,12 @@ def split_command(line: str) -> tuple[str, str]:
     return head.lstrip("/").lower(), rest.strip()
 
 
-def _close_ranks(ranked: Sequence[queries.Ranked]) -> list[int]:
+def _close_ranks(ranked: Sequence[TalkLabel]) -> list[TalkLabel]:
     """The best hit alone, or every hit whose bm25 score is within AMBIGUITY_RATIO of it."""
     if not ranked:
         return []
-    best = abs(ranked[0].rank)
-    return [r.talk_id for r in ranked if abs(r.rank) >= best * AMBIGUITY_RATIO][:MAX_CHOICES]
+    best = abs(ranked[0].score)
+    return [r for r in ranked if abs(r.score) >= best * AMBIGUITY_RATIO][:MAX_CHOICES]
 
 
 def _close_fuzzy(scored: Sequence[tuple[int, float]]) -> list[int]:
@@ -467,24 +495,19 @@ def _close_scores(scored: Sequence[tuple[str, float, int]]) -> list[tuple[str, f
     return [item for item in scored if item[1] >= best - 3]
 
 
-def _speaker_line(talk: TalkView) -> str:
+def _speaker_line(talk: TalkView | TalkLabel) -> str:
     if talk.speakers:
         return ", ".join(talk.speakers)
     return "speaker not named"
 
 
-def _talk_choice(talk: TalkView) -> Choice:
+def _talk_choice(talk: TalkView | TalkLabel) -> Choice:
     return Choice(
         label=talk.title,
         command="talk",
         query=talk.ref,
         description=f"{_speaker_line(talk)} · {talk.conference_name}",
     )
-
-
-def _speaker_choice(speaker: SpeakerView) -> Choice:
-    titles = ", ".join(t.title for t in speaker.talks[:2])
-    return Choice(label=speaker.name, command="speaker", query=speaker.name, description=titles)
 
 
 def format_offset(milliseconds: int) -> str:

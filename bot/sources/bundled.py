@@ -169,39 +169,36 @@ def _read_nuggets(document: _TomlDocument) -> tuple[Nugget, ...]:
     nuggets: list[Nugget] = []
     seen: set[str] = set()
     for index, table in enumerate(raw):
-        line = document.line_of_table("nuggets", index)
         if not isinstance(table, dict):
-            raise RecordError("use [[nuggets]] tables", path=document.name, line=line)
+            raise RecordError(
+                "use [[nuggets]] tables",
+                path=document.name,
+                line=document.line_of_table("nuggets", index),
+            )
         unknown = sorted(set(table) - _NUGGET_KEYS)
         if unknown:
-            raise RecordError(
-                f"unknown key (allowed: {', '.join(sorted(_NUGGET_KEYS))})",
-                path=document.name,
-                line=document.line_of(unknown[0], table_index=index) or line,
-                field=f"nuggets[{index}].{unknown[0]}",
+            raise document.nugget_error(
+                index, unknown[0], f"unknown key (allowed: {', '.join(sorted(_NUGGET_KEYS))})"
             )
-        values: dict[str, str | None] = {}
-        for key in ("text", "speaker", "source"):
-            value = table.get(key)
-            field_name = f"nuggets[{index}].{key}"
-            key_line = document.line_of(key, table_index=index) or line
+        text, speaker, source = table.get("text"), table.get("speaker"), table.get("source")
+        for key, value in (("text", text), ("source", source), ("speaker", speaker)):
             if value is None and key == "speaker":
-                values[key] = None
                 continue
             if not isinstance(value, str) or not value.strip():
                 problem = "is missing" if value is None else "must be non-empty text"
-                raise RecordError(problem, path=document.name, line=key_line, field=field_name)
-            values[key] = " ".join(value.split())
-        text = values["text"] or ""
+                raise document.nugget_error(index, key, problem)
+        assert isinstance(text, str) and isinstance(source, str)
+        text = " ".join(text.split())
         if text in seen:
-            raise RecordError(
-                "the same nugget appears twice in this talk",
-                path=document.name,
-                line=document.line_of("text", table_index=index) or line,
-                field=f"nuggets[{index}].text",
-            )
+            raise document.nugget_error(index, "text", "the same nugget appears twice in this talk")
         seen.add(text)
-        nuggets.append(Nugget(text=text, speaker=values["speaker"], source=values["source"] or ""))
+        nuggets.append(
+            Nugget(
+                text=text,
+                speaker=" ".join(speaker.split()) if isinstance(speaker, str) else None,
+                source=" ".join(source.split()),
+            )
+        )
     return tuple(nuggets)
 
 
@@ -253,6 +250,11 @@ class _TomlDocument:
 
     def error(self, key: str, message: str) -> RecordError:
         return RecordError(message, path=self.name, line=self.line_of(key), field=key)
+
+    def nugget_error(self, index: int, key: str, message: str) -> RecordError:
+        """An error in the index-th [[nuggets]] table, at the key's line (or the header's)."""
+        line = self.line_of(key, table_index=index) or self.line_of_table("nuggets", index)
+        return RecordError(message, path=self.name, line=line, field=f"nuggets[{index}].{key}")
 
     def reject_unknown(self, allowed: set[str]) -> None:
         for key in self.data:

@@ -73,11 +73,16 @@ class SpeakerView:
 
 
 @dataclass(frozen=True)
-class Ranked:
-    """A talk id with its bm25 rank (lower is better, always negative)."""
+class TalkLabel:
+    """Just enough of a talk to offer it as a choice; `score` is its bm25 score (lower is
+    better, negative) when it came from a full-text query."""
 
-    talk_id: int
-    rank: float
+    id: int
+    ref: str
+    title: str
+    speakers: tuple[str, ...]
+    conference_name: str
+    score: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -185,19 +190,6 @@ async def talks_by_ids(
     return [by_id[talk_id] for talk_id in talk_ids if talk_id in by_id]
 
 
-async def talk_ids_by_ref(db: Database, ref: str, conference: str | None = None) -> list[int]:
-    """Talks whose 'conference/slug' or bare slug equals `ref` (a slug can repeat across
-    conferences)."""
-    conference_slug, _, slug = ref.rpartition("/")
-    conference_slug = conference_slug or (conference or "")
-    rows = await db.fetch_all(
-        "SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
-        "WHERE t.slug = ? AND (? = '' OR c.slug = ?) ORDER BY t.id",
-        (slug, conference_slug, conference_slug),
-    )
-    return [int(row[0]) for row in rows]
-
-
 async def talk_ids_by_kind(db: Database, kind: str, conference: str | None = None) -> list[int]:
     rows = await db.fetch_all(
         "SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
@@ -207,37 +199,64 @@ async def talk_ids_by_kind(db: Database, kind: str, conference: str | None = Non
     return [int(row[0]) for row in rows]
 
 
+LABEL_COLUMNS = """
+    t.id, c.slug || '/' || t.slug AS ref, t.title,
+    (SELECT group_concat(s.name, char(31)) FROM
+        (SELECT s.name FROM talk_speakers ts JOIN speakers s ON s.id = ts.speaker_id
+         WHERE ts.talk_id = t.id ORDER BY ts.position) s) AS speaker_names,
+    c.name AS conference_name
+"""
+
+
+def _label(row: aiosqlite.Row, score: float = 0.0) -> TalkLabel:
+    names = str(row["speaker_names"]).split("\x1f") if row["speaker_names"] else []
+    return TalkLabel(
+        id=int(row["id"]),
+        ref=str(row["ref"]),
+        title=str(row["title"]),
+        speakers=tuple(names),
+        conference_name=str(row["conference_name"]),
+        score=score,
+    )
+
+
 async def rank_talks(
     db: Database, expression: str, *, conference: str | None = None, limit: int = 5
-) -> list[Ranked]:
-    """Talks matching an FTS5 expression, best first, with their bm25 rank."""
+) -> list[TalkLabel]:
+    """Talks matching an FTS5 expression, best first, labelled: one query, one thread hop."""
     if not expression:
         return []
     weights = ", ".join(str(w) for w in TALK_WEIGHTS)
-    if conference:
-        sql = (
-            f"SELECT talk_search.rowid, bm25(talk_search, {weights}) AS rank FROM talk_search "
-            "JOIN talks t ON t.id = talk_search.rowid JOIN conferences c ON c.id = t.conference_id "
-            "WHERE talk_search MATCH ? AND c.slug = ? ORDER BY rank LIMIT ?"
-        )
-        params: tuple[object, ...] = (expression, conference, limit)
-    else:
-        sql = (
-            f"SELECT rowid, bm25(talk_search, {weights}) AS rank FROM talk_search "
-            "WHERE talk_search MATCH ? ORDER BY rank LIMIT ?"
-        )
-        params = (expression, limit)
-    rows = await db.fetch_all(sql, params)
-    return [Ranked(int(row[0]), float(row[1])) for row in rows]
-
-
-async def talk_titles(db: Database) -> list[tuple[int, str, str]]:
-    """(talk id, title, conference slug) for every talk: the fuzzy matcher's candidates."""
     rows = await db.fetch_all(
-        "SELECT t.id, t.title, c.slug FROM talks t JOIN conferences c ON c.id = t.conference_id "
-        "ORDER BY t.id",
+        f"SELECT {LABEL_COLUMNS}, bm25(talk_search, {weights}) AS score FROM talk_search "
+        "JOIN talks t ON t.id = talk_search.rowid JOIN conferences c ON c.id = t.conference_id "
+        "WHERE talk_search MATCH ? AND (? = '' OR c.slug = ?) ORDER BY score LIMIT ?",
+        (expression, conference or "", conference or "", limit),
     )
-    return [(int(row[0]), str(row[1]), str(row[2])) for row in rows]
+    return [_label(row, float(row["score"])) for row in rows]
+
+
+async def talk_labels(db: Database, talk_ids: Sequence[int]) -> list[TalkLabel]:
+    """Labels for these talks, in the order given."""
+    if not talk_ids:
+        return []
+    marks = ",".join("?" * len(talk_ids))
+    rows = await db.fetch_all(
+        f"SELECT {LABEL_COLUMNS} FROM talks t JOIN conferences c ON c.id = t.conference_id "
+        f"WHERE t.id IN ({marks})",
+        list(talk_ids),
+    )
+    by_id = {int(row["id"]): _label(row) for row in rows}
+    return [by_id[talk_id] for talk_id in talk_ids if talk_id in by_id]
+
+
+async def talk_titles(db: Database) -> list[tuple[int, str, str, str]]:
+    """(talk id, title, conference slug, talk slug) for every talk."""
+    rows = await db.fetch_all(
+        "SELECT t.id, t.title, c.slug, t.slug FROM talks t "
+        "JOIN conferences c ON c.id = t.conference_id ORDER BY t.id",
+    )
+    return [(int(row[0]), str(row[1]), str(row[2]), str(row[3])) for row in rows]
 
 
 async def vocabulary(db: Database) -> list[str]:
@@ -254,10 +273,10 @@ async def search_talks(
         return [], 0
     weights = ", ".join(str(w) for w in TALK_WEIGHTS)
     rows = await db.fetch_all(
-        f"SELECT rowid, bm25(talk_search, {weights}) AS rank, "
+        f"SELECT rowid, bm25(talk_search, {weights}) AS score, "
         f"snippet(talk_search, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) AS snip, "
         "(SELECT count(*) FROM talk_search WHERE talk_search MATCH ?1) AS total "
-        "FROM talk_search WHERE talk_search MATCH ?1 ORDER BY rank LIMIT ?2 OFFSET ?3",
+        "FROM talk_search WHERE talk_search MATCH ?1 ORDER BY score LIMIT ?2 OFFSET ?3",
         (expression, limit, offset),
     )
     if not rows:
@@ -270,7 +289,7 @@ async def search_talks(
         SearchHit(
             talk=talks[int(row[0])],
             snippet=str(row["snip"]),
-            rank=float(row["rank"]),
+            rank=float(row["score"]),
             at_ms=cue_times.get(int(row[0])),
         )
         for row in rows
@@ -301,6 +320,21 @@ async def speakers_matching(db: Database, name: str, limit: int = 10) -> list[tu
     return [(int(row[0]), str(row[1])) for row in rows]
 
 
+async def speaker_summaries(db: Database, speaker_ids: Sequence[int]) -> list[tuple[int, str, str]]:
+    """(id, name, their talk titles joined by ', ') for several speakers in one query."""
+    if not speaker_ids:
+        return []
+    marks = ",".join("?" * len(speaker_ids))
+    rows = await db.fetch_all(
+        "SELECT s.id, s.name, (SELECT group_concat(t.title, ', ') FROM talk_speakers ts "
+        "JOIN talks t ON t.id = ts.talk_id WHERE ts.speaker_id = s.id) "
+        f"FROM speakers s WHERE s.id IN ({marks})",
+        list(speaker_ids),
+    )
+    by_id = {int(row[0]): (int(row[0]), str(row[1]), str(row[2] or "")) for row in rows}
+    return [by_id[i] for i in speaker_ids if i in by_id]
+
+
 async def speaker_names(db: Database) -> list[tuple[int, str]]:
     rows = await db.fetch_all("SELECT id, name FROM speakers ORDER BY name")
     return [(int(row[0]), str(row[1])) for row in rows]
@@ -322,9 +356,10 @@ async def speaker_by_id(db: Database, speaker_id: int) -> SpeakerView | None:
 async def random_nugget(db: Database, fraction: float) -> NuggetView | None:
     """The first nugget at or after `fraction` (0..1) of the id range: one indexed lookup."""
     row = await db.fetch_one(
+        # min() and max() in separate subqueries: each is then a single index probe.
         f"SELECT {_NUGGET_COLUMNS} FROM {_NUGGET_FROM} WHERE n.id >= "
-        "(SELECT min(id) + CAST(? * (max(id) - min(id)) AS INTEGER) FROM nuggets) "
-        "ORDER BY n.id LIMIT 1",
+        "(SELECT min(id) FROM nuggets) + CAST(? * ((SELECT max(id) FROM nuggets) - "
+        "(SELECT min(id) FROM nuggets)) AS INTEGER) ORDER BY n.id LIMIT 1",
         (fraction,),
     )
     return _nugget(row) if row else None

@@ -48,6 +48,8 @@ CREATE TABLE talks (
     UNIQUE (conference_id, slug)
 );
 CREATE INDEX talks_by_start ON talks(starts_at);
+CREATE INDEX talks_by_slug ON talks(slug);
+CREATE INDEX talks_by_kind ON talks(kind);
 CREATE TABLE speakers (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE COLLATE NOCASE,

@@ -1,0 +1,212 @@
+"""Benchmark of the command core: `python -m bench.core` prints the figures, asserts nothing.
+
+Side by side in one run, on a synthetic set of 10,000 talks and 100,000 nuggets:
+- p50/p99 of talk, speaker, nugget and search through the core vs the raw sqlite3 query each
+  one wraps (target: within 3x);
+- load time of the bundled data (target <= 0.3 s) and of the 10k set;
+- peak RSS of this process (target <= 120 MB);
+- cold `confbot ask` vs `python -c "import sqlite3"` (target <= 4x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bench.synthetic import FIRST, vocabulary, write_dataset
+from bot.core import Core
+from bot.store import queries
+from bot.store.content import load_data_dir
+from bot.store.db import Database
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED = REPO / "data"
+WEIGHTS = ", ".join(str(w) for w in queries.TALK_WEIGHTS)
+
+RAW_SQL: dict[str, tuple[str, Callable[[str], tuple[object, ...]]]] = {
+    # The exact statement Core.talk sends for a one-word query (queries.rank_talks).
+    "talk": (
+        f"SELECT {queries.LABEL_COLUMNS}, bm25(talk_search, {WEIGHTS}) AS score FROM talk_search "
+        "JOIN talks t ON t.id = talk_search.rowid JOIN conferences c ON c.id = t.conference_id "
+        "WHERE talk_search MATCH ? AND (? = '' OR c.slug = ?) ORDER BY score LIMIT ?",
+        lambda word: (f'{{title speakers}} : ("{word}")', "", "", 25),
+    ),
+    "speaker": (
+        "SELECT id, name FROM speakers WHERE name = ?1 COLLATE NOCASE OR name LIKE ?2 "
+        "OR name LIKE ?3 ORDER BY name = ?1 COLLATE NOCASE DESC, name LIMIT 25",
+        lambda word: (word, word + "%", "% " + word + "%"),
+    ),
+    "nugget": (
+        "SELECT n.id, n.text, n.speaker, n.source, t.title, c.name FROM nuggets n "
+        "JOIN talks t ON t.id = n.talk_id JOIN conferences c ON c.id = t.conference_id "
+        "WHERE n.id >= (SELECT min(id) FROM nuggets) + CAST(? * ((SELECT max(id) FROM nuggets) "
+        "- (SELECT min(id) FROM nuggets)) AS INTEGER) ORDER BY n.id LIMIT 1",
+        lambda word: (random.random(),),
+    ),
+    "search": (
+        f"SELECT rowid, bm25(talk_search, {WEIGHTS}) AS rank, "
+        "snippet(talk_search, -1, '[', ']', '…', 24) FROM talk_search "
+        "WHERE talk_search MATCH ? ORDER BY rank LIMIT 5",
+        lambda word: (f'"{word}"',),
+    ),
+}
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def micros(seconds: float) -> str:
+    return f"{seconds * 1e6:8.0f} µs" if seconds < 0.01 else f"{seconds * 1e3:8.1f} ms"
+
+
+async def time_load(path: Path, data: Path, runs: int) -> list[float]:
+    timings = []
+    for run in range(runs):
+        db_path = path / f"load-{data.name}-{run}.sqlite3"
+        db = await Database.open(db_path)
+        start = time.perf_counter()
+        await load_data_dir(db, data)
+        timings.append(time.perf_counter() - start)
+        await db.close()
+    return timings
+
+
+async def time_core(call: Callable[[str], Awaitable[object]], words: list[str]) -> list[float]:
+    samples = []
+    for word in words:
+        start = time.perf_counter()
+        await call(word)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def time_raw(db_path: Path, command: str, words: list[str]) -> list[float]:
+    sql, params = RAW_SQL[command]
+    connection = sqlite3.connect(db_path)
+    samples = []
+    for word in words:
+        start = time.perf_counter()
+        connection.execute(sql, params(word)).fetchall()
+        samples.append(time.perf_counter() - start)
+    connection.close()
+    return samples
+
+
+def cold_start(args: list[str], env: dict[str, str], runs: int) -> float:
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(args, env=env, capture_output=True, check=True)
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings)
+
+
+async def hop_baseline(db: Database, runs: int) -> tuple[float, float]:
+    """`select 1` through aiosqlite: the thread hop every async query pays."""
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        await db.fetch_one("SELECT 1")
+        samples.append(time.perf_counter() - start)
+    return percentiles(samples)
+
+
+def load_in_subprocess(db_path: Path, data: Path, env: dict[str, str]) -> tuple[float, float]:
+    """`confbot load` of a data folder as its own process: (seconds, peak RSS in MB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--db", str(db_path), "--data", str(data), "load"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"confbot load failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+async def run(talks: int, queries_count: int) -> None:
+    rng = random.Random(7)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {k: v for k, v in env.items() if not k.startswith(("DISCORD_", "SLACK_", "CONFBOT_"))}
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp)
+        synthetic = root / "synthetic"
+        write_dataset(synthetic, talks=talks)
+        bundled_loads = await time_load(root, BUNDLED, runs=5)
+        db_path = root / "synthetic.sqlite3"
+        big_load, load_rss_mb = load_in_subprocess(db_path, synthetic, env)
+
+        db = await Database.open(db_path)
+        core = Core(db, rng=rng)
+        words = [rng.choice(vocabulary(2000, random.Random(42))) for _ in range(queries_count)]
+        names = [rng.choice(FIRST) for _ in range(queries_count)]
+        await core.talk(words[0])  # warm the name index once, as a running bot has
+        rows = []
+        for command, call, inputs in (
+            ("talk", core.talk, words),
+            ("speaker", core.speaker, names),
+            ("nugget", lambda _word: core.nugget(), words),
+            ("search", core.search, words),
+        ):
+            core_samples = await time_core(call, inputs)
+            raw_samples = time_raw(db_path, command, inputs)
+            rows.append((command, percentiles(core_samples), percentiles(raw_samples)))
+        hop = await hop_baseline(db, queries_count)
+        await db.close()
+        serve_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        ask_env = {**env, "CONFBOT_DB": str(root / "load-data-0.sqlite3")}
+        ask = cold_start([sys.executable, "-m", "bot", "ask", "/talk keynote"], ask_env, runs=10)
+        bare = cold_start([sys.executable, "-c", "import sqlite3"], ask_env, runs=10)
+
+    print(f"confbot core benchmark: {talks} talks, {talks * 10} nuggets, {queries_count} queries")
+    print()
+    header = ("command", "core p50", "core p99", "raw p50", "raw p99")
+    print(f"{header[0]:<9} " + " ".join(f"{h:>12}" for h in header[1:]) + "  p50 ratio (<= 3x)")
+    for command, (core_p50, core_p99), (raw_p50, raw_p99) in rows:
+        print(
+            f"{command:<9} {micros(core_p50):>12} {micros(core_p99):>12} "
+            f"{micros(raw_p50):>12} {micros(raw_p99):>12}  {core_p50 / raw_p50:5.1f}x"
+        )
+    print(f"{'hop':<9} {micros(hop[0]):>12} {micros(hop[1]):>12}   (aiosqlite `select 1`)")
+    print()
+    print(
+        f"load bundled data: median {statistics.median(bundled_loads) * 1000:.0f} ms, "
+        f"best {min(bundled_loads) * 1000:.0f} ms (target <= 300 ms)"
+    )
+    print(
+        f"load {talks} synthetic talks (`confbot load`): {big_load:.2f} s, "
+        f"peak RSS {load_rss_mb:.0f} MB"
+    )
+    print(f"peak RSS answering queries on the 10k set: {serve_rss_mb:.0f} MB (target <= 120 MB)")
+    print(
+        f'cold `confbot ask "/talk keynote"`: {ask * 1000:.0f} ms vs '
+        f'`python -c "import sqlite3"`: {bare * 1000:.0f} ms = {ask / bare:.1f}x (target <= 4x)'
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--talks", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=500)
+    args = parser.parse_args(argv)
+    asyncio.run(run(args.talks, args.queries))
+
+
+if __name__ == "__main__":
+    main()

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from bot.config import SETTINGS_HELP, Settings, SettingsError
@@ -57,8 +58,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("line", nargs="+", help="the command, e.g. /talk keynote")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
-    commands.add_parser("console", help="interactive prompt with the same commands")
+    console = commands.add_parser("console", help="interactive prompt with the same commands")
+    for sub in (ask, console):
+        sub.add_argument(
+            "--at",
+            type=_moment,
+            metavar="WHEN",
+            help="rehearse: answer /now, /next and /schedule as if it were WHEN "
+            "(ISO 8601 with offset, e.g. 2019-08-21T11:10+02:00)",
+        )
+    imports = commands.add_parser(
+        "import",
+        help="import a pretalx/frab schedule (JSON or schedule.xml) as a conference",
+        description="Import a schedule export: pretalx or frab schedule JSON, or frab/Pentabarf "
+        "schedule.xml. Re-importing the same conference replaces it: moved talks move, "
+        "cancelled talks disappear. Nothing is written unless the whole file is valid.",
+    )
+    imports.add_argument("file", type=Path, help="the export file")
+    transcript = commands.add_parser(
+        "transcript",
+        help="attach a WebVTT or SRT transcript to a talk",
+        description="Attach a transcript (.vtt or .srt) to a talk, so /search finds its words "
+        "and says where in the talk they are. It is kept across reloads and re-imports.",
+    )
+    transcript.add_argument("talk", help="the talk as conference/slug (as /talk shows it)")
+    transcript.add_argument("file", type=Path, help="the .vtt or .srt file")
+    transcript.add_argument("--source", default="", help="how it was made (default: file name)")
     return parser
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a UTC offset, e.g. 2019-08-21T11:10+02:00")
+    return moment
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,11 +132,17 @@ async def _dispatch(
     async with await Database.open(db_path) as db:
         if args.command == "load":
             return await _load(db, data_dir, force=args.force)
+        if args.command == "import":
+            return await _import(db, args.file)
+        if args.command == "transcript":
+            return await _attach_transcript(db, args.talk, args.file, args.source)
         if not await _ensure_loaded(db, data_dir):
             return EXIT_FAILURE
         from bot.core import Core
+        from bot.schedule import system_clock
 
-        core = Core(db)
+        rehearsal: datetime | None = getattr(args, "at", None)
+        core = Core(db, clock=(lambda: rehearsal) if rehearsal else system_clock)
         if args.command == "ask":
             return await _ask(core, " ".join(args.line), as_json=args.json)
         if args.command == "console":
@@ -123,6 +165,58 @@ async def _load(db: Database, data_dir: Path, *, force: bool) -> int:
         print("confbot: nothing was loaded; the database is unchanged.", file=sys.stderr)
         return EXIT_FAILURE
     print(report.describe())
+    return EXIT_OK
+
+
+async def _import(db: Database, path: Path) -> int:
+    from bot.sources.detect import load_schedule
+    from bot.store.content import replace_conferences
+
+    try:
+        conference = load_schedule(path)
+    except RecordError as error:
+        print(f"confbot: {error}", file=sys.stderr)
+        print("confbot: nothing was imported; the database is unchanged.", file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as error:
+        print(f"confbot: cannot read {path}: {error.strerror}", file=sys.stderr)
+        return EXIT_FAILURE
+    before = {
+        str(row[0])
+        for row in await db.fetch_all(
+            "SELECT t.guid FROM talks t JOIN conferences c ON c.id = t.conference_id "
+            "WHERE c.slug = ? AND t.guid IS NOT NULL",
+            (conference.slug,),
+        )
+    }
+    await replace_conferences(db, [conference], origin=f"import:{path.name}")
+    after = {talk.guid for talk in conference.talks if talk.guid}
+    removed = len(before - after)
+    added = len(after - before)
+    print(
+        f"imported {conference.name} ({conference.slug}): {len(conference.talks)} talk(s)"
+        + (f", {added} new, {removed} removed since the last import" if before else "")
+    )
+    return EXIT_OK
+
+
+async def _attach_transcript(db: Database, talk: str, path: Path, source: str) -> int:
+    from bot.sources.transcripts import cues_to_text, parse_transcript
+    from bot.store.content import attach_transcript
+
+    try:
+        cues = parse_transcript(path)
+        title = await attach_transcript(db, talk, cues, cues_to_text(cues), source or path.name)
+    except RecordError as error:
+        print(f"confbot: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except LookupError as error:
+        print(f"confbot: {error.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        print(f"confbot: cannot read {path}: {error.strerror}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"attached {len(cues)} cue(s) to “{title}”")
     return EXIT_OK
 
 

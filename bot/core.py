@@ -14,11 +14,13 @@ import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process, utils
 
 from bot.answer import Answer, Choice, Field
 from bot.records import TALK_KINDS
+from bot.schedule import Clock, ScheduleAnswers, system_clock
 from bot.store import queries
 from bot.store.content import DATA_VERSION_KEY, get_meta
 from bot.store.db import Database
@@ -34,7 +36,7 @@ SPEAKER_FUZZY_ACCEPT = 75.0
 SPELLING_ACCEPT = 75.0
 VERSION_CHECK_SECONDS = 2.0
 
-COMMANDS = ("talk", "speaker", "nugget", "search", "help")
+COMMANDS = ("talk", "speaker", "nugget", "search", "now", "next", "schedule", "help")
 
 _KIND_ALIASES = {
     "keynote": "keynote",
@@ -86,9 +88,12 @@ class _NameIndex:
 class Core:
     """The command logic over one open `Database`. Cheap to build; holds a fuzzy-match cache."""
 
-    def __init__(self, db: Database, rng: random.Random | None = None) -> None:
+    def __init__(
+        self, db: Database, rng: random.Random | None = None, clock: Clock = system_clock
+    ) -> None:
         self.db = db
         self.rng = rng or random.Random()
+        self.programme = ScheduleAnswers(db, clock)
         self._names: _NameIndex | None = None
 
     # -- talk ------------------------------------------------------------------------------
@@ -375,8 +380,19 @@ class Core:
     async def ask(self, line: str) -> Answer:
         """Answer one command line such as '/talk keynote' or 'speaker vincent'."""
         command, argument = split_command(line)
+        conference = None
+        narrowed = re.match(r"^(.*?)\s*--conference\s+(\S+)$", argument)
+        if narrowed:
+            argument, conference = narrowed.group(1), narrowed.group(2).lower()
         if command == "talk":
-            return await self.talk(argument)
+            return await self.talk(argument, conference)
+        if command == "now":
+            return await self.programme.now(argument, conference)
+        if command == "next":
+            return await self.programme.next(argument, conference)
+        if command == "schedule":
+            day, room = split_day(argument)
+            return await self.programme.schedule(day, room, conference)
         if command == "speaker":
             return await self.speaker(argument)
         if command == "nugget":
@@ -468,6 +484,21 @@ def _in_title_or_speakers(expression: str) -> str:
     return f"{{title speakers}} : ({expression})" if expression else ""
 
 
+_DAY_WORDS = re.compile(
+    r"^(today|tomorrow|yesterday|mon\w*|tue\w*|wed\w*|thu\w*|fri\w*|sat\w*|sun\w*|"
+    r"\d{4}-\d{2}-\d{2}|day\s*\d{1,2}|\d{1,2})\b\s*(.*)$",
+    re.IGNORECASE,
+)
+
+
+def split_day(argument: str) -> tuple[str, str]:
+    """'friday curie' -> ('friday', 'curie'); 'curie' -> ('', 'curie')."""
+    match = _DAY_WORDS.match(argument.strip())
+    if match:
+        return match.group(1), match.group(2).strip()
+    return "", argument.strip()
+
+
 def split_command(line: str) -> tuple[str, str]:
     """'/talk  keynote' -> ('talk', 'keynote'); a bare word is a command; case-insensitive."""
     text, _ = clean_query(line)
@@ -527,7 +558,10 @@ def talk_answer(talk: TalkView) -> Answer:
     if talk.speaker_note:
         fields.append(Field("Who spoke", talk.speaker_note))
     if talk.starts_at:
-        when = talk.starts_at.strftime("%a %d %b %Y, %H:%M %Z").strip()
+        start = talk.starts_at
+        if talk.conference_timezone:
+            start = start.astimezone(ZoneInfo(talk.conference_timezone))
+        when = start.strftime("%a %d %b %Y, %H:%M %Z").strip()
         fields.append(Field("When", when + (f" · {talk.room}" if talk.room else ""), True))
     for nugget in talk.nuggets[:4]:
         fields.append(Field("Nugget", _quote(nugget)))
@@ -619,6 +653,10 @@ def help_answer() -> Answer:
             Field(
                 "/search TEXT", "Full-text search over titles, summaries, nuggets and transcripts."
             ),
+            Field("/now [ROOM]", "What's on right now (in the conference's time zone)."),
+            Field("/next [ROOM]", "The next talk in each room."),
+            Field("/schedule [DAY] [ROOM]", "A day's programme: today, tomorrow, friday, day 2."),
+            Field("--conference SLUG", "Add to /talk, /now, /next or /schedule to narrow it."),
         ),
         ephemeral=True,
     )

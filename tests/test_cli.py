@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 from bot.config import SETTINGS_HELP
-from tests.conftest import REPO
+from tests.conftest import REPO, SHARED
 
 
 def clean_env(db: Path) -> dict[str, str]:
@@ -141,3 +142,63 @@ def test_console_answers_lines_and_follows_choices(tmp_path: Path) -> None:
     assert "James Kirk\n==========" in out  # choice 2 followed
     assert "Page 2 of" in out
     assert "starting the console" in result.stderr
+
+
+CAMP = SHARED / "samples" / "frab-camp2019.json"
+SRT = SHARED / "samples" / "bornhack2021-how-to-open-source-your-code-properly.srt"
+
+
+def test_import_then_reimport_moves_talks_and_drops_cancelled_ones(tmp_path: Path) -> None:
+    first = confbot(tmp_path, "import", str(CAMP))
+    assert first.returncode == 0, first.stderr
+    assert "imported Chaos Communication Camp 2019 (camp2019): 79 talk(s)" in first.stdout
+
+    document = json.loads(CAMP.read_text())
+    curie = document["schedule"]["conference"]["days"][0]["rooms"]["Curie"]
+    cancelled = curie.pop(1)
+    moved = curie[0]
+    moved["date"] = moved["date"].replace("T11:00:00", "T11:15:00")
+    moved["start"] = "11:15"
+    changed = tmp_path / "camp-changed.json"
+    changed.write_text(json.dumps(document))
+
+    second = confbot(tmp_path, "import", str(changed))
+    assert second.returncode == 0, second.stderr
+    assert "78 talk(s), 0 new, 1 removed since the last import" in second.stdout
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        guids = {row[0] for row in db.execute("SELECT guid FROM talks WHERE guid IS NOT NULL")}
+        start = db.execute("SELECT starts_utc FROM talks WHERE guid = ?", (moved["guid"],))
+        assert cancelled["guid"] not in guids
+        assert start.fetchone() == ("2019-08-21T09:15:00Z",)
+    now = confbot(tmp_path, "ask", "--at", "2019-08-21T11:20+02:00", "/now curie")
+    assert moved["title"] in now.stdout
+    assert cancelled["title"] not in now.stdout
+
+
+def test_a_truncated_export_imports_nothing(tmp_path: Path) -> None:
+    assert confbot(tmp_path, "import", str(CAMP)).returncode == 0
+    before = sqlite3.connect(tmp_path / "cli.sqlite3").execute("SELECT count(*) FROM talks")
+    count = before.fetchone()
+    half = tmp_path / "half.json"
+    half.write_text(CAMP.read_text()[: len(CAMP.read_text()) // 2])
+    result = confbot(tmp_path, "import", str(half))
+    assert result.returncode == 1
+    assert f"{half}:" in result.stderr and "nothing was imported" in result.stderr
+    after = sqlite3.connect(tmp_path / "cli.sqlite3").execute("SELECT count(*) FROM talks")
+    assert after.fetchone() == count
+
+
+def test_an_attached_transcript_is_searchable_with_times_and_survives_reimport(
+    tmp_path: Path,
+) -> None:
+    assert confbot(tmp_path, "import", str(CAMP)).returncode == 0
+    talk = "camp2019/camp2019-10386-opening-ceremony"
+    attached = confbot(tmp_path, "transcript", talk, str(SRT))
+    assert attached.returncode == 0, attached.stderr
+    assert "attached 1036 cue(s) to “Opening Ceremony”" in attached.stdout
+    assert confbot(tmp_path, "import", str(CAMP)).returncode == 0
+    found = confbot(tmp_path, "ask", "/search licenses folder")
+    assert "Opening Ceremony" in found.stdout
+    assert "(at " in found.stdout
+    unknown = confbot(tmp_path, "transcript", "camp2019/no-such-talk", str(SRT))
+    assert unknown.returncode == 2 and "no talk" in unknown.stderr

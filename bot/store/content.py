@@ -12,9 +12,10 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.records import Conference, Talk
+from bot.records import Conference, Cue, Talk
 from bot.sources.bundled import data_fingerprint, read_data_dir
 from bot.store.db import Database
 
@@ -92,6 +93,8 @@ async def replace_conferences(
         for conference in conferences:
             await _delete_conference(db, conference.slug)
         await _insert_conferences(db, conferences)
+        for conference in conferences:
+            await _apply_attached_transcripts(db, conference.slug)
         await connection.execute(
             "DELETE FROM speakers WHERE id NOT IN (SELECT speaker_id FROM talk_speakers)"
         )
@@ -103,6 +106,53 @@ async def replace_conferences(
     report = LoadReport(len(conferences), talks, nuggets, changed=True, removed=tuple(removed))
     log.info("%s (origin %s)", report.describe(), origin)
     return report
+
+
+async def attach_transcript(
+    db: Database, talk_ref: str, cues: Sequence[Cue], text: str, source: str
+) -> str:
+    """Attach a transcript to the talk 'conference/slug' (kept across reloads); returns the
+    talk's title. Raises LookupError when there is no such talk."""
+    conference_slug, _, talk_slug = talk_ref.partition("/")
+    row = await db.fetch_one(
+        "SELECT t.title FROM talks t JOIN conferences c ON c.id = t.conference_id "
+        "WHERE c.slug = ? AND t.slug = ?",
+        (conference_slug, talk_slug),
+    )
+    if row is None or not talk_slug:
+        raise LookupError(f"no talk {talk_ref!r}; use conference/slug as /talk shows it")
+    cue_json = json.dumps([[c.start_ms, c.end_ms, c.text] for c in cues])
+    async with db.transaction():
+        await db.execute(
+            "INSERT INTO attached_transcripts(conference_slug, talk_slug, source, text, cues, "
+            "attached_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(conference_slug, talk_slug) "
+            "DO UPDATE SET source = excluded.source, text = excluded.text, cues = excluded.cues, "
+            "attached_at = excluded.attached_at",
+            (conference_slug, talk_slug, source, text, cue_json, utc_text(datetime.now(UTC))),
+        )
+        await _apply_attached_transcripts(db, conference_slug)
+    return str(row[0])
+
+
+async def _apply_attached_transcripts(db: Database, conference_slug: str) -> None:
+    rows = await db.fetch_all(
+        "SELECT t.id, a.source, a.text, a.cues FROM attached_transcripts a "
+        "JOIN conferences c ON c.slug = a.conference_slug "
+        "JOIN talks t ON t.conference_id = c.id AND t.slug = a.talk_slug WHERE c.slug = ?",
+        (conference_slug,),
+    )
+    for row in rows:
+        talk_id = int(row[0])
+        await db.execute(
+            "UPDATE talks SET transcript = ?, transcript_source = ? WHERE id = ?",
+            (row[2], row[1], talk_id),
+        )
+        await db.execute("UPDATE talk_search SET transcript = ? WHERE rowid = ?", (row[2], talk_id))
+        await db.execute("DELETE FROM cue_search WHERE talk_id = ?", (talk_id,))
+        await db.execute_many(
+            "INSERT INTO cue_search(text, talk_id, start_ms) VALUES (?, ?, ?)",
+            [(text, talk_id, start) for start, _, text in json.loads(row[3])],
+        )
 
 
 async def get_meta(db: Database, key: str) -> str | None:
@@ -200,9 +250,9 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
     )
     await db.execute_many(
         "INSERT INTO talks(id, conference_id, slug, title, kind, summary, speaker_note, "
-        "transcript, transcript_source, url, source, starts_at, ends_at, room, track, language, "
-        "links, guid, origin_file) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "transcript, transcript_source, url, source, starts_at, ends_at, starts_utc, ends_utc, "
+        "room, track, language, links, guid, origin_file) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         talk_rows,
     )
     await db.execute_many(
@@ -222,6 +272,13 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
     await db.execute_many(
         "INSERT INTO cue_search(text, talk_id, start_ms) VALUES (?, ?, ?)", cue_rows
     )
+
+
+def utc_text(moment: datetime | None) -> str | None:
+    """A sortable UTC text form ('2019-08-21T09:00:00Z') for range queries in SQL."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def _next_id(db: Database, table: str) -> int:
@@ -244,6 +301,8 @@ def _talk_row(talk_id: int, conference_id: int, talk: Talk) -> tuple[object, ...
         talk.source,
         talk.starts_at.isoformat() if talk.starts_at else None,
         talk.ends_at.isoformat() if talk.ends_at else None,
+        utc_text(talk.starts_at),
+        utc_text(talk.ends_at or talk.starts_at),
         talk.room,
         talk.track,
         talk.language,

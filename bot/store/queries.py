@@ -417,5 +417,73 @@ async def counts(db: Database) -> dict[str, int]:
 
 
 def _like_prefix(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
+    return _like_escape(text) + "%"
+
+
+async def scheduled_talks(
+    db: Database,
+    *,
+    starts_before: str,
+    ends_after: str | None = None,
+    starts_after: str | None = None,
+    conference: str | None = None,
+    room: str = "",
+    limit: int = 50,
+) -> list[TalkView]:
+    """Timed talks, in start order, filtered by UTC text bounds (see content.utc_text):
+    `ends_after` keeps talks still running then, `starts_after` keeps talks starting then or
+    later; `room` is a case-insensitive part of the room name."""
+    rows = await db.fetch_all(
+        f"SELECT {_TALK_COLUMNS} FROM talks t JOIN conferences c ON c.id = t.conference_id "
+        "WHERE t.starts_utc IS NOT NULL AND t.starts_utc < ?1 "
+        "AND (?2 IS NULL OR t.ends_utc > ?2) AND (?3 IS NULL OR t.starts_utc >= ?3) "
+        "AND (?4 = '' OR c.slug = ?4) "
+        "AND (?5 = '' OR t.room LIKE '%' || ?5 || '%' ESCAPE '\\') "
+        "ORDER BY t.starts_utc, t.room, t.id LIMIT ?6",
+        (
+            starts_before,
+            ends_after,
+            starts_after,
+            conference or "",
+            _like_escape(room),
+            limit,
+        ),
+    )
+    return [_talk(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ScheduledConference:
+    slug: str
+    name: str
+    timezone: str | None
+    first_start: datetime
+    last_end: datetime
+
+
+async def scheduled_conferences(db: Database) -> list[ScheduledConference]:
+    """Conferences that have timed talks, with the span of their programme."""
+    rows = await db.fetch_all(
+        "SELECT c.slug, c.name, c.timezone, "
+        "(SELECT starts_at FROM talks WHERE conference_id = c.id AND starts_utc IS NOT NULL "
+        " ORDER BY starts_utc LIMIT 1), "
+        "(SELECT coalesce(ends_at, starts_at) FROM talks WHERE conference_id = c.id "
+        " AND starts_utc IS NOT NULL ORDER BY ends_utc DESC LIMIT 1) "
+        "FROM conferences c WHERE EXISTS "
+        "(SELECT 1 FROM talks WHERE conference_id = c.id AND starts_utc IS NOT NULL) "
+        "ORDER BY 4",
+    )
+    return [
+        ScheduledConference(
+            slug=str(row[0]),
+            name=str(row[1]),
+            timezone=row[2],
+            first_start=datetime.fromisoformat(row[3]),
+            last_end=datetime.fromisoformat(row[4]),
+        )
+        for row in rows
+    ]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -39,6 +39,8 @@ CREATE TABLE talks (
     source TEXT,
     starts_at TEXT,
     ends_at TEXT,
+    starts_utc TEXT,
+    ends_utc TEXT,
     room TEXT,
     track TEXT,
     language TEXT,
@@ -47,7 +49,7 @@ CREATE TABLE talks (
     origin_file TEXT,
     UNIQUE (conference_id, slug)
 );
-CREATE INDEX talks_by_start ON talks(starts_at);
+CREATE INDEX talks_by_start ON talks(starts_utc);
 CREATE INDEX talks_by_slug ON talks(slug);
 CREATE INDEX talks_by_kind ON talks(kind);
 CREATE TABLE speakers (
@@ -139,7 +141,22 @@ CREATE INDEX wisdom_posts_claimed ON wisdom_posts(subscription_id) WHERE status 
 CREATE INDEX wisdom_posts_by_cycle ON wisdom_posts(subscription_id, cycle);
 """
 
+# Transcripts attached with `confbot transcript`: state, re-applied after every load so a
+# reload or re-import of the talk's conference keeps them.
+TRANSCRIPTS_V3 = """
+CREATE TABLE attached_transcripts (
+    conference_slug TEXT NOT NULL,
+    talk_slug TEXT NOT NULL,
+    source TEXT NOT NULL,
+    text TEXT NOT NULL,
+    cues TEXT NOT NULL,
+    attached_at TEXT NOT NULL,
+    PRIMARY KEY (conference_slug, talk_slug)
+);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
+    (3, TRANSCRIPTS_V3),
 ]

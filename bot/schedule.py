@@ -1,0 +1,266 @@
+"""The live programme: what's on now, what's next, and a day's schedule, as `Answer`s.
+
+Platform-neutral like the core. The clock is injected, so tests and rehearsals can stand at
+any moment of a conference. Times are shown in the conference's time zone when it has one,
+otherwise in the offset the schedule gave.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.answer import Answer, Choice, Field
+from bot.store import queries
+from bot.store.content import utc_text
+from bot.store.db import Database
+from bot.store.queries import ScheduledConference, TalkView
+
+MAX_LISTED = 25
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class ScheduleAnswers:
+    """`now`, `next` and `schedule` over the timed talks in the store."""
+
+    def __init__(self, db: Database, clock: Clock = system_clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def _default_conference(self, conference: str | None, moment: datetime) -> str | None:
+        """Narrow to the conference that is on (or next) unless the user named one."""
+        if conference is not None:
+            return conference
+        conferences = await queries.scheduled_conferences(self.db)
+        return _current_conference(conferences, moment).slug if conferences else None
+
+    async def now(self, room: str = "", conference: str | None = None) -> Answer:
+        moment = self.clock()
+        conference = await self._default_conference(conference, moment)
+        stamp = utc_text(moment) or ""
+        running = await queries.scheduled_talks(
+            self.db,
+            starts_before=_after(moment),
+            ends_after=stamp,
+            conference=conference,
+            room=room,
+            limit=MAX_LISTED,
+        )
+        if running:
+            return _listing(
+                "On now" + (f" in rooms matching “{room}”" if room else ""),
+                running,
+                footer=_at(moment, running[0]),
+            )
+        upcoming = await queries.scheduled_talks(
+            self.db,
+            starts_before="9999",
+            starts_after=stamp,
+            conference=conference,
+            room=room,
+            limit=3,
+        )
+        if not upcoming:
+            return await self._nothing(room, "Nothing is on right now, and nothing is coming up.")
+        answer = _listing(
+            "Nothing on right now. Coming up:", upcoming, footer=_at(moment, upcoming[0])
+        )
+        return Answer(**{**answer.__dict__, "found": False})
+
+    async def next(self, room: str = "", conference: str | None = None) -> Answer:
+        moment = self.clock()
+        conference = await self._default_conference(conference, moment)
+        upcoming = await queries.scheduled_talks(
+            self.db,
+            starts_before="9999",
+            starts_after=utc_text(moment),
+            conference=conference,
+            room=room,
+            limit=200,
+        )
+        if not upcoming:
+            return await self._nothing(room, "Nothing else is scheduled.")
+        first_per_room: dict[str, TalkView] = {}
+        for talk in upcoming:
+            first_per_room.setdefault(talk.room or "", talk)
+        chosen = sorted(
+            first_per_room.values(), key=lambda t: (t.starts_at or moment, t.room or "")
+        )
+        title = "Next up" + (f" in rooms matching “{room}”" if room else " in each room")
+        return _listing(title, chosen[:MAX_LISTED], footer=_at(moment, chosen[0]))
+
+    async def schedule(
+        self, day: str = "", room: str = "", conference: str | None = None
+    ) -> Answer:
+        conferences = [
+            c
+            for c in await queries.scheduled_conferences(self.db)
+            if conference is None or c.slug == conference
+        ]
+        if not conferences:
+            return await self._nothing(room, "")
+        moment = self.clock()
+        current = _current_conference(conferences, moment)
+        zone = _zone(current)
+        wanted = resolve_day(day, moment.astimezone(zone).date(), current, zone)
+        if wanted is None:
+            return Answer(
+                kind="usage",
+                title="/schedule",
+                text=f"I can't read “{day}” as a day. Try today, tomorrow, friday, "
+                "2019-08-22 or day 2.",
+                found=False,
+                ephemeral=True,
+            )
+        start = datetime.combine(wanted, datetime.min.time(), zone)
+        end = start + timedelta(days=1)
+        talks = await queries.scheduled_talks(
+            self.db,
+            starts_before=utc_text(end) or "",
+            starts_after=utc_text(start),
+            conference=current.slug,
+            room=room,
+            limit=500,
+        )
+        title = f"{current.name}: {wanted:%A %d %B %Y}" + (
+            f", rooms matching “{room}”" if room else ""
+        )
+        if not talks:
+            return Answer(
+                kind="schedule",
+                title=title,
+                text="Nothing is scheduled then." + f" The programme runs {_span(current, zone)}.",
+                found=False,
+            )
+        answer = _listing(title, talks[:MAX_LISTED])
+        if len(talks) > MAX_LISTED:
+            more = len(talks) - MAX_LISTED
+            answer = Answer(
+                **{
+                    **answer.__dict__,
+                    "text": f"{len(talks)} talks; {more} more not shown: "
+                    "narrow it down with a room.",
+                }
+            )
+        return answer
+
+    async def _nothing(self, room: str, message: str) -> Answer:
+        conferences = await queries.scheduled_conferences(self.db)
+        if not conferences:
+            return Answer(
+                kind="not_found",
+                title="No timed schedule",
+                text="No conference here has talk times yet. An organiser can import one "
+                "with `confbot import schedule.json`.",
+                found=False,
+                ephemeral=True,
+            )
+        if room:
+            message = f"No talk in a room matching “{room}” then."
+        spans = "; ".join(f"{c.name}: {_span(c, _zone(c))}" for c in conferences)
+        return Answer(
+            kind="not_found", title="Nothing on", text=f"{message} ({spans})", found=False
+        )
+
+
+def resolve_day(
+    text: str, today: date, conference: ScheduledConference, zone: ZoneInfo | None
+) -> date | None:
+    """'' / today / tomorrow / yesterday / a weekday / 2019-08-22 / 'day 2' -> a date."""
+    word = text.strip().lower()
+    first_day = conference.first_start.astimezone(zone).date()
+    last_day = conference.last_end.astimezone(zone).date()
+    if word == "today" or (word == "" and first_day <= today <= last_day):
+        return today
+    if word == "":
+        return first_day  # outside the conference: its first day is the useful answer
+    if word == "tomorrow":
+        return today + timedelta(days=1)
+    if word == "yesterday":
+        return today - timedelta(days=1)
+    index = next((i for i, d in enumerate(WEEKDAYS) if len(word) >= 3 and d.startswith(word)), None)
+    if index is not None:
+        # The first such weekday of the programme (it may fall after it: then nothing is on).
+        return first_day + timedelta(days=(index - first_day.weekday()) % 7)
+    match = re.fullmatch(r"(?:day\s*)?(\d{1,2})", word)
+    if match:
+        return first_day + timedelta(days=int(match.group(1)) - 1)
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        return None
+
+
+def _current_conference(
+    conferences: Sequence[ScheduledConference], moment: datetime
+) -> ScheduledConference:
+    """The conference running now, else the next one, else the most recent."""
+    for conference in conferences:
+        if conference.first_start - timedelta(days=1) <= moment <= conference.last_end:
+            return conference
+    future = [c for c in conferences if c.first_start > moment]
+    return future[0] if future else conferences[-1]
+
+
+def _zone(conference: ScheduledConference) -> ZoneInfo | None:
+    if conference.timezone:
+        try:
+            return ZoneInfo(conference.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+    return None
+
+
+def _local(talk: TalkView, moment: datetime) -> datetime:
+    zone = ZoneInfo(talk.conference_timezone) if talk.conference_timezone else None
+    return moment.astimezone(zone) if zone else moment
+
+
+def _listing(title: str, talks: Sequence[TalkView], footer: str = "") -> Answer:
+    fields = []
+    for talk in talks:
+        assert talk.starts_at is not None
+        start = _local(talk, talk.starts_at)
+        when = f"{start:%a %H:%M}"
+        if talk.ends_at:
+            when += f"–{_local(talk, talk.ends_at):%H:%M}"
+        speakers = ", ".join(talk.speakers) or "speaker not named"
+        fields.append(
+            Field(
+                name=f"{when}" + (f" · {talk.room}" if talk.room else ""),
+                value=f"{talk.title} — {speakers}",
+            )
+        )
+    return Answer(
+        kind="schedule",
+        title=title,
+        fields=tuple(fields),
+        choices=tuple(
+            Choice(label=t.title, command="talk", query=t.ref, description=t.room or "")
+            for t in talks
+        ),
+        footer=footer,
+    )
+
+
+def _at(moment: datetime, talk: TalkView) -> str:
+    local = _local(talk, moment)
+    return f"As of {local:%a %d %b %H:%M} {local.tzname() or ''}".strip()
+
+
+def _span(conference: ScheduledConference, zone: ZoneInfo | None) -> str:
+    first = conference.first_start.astimezone(zone)
+    last = conference.last_end.astimezone(zone)
+    return f"{first:%a %d %b %Y} to {last:%a %d %b %Y}"
+
+
+def _after(moment: datetime) -> str:
+    """A bound just after `moment`: talks starting at this very second count as running."""
+    return utc_text(moment + timedelta(seconds=1)) or ""

@@ -95,10 +95,10 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
         if environ is None:
-            if dotenv:
+            if dotenv and Path(".env").is_file():
                 from dotenv import load_dotenv
 
-                load_dotenv(override=False)
+                load_dotenv(".env", override=False)
             environ = os.environ
         env = {key: value.strip() for key, value in environ.items()}
 

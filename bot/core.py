@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from rapidfuzz import fuzz, process, utils
-
 from bot.answer import Answer, Choice, Field
 from bot.records import TALK_KINDS
 from bot.schedule import Clock, ScheduleAnswers, system_clock
@@ -209,14 +207,7 @@ class Core:
                 shortened,
             )
         index = await self._name_index()
-        near = process.extract(
-            text,
-            index.speaker_names,
-            scorer=fuzz.WRatio,
-            processor=utils.default_process,
-            score_cutoff=FUZZY_SUGGEST,
-            limit=3,
-        )
+        near = _closest(text, index.speaker_names, FUZZY_SUGGEST, 3)
         return _note_shortened(
             Answer(
                 kind="not_found",
@@ -239,14 +230,7 @@ class Core:
         if matches:
             return [speaker_id for speaker_id, _ in matches]
         index = await self._name_index()
-        scored = process.extract(
-            text,
-            index.speaker_names,
-            scorer=fuzz.WRatio,
-            processor=utils.default_process,
-            score_cutoff=SPEAKER_FUZZY_ACCEPT,
-            limit=5,
-        )
+        scored = _closest(text, index.speaker_names, SPEAKER_FUZZY_ACCEPT, 5)
         return [index.speaker_ids[i] for _, _, i in _close_scores(scored)]
 
     async def suggest_speakers(self, prefix: str, limit: int = MAX_CHOICES) -> list[Choice]:
@@ -257,14 +241,7 @@ class Core:
             names = await queries.speakers_matching(self.db, text, limit=limit)
             if not names:
                 index = await self._name_index()
-                scored = process.extract(
-                    text,
-                    index.speaker_names,
-                    scorer=fuzz.WRatio,
-                    processor=utils.default_process,
-                    score_cutoff=FUZZY_SUGGEST,
-                    limit=limit,
-                )
+                scored = _closest(text, index.speaker_names, FUZZY_SUGGEST, limit)
                 names = [(index.speaker_ids[i], name) for name, _, i in scored]
         return [Choice(label=name, command="speaker", query=name) for _, name in names[:limit]]
 
@@ -417,9 +394,7 @@ class Core:
         for word in re.findall(r"\w+", text.lower())[: queries.MAX_FTS_WORDS]:
             best = None
             if word not in index.known and len(word) >= 4:
-                best = process.extractOne(
-                    word, index.vocabulary, scorer=fuzz.ratio, score_cutoff=SPELLING_ACCEPT
-                )
+                best = _closest_word(word, index.vocabulary)
             if best:
                 terms.append(f'"{best[0]}"*')
                 changed = True
@@ -435,14 +410,7 @@ class Core:
         self, text: str, cutoff: float, limit: int, conference: str | None = None
     ) -> list[tuple[int, float]]:
         index = await self._name_index()
-        scored = process.extract(
-            text,
-            index.talk_labels,
-            scorer=fuzz.WRatio,
-            processor=utils.default_process,
-            score_cutoff=cutoff,
-            limit=None if conference else limit,
-        )
+        scored = _closest(text, index.talk_labels, cutoff, None if conference else limit)
         return [
             (index.talk_ids[i], float(score))
             for _, score, i in scored
@@ -478,6 +446,33 @@ class Core:
             conference_by_id={t[0]: t[2] for t in talks},
         )
         return self._names
+
+
+def _closest(
+    text: str, candidates: Sequence[str], cutoff: float, limit: int | None
+) -> list[tuple[str, float, int]]:
+    """The candidates most like `text` (rapidfuzz WRatio, 0-100), best first, as
+    (candidate, score, position). rapidfuzz is imported here, off the cold-start path."""
+    from rapidfuzz import fuzz, process, utils
+
+    return [
+        (str(choice), float(score), int(position))
+        for choice, score, position in process.extract(
+            text,
+            candidates,
+            scorer=fuzz.WRatio,
+            processor=utils.default_process,
+            score_cutoff=cutoff,
+            limit=limit,
+        )
+    ]
+
+
+def _closest_word(word: str, vocabulary: Sequence[str]) -> tuple[str, float, int] | None:
+    from rapidfuzz import fuzz, process
+
+    best = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=SPELLING_ACCEPT)
+    return (str(best[0]), float(best[1]), int(best[2])) if best else None
 
 
 def _in_title_or_speakers(expression: str) -> str:

@@ -11,9 +11,10 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Coroutine, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.config import SETTINGS_HELP, Settings, SettingsError
 from bot.records import RecordError
@@ -59,6 +60,33 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("line", nargs="+", help="the command, e.g. /talk keynote")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     console = commands.add_parser("console", help="interactive prompt with the same commands")
+    wisdom = commands.add_parser(
+        "wisdom",
+        help="list daily-wisdom subscriptions and simulate the next days' posts",
+        description="List every daily-wisdom subscription and show the posts of the next DAYS "
+        "days (local time, UTC and which nugget) as the rotation would make them. Nothing is "
+        "posted or consumed. Subscribe channels from Discord or Slack with /wisdom subscribe.",
+    )
+    wisdom.add_argument("--days", type=int, default=7, help="how many days (default 7)")
+    wisdom.add_argument("--at", type=_moment, metavar="WHEN", help="simulate from WHEN")
+    sync = commands.add_parser(
+        "sync",
+        help="register the Discord slash commands (to a dev guild, or globally)",
+        description="Register confbot's slash commands with Discord. Do this once after "
+        "installing or upgrading, not on every start. Guild commands appear at once; global "
+        "ones can take up to an hour.",
+    )
+    target = sync.add_mutually_exclusive_group()
+    target.add_argument("--guild", type=int, help="guild id (default DISCORD_DEV_GUILD)")
+    target.add_argument("--global", dest="everywhere", action="store_true", help="globally")
+    invite = commands.add_parser(
+        "invite-url", help="print the URL that adds the bot to a Discord server"
+    )
+    invite.add_argument(
+        "--application-id",
+        type=int,
+        help="the application id (default: asked from Discord with DISCORD_TOKEN)",
+    )
     for sub in (ask, console):
         sub.add_argument(
             "--at",
@@ -129,7 +157,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _dispatch(
     args: argparse.Namespace, settings: Settings, db_path: Path, data_dir: Path
 ) -> int:
+    if args.command in {"sync", "invite-url"}:
+        return await _discord_admin(args, settings)
     async with await Database.open(db_path) as db:
+        if args.command == "wisdom":
+            from bot.store.wisdom import wisdom_report
+
+            grace = timedelta(hours=settings.wisdom_grace_hours)
+            now = args.at or datetime.now(UTC)
+            print(await wisdom_report(db, max(1, min(args.days, 366)), now, grace=grace))
+            return EXIT_OK
         if args.command == "load":
             return await _load(db, data_dir, force=args.force)
         if args.command == "import":
@@ -151,7 +188,7 @@ async def _dispatch(
             await run_console(core)
             return EXIT_OK
         if args.command == "run":
-            return await _run(core, settings)
+            return await _run(core, db, settings)
     return EXIT_USAGE
 
 
@@ -254,7 +291,8 @@ async def _ask(core: object, line: str, *, as_json: bool) -> int:
     return EXIT_USAGE if answer.kind == "usage" else EXIT_OK
 
 
-async def _run(core: object, settings: Settings) -> int:
+async def _run(core: object, db: Database, settings: Settings) -> int:
+    """Serve every configured platform in this process; the console when none is."""
     from bot.core import Core
 
     assert isinstance(core, Core)
@@ -264,5 +302,85 @@ async def _run(core: object, settings: Settings) -> int:
         log.info("no DISCORD_TOKEN or SLACK_BOT_TOKEN configured: starting the console")
         await run_console(core)
         return EXIT_OK
-    print("confbot: platform front ends are not available in this build yet", file=sys.stderr)
-    return EXIT_FAILURE
+    grace = timedelta(hours=settings.wisdom_grace_hours)
+    services: list[Coroutine[Any, Any, None]] = []
+    if settings.discord is not None:
+        from bot.frontends import discord as discord_frontend
+
+        services.append(discord_frontend.serve(core, db, settings.discord, wisdom_grace=grace))
+    if settings.slack is not None:
+        from bot.frontends import slack as slack_frontend
+
+        services.append(slack_frontend.serve(core, db, settings.slack, grace=grace))
+    failed: list[BaseException] = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            for service in services:
+                group.create_task(service)
+    except* _startup_errors() as failures:
+        failed.extend(failures.exceptions)
+    for error in failed:
+        print(f"confbot: {error}", file=sys.stderr)
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _bot_id_from_token(token: str) -> int | None:
+    """A bot token's first part is the bot user's id in base64; for applications made since
+    2019 the application id is the same number, so no network call is needed."""
+    import base64
+    import binascii
+
+    head = token.split(".", 1)[0]
+    try:
+        text = base64.b64decode(head + "=" * (-len(head) % 4), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _startup_errors() -> tuple[type[Exception], ...]:
+    """The front ends' "could not start" errors (their messages never hold a token)."""
+    errors: list[type[Exception]] = []
+    if "bot.frontends.discord" in sys.modules:
+        from bot.frontends.discord import DiscordStartError
+
+        errors.append(DiscordStartError)
+    if "bot.frontends.slack" in sys.modules:
+        from bot.frontends.slack import SlackStartupError
+
+        errors.append(SlackStartupError)
+    return tuple(errors)
+
+
+async def _discord_admin(args: argparse.Namespace, settings: Settings) -> int:
+    """`confbot sync` and `confbot invite-url`."""
+    if args.command == "invite-url" and args.application_id:
+        from bot.frontends.discord import invite_url
+
+        print(invite_url(args.application_id))
+        return EXIT_OK
+    if settings.discord is None:
+        print("confbot: set DISCORD_TOKEN (in the environment or .env) first", file=sys.stderr)
+        return EXIT_USAGE
+    from bot.frontends.discord import DiscordStartError, invite_url, sync_commands
+
+    if args.command == "invite-url":
+        bot_id = _bot_id_from_token(settings.discord.token.reveal())
+        if bot_id is None:
+            print(
+                "confbot: DISCORD_TOKEN does not look like a bot token; pass "
+                "--application-id from the Developer Portal",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        print(invite_url(bot_id))
+        return EXIT_OK
+    try:
+        guild = None if args.everywhere else (args.guild or settings.discord.dev_guild)
+        names = await sync_commands(settings.discord, guild)
+    except DiscordStartError as error:
+        print(f"confbot: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    where = f"guild {guild}" if guild else "globally (may take up to an hour to appear)"
+    print(f"synced {len(names)} command(s) {where}: {', '.join('/' + n for n in names)}")
+    return EXIT_OK

@@ -136,9 +136,10 @@ CREATE TABLE wisdom_posts (
     message_id TEXT,
     error TEXT,
     PRIMARY KEY (subscription_id, local_date)
-) WITHOUT ROWID;
+);
 CREATE INDEX wisdom_posts_claimed ON wisdom_posts(subscription_id) WHERE status = 'claimed';
-CREATE INDEX wisdom_posts_by_cycle ON wisdom_posts(subscription_id, cycle);
+CREATE INDEX wisdom_posts_by_cycle
+    ON wisdom_posts(subscription_id, cycle, local_date, nugget_key);
 """
 
 # Transcripts attached with `confbot transcript`: state, re-applied after every load so a

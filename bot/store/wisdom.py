@@ -1,0 +1,1241 @@
+"""Daily wisdom in the store: subscriptions, the post log, and the service that posts.
+
+How a post is made (the order is what gives the guarantees):
+
+1. *Claim*: one INSERT of the row (subscription, local date) with status 'claimed', the chosen
+   nugget and a snapshot of its text and attribution. The primary key makes a second claim for
+   the same channel and local date impossible, whichever process or restart tries it.
+2. *Send* through the front end's `WisdomPoster`, with the post's idempotency key.
+3. *Record*: status 'sent' with the platform's message id.
+
+A process that dies between 1 and 3 leaves a 'claimed' row. Every `run_due` (and so the one at
+start-up) resolves such rows first: it asks the poster whether a message with the key already
+exists (`find_existing`) and records it, or sends again with the same key if the post's window
+is still open, or records it as skipped when the window has closed. Send failures keep the
+claim and set `next_attempt_at` (backoff, no sleeping); permanent failures count towards
+disabling the subscription. Nothing is sent while a database transaction is open, and every
+write is a single atomic statement.
+
+The rotation state is not stored separately: it is the post log itself. Rows that are claimed
+or sent carry their `cycle`; a row that ends skipped or failed loses its cycle, which gives its
+nugget back to the walk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.store.db import Database
+from bot.wisdom import (
+    DEFAULT_GRACE,
+    DISABLE_AFTER,
+    Clock,
+    CycleState,
+    Outcome,
+    OutcomeKind,
+    PermanentSendError,
+    Pick,
+    PostRecord,
+    Slot,
+    Subscription,
+    SystemClock,
+    TransientSendError,
+    WisdomInputError,
+    WisdomPost,
+    WisdomPoster,
+    WisdomStatus,
+    channel_seed,
+    first_post_date,
+    format_local_date,
+    format_moment,
+    format_post_time,
+    local_day_start,
+    local_today,
+    next_nugget,
+    parse_post_time,
+    parse_zone,
+    permanent_delay,
+    plan_slots,
+    transient_delay,
+    upcoming_nuggets,
+    wisdom_answer,
+)
+
+_log = logging.getLogger(__name__)
+
+RECORD_BATCH = 20
+"""Sent posts are recorded at the end of each run, or every RECORD_BATCH sends if sooner."""
+
+LOOKUP_GIVE_UP = timedelta(hours=24)
+"""How long after its window a claim whose delivery cannot be checked stays pending."""
+
+_CHUNK = 200
+
+
+def _ts(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _need_dt(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+_SUBSCRIPTION_COLUMNS = (
+    "id",
+    "frontend",
+    "guild_id",
+    "channel_id",
+    "post_time",
+    "zone",
+    "enabled",
+    "created_by",
+    "created_at",
+    "start_date",
+    "seed",
+    "failures",
+    "last_error",
+    "last_error_at",
+    "disabled_reason",
+)
+
+
+_SUBSCRIPTION_SELECT = ", ".join(f"s.{name}" for name in _SUBSCRIPTION_COLUMNS)
+
+
+def _subscription(row: aiosqlite.Row) -> Subscription:
+    return _subscription_from(tuple(row[name] for name in _SUBSCRIPTION_COLUMNS))
+
+
+@functools.lru_cache(maxsize=4096)
+def _subscription_from(values: tuple[Any, ...]) -> Subscription:
+    """Parse a subscription row (cached: the post loop reads every row every minute)."""
+    row = dict(zip(_SUBSCRIPTION_COLUMNS, values, strict=True))
+    return Subscription(
+        id=int(row["id"]),
+        frontend=str(row["frontend"]),
+        guild_id=str(row["guild_id"]),
+        channel_id=str(row["channel_id"]),
+        post_time=parse_post_time(str(row["post_time"])),
+        zone=str(row["zone"]),
+        enabled=bool(row["enabled"]),
+        created_by=str(row["created_by"]),
+        created_at=_need_dt(str(row["created_at"])),
+        start_date=date.fromisoformat(str(row["start_date"])),
+        seed=int(row["seed"]),
+        failures=int(row["failures"]),
+        last_error=row["last_error"],
+        last_error_at=_dt(row["last_error_at"]),
+        disabled_reason=row["disabled_reason"],
+    )
+
+
+def _record(row: aiosqlite.Row) -> PostRecord:
+    return PostRecord(
+        subscription_id=int(row["subscription_id"]),
+        local_date=date.fromisoformat(str(row["local_date"])),
+        status=row["status"],
+        scheduled_at=_need_dt(str(row["scheduled_at"])),
+        end_at=_need_dt(str(row["end_at"])),
+        manual=bool(row["manual"]),
+        nugget_key=row["nugget_key"],
+        text=row["nugget_text"],
+        claimed_at=_dt(row["claimed_at"]),
+        sent_at=_dt(row["sent_at"]),
+        message_id=row["message_id"],
+        attempts=int(row["attempts"]),
+        next_attempt_at=_dt(row["next_attempt_at"]),
+        error=row["error"],
+    )
+
+
+def _post(sub: Subscription, row: aiosqlite.Row) -> WisdomPost:
+    """The post a claimed row stands for, from the snapshot taken when it was claimed."""
+    return WisdomPost(
+        subscription_id=sub.id,
+        frontend=sub.frontend,
+        guild_id=sub.guild_id,
+        channel_id=sub.channel_id,
+        local_date=date.fromisoformat(str(row["local_date"])),
+        scheduled_at=_need_dt(str(row["scheduled_at"])),
+        zone=sub.zone,
+        nugget_key=str(row["nugget_key"]),
+        text=str(row["nugget_text"]),
+        speaker=row["speaker"],
+        source=str(row["source"]),
+        talk_title=str(row["talk_title"]),
+        conference_name=str(row["conference_name"]),
+        manual=bool(row["manual"]),
+    )
+
+
+async def _write(db: Database, sql: str, params: Sequence[Any] = ()) -> None:
+    """One write statement in one round trip (autocommit: the statement is its own
+    transaction). `Database.execute` takes two, to report the row count."""
+    await db.fetch_all(sql, params)
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join("?" for _ in range(count))
+
+
+# --------------------------------------------------------------------------------------------
+# Subscriptions
+
+
+async def get_subscription(db: Database, frontend: str, channel_id: str) -> Subscription | None:
+    row = await db.fetch_one(
+        "SELECT * FROM wisdom_subscriptions WHERE frontend = ? AND channel_id = ?",
+        (frontend, str(channel_id)),
+    )
+    return _subscription(row) if row is not None else None
+
+
+async def list_subscriptions(
+    db: Database,
+    *,
+    frontend: str | None = None,
+    guild_id: str | None = None,
+    include_disabled: bool = True,
+) -> list[Subscription]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if frontend is not None:
+        clauses.append("frontend = ?")
+        params.append(frontend)
+    if guild_id is not None:
+        clauses.append("guild_id = ?")
+        params.append(str(guild_id))
+    if not include_disabled:
+        clauses.append("enabled = 1")
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = await db.fetch_all(f"SELECT * FROM wisdom_subscriptions {where} ORDER BY id", params)
+    return [_subscription(row) for row in rows]
+
+
+async def subscribe(
+    db: Database,
+    *,
+    frontend: str,
+    guild_id: str,
+    channel_id: str,
+    post_time: str,
+    zone: str,
+    created_by: str,
+    can_post: bool,
+    now: datetime,
+) -> Subscription:
+    """Subscribe a channel (or change its time and zone, or turn it back on).
+
+    `can_post` is the front end's answer to "can the bot post in this channel?". Bad input
+    raises WisdomInputError with every problem in one message, and stores nothing.
+    """
+    problems: list[str] = []
+    parsed_time: time | None = None
+    try:
+        parsed_time = parse_post_time(post_time)
+    except WisdomInputError as error:
+        problems.append(str(error))
+    parsed_zone = None
+    try:
+        parsed_zone = parse_zone(zone)
+    except WisdomInputError as error:
+        problems.append(str(error))
+    if not str(channel_id).strip():
+        problems.append("Name the channel to post in.")
+    elif not can_post:
+        problems.append(
+            "I cannot post in that channel. Give me permission to send messages (and embed "
+            "links) there, or pick another channel."
+        )
+    if problems or parsed_time is None or parsed_zone is None:
+        raise WisdomInputError("\n".join(problems))
+    start = first_post_date(parsed_time, parsed_zone, now)
+    row = await db.fetch_one(
+        """
+        INSERT INTO wisdom_subscriptions (
+            frontend, guild_id, channel_id, post_time, zone, enabled, created_by, created_at,
+            updated_at, start_date, seed, failures
+        ) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0)
+        ON CONFLICT (frontend, channel_id) DO UPDATE SET
+            guild_id = excluded.guild_id,
+            post_time = excluded.post_time,
+            zone = excluded.zone,
+            enabled = 1,
+            created_by = excluded.created_by,
+            updated_at = excluded.updated_at,
+            start_date = excluded.start_date,
+            failures = 0,
+            disabled_reason = NULL
+        RETURNING *
+        """,
+        (
+            frontend,
+            str(guild_id),
+            str(channel_id),
+            format_post_time(parsed_time),
+            parsed_zone.key,
+            created_by,
+            _ts(now),
+            _ts(now),
+            start.isoformat(),
+            channel_seed(frontend, str(channel_id)),
+        ),
+    )
+    assert row is not None
+    return _subscription(row)
+
+
+async def unsubscribe(
+    db: Database, *, frontend: str, channel_id: str, by: str, now: datetime
+) -> Subscription | None:
+    """Turn a channel's daily wisdom off. The row and its post log stay, so subscribing again
+    the same day cannot post that day twice and the rotation carries on."""
+    row = await db.fetch_one(
+        """
+        UPDATE wisdom_subscriptions SET enabled = 0, disabled_reason = ?, updated_at = ?
+        WHERE frontend = ? AND channel_id = ? RETURNING *
+        """,
+        (f"unsubscribed by {by}", _ts(now), frontend, str(channel_id)),
+    )
+    if row is None:
+        return None
+    sub = _subscription(row)
+    await _write(
+        db,
+        """
+        UPDATE wisdom_posts SET status = 'skipped', cycle = NULL, next_attempt_at = NULL,
+            error = 'unsubscribed before it was posted'
+        WHERE subscription_id = ? AND status = 'claimed'
+        """,
+        (sub.id,),
+    )
+    return sub
+
+
+async def post_log(
+    db: Database, subscription_id: int, *, limit: int | None = None
+) -> list[PostRecord]:
+    """The post log of one subscription, newest first."""
+    sql = "SELECT * FROM wisdom_posts WHERE subscription_id = ? ORDER BY local_date DESC"
+    params: list[Any] = [subscription_id]
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [_record(row) for row in await db.fetch_all(sql, params)]
+
+
+async def _rotation(
+    db: Database, subscription_ids: Sequence[int]
+) -> tuple[list[str], dict[int, CycleState]]:
+    """The nugget pool and the rotation state of each subscription, in one round trip.
+
+    The state is read from the post log: the newest cycle number, the keys of its claimed and
+    sent rows, and the last of them (rows that ended skipped or failed have no cycle, so their
+    nugget goes back to the walk).
+    """
+    pool: list[str] = []
+    states: dict[int, CycleState] = {}
+    ids = list(dict.fromkeys(subscription_ids))
+    for start in range(0, max(len(ids), 1), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        with_pool = (
+            "SELECT NULL, NULL, NULL, (SELECT group_concat(key, char(31)) FROM nuggets) UNION ALL"
+            if start == 0
+            else ""
+        )
+        rows = await db.fetch_all(
+            f"""
+            WITH current AS MATERIALIZED (
+                SELECT s.id AS subscription_id,
+                    (SELECT MAX(q.cycle) FROM wisdom_posts q WHERE q.subscription_id = s.id)
+                        AS cycle
+                FROM wisdom_subscriptions s WHERE s.id IN ({_placeholders(len(chunk))})
+            )
+            {with_pool}
+            SELECT c.subscription_id, c.cycle,
+                (SELECT p.nugget_key FROM wisdom_posts p INDEXED BY wisdom_posts_by_cycle
+                 WHERE p.subscription_id = c.subscription_id AND p.cycle = c.cycle
+                 ORDER BY p.local_date DESC LIMIT 1),
+                (SELECT group_concat(p.nugget_key, char(31))
+                 FROM wisdom_posts p INDEXED BY wisdom_posts_by_cycle
+                 WHERE p.subscription_id = c.subscription_id AND p.cycle = c.cycle)
+            FROM current c WHERE c.cycle IS NOT NULL
+            """,
+            chunk,
+        )
+        for row in rows:
+            keys = str(row[3]).split("\x1f") if row[3] else []
+            if row[0] is None:
+                pool = keys
+            else:
+                states[int(row[0])] = CycleState(int(row[1]), frozenset(keys), str(row[2]))
+    return pool, states
+
+
+async def _nugget_details(db: Database, keys: Sequence[str]) -> dict[str, aiosqlite.Row]:
+    if not keys:
+        return {}
+    rows = await db.fetch_all(
+        f"""
+        SELECT n.key, n.text AS nugget_text, n.speaker, n.source, t.title AS talk_title,
+            c.name AS conference_name
+        FROM nuggets n JOIN talks t ON t.id = n.talk_id JOIN conferences c ON c.id = t.conference_id
+        WHERE n.key IN ({_placeholders(len(keys))})
+        """,
+        list(keys),
+    )
+    return {str(row["key"]): row for row in rows}
+
+
+_CLAIM_SQL = """
+WITH picks(subscription_id, local_date, nugget_key, cycle, scheduled_at, end_at, manual,
+           claimed_at) AS (VALUES {values})
+INSERT INTO wisdom_posts (
+    subscription_id, local_date, status, scheduled_at, end_at, manual, cycle, nugget_key,
+    nugget_text, speaker, source, talk_title, conference_name, claimed_at, attempts
+)
+SELECT p.subscription_id, p.local_date, 'claimed', p.scheduled_at, p.end_at, p.manual, p.cycle,
+    n.key, n.text, n.speaker, n.source, t.title, c.name, p.claimed_at, 0
+FROM picks p
+JOIN nuggets n ON n.key = p.nugget_key
+JOIN talks t ON t.id = n.talk_id
+JOIN conferences c ON c.id = t.conference_id
+WHERE true
+ON CONFLICT (subscription_id, local_date) DO {conflict}
+RETURNING *
+"""
+
+_RECLAIM = """UPDATE SET status = 'claimed', scheduled_at = excluded.scheduled_at,
+    end_at = excluded.end_at, manual = 1, cycle = excluded.cycle,
+    nugget_key = excluded.nugget_key, nugget_text = excluded.nugget_text,
+    speaker = excluded.speaker, source = excluded.source, talk_title = excluded.talk_title,
+    conference_name = excluded.conference_name, claimed_at = excluded.claimed_at,
+    next_attempt_at = NULL, sent_at = NULL, message_id = NULL
+WHERE wisdom_posts.status IN ('skipped', 'failed')"""
+
+
+async def _claim(
+    db: Database,
+    picks: Sequence[tuple[Subscription, Slot, Pick, bool]],
+    now: datetime,
+    *,
+    reclaim: bool = False,
+    allowed: Callable[[], bool] = lambda: True,
+) -> list[aiosqlite.Row]:
+    """Claim posts: one atomic INSERT per chunk; returns the rows this call claimed. A date that
+    already has a row is not claimed again (with `reclaim`, a skipped or failed row is).
+    `allowed` is asked right before each chunk is queued; when it says no, claiming stops."""
+    claimed: list[aiosqlite.Row] = []
+    for start in range(0, len(picks), _CHUNK):
+        if not allowed():
+            break
+        chunk = picks[start : start + _CHUNK]
+        params: list[Any] = []
+        for sub, slot, pick, manual in chunk:
+            params += [
+                sub.id,
+                slot.local_date.isoformat(),
+                pick.key,
+                pick.cycle,
+                _ts(slot.due),
+                _ts(slot.end),
+                int(manual),
+                _ts(now),
+            ]
+        sql = _CLAIM_SQL.format(
+            values=", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk),
+            conflict=_RECLAIM if reclaim else "NOTHING",
+        )
+        claimed += await db.fetch_all(sql, params)
+    return claimed
+
+
+# --------------------------------------------------------------------------------------------
+# The service
+
+
+class WisdomService:
+    """Posts daily wisdom for one front end.
+
+    Call `run_due()` once at start-up and then every minute (it never raises, except on
+    cancellation); it resolves claims left by a crash, records missed dates, claims and sends
+    what is due and retries failed sends when their backoff has passed. `next_wakeup` then
+    holds the earliest moment it has anything to do. The admin commands are `subscribe`,
+    `unsubscribe`, `status`, `preview` and `post_now`; render their results with the
+    `*_answer` helpers in `bot.wisdom`.
+
+    Run one service per front end and database; `run_due` and `post_now` are serialised by a
+    lock, so they never send the same post concurrently.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        poster: WisdomPoster,
+        *,
+        frontend: str,
+        clock: Clock | None = None,
+        grace: timedelta = DEFAULT_GRACE,
+        log: logging.Logger | None = None,
+        disable_after: int = DISABLE_AFTER,
+    ) -> None:
+        self.db = db
+        self.poster = poster
+        self.frontend = frontend
+        self.clock: Clock = clock or SystemClock()
+        self.grace = grace
+        self.log = log or _log
+        self.disable_after = disable_after
+        self.next_wakeup: datetime | None = None
+        self._lock = asyncio.Lock()
+        self._warned_empty_pool = False
+        self._unrecorded: list[tuple[Any, ...]] = []
+        self._quiet: dict[int, tuple[tuple[time, str, date], Slot]] = {}
+        self._reset_failures: set[int] = set()
+
+    def _now(self) -> datetime:
+        return self.clock.now().astimezone(UTC)
+
+    def _outside_transaction(self) -> bool:
+        """No other coroutine has a transaction open on the shared connection.
+
+        Claims are single autocommit statements. Written while someone else's transaction is
+        open (a data load awaiting its next statement), a claim would become part of it, and
+        a rollback after the post went out would erase the claim, so the date could be
+        claimed and posted again. Checked right before the claim is queued: the check and the
+        queueing happen without yielding, so no transaction can begin in between.
+        """
+        return not getattr(self.db, "_in_transaction", False)
+
+    # -- admin commands ------------------------------------------------------------------
+
+    async def subscribe(
+        self,
+        *,
+        guild_id: str,
+        channel_id: str,
+        post_time: str,
+        zone: str,
+        created_by: str,
+        can_post: bool,
+    ) -> Subscription:
+        """Subscribe (or update) a channel; WisdomInputError on bad input, nothing stored."""
+        sub = await subscribe(
+            self.db,
+            frontend=self.frontend,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            post_time=post_time,
+            zone=zone,
+            created_by=created_by,
+            can_post=can_post,
+            now=self._now(),
+        )
+        self.log.info(
+            "daily wisdom: %s channel %s subscribed at %s %s by %s",
+            self.frontend,
+            sub.channel_id,
+            format_post_time(sub.post_time),
+            sub.zone,
+            created_by,
+        )
+        return sub
+
+    async def unsubscribe(self, channel_id: str, *, by: str) -> Subscription | None:
+        async with self._lock:
+            sub = await unsubscribe(
+                self.db, frontend=self.frontend, channel_id=channel_id, by=by, now=self._now()
+            )
+        if sub is not None:
+            self.log.info("daily wisdom: %s channel %s unsubscribed by %s", *_who(sub), by)
+        return sub
+
+    async def subscriptions(
+        self, guild_id: str | None = None, *, include_disabled: bool = True
+    ) -> list[Subscription]:
+        return await list_subscriptions(
+            self.db, frontend=self.frontend, guild_id=guild_id, include_disabled=include_disabled
+        )
+
+    async def status(self, channel_id: str) -> WisdomStatus | None:
+        """Next post (local and UTC), last post, pending retry, last error, counts."""
+        sub = await get_subscription(self.db, self.frontend, channel_id)
+        if sub is None:
+            return None
+        now = self._now()
+        rows = await self.db.fetch_all(
+            """
+            SELECT * FROM wisdom_posts WHERE subscription_id = ? AND (
+                local_date = (SELECT local_date FROM wisdom_posts
+                              WHERE subscription_id = ? AND status = 'sent'
+                              ORDER BY local_date DESC LIMIT 1)
+                OR status = 'claimed')
+            """,
+            (sub.id, sub.id),
+        )
+        records = [_record(row) for row in rows]
+        last = next((r for r in records if r.status == "sent"), None)
+        pending = max((r for r in records if r.status == "claimed"), key=_by_date, default=None)
+        counts_rows = await self.db.fetch_all(
+            "SELECT status, COUNT(*) FROM wisdom_posts WHERE subscription_id = ? GROUP BY status",
+            (sub.id,),
+        )
+        counts = {str(row[0]): int(row[1]) for row in counts_rows}
+        next_slot: Slot | None = None
+        if sub.enabled:
+            if pending is not None and now < pending.end_at:
+                due = max(pending.next_attempt_at or now, now)
+                next_slot = Slot(pending.local_date, due, pending.end_at)
+            else:
+                next_slot = await self._next_slot(sub, now)
+        return WisdomStatus(sub, next_slot, last, pending, counts)
+
+    async def preview(self, channel_id: str) -> WisdomPost | None:
+        """The next post of the channel (date, time and nugget) without consuming anything.
+
+        None when the channel has no enabled subscription or no nuggets are loaded.
+        """
+        sub = await get_subscription(self.db, self.frontend, channel_id)
+        if sub is None or not sub.enabled:
+            return None
+        now = self._now()
+        pending = await self.db.fetch_one(
+            """SELECT * FROM wisdom_posts WHERE subscription_id = ? AND status = 'claimed'
+               AND end_at > ? ORDER BY local_date LIMIT 1""",
+            (sub.id, _ts(now)),
+        )
+        if pending is not None:
+            return _post(sub, pending)
+        slot = await self._next_slot(sub, now)
+        pool, states = await _rotation(self.db, [sub.id])
+        pick = next_nugget(pool, states.get(sub.id, CycleState()), sub.seed)
+        if pick is None:
+            return None
+        details = (await _nugget_details(self.db, [pick.key])).get(pick.key)
+        if details is None:
+            return None
+        return WisdomPost(
+            subscription_id=sub.id,
+            frontend=sub.frontend,
+            guild_id=sub.guild_id,
+            channel_id=sub.channel_id,
+            local_date=slot.local_date,
+            scheduled_at=slot.due,
+            zone=sub.zone,
+            nugget_key=pick.key,
+            text=str(details["nugget_text"]),
+            speaker=details["speaker"],
+            source=str(details["source"]),
+            talk_title=str(details["talk_title"]),
+            conference_name=str(details["conference_name"]),
+        )
+
+    async def post_now(self, channel_id: str) -> Outcome:
+        """Post today's nugget in the channel now, as today's post.
+
+        It takes the place of today's scheduled post (the one-post-per-local-date rule holds
+        for manual posts too), so it is refused with WisdomInputError when today's nugget
+        has already been posted, or when the channel has no enabled subscription.
+        """
+        async with self._lock:
+            now = self._now()
+            sub = await get_subscription(self.db, self.frontend, channel_id)
+            if sub is None:
+                raise WisdomInputError(
+                    "This channel has no daily wisdom subscription; subscribe it first."
+                )
+            if not sub.enabled:
+                raise WisdomInputError(
+                    f"Daily wisdom is off in this channel ({sub.disabled_reason}); "
+                    "subscribe again to turn it back on."
+                )
+            zone = sub.tz
+            today = local_today(zone, now)
+            row = await self.db.fetch_one(
+                "SELECT * FROM wisdom_posts WHERE subscription_id = ? AND local_date = ?",
+                (sub.id, today.isoformat()),
+            )
+            if row is not None and row["status"] == "sent":
+                sent_at = _dt(row["sent_at"]) or _need_dt(str(row["scheduled_at"]))
+                upcoming = await self._next_slot(sub, now)
+                raise WisdomInputError(
+                    f"Today's nugget was already posted here ({format_moment(sent_at, zone)}). "
+                    f"The next one is due {format_moment(upcoming.due, zone)}."
+                )
+            if row is not None and row["status"] == "claimed":
+                outcome = await self._attempt(sub, row, now, lookup=True)
+                await self._record_sent()
+                return outcome
+            end = min(now + self.grace, local_day_start(today + timedelta(days=1), zone))
+            slot = Slot(today, now, end)
+            pool, states = await _rotation(self.db, [sub.id])
+            pick = next_nugget(pool, states.get(sub.id, CycleState()), sub.seed)
+            if pick is None:
+                raise WisdomInputError("There are no nuggets loaded, so there is nothing to post.")
+            claimed = await _claim(
+                self.db,
+                [(sub, slot, pick, True)],
+                now,
+                reclaim=True,
+                allowed=self._outside_transaction,
+            )
+            if not claimed:
+                raise WisdomInputError(
+                    "Today's post cannot be claimed right now (the database is busy, or it is "
+                    "being posted already); try again in a moment."
+                )
+            lookup = row is not None and int(row["attempts"]) > 0
+            outcome = await self._attempt(sub, claimed[0], now, lookup=lookup)
+            await self._record_sent()
+            if outcome.kind in ("sent", "recovered"):
+                upcoming = await self._next_slot(sub, now)
+                detail = (
+                    f"{outcome.detail} It counts as today's post; the next one is due "
+                    f"{format_moment(upcoming.due, zone)}."
+                )
+                outcome = replace(outcome, detail=detail)
+            return outcome
+
+    # -- the post loop -------------------------------------------------------------------
+
+    async def run_due(self) -> list[Outcome]:
+        """Do everything that is due now; see the class docstring. Never raises Exception."""
+        async with self._lock:
+            outcomes: list[Outcome] = []
+            try:
+                await self._run_due(outcomes)
+                await self._record_sent()
+            except Exception:
+                self.log.exception("daily wisdom: run_due failed; trying again on the next run")
+                self.next_wakeup = None
+                with contextlib.suppress(Exception):
+                    await self._record_sent()
+            return outcomes
+
+    async def _run_due(self, outcomes: list[Outcome]) -> None:
+        now = self._now()
+        rows = await self.db.fetch_all(
+            f"""
+            SELECT {_SUBSCRIPTION_SELECT},
+                (SELECT p.local_date FROM wisdom_posts p WHERE p.subscription_id = s.id
+                 ORDER BY p.local_date DESC LIMIT 1) AS last_date,
+                EXISTS (SELECT 1 FROM wisdom_posts p INDEXED BY wisdom_posts_claimed
+                        WHERE p.subscription_id = s.id AND p.status = 'claimed') AS pending
+            FROM wisdom_subscriptions s
+            WHERE s.frontend = ? AND s.enabled = 1
+            ORDER BY s.id
+            """,
+            (self.frontend,),
+        )
+        width = len(_SUBSCRIPTION_COLUMNS)
+        subs = {int(row[0]): _subscription_from(tuple(row)[:width]) for row in rows}
+        last_dates = {
+            int(row["id"]): date.fromisoformat(row["last_date"]) for row in rows if row["last_date"]
+        }
+        wakeups: list[datetime] = []
+
+        # 1. Claims left pending: by a crash (resolve at once) or a failed send (backoff).
+        if any(int(row["pending"]) for row in rows):
+            claims = await self.db.fetch_all(
+                f"""
+                SELECT * FROM wisdom_posts
+                WHERE status = 'claimed' AND subscription_id IN ({_placeholders(len(subs))})
+                ORDER BY local_date, subscription_id
+                """,
+                list(subs),
+            )
+            for claim in claims:
+                sub = subs.get(int(claim["subscription_id"]))
+                if sub is None:
+                    continue  # disabled meanwhile
+                record = _record(claim)
+                if record.next_attempt_at is not None and now < record.next_attempt_at:
+                    wakeups.append(record.next_attempt_at)  # backing off
+                    continue
+                outcome = await self._resolve(sub, claim, record, now)
+                outcomes.append(outcome)
+                if outcome.retry_at is not None:
+                    wakeups.append(outcome.retry_at)
+                subs = await self._refresh(subs, outcome)
+
+        # 2. Plan every subscription: dates missed, the date due now, the next one.
+        due: list[tuple[Subscription, Slot]] = []
+        missed: list[tuple[Subscription, Slot]] = []
+        for sub in subs.values():
+            after = max(sub.start_date - timedelta(days=1), last_dates.get(sub.id, date.min))
+            key = (sub.post_time, sub.zone, after)
+            quiet = self._quiet.get(sub.id)
+            if quiet is not None and quiet[0] == key and now < quiet[1].due:
+                wakeups.append(quiet[1].due)  # same plan as last time: nothing due yet
+                continue
+            plan = plan_slots(sub.post_time, sub.tz, after, now, self.grace)
+            if not plan.missed and plan.due is None:
+                self._quiet[sub.id] = (key, plan.upcoming)
+            missed += [(sub, slot) for slot in plan.missed]
+            if plan.due is not None:
+                due.append((sub, plan.due))
+            wakeups.append(plan.upcoming.due)
+        if missed:
+            outcomes += await self._record_missed(missed)
+
+        # 3. Claim what is due, then send each claim.
+        if due:
+            pool, states = await _rotation(self.db, [sub.id for sub, _ in due])
+            picks: list[tuple[Subscription, Slot, Pick, bool]] = []
+            for sub, slot in due:
+                pick = next_nugget(pool, states.get(sub.id, CycleState()), sub.seed)
+                if pick is None:
+                    if not self._warned_empty_pool:
+                        self.log.warning("daily wisdom: no nuggets are loaded; nothing to post")
+                        self._warned_empty_pool = True
+                    wakeups.append(now + timedelta(minutes=1))
+                    continue
+                picks.append((sub, slot, pick, False))
+            self._warned_empty_pool = self._warned_empty_pool and not picks
+            claimed = await _claim(self.db, picks, now, allowed=self._outside_transaction)
+            if len(claimed) < len(picks):  # a transaction was open, or a nugget vanished
+                wakeups.append(now + timedelta(seconds=5))
+            claimed.sort(key=lambda row: (str(row["scheduled_at"]), int(row["subscription_id"])))
+            for row in claimed:
+                sub = subs[int(row["subscription_id"])]
+                outcome = await self._attempt(sub, row, now, lookup=False)
+                outcomes.append(outcome)
+                if outcome.retry_at is not None:
+                    wakeups.append(outcome.retry_at)
+                subs = await self._refresh(subs, outcome)
+
+        self.next_wakeup = min(wakeups) if wakeups else None
+
+    async def _refresh(
+        self, subs: dict[int, Subscription], outcome: Outcome
+    ) -> dict[int, Subscription]:
+        """Reload a subscription whose failure count changed; drop it once disabled."""
+        if outcome.kind not in ("retry", "disabled", "failed", "sent", "recovered"):
+            return subs
+        sub = subs.get(outcome.subscription_id)
+        if sub is None:
+            return subs
+        if outcome.kind in ("sent", "recovered"):
+            if sub.failures:
+                subs = {**subs, sub.id: replace(sub, failures=0)}
+            return subs
+        fresh = await get_subscription(self.db, self.frontend, sub.channel_id)
+        subs = dict(subs)
+        if fresh is None or not fresh.enabled:
+            subs.pop(sub.id, None)
+        else:
+            subs[sub.id] = fresh
+        return subs
+
+    async def _record_missed(self, missed: list[tuple[Subscription, Slot]]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        params: list[tuple[Any, ...]] = []
+        for sub, slot in missed:
+            zone = sub.tz
+            if slot.end <= slot.due:
+                reason = (
+                    f"missed: {format_post_time(sub.post_time)} on {slot.local_date} does not "
+                    f"occur in {sub.zone} before the day ends"
+                )
+            else:
+                reason = (
+                    f"missed: not posted between {format_moment(slot.due, zone)} and "
+                    f"{format_moment(slot.end, zone)} (the bot was not running, or no nuggets "
+                    "were loaded)"
+                )
+            params.append(
+                (sub.id, slot.local_date.isoformat(), _ts(slot.due), _ts(slot.end), reason)
+            )
+            self.log.warning(
+                "daily wisdom: skipped %s channel %s for %s: %s",
+                *_who(sub),
+                slot.local_date,
+                reason,
+            )
+            outcomes.append(
+                Outcome("skipped", sub.id, sub.channel_id, slot.local_date, None, reason)
+            )
+        await self.db.execute_many(
+            """
+            INSERT INTO wisdom_posts (subscription_id, local_date, status, scheduled_at, end_at,
+                error)
+            VALUES (?, ?, 'skipped', ?, ?, ?)
+            ON CONFLICT (subscription_id, local_date) DO NOTHING
+            """,
+            params,
+        )
+        return outcomes
+
+    async def _resolve(
+        self, sub: Subscription, row: aiosqlite.Row, record: PostRecord, now: datetime
+    ) -> Outcome:
+        """A claim found pending: retry it while its window is open, close it otherwise."""
+        if now < record.end_at:
+            return await self._attempt(sub, row, now, lookup=True)
+        post = _post(sub, row)
+        try:
+            existing = await self.poster.find_existing(post)
+        except PermanentSendError as error:
+            # The channel is gone or closed to us: count it, and stop asking about this post.
+            outcome = await self._permanent(sub, record, error.reason, now)
+            if outcome.kind == "disabled":
+                return outcome
+            return await self._close(
+                sub, record, "failed", f"window closed; could not check it: {error.reason}"
+            )
+        except Exception as error:
+            reason = _describe(error)
+            if now < record.end_at + LOOKUP_GIVE_UP:
+                retry_at = now + transient_delay(record.attempts + 1, None)
+                await self._note_attempt(sub, record, reason, retry_at, now)
+                return Outcome(
+                    "retry",
+                    sub.id,
+                    sub.channel_id,
+                    record.local_date,
+                    detail=f"could not check whether it was posted: {reason}",
+                    retry_at=retry_at,
+                )
+            return await self._close(sub, record, "failed", f"could not check it: {reason}")
+        if existing is not None:
+            return await self._sent(sub, post, existing, recovered=True)
+        if record.error:
+            return await self._close(
+                sub, record, "failed", f"gave up when its window closed; last error: {record.error}"
+            )
+        return await self._close(
+            sub,
+            record,
+            "skipped",
+            "claimed but the bot stopped before posting it, and it was not back before the "
+            "window closed",
+        )
+
+    async def _attempt(
+        self, sub: Subscription, row: aiosqlite.Row, now: datetime, *, lookup: bool
+    ) -> Outcome:
+        """Send one claimed post (after checking for an earlier delivery when `lookup`)."""
+        post = _post(sub, row)
+        try:
+            if lookup:
+                existing = await self.poster.find_existing(post)
+                if existing is not None:
+                    return await self._sent(sub, post, existing, recovered=True)
+            message_id = await self.poster.send(post, wisdom_answer(post))
+        except PermanentSendError as error:
+            return await self._permanent(sub, _record(row), error.reason, now)
+        except TransientSendError as error:
+            return await self._transient(sub, _record(row), error.reason, error.retry_after, now)
+        except Exception as error:
+            self.log.exception(
+                "daily wisdom: unexpected error posting to %s channel %s", *_who(sub)
+            )
+            return await self._transient(sub, _record(row), _describe(error), None, now)
+        return await self._sent(sub, post, str(message_id), recovered=False)
+
+    async def _sent(
+        self, sub: Subscription, post: WisdomPost, message_id: str, *, recovered: bool
+    ) -> Outcome:
+        self._unrecorded.append((_ts(self._now()), message_id, sub.id, post.local_date.isoformat()))
+        if sub.failures:
+            self._reset_failures.add(sub.id)
+        if len(self._unrecorded) >= RECORD_BATCH:
+            await self._record_sent()
+        kind: OutcomeKind = "recovered" if recovered else "sent"
+        detail = (
+            f"Posted the nugget for {format_local_date(post.local_date)}."
+            if not recovered
+            else f"The nugget for {format_local_date(post.local_date)} was already posted."
+        )
+        if recovered:
+            self.log.info(
+                "daily wisdom: %s channel %s: claim for %s was already delivered (%s)",
+                *_who(sub),
+                post.local_date,
+                message_id,
+            )
+        return Outcome(kind, sub.id, sub.channel_id, post.local_date, message_id, detail)
+
+    async def _record_sent(self) -> None:
+        """Write the message ids of the posts sent since the last write (one round trip)."""
+        while self._unrecorded:
+            rows, self._unrecorded = self._unrecorded[:_CHUNK], self._unrecorded[_CHUNK:]
+            await _write(
+                self.db,
+                f"""
+                WITH sent(sent_at, message_id, subscription_id, local_date) AS (
+                    VALUES {", ".join("(?, ?, ?, ?)" for _ in rows)}
+                )
+                UPDATE wisdom_posts SET status = 'sent', sent_at = sent.sent_at,
+                    message_id = sent.message_id, next_attempt_at = NULL
+                FROM sent
+                WHERE wisdom_posts.subscription_id = sent.subscription_id
+                    AND wisdom_posts.local_date = sent.local_date
+                """,
+                [value for row in rows for value in row],
+            )
+        if self._reset_failures:
+            ids, self._reset_failures = sorted(self._reset_failures), set()
+            marks = _placeholders(len(ids))
+            await _write(
+                self.db, f"UPDATE wisdom_subscriptions SET failures = 0 WHERE id IN ({marks})", ids
+            )
+
+    async def _note_attempt(
+        self, sub: Subscription, record: PostRecord, reason: str, retry_at: datetime, now: datetime
+    ) -> None:
+        await self._record_sent()
+        await _write(
+            self.db,
+            """
+            UPDATE wisdom_posts SET attempts = attempts + 1, next_attempt_at = ?, error = ?
+            WHERE subscription_id = ? AND local_date = ? AND status = 'claimed'
+            """,
+            (_ts(retry_at), reason, sub.id, record.local_date.isoformat()),
+        )
+        await _write(
+            self.db,
+            "UPDATE wisdom_subscriptions SET last_error = ?, last_error_at = ? WHERE id = ?",
+            (reason, _ts(now), sub.id),
+        )
+
+    async def _transient(
+        self,
+        sub: Subscription,
+        record: PostRecord,
+        reason: str,
+        retry_after: float | None,
+        now: datetime,
+    ) -> Outcome:
+        retry_at = now + transient_delay(record.attempts + 1, retry_after)
+        await self._note_attempt(sub, record, reason, retry_at, now)
+        self.log.info(
+            "daily wisdom: %s channel %s: post for %s failed (%s); retrying at %s",
+            *_who(sub),
+            record.local_date,
+            reason,
+            retry_at.isoformat(timespec="seconds"),
+        )
+        return Outcome(
+            "retry",
+            sub.id,
+            sub.channel_id,
+            record.local_date,
+            detail=f"The platform did not take the post ({reason}); retrying soon.",
+            retry_at=retry_at,
+        )
+
+    async def _permanent(
+        self, sub: Subscription, record: PostRecord, reason: str, now: datetime
+    ) -> Outcome:
+        await self._record_sent()
+        row = await self.db.fetch_one(
+            """
+            UPDATE wisdom_subscriptions SET failures = failures + 1, last_error = ?,
+                last_error_at = ?
+            WHERE id = ? RETURNING failures
+            """,
+            (reason, _ts(now), sub.id),
+        )
+        failures = int(row[0]) if row is not None else self.disable_after
+        if failures < self.disable_after:
+            retry_at = now + permanent_delay(failures)
+            await _write(
+                self.db,
+                """
+                UPDATE wisdom_posts SET attempts = attempts + 1, next_attempt_at = ?, error = ?
+                WHERE subscription_id = ? AND local_date = ? AND status = 'claimed'
+                """,
+                (_ts(retry_at), reason, sub.id, record.local_date.isoformat()),
+            )
+            self.log.warning(
+                "daily wisdom: %s channel %s refused the post (%s), failure %d of %d",
+                *_who(sub),
+                reason,
+                failures,
+                self.disable_after,
+            )
+            return Outcome(
+                "retry",
+                sub.id,
+                sub.channel_id,
+                record.local_date,
+                detail=f"The platform refused the post: {reason}.",
+                retry_at=retry_at,
+            )
+        disabled = f"{reason} ({failures} failed attempts in a row)"
+        await _write(
+            self.db,
+            "UPDATE wisdom_subscriptions SET enabled = 0, disabled_reason = ? WHERE id = ?",
+            (disabled, sub.id),
+        )
+        await _write(
+            self.db,
+            """
+            UPDATE wisdom_posts SET status = 'failed', cycle = NULL, next_attempt_at = NULL,
+                attempts = attempts + 1, error = ?
+            WHERE subscription_id = ? AND status = 'claimed'
+            """,
+            (reason, sub.id),
+        )
+        self.log.error("daily wisdom: disabled %s channel %s: %s", *_who(sub), disabled)
+        return Outcome(
+            "disabled",
+            sub.id,
+            sub.channel_id,
+            record.local_date,
+            detail=f"Daily wisdom was turned off in this channel: {disabled}.",
+        )
+
+    async def _close(
+        self, sub: Subscription, record: PostRecord, status: str, reason: str
+    ) -> Outcome:
+        await self._record_sent()
+        await _write(
+            self.db,
+            """
+            UPDATE wisdom_posts SET status = ?, cycle = NULL, next_attempt_at = NULL, error = ?
+            WHERE subscription_id = ? AND local_date = ? AND status = 'claimed'
+            """,
+            (status, reason, sub.id, record.local_date.isoformat()),
+        )
+        self.log.warning(
+            "daily wisdom: %s %s channel %s for %s: %s",
+            status,
+            *_who(sub),
+            record.local_date,
+            reason,
+        )
+        kind: OutcomeKind = "failed" if status == "failed" else "skipped"
+        return Outcome(kind, sub.id, sub.channel_id, record.local_date, None, reason)
+
+    async def _next_slot(self, sub: Subscription, now: datetime) -> Slot:
+        """The next date this subscription will post (due now, or the next in the future)."""
+        row = await self.db.fetch_one(
+            "SELECT local_date FROM wisdom_posts WHERE subscription_id = ? "
+            "ORDER BY local_date DESC LIMIT 1",
+            (sub.id,),
+        )
+        last = date.fromisoformat(row[0]) if row is not None and row[0] else date.min
+        after = max(sub.start_date - timedelta(days=1), last)
+        plan = plan_slots(sub.post_time, sub.tz, after, now, self.grace)
+        return plan.due or plan.upcoming
+
+
+def _who(sub: Subscription) -> tuple[str, str]:
+    return sub.frontend, sub.channel_id
+
+
+def _by_date(record: PostRecord) -> date:
+    return record.local_date
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, PermanentSendError | TransientSendError):
+        return error.reason
+    return f"{type(error).__name__}: {error}"
+
+
+# --------------------------------------------------------------------------------------------
+# The terminal report
+
+
+async def wisdom_report(
+    db: Database, days: int, now: datetime, *, grace: timedelta = DEFAULT_GRACE
+) -> str:
+    """`confbot wisdom`: every subscription, then the posts of the next `days` days (local
+    date and time, UTC, which nugget) as the rotation would make them. Consumes nothing."""
+    now = now.astimezone(UTC)
+    subs = await list_subscriptions(db)
+    lines = [f"Daily wisdom: {len(subs)} subscription{'s' if len(subs) != 1 else ''}"]
+    if not subs:
+        lines.append("  (none; subscribe a channel from Discord or Slack)")
+        return "\n".join(lines)
+    last_rows = await db.fetch_all(
+        """
+        SELECT subscription_id, MAX(local_date) AS last_date,
+            MAX(CASE WHEN status = 'sent' THEN local_date END) AS last_sent
+        FROM wisdom_posts GROUP BY subscription_id
+        """
+    )
+    last_dates = {int(r["subscription_id"]): r["last_date"] for r in last_rows}
+    last_sent = {int(r["subscription_id"]): r["last_sent"] for r in last_rows}
+    for sub in subs:
+        state = "enabled" if sub.enabled else f"disabled ({sub.disabled_reason})"
+        sent = last_sent.get(sub.id)
+        lines.append(
+            f"  #{sub.id} {sub.frontend} guild {sub.guild_id} channel {sub.channel_id}: "
+            f"{format_post_time(sub.post_time)} {sub.zone}, {state}; by {sub.created_by}; "
+            f"last post {sent or 'none'}"
+            + (f"; last error: {sub.last_error}" if sub.last_error else "")
+        )
+    active = [sub for sub in subs if sub.enabled]
+    pool, states = await _rotation(db, [sub.id for sub in active])
+    horizon = now + timedelta(days=days)
+    planned: list[tuple[datetime, Subscription, date, str | None]] = []
+    for sub in active:
+        pending = await db.fetch_all(
+            """SELECT local_date, scheduled_at, nugget_key FROM wisdom_posts
+               WHERE subscription_id = ? AND status = 'claimed' AND end_at > ?""",
+            (sub.id, _ts(now)),
+        )
+        for row in pending:
+            planned.append(
+                (
+                    _need_dt(row["scheduled_at"]),
+                    sub,
+                    date.fromisoformat(row["local_date"]),
+                    row["nugget_key"],
+                )
+            )
+        last = last_dates.get(sub.id)
+        after = max(
+            sub.start_date - timedelta(days=1), date.fromisoformat(last) if last else date.min
+        )
+        plan = plan_slots(sub.post_time, sub.tz, after, now, grace)
+        slots: list[Slot] = [plan.due] if plan.due is not None else []
+        slot = plan.upcoming
+        while slot.due < horizon:
+            slots.append(slot)
+            slot = sub.slot(slot.local_date + timedelta(days=1), grace)
+        picks = upcoming_nuggets(pool, states.get(sub.id, CycleState()), sub.seed, len(slots))
+        for index, slot in enumerate(slots):
+            key = picks[index].key if index < len(picks) else None
+            planned.append((slot.due, sub, slot.local_date, key))
+    details = await _nugget_details(db, sorted({key for *_, key in planned if key}))
+    lines.append("")
+    lines.append(f"Next {days} day{'s' if days != 1 else ''} from {now:%Y-%m-%d %H:%M} UTC:")
+    if not planned:
+        lines.append("  (nothing scheduled)")
+    for due, sub, local_date, key in sorted(planned, key=lambda item: (item[0], item[1].id)):
+        local = due.astimezone(sub.tz)
+        if key is None:
+            what = "(no nuggets loaded)"
+        elif key in details:
+            row = details[key]
+            text = str(row["nugget_text"])
+            text = text if len(text) <= 60 else text[:59] + "…"
+            who = row["speaker"] or "unnamed speaker"
+            what = f'[{key}] "{text}" ({who}, {row["talk_title"]})'
+        else:
+            what = f"[{key}] (no longer in the data)"
+        lines.append(
+            f"  {local_date:%a %Y-%m-%d} {local:%H:%M} {local.tzname() or sub.zone:<6} "
+            f"{due:%Y-%m-%d %H:%M} UTC  #{sub.id} {sub.frontend}/{sub.channel_id}  {what}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,742 @@
+"""Daily wisdom: the pure scheduling and rotation logic, with no I/O and an injected clock.
+
+The store side (`bot/store/wisdom.py`) keeps subscriptions and the post log in SQLite and runs
+the `WisdomService`; this module decides *what* is due *when*, which nugget comes next, and how
+a post looks as an `Answer`. Every front end (Discord, Slack, terminal) shares it.
+
+Time rules
+----------
+* A subscription posts once per *local date* of its IANA zone, at its local `HH:MM`. The
+  instant is recomputed for every date, so 09:00 Europe/Amsterdam stays 09:00 across DST.
+* A local time that does not exist on a date (02:30 on a spring-forward day) posts at the
+  first valid moment after it: the transition itself (03:00 local). A local time that occurs
+  twice (fall-back) posts at the first occurrence.
+* A post may go out late (bot down, platform errors) until its *end*: the grace window after
+  the due instant (default 6 hours), but never after the local date is over, so a late post
+  can never land on the same local date as the next day's post.
+
+Rotation rules
+--------------
+Every channel walks the whole nugget pool in an order derived from its own seed and the cycle
+number (a hash rank per key, so adding or removing keys does not reshuffle the others). Keys
+posted (or claimed) in the current cycle are skipped, keys that left the pool are ignored, and
+new keys join the current cycle. When every key in the pool has been posted, a new cycle
+starts whose first nugget is never the last one posted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.answer import Answer, Field
+
+DEFAULT_GRACE = timedelta(hours=6)
+"""How long after its due instant a post may still go out (bot was down, platform errors)."""
+
+DISABLE_AFTER = 3
+"""Consecutive permanent send failures (deleted channel, missing permission) that disable a
+subscription."""
+
+TRANSIENT_BACKOFF_START = timedelta(seconds=30)
+TRANSIENT_BACKOFF_MAX = timedelta(minutes=10)
+PERMANENT_RETRY_DELAYS = (timedelta(minutes=5), timedelta(minutes=30))
+"""After the 1st and 2nd consecutive permanent failure; the DISABLE_AFTER-th disables."""
+
+NONCE_MAX_LENGTH = 25
+"""Discord accepts a message nonce of at most 25 characters."""
+
+SPEAKER_UNKNOWN = "Speaker not named in the source"
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+class WisdomInputError(ValueError):
+    """Bad input to an admin command; `str(error)` is a message fit to show the admin."""
+
+
+class PermanentSendError(Exception):
+    """The platform refuses the post and will keep refusing: the channel was deleted, the bot
+    lost its permission to post. Counts towards disabling the subscription."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TransientSendError(Exception):
+    """The post may succeed later: rate limited (give `retry_after` seconds when the platform
+    says), a server error, a timeout. The service retries with backoff; never disables."""
+
+    def __init__(self, reason: str = "temporary platform error", retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+# --------------------------------------------------------------------------------------------
+# Clock and poster protocols
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current moment, timezone-aware."""
+        ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class WisdomPoster(Protocol):
+    """What a front end implements so the service can post daily wisdom.
+
+    `send` delivers the post and returns the platform's message id. It must pass
+    `post.idempotency_key` wherever the platform offers one (Discord: `channel.send(...,
+    nonce=key)`; discord.py 2.7 then sets `enforce_nonce`, so a repeated send inside Discord's
+    nonce window of a few minutes returns the first message instead of posting again; Slack:
+    put it in the message `metadata`, and `answer.meta["idempotency_key"]` carries it too).
+    Raise `PermanentSendError` for a deleted channel or a missing permission and
+    `TransientSendError` for rate limits (with `retry_after`), 5xx answers and timeouts.
+
+    `find_existing` is asked before a claim is sent again: after a crash between claim and
+    record, or after a failed attempt that may have been delivered anyway (a timeout). It
+    returns the message id of a message already carrying `post.idempotency_key` (Slack:
+    `conversations.history` since `post.scheduled_at` with `include_all_metadata`; Discord:
+    the bot's own messages in the channel's history since `post.scheduled_at` whose embed
+    matches `wisdom_answer(post)`), or None when there is none. Return None also when the
+    platform cannot tell (no history permission): the service then resends with the same
+    idempotency key, which the platform deduplicates only inside its nonce window, so a
+    lookup that can answer is what makes a resend after a long outage safe.
+    """
+
+    async def send(self, post: WisdomPost, answer: Answer) -> str: ...
+
+    async def find_existing(self, post: WisdomPost) -> str | None: ...
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing admin input
+
+_HH_MM = re.compile(r"^(\d{1,2}):(\d{2})$")
+_AM_PM = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([ap])\.?\s*m\.?$", re.IGNORECASE)
+
+
+def parse_post_time(text: str) -> time:
+    """Parse a local post time in 24-hour HH:MM form ("09:00", "17:30"; "9:00" is fine too).
+
+    Anything else ("9am", "25:00", "09:00:00") raises WisdomInputError saying how to write it.
+    """
+    raw = text.strip()
+    match = _HH_MM.match(raw)
+    if match is None:
+        hint = ""
+        am_pm = _AM_PM.match(raw)
+        if am_pm is not None:
+            hour, minute = int(am_pm.group(1)), int(am_pm.group(2) or 0)
+            if 1 <= hour <= 12 and minute <= 59:
+                hour = hour % 12 + (12 if am_pm.group(3).lower() == "p" else 0)
+                hint = f" For {raw} write {hour:02d}:{minute:02d}."
+        raise WisdomInputError(
+            f"'{raw}' is not a time in 24-hour HH:MM form, like 09:00 or 17:30.{hint}"
+        )
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23:
+        raise WisdomInputError(
+            f"'{raw}' is not a valid time: the hour must be 00 to 23 (midnight is 00:00). "
+            "Write the time in 24-hour HH:MM form, like 09:00 or 17:30."
+        )
+    if minute > 59:
+        raise WisdomInputError(
+            f"'{raw}' is not a valid time: the minutes must be 00 to 59. "
+            "Write the time in 24-hour HH:MM form, like 09:00 or 17:30."
+        )
+    return time(hour, minute)
+
+
+def format_post_time(value: time) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone_suggestions(name: str, limit: int = 3) -> list[str]:
+    """Zone names close to `name`: the same city ("amsterdam" -> Europe/Amsterdam) if there is
+    one, otherwise similar spellings of the full name or of the city."""
+    wanted = name.strip().replace(" ", "_").lower()
+    if not wanted:
+        return []
+    names = sorted(_zone_names())
+    city = wanted.rsplit("/", 1)[-1]
+    same_city = [z for z in names if z.rsplit("/", 1)[-1].lower() == city]
+    if same_city:
+        return same_city[:limit]
+    lowered = {z.lower(): z for z in names}
+    cities: dict[str, list[str]] = {}
+    for zone in names:
+        cities.setdefault(zone.rsplit("/", 1)[-1].lower(), []).append(zone)
+    out: list[str] = []
+    for close in difflib.get_close_matches(wanted, lowered, n=limit, cutoff=0.75):
+        out.append(lowered[close])
+    for close in difflib.get_close_matches(city, cities, n=limit, cutoff=0.75):
+        out += cities[close]
+    return list(dict.fromkeys(out))[:limit]
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    """An IANA time zone by name ("Europe/Amsterdam"; case does not matter).
+
+    Unknown names raise WisdomInputError naming close matches when there are any.
+    """
+    raw = name.strip()
+    if not raw:
+        raise WisdomInputError(
+            "Give a time zone by its IANA name, like Europe/Amsterdam or America/New_York."
+        )
+    names = _zone_names()
+    key = raw if raw in names else {z.lower(): z for z in names}.get(raw.lower())
+    if key is not None:
+        try:
+            return ZoneInfo(key)
+        except (ZoneInfoNotFoundError, ValueError):  # listed but unreadable: treat as unknown
+            pass
+    suggestions = zone_suggestions(raw)
+    hint = f" Did you mean {' or '.join(suggestions)}?" if suggestions else ""
+    raise WisdomInputError(
+        f"'{raw}' is not a time zone I know. Use an IANA name like Europe/Amsterdam, "
+        f"America/New_York or UTC.{hint}"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Time arithmetic
+
+
+def _wall(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The naive local wall-clock reading of `moment` in `zone`."""
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def due_instant(local_date: date, post_time: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant at which `post_time` happens on `local_date` in `zone`.
+
+    A wall time in a DST gap resolves to the first valid moment after it (the transition); a
+    wall time that happens twice resolves to its first occurrence.
+    """
+    wall = datetime.combine(local_date, post_time)
+    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if _wall(first, zone) == wall:
+        return first  # exists; fold=0 is the earlier of two occurrences
+    # In a gap: fold=0 uses the offset before the jump, fold=1 the one after, so the
+    # transition lies between the two readings. Find the first second whose wall-clock time
+    # is at or past `wall`: that is the first valid moment after the missing time.
+    second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    low = int(min(first, second).timestamp())
+    high = int(max(first, second).timestamp())
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _wall(datetime.fromtimestamp(middle, UTC), zone) >= wall:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
+
+
+def local_day_start(local_date: date, zone: ZoneInfo) -> datetime:
+    """The first moment (UTC) of `local_date` in `zone`."""
+    return due_instant(local_date, time(0, 0), zone)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One local date's post: due at `due`, deliverable while `due <= now < end`."""
+
+    local_date: date
+    due: datetime
+    end: datetime
+
+    def open_at(self, now: datetime) -> bool:
+        return self.due <= now < self.end
+
+
+@functools.lru_cache(maxsize=8192)
+def slot_for(local_date: date, post_time: time, zone: ZoneInfo, grace: timedelta) -> Slot:
+    due = due_instant(local_date, post_time, zone)
+    next_day = local_day_start(local_date + timedelta(days=1), zone)
+    return Slot(local_date, due, min(due + grace, next_day))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do for one subscription at `now`, given the last local date already handled.
+
+    `missed`: dates whose window closed unposted (record as skipped). `due`: the date to post
+    now, if any. `upcoming`: the next date still in the future.
+    """
+
+    missed: tuple[Slot, ...]
+    due: Slot | None
+    upcoming: Slot
+
+
+def plan_slots(
+    post_time: time, zone: ZoneInfo, after: date, now: datetime, grace: timedelta
+) -> Plan:
+    """Walk the local dates after `after` up to `now`.
+
+    Dates whose window is over are missed; of the dates whose window is open, only the latest
+    is due (older ones are missed too, which only matters with a grace over a day).
+    """
+    missed: list[Slot] = []
+    due: Slot | None = None
+    day = after + timedelta(days=1)
+    while True:
+        slot = slot_for(day, post_time, zone, grace)
+        if slot.due > now:
+            return Plan(tuple(missed), due, slot)
+        if now < slot.end:
+            if due is not None:
+                missed.append(due)
+            due = slot
+        else:
+            missed.append(slot)
+        day += timedelta(days=1)
+
+
+def first_post_date(post_time: time, zone: ZoneInfo, now: datetime) -> date:
+    """The first local date whose post is due at or after `now` (used as a start date)."""
+    day = now.astimezone(zone).date() - timedelta(days=1)
+    while due_instant(day, post_time, zone) < now:
+        day += timedelta(days=1)
+    return day
+
+
+def local_today(zone: ZoneInfo, now: datetime) -> date:
+    return now.astimezone(zone).date()
+
+
+# --------------------------------------------------------------------------------------------
+# Backoff
+
+
+def transient_delay(attempts: int, retry_after: float | None) -> timedelta:
+    """Delay before retrying after the `attempts`-th failed attempt at a post.
+
+    A rate limit says when to come back (honoured, within a second and an hour); other
+    transient errors back off exponentially from 30 s, capped at 10 minutes so a platform
+    outage that ends inside the grace window is noticed quickly.
+    """
+    if retry_after is not None:
+        return timedelta(seconds=min(max(retry_after, 1.0), 3600.0))
+    exponent = max(attempts - 1, 0)
+    delay = TRANSIENT_BACKOFF_START * (1 << min(exponent, 16))
+    return min(delay, TRANSIENT_BACKOFF_MAX)
+
+
+def permanent_delay(failures: int) -> timedelta:
+    """Delay before retrying after the `failures`-th consecutive permanent failure."""
+    index = min(max(failures, 1), len(PERMANENT_RETRY_DELAYS)) - 1
+    return PERMANENT_RETRY_DELAYS[index]
+
+
+# --------------------------------------------------------------------------------------------
+# Rotation
+
+
+@dataclass(frozen=True)
+class CycleState:
+    """Where a channel is in its walk: the cycle number, the keys posted (or claimed) in that
+    cycle and the last key posted."""
+
+    cycle: int = 0
+    posted: frozenset[str] = frozenset()
+    last: str | None = None
+
+
+@dataclass(frozen=True)
+class Pick:
+    key: str
+    cycle: int
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _rank(seed: int, cycle: int, key: str) -> bytes:
+    return hashlib.sha256(f"{seed}:{cycle}:{key}".encode()).digest()[:12]
+
+
+def cycle_order(pool: Iterable[str], seed: int, cycle: int) -> list[str]:
+    """The order in which `cycle` walks `pool` for a channel with `seed`."""
+    return sorted(set(pool), key=lambda key: (_rank(seed, cycle, key), key))
+
+
+def next_nugget(pool: Collection[str], state: CycleState, seed: int) -> Pick | None:
+    """The next nugget for a channel, or None when the pool is empty. Consumes nothing."""
+    keys = set(pool)
+    if not keys:
+        return None
+    remaining = keys - state.posted
+    if state.cycle == 0:
+        cycle = 1  # nothing posted yet: the first cycle
+    elif remaining:
+        cycle = state.cycle
+    else:  # every key in the pool was posted: reshuffle, never repeating the last one
+        cycle = state.cycle + 1
+        remaining = keys
+        if len(keys) > 1 and state.last in keys:
+            remaining = keys - {state.last}
+    key = min(remaining, key=lambda k: (_rank(seed, cycle, k), k))
+    return Pick(key, cycle)
+
+
+def advance(state: CycleState, pick: Pick) -> CycleState:
+    """The state after posting `pick`."""
+    if pick.cycle != state.cycle:
+        return CycleState(pick.cycle, frozenset({pick.key}), pick.key)
+    return CycleState(state.cycle, state.posted | {pick.key}, pick.key)
+
+
+def upcoming_nuggets(pool: Collection[str], state: CycleState, seed: int, count: int) -> list[Pick]:
+    """The next `count` picks, as if each were posted in turn (for previews and reports)."""
+    picks: list[Pick] = []
+    for _ in range(count):
+        pick = next_nugget(pool, state, seed)
+        if pick is None:
+            break
+        picks.append(pick)
+        state = advance(state, pick)
+    return picks
+
+
+def channel_seed(frontend: str, channel_id: str) -> int:
+    """A stable per-channel seed (the same channel keeps its walk when re-subscribed)."""
+    digest = hashlib.sha256(f"wisdom:{frontend}:{channel_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+# --------------------------------------------------------------------------------------------
+# Values shared with the front ends
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A channel that gets daily wisdom."""
+
+    id: int
+    frontend: str
+    guild_id: str
+    channel_id: str
+    post_time: time
+    zone: str
+    enabled: bool
+    created_by: str
+    created_at: datetime
+    start_date: date
+    seed: int
+    failures: int = 0
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    disabled_reason: str | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
+
+    def slot(self, local_date: date, grace: timedelta = DEFAULT_GRACE) -> Slot:
+        return slot_for(local_date, self.post_time, self.tz, grace)
+
+
+def idempotency_key(subscription_id: int, local_date: date) -> str:
+    """A short deterministic key for one channel's post on one local date, usable as a Discord
+    nonce (at most 25 characters): "wisdom-12-20241123"."""
+    key = f"wisdom-{subscription_id}-{local_date:%Y%m%d}"
+    if len(key) <= NONCE_MAX_LENGTH:
+        return key
+    digest = hashlib.sha256(f"{subscription_id}:{local_date.isoformat()}".encode()).hexdigest()
+    return f"w-{digest[: NONCE_MAX_LENGTH - 2]}"
+
+
+@dataclass(frozen=True)
+class WisdomPost:
+    """One daily-wisdom post for one channel and local date, ready to render and send."""
+
+    subscription_id: int
+    frontend: str
+    guild_id: str
+    channel_id: str
+    local_date: date
+    scheduled_at: datetime
+    zone: str
+    nugget_key: str
+    text: str
+    speaker: str | None
+    source: str
+    talk_title: str
+    conference_name: str
+    manual: bool = False
+
+    @property
+    def idempotency_key(self) -> str:
+        return idempotency_key(self.subscription_id, self.local_date)
+
+
+Status = Literal["claimed", "sent", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    """One row of the post log."""
+
+    subscription_id: int
+    local_date: date
+    status: Status
+    scheduled_at: datetime
+    end_at: datetime
+    manual: bool
+    nugget_key: str | None
+    text: str | None
+    claimed_at: datetime | None
+    sent_at: datetime | None
+    message_id: str | None
+    attempts: int
+    next_attempt_at: datetime | None
+    error: str | None
+
+
+OutcomeKind = Literal["sent", "recovered", "skipped", "retry", "failed", "disabled"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one post during a `run_due` or `post_now`.
+
+    sent: delivered now. recovered: a claim left by a crash turned out delivered already.
+    skipped: window closed with nothing posted. retry: failed, will retry at `retry_at`.
+    failed: given up on this date. disabled: the subscription was disabled (`detail` says why).
+    """
+
+    kind: OutcomeKind
+    subscription_id: int
+    channel_id: str
+    local_date: date
+    message_id: str | None = None
+    detail: str = ""
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WisdomStatus:
+    """Everything the status command shows for one channel."""
+
+    subscription: Subscription
+    next_post: Slot | None
+    last_post: PostRecord | None
+    pending: PostRecord | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# Answers
+
+
+def format_local_date(value: date) -> str:
+    """'Monday 23 November' (English, independent of the process locale)."""
+    return f"{_WEEKDAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]}"
+
+
+def format_moment(moment: datetime, zone: ZoneInfo) -> str:
+    """'Monday 23 November 09:00 CET (08:00 UTC)'."""
+    local = moment.astimezone(zone)
+    utc = moment.astimezone(UTC)
+    return (
+        f"{format_local_date(local.date())} {local:%H:%M} {local.tzname() or zone.key} "
+        f"({utc:%H:%M} UTC)"
+    )
+
+
+def wisdom_answer(post: WisdomPost) -> Answer:
+    """The daily post as an Answer: the quote, attributed to speaker, talk and conference."""
+    speaker = post.speaker.strip() if post.speaker and post.speaker.strip() else SPEAKER_UNKNOWN
+    return Answer(
+        kind="wisdom",
+        title=f"Nugget of wisdom for {format_local_date(post.local_date)}",
+        text=post.text,
+        fields=(
+            Field("Speaker", speaker, inline=True),
+            Field("Talk", post.talk_title, inline=True),
+            Field("Conference", post.conference_name, inline=True),
+        ),
+        footer=f"Source: {post.source}",
+        meta={
+            "idempotency_key": post.idempotency_key,
+            "subscription_id": str(post.subscription_id),
+            "local_date": post.local_date.isoformat(),
+            "nugget_key": post.nugget_key,
+        },
+    )
+
+
+def preview_answer(post: WisdomPost | None) -> Answer:
+    """What the next post will be, shown only to the admin who asked."""
+    if post is None:
+        return Answer(
+            kind="not_found",
+            title="Nothing to preview",
+            text="There are no nuggets loaded, or this channel has no active daily wisdom.",
+            found=False,
+            ephemeral=True,
+        )
+    base = wisdom_answer(post)
+    when = format_moment(post.scheduled_at, ZoneInfo(post.zone))
+    return Answer(
+        kind="wisdom",
+        title=f"Preview: {base.title[0].lower()}{base.title[1:]}",
+        text=base.text,
+        fields=(*base.fields, Field("Posts at", when)),
+        footer=f"{base.footer} · preview only, nothing was posted",
+        ephemeral=True,
+        meta=dict(base.meta),
+    )
+
+
+def input_error_answer(error: WisdomInputError, title: str = "Daily wisdom") -> Answer:
+    return Answer(kind="usage", title=title, text=str(error), found=False, ephemeral=True)
+
+
+def subscribed_answer(subscription: Subscription, grace: timedelta = DEFAULT_GRACE) -> Answer:
+    first = subscription.slot(subscription.start_date, grace)
+    return Answer(
+        kind="wisdom",
+        title="Daily wisdom subscribed",
+        text=(
+            f"A nugget of wisdom will be posted here every day at "
+            f"{format_post_time(subscription.post_time)} {subscription.zone}."
+        ),
+        fields=(Field("First post", format_moment(first.due, subscription.tz)),),
+        ephemeral=True,
+        meta={"subscription_id": str(subscription.id), "channel_id": subscription.channel_id},
+    )
+
+
+def unsubscribed_answer(subscription: Subscription | None) -> Answer:
+    if subscription is None:
+        return Answer(
+            kind="not_found",
+            title="Daily wisdom",
+            text="This channel has no daily wisdom subscription.",
+            found=False,
+            ephemeral=True,
+        )
+    return Answer(
+        kind="wisdom",
+        title="Daily wisdom unsubscribed",
+        text="No more daily nuggets will be posted here. Subscribe again to resume.",
+        ephemeral=True,
+        meta={"subscription_id": str(subscription.id), "channel_id": subscription.channel_id},
+    )
+
+
+def status_answer(status: WisdomStatus | None) -> Answer:
+    if status is None:
+        return unsubscribed_answer(None)
+    sub = status.subscription
+    zone = sub.tz
+    fields: list[Field] = [
+        Field("Posts at", f"{format_post_time(sub.post_time)} {sub.zone}", inline=True),
+        Field("State", "enabled" if sub.enabled else "disabled", inline=True),
+    ]
+    if status.next_post is not None:
+        fields.append(Field("Next post", format_moment(status.next_post.due, zone)))
+    if status.last_post is not None and status.last_post.sent_at is not None:
+        last = status.last_post
+        fields.append(
+            Field(
+                "Last post",
+                f"{format_local_date(last.local_date)}, sent "
+                f"{format_moment(last.sent_at or last.scheduled_at, zone)}",
+            )
+        )
+    else:
+        fields.append(Field("Last post", "none yet"))
+    if status.pending is not None:
+        pending = status.pending
+        retry = (
+            f", retrying {format_moment(pending.next_attempt_at, zone)}"
+            if pending.next_attempt_at is not None
+            else ""
+        )
+        problem = pending.error or "not confirmed yet"
+        fields.append(
+            Field("Pending", f"{format_local_date(pending.local_date)}: {problem}{retry}")
+        )
+    if sub.last_error:
+        when = f" ({format_moment(sub.last_error_at, zone)})" if sub.last_error_at else ""
+        fields.append(Field("Last error", f"{sub.last_error}{when}"))
+    else:
+        fields.append(Field("Last error", "none"))
+    if sub.disabled_reason:
+        fields.append(Field("Disabled because", sub.disabled_reason))
+    counts = ", ".join(f"{count} {name}" for name, count in sorted(status.counts.items()))
+    return Answer(
+        kind="wisdom",
+        title="Daily wisdom status",
+        text=(
+            "Daily wisdom is on in this channel."
+            if sub.enabled
+            else "Daily wisdom is off in this channel; subscribe again to turn it back on."
+        ),
+        fields=tuple(fields),
+        footer=f"Posts so far: {counts}" if counts else "",
+        ephemeral=True,
+        meta={"subscription_id": str(sub.id), "channel_id": sub.channel_id},
+    )
+
+
+def outcome_answer(outcome: Outcome) -> Answer:
+    """The reply to "post now"."""
+    titles = {
+        "sent": "Posted",
+        "recovered": "Already posted",
+        "skipped": "Not posted",
+        "retry": "Will retry",
+        "failed": "Could not post",
+        "disabled": "Could not post; daily wisdom disabled",
+    }
+    return Answer(
+        kind="wisdom" if outcome.kind in ("sent", "recovered") else "error",
+        title=titles[outcome.kind],
+        text=outcome.detail,
+        found=outcome.kind in ("sent", "recovered", "retry"),
+        ephemeral=True,
+        meta={"channel_id": outcome.channel_id, "local_date": outcome.local_date.isoformat()},
+    )

@@ -61,6 +61,11 @@ class Database:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    @property
+    def in_transaction(self) -> bool:
+        """True while a `transaction()` is open on this connection (by any coroutine)."""
+        return self._in_transaction
+
     async def schema_version(self) -> int:
         row = await self.fetch_one("PRAGMA user_version")
         return int(row[0]) if row else 0

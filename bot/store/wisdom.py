@@ -520,7 +520,7 @@ class WisdomService:
         claimed and posted again. Checked right before the claim is queued: the check and the
         queueing happen without yielding, so no transaction can begin in between.
         """
-        return not getattr(self.db, "_in_transaction", False)
+        return not self.db.in_transaction
 
     # -- admin commands ------------------------------------------------------------------
 

@@ -95,8 +95,8 @@ class SlackPoster:
     async def find_existing(self, post: WisdomPost) -> str | None:
         """The ts of a message already carrying this post's idempotency key, or None.
 
-        Needs channels:history / groups:history, which the manifest does not request; without
-        it (or on any error) this answers None and the scheduler resends with the same key.
+        Needs channels:history / groups:history (the manifest asks for both); without them (or
+        on any error) this answers None and the scheduler resends with the same key.
         """
         if self.scopes is not None and not (self.scopes & HISTORY_SCOPES):
             return None

@@ -1,0 +1,406 @@
+"""Burst benchmark of the Discord front end: `python -m bench.discord_burst` prints only.
+
+The real bot (`serve`, the function `confbot run` uses, pointed at the fake through the
+DISCORD_API_BASE / DISCORD_GATEWAY_URL settings, after `sync_commands` to the fake's guild,
+over a real SQLite file with the bundled data) answers bursts of slash commands fired by
+`tests.fakes.discord.FakeDiscord`.
+
+By default the fake runs in a subprocess: Discord is another machine, and a fake sharing the
+bot's process (its one event loop and GIL) would charge its own JSON, validation and
+bookkeeping to the bot. `--in-process` runs both in one process for comparison.
+
+Two bursts by default: "talk" (1,000 /talk with varied queries) and "mixed" (/talk, /search,
+/speaker, /nugget and /talk autocomplete). Each fires N commands with at most
+`--concurrency` in flight (bounded batches), after a warm-up. Latency is measured by the fake,
+from sending the interaction to holding the bot's answer (the interaction callback). Printed
+per burst: answered count, throughput, p50/p99/max latency, and the CPU time per command of
+the bot's process (event loop plus the SQLite thread) and of the fake's; then the bot's peak
+RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED = REPO / "data"
+
+TALK_QUERIES = (
+    "keynote",
+    "data",
+    "python",
+    "crontab",
+    "vicki",
+    "docker",
+    "fairytale",
+    "normconf-2022/an-ml-fairytale",
+    "recommender",
+    "spreadsheets",
+    "geriatric data science",
+    "closing",
+    "sql",
+    "testing",
+)
+SPEAKER_QUERIES = ("vicki", "vincent", "joel", "chris albon", "luca", "james")
+SEARCH_QUERIES = ("crontab", "data", "pandas", "docker container", "airflow", "model")
+PREFIXES = ("da", "ke", "py", "vi", "do", "sq", "")
+
+MIXES = ("talk", "mixed")
+
+
+@dataclass(frozen=True)
+class Burst:
+    mix: str
+    sent: int
+    answered: int
+    failed: int
+    elapsed: float
+    latencies: list[float]
+    errors: list[str]
+    bot_cpu: float = 0.0  # CPU seconds the bot's process spent during the burst
+    fake_cpu: float = 0.0  # CPU seconds the fake's process spent during the burst
+
+    def line(self) -> str:
+        lat = sorted(self.latencies)
+        p50 = _percentile(lat, 50) * 1000
+        p99 = _percentile(lat, 99) * 1000
+        rate = self.answered / self.elapsed if self.elapsed else 0.0
+        return (
+            f"{self.mix:<6} answered {self.answered}/{self.sent} ({self.failed} failed)  "
+            f"{rate:7.0f} commands/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+            f"max {lat[-1] * 1000 if lat else 0:6.1f} ms"
+        )
+
+    def cpu_line(self) -> str:
+        per = max(1, self.sent)
+        return (
+            f"{'':<6} CPU per command: bot {self.bot_cpu / per * 1e6:.0f} us "
+            f"(both threads: event loop and SQLite), fake {self.fake_cpu / per * 1e6:.0f} us"
+        )
+
+
+def _percentile(values: Sequence[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    index = min(len(values) - 1, max(0, round(pct / 100 * len(values)) - 1))
+    return values[index]
+
+
+# --------------------------------------------------------------------------------------------
+# The fake's side: fire the commands
+
+
+def _command(rng: random.Random, mix: str) -> tuple[str, str, dict[str, Any]]:
+    """(kind, command, options): kind is "invoke" or "autocomplete"."""
+    if mix == "talk":
+        return "invoke", "talk", {"query": rng.choice(TALK_QUERIES)}
+    roll = rng.random()
+    if roll < 0.45:
+        return "invoke", "talk", {"query": rng.choice(TALK_QUERIES)}
+    if roll < 0.60:
+        return "invoke", "search", {"text": rng.choice(SEARCH_QUERIES)}
+    if roll < 0.72:
+        return "invoke", "speaker", {"query": rng.choice(SPEAKER_QUERIES)}
+    if roll < 0.84:
+        return "invoke", "nugget", {}
+    return "autocomplete", "talk", {"query": rng.choice(PREFIXES)}
+
+
+async def fire(fake: Any, count: int, concurrency: int, mix: str, seed: int = 7) -> Burst:
+    """Fire `count` commands at the bot through `fake`, `concurrency` at a time."""
+    rng = random.Random(seed)
+    plan = [_command(rng, mix) for _ in range(count)]
+    latencies: list[float] = []
+    errors: list[str] = []
+    answered = 0
+    queue: asyncio.Queue[tuple[str, str, dict[str, Any]]] = asyncio.Queue()
+    for item in plan:
+        queue.put_nowait(item)
+
+    async def worker() -> None:
+        nonlocal answered
+        while True:
+            try:
+                kind, name, options = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            started = time.perf_counter()
+            try:
+                if kind == "autocomplete":
+                    await fake.autocomplete(name, options, focused="query")
+                else:
+                    result = await fake.invoke(name, options, wait_after_defer=True)
+                    if result.type is None or result.errors:
+                        raise RuntimeError(f"{result!r}")
+            except Exception as error:
+                errors.append(f"/{name} {options}: {type(error).__name__}: {error}"[:300])
+                continue
+            latencies.append(time.perf_counter() - started)
+            answered += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+    elapsed = time.perf_counter() - started
+    return Burst(mix, count, answered, count - answered, elapsed, latencies, errors[:5])
+
+
+async def _serve_fake() -> None:
+    """The subprocess: a FakeDiscord on 127.0.0.1, driven by JSON lines on stdin."""
+    from tests.fakes.discord import FakeDiscord
+
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    async with FakeDiscord(token="bench-token") as fake:
+        _emit(
+            {
+                "api_base": fake.api_base,
+                "gateway_url": fake.gateway_url,
+                "token": fake.token,
+                "guild_id": fake.guild_id,
+            }
+        )
+        while line := await reader.readline():
+            request = json.loads(line)
+            if request["op"] == "quit":
+                break
+            if request["op"] == "ready":
+                await fake.wait_until_identified(timeout=30)
+                await fake.wait_for_commands(guild_id=fake.guild_id, timeout=30)
+                _emit({"ready": True})
+            elif request["op"] == "burst":
+                cpu = _cpu_seconds()
+                burst = await fire(
+                    fake, request["count"], request["concurrency"], request["mix"], request["seed"]
+                )
+                _emit(
+                    {
+                        "burst": burst.__dict__,
+                        "fake_cpu": _cpu_seconds() - cpu,
+                        "unhandled": len(fake.unhandled),
+                    }
+                )
+
+
+def _emit(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload) + "\n")
+    sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# The bot's side
+
+
+async def _open_core(folder: Path) -> tuple[Any, Any]:
+    from bot.core import Core
+    from bot.store.content import load_data_dir
+    from bot.store.db import Database
+
+    db = await Database.open(folder / "bench.sqlite3")
+    await load_data_dir(db, BUNDLED)
+    return db, Core(db, rng=random.Random(3))
+
+
+class _FakeProcess:
+    """The fake in a subprocess, spoken to in JSON lines."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls) -> tuple[_FakeProcess, dict[str, Any]]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.discord_burst",
+            "--serve-fake",
+            cwd=REPO,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=64 * 1024 * 1024,
+        )
+        fake = cls(process)
+        return fake, await fake.read()
+
+    async def read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(self.process.stdout.readline(), 300)
+        if not line:
+            raise RuntimeError("the fake process ended")
+        payload: dict[str, Any] = json.loads(line)
+        return payload
+
+    async def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps(request) + "\n").encode())
+        await self.process.stdin.drain()
+        return await self.read()
+
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            assert self.process.stdin is not None
+            self.process.stdin.write(b'{"op": "quit"}\n')
+            await self.process.stdin.drain()
+        try:
+            await asyncio.wait_for(self.process.wait(), 10)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def _start_bot(core: Any, db: Any, info: dict[str, Any]) -> asyncio.Task[None]:
+    from bot.config import DiscordSettings, Secret
+    from bot.frontends.discord import serve, sync_commands
+
+    settings = DiscordSettings(
+        token=Secret(info["token"]),
+        api_base=info["api_base"],
+        gateway_url=info["gateway_url"],
+    )
+    await sync_commands(settings, info["guild_id"])
+    return asyncio.create_task(serve(core, db, settings, guild_ready_timeout=0.05))
+
+
+async def _stop_bot(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await asyncio.wait_for(task, 10)
+
+
+def _print_bursts(bursts: list[Burst]) -> None:
+    for burst in bursts:
+        print("  " + burst.line())
+        if burst.bot_cpu:
+            print("  " + burst.cpu_line())
+        for error in burst.errors:
+            print("    error:", error)
+
+
+async def run_subprocess(args: argparse.Namespace) -> list[Burst]:
+    with tempfile.TemporaryDirectory() as folder:
+        db, core = await _open_core(Path(folder))
+        fake, info = await _FakeProcess.start()
+        bot_task: asyncio.Task[None] | None = None
+        try:
+            bot_task = await _start_bot(core, db, info)
+            await fake.ask({"op": "ready"})
+            bursts: list[Burst] = []
+            for mix in args.mix:
+                await fake.ask(
+                    {
+                        "op": "burst",
+                        "count": args.warmup,
+                        "concurrency": args.concurrency,
+                        "mix": mix,
+                        "seed": 1,
+                    }
+                )
+                cpu = _cpu_seconds()
+                reply = await fake.ask(
+                    {
+                        "op": "burst",
+                        "count": args.count,
+                        "concurrency": args.concurrency,
+                        "mix": mix,
+                        "seed": 2,
+                    }
+                )
+                reply["burst"]["bot_cpu"] = _cpu_seconds() - cpu
+                reply["burst"]["fake_cpu"] = reply["fake_cpu"]
+                bursts.append(Burst(**reply["burst"]))
+            return bursts
+        finally:
+            if bot_task is not None:
+                await _stop_bot(bot_task)
+            await fake.stop()
+            await db.close()
+
+
+async def run_in_process(args: argparse.Namespace) -> list[Burst]:
+    from tests.fakes.discord import FakeDiscord
+
+    with tempfile.TemporaryDirectory() as folder:
+        db, core = await _open_core(Path(folder))
+        async with FakeDiscord(token="bench-token") as fake:
+            info = {
+                "api_base": fake.api_base,
+                "gateway_url": fake.gateway_url,
+                "token": fake.token,
+                "guild_id": fake.guild_id,
+            }
+            bot_task = await _start_bot(core, db, info)
+            try:
+                await fake.wait_until_identified(timeout=30)
+                bursts: list[Burst] = []
+                for mix in args.mix:
+                    await fire(fake, args.warmup, args.concurrency, mix, 1)
+                    bursts.append(await fire(fake, args.count, args.concurrency, mix, 2))
+                return bursts
+            finally:
+                await _stop_bot(bot_task)
+                await db.close()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.discord_burst", description=__doc__)
+    parser.add_argument("--count", type=int, default=1000, help="commands per burst")
+    parser.add_argument("--concurrency", type=int, default=16, help="commands in flight")
+    parser.add_argument("--warmup", type=int, default=100, help="commands before each burst")
+    parser.add_argument(
+        "--mix", nargs="+", choices=MIXES, default=list(MIXES), help="bursts to run"
+    )
+    parser.add_argument("--in-process", action="store_true", help="run the fake in-process")
+    parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+    if args.serve_fake:
+        asyncio.run(_serve_fake())
+        return
+    where = "in this process" if args.in_process else "in a subprocess"
+    print(
+        f"Discord burst: {args.count} commands per burst, {args.concurrency} in flight, "
+        f"real discord.py {_discord_version()} bot, FakeDiscord {where}"
+    )
+    started = time.perf_counter()
+    runner = run_in_process if args.in_process else run_subprocess
+    bursts = asyncio.run(runner(args))
+    _print_bursts(bursts)
+    every = [lat for burst in bursts for lat in burst.latencies]
+    if every:
+        print(f"  all    mean {statistics.fmean(every) * 1000:.1f} ms over {len(every)} commands")
+    what = "bot, core, SQLite and the fake" if args.in_process else "bot, core and SQLite"
+    print(f"  bot peak RSS {_peak_rss_mb():.1f} MB (this process: {what})")
+    print(f"  total {time.perf_counter() - started:.1f} s")
+
+
+def _discord_version() -> str:
+    import discord
+
+    return discord.__version__
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""The Discord front end: slash commands, autocomplete and the daily wisdom post.
+
+Build a `ConfBot` with an open `Database` and `Core` (or call `serve`); `sync_commands`
+registers the slash commands and `invite_url` gives the link that adds the bot to a server.
+"""
+
+from bot.frontends.discord.bot import (
+    ConfBot,
+    DiscordStartError,
+    fetch_application_id,
+    invite_url,
+    serve,
+    sync_commands,
+)
+
+__all__ = [
+    "ConfBot",
+    "DiscordStartError",
+    "fetch_application_id",
+    "invite_url",
+    "serve",
+    "sync_commands",
+]

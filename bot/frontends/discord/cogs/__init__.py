@@ -1,0 +1,1 @@
+"""Slash-command cogs: one module per feature, each loaded as an extension (`setup(bot)`)."""

@@ -1,0 +1,138 @@
+"""The daily-wisdom poster for Discord: one channel message per post, errors sorted for the
+scheduler.
+
+The scheduler (`bot.store.wisdom.WisdomService`) decides what to post and when; this only
+delivers one post and says whether a failure is permanent (the channel is gone, the bot may not
+see or post in it: counts towards disabling the subscription) or transient (rate limited, a
+Discord server error, a network problem, a rejected token: retried with backoff).
+
+Every post carries its idempotency key as the message nonce; discord.py sends it with
+``enforce_nonce``, so Discord returns the first message instead of posting twice when the same
+post is sent again within its nonce window. Mentions are disabled on every post.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import aiohttp
+import discord
+
+from bot.answer import Answer
+from bot.frontends.discord.embeds import answer_embed
+from bot.wisdom import PermanentSendError, TransientSendError, WisdomPost, wisdom_answer
+
+log = logging.getLogger("confbot.discord.poster")
+
+UNKNOWN_CHANNEL = 10003
+MISSING_ACCESS = 50001
+MISSING_PERMISSIONS = 50013
+TOKEN_RETRY_SECONDS = 600.0
+SEND_TIMEOUT = 30.0
+HISTORY_LIMIT = 50
+
+
+def classify(error: discord.HTTPException) -> PermanentSendError | TransientSendError:
+    """A Discord error as the scheduler's permanent or transient failure."""
+    status, code = error.status, error.code
+    if isinstance(error, discord.NotFound) or status == 404:
+        if code == UNKNOWN_CHANNEL:
+            return PermanentSendError(f"the channel no longer exists (Discord {code})")
+        return PermanentSendError(f"Discord cannot find the channel ({status}/{code})")
+    if isinstance(error, discord.Forbidden) or status == 403:
+        if code == MISSING_ACCESS:
+            return PermanentSendError(f"the bot cannot see the channel (Discord {code})")
+        if code == MISSING_PERMISSIONS:
+            return PermanentSendError(
+                f"the bot may not post or embed links in the channel (Discord {code})"
+            )
+        return PermanentSendError(f"Discord forbids the post ({status}/{code})")
+    if status == 401:
+        # The token itself is bad: every channel fails, so no subscription is blamed for it.
+        return TransientSendError("Discord rejected the bot token (401)", TOKEN_RETRY_SECONDS)
+    if status == 429:
+        return TransientSendError("rate limited by Discord (429)", _retry_after(error))
+    if status >= 500:
+        return TransientSendError(f"Discord server error ({status})")
+    return TransientSendError(f"Discord refused the post ({status}/{code})")
+
+
+def _retry_after(error: discord.HTTPException) -> float | None:
+    header = error.response.headers.get("Retry-After") if error.response is not None else None
+    try:
+        return float(header) if header else None
+    except ValueError:
+        return None
+
+
+class DiscordPoster:
+    """Implements `bot.wisdom.WisdomPoster` over a logged-in discord.py client."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        send_timeout: float = SEND_TIMEOUT,
+        history_limit: int = HISTORY_LIMIT,
+    ) -> None:
+        self.client = client
+        self.send_timeout = send_timeout
+        self.history_limit = history_limit
+
+    def _channel(self, post: WisdomPost) -> discord.PartialMessageable:
+        guild_id = int(post.guild_id) if post.guild_id.isdigit() else None
+        return self.client.get_partial_messageable(int(post.channel_id), guild_id=guild_id)
+
+    async def send(self, post: WisdomPost, answer: Answer) -> str:
+        channel = self._channel(post)
+        try:
+            message = await asyncio.wait_for(
+                channel.send(
+                    embed=answer_embed(answer),
+                    nonce=post.idempotency_key,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                ),
+                self.send_timeout,
+            )
+        except discord.HTTPException as error:
+            raise classify(error) from error
+        except discord.RateLimited as error:
+            raise TransientSendError("rate limited by Discord", error.retry_after) from error
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            raise TransientSendError(f"no answer from Discord ({type(error).__name__})") from error
+        log.debug(
+            "daily wisdom posted in channel %s for %s (message %s)",
+            post.channel_id,
+            post.local_date,
+            message.id,
+        )
+        return str(message.id)
+
+    async def find_existing(self, post: WisdomPost) -> str | None:
+        """The bot's own message in the channel since the post was due that carries the post's
+        nonce or its embed; None when there is none or the history cannot be read."""
+        me = self.client.user
+        if me is None:
+            return None
+        expected = answer_embed(wisdom_answer(post))
+        after = post.scheduled_at - timedelta(minutes=1)
+        try:
+            async for message in self._channel(post).history(
+                limit=self.history_limit, after=after, oldest_first=True
+            ):
+                if message.author.id != me.id:
+                    continue
+                if message.nonce is not None and str(message.nonce) == post.idempotency_key:
+                    return str(message.id)
+                for embed in message.embeds:
+                    if embed.title == expected.title and embed.description == expected.description:
+                        return str(message.id)
+        except (discord.Forbidden, discord.NotFound):
+            return None  # no history permission, or the channel is gone: cannot tell
+        except discord.HTTPException as error:
+            raise classify(error) from error
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            raise TransientSendError(f"no answer from Discord ({type(error).__name__})") from error
+        return None

@@ -33,6 +33,7 @@ FUZZY_SUGGEST = 55.0
 SPEAKER_FUZZY_ACCEPT = 75.0
 SPELLING_ACCEPT = 75.0
 VERSION_CHECK_SECONDS = 2.0
+TALK_CACHE_SIZE = 1024
 
 COMMANDS = ("talk", "speaker", "nugget", "search", "now", "next", "schedule", "help")
 
@@ -79,6 +80,7 @@ class _NameIndex:
     speaker_names: list[str]
     refs: dict[str, list[int]] = field(default_factory=dict)
     conference_by_id: dict[int, str] = field(default_factory=dict)
+    talk_views: dict[int, TalkView] = field(default_factory=dict)
     vocabulary: list[str] | None = None
     known: set[str] = field(default_factory=set)
 
@@ -92,6 +94,7 @@ class Core:
         self.db = db
         self.rng = rng or random.Random()
         self.programme = ScheduleAnswers(db, clock)
+        self.version_check_seconds = VERSION_CHECK_SECONDS
         self._names: _NameIndex | None = None
 
     # -- talk ------------------------------------------------------------------------------
@@ -102,8 +105,7 @@ class Core:
             return usage("talk", "Tell me which talk: a title, a speaker, or a few words.")
         matches = await self._resolve_talks(text, conference)
         if len(matches) == 1:
-            talks = await queries.talks_by_ids(self.db, [matches[0].id], with_nuggets=True)
-            return _note_shortened(talk_answer(talks[0]), shortened)
+            return _note_shortened(talk_answer(await self._talk_view(matches[0].id)), shortened)
         if matches:
             return _note_shortened(
                 Answer(
@@ -133,6 +135,18 @@ class Core:
             ),
             shortened,
         )
+
+    async def _talk_view(self, talk_id: int) -> TalkView:
+        """A talk with its nuggets; cached until the data version changes (talks are read far
+        more often than they change, and this saves two database round trips)."""
+        index = await self._name_index()
+        view = index.talk_views.get(talk_id)
+        if view is None:
+            view = (await queries.talks_by_ids(self.db, [talk_id], with_nuggets=True))[0]
+            if len(index.talk_views) >= TALK_CACHE_SIZE:
+                index.talk_views.clear()
+            index.talk_views[talk_id] = view
+        return view
 
     async def _resolve_talks(self, text: str, conference: str | None) -> list[TalkLabel]:
         """Talks that answer `text`: one is a match, several are a choice."""
@@ -422,7 +436,7 @@ class Core:
         (so a reload by `confbot load` in another process shows up quickly)."""
         now = time.monotonic()
         index = self._names
-        if index is not None and now - index.checked_at < VERSION_CHECK_SECONDS:
+        if index is not None and now - index.checked_at < self.version_check_seconds:
             return index
         version = await get_meta(self.db, DATA_VERSION_KEY) or "0"
         if index is not None and index.version == version:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
 from bot.answer import HIGHLIGHT_END, HIGHLIGHT_START, Answer
 from bot.core import MAX_QUERY_LENGTH, Core, clean_query, split_command
+from bot.store.content import load_data_dir
 from bot.store.db import Database
 
 
@@ -275,3 +277,14 @@ async def test_speaker_autocomplete(core: Core) -> None:
 async def test_empty_store_says_no_data(db: Database) -> None:
     answer = await Core(db).nugget()
     assert answer.kind == "error" and "confbot load" in answer.text
+
+
+async def test_a_reload_is_seen_by_a_running_core(db: Database, data_copy: Path) -> None:
+    await load_data_dir(db, data_copy)
+    core = Core(db)
+    core.version_check_seconds = 0
+    assert "multi-stage builds" in (await core.talk("docker")).text
+    path = data_copy / "normconf-2022" / "how-small-can-i-get-that-docker-container.toml"
+    path.write_text(path.read_text().replace("multi-stage builds", "multi stage builds"))
+    await load_data_dir(db, data_copy)
+    assert "multi stage builds" in (await core.talk("docker")).text

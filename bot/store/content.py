@@ -101,8 +101,7 @@ async def replace_conferences(
         await connection.execute("INSERT INTO nugget_search(nugget_search) VALUES ('rebuild')")
         if fingerprint is not None:
             await _set_meta(db, DATA_FINGERPRINT_KEY, fingerprint)
-        version = int(await get_meta(db, DATA_VERSION_KEY) or 0) + 1
-        await _set_meta(db, DATA_VERSION_KEY, str(version))
+        await _bump_data_version(db)
     report = LoadReport(len(conferences), talks, nuggets, changed=True, removed=tuple(removed))
     log.info("%s (origin %s)", report.describe(), origin)
     return report
@@ -131,6 +130,7 @@ async def attach_transcript(
             (conference_slug, talk_slug, source, text, cue_json, utc_text(datetime.now(UTC))),
         )
         await _apply_attached_transcripts(db, conference_slug)
+        await _bump_data_version(db)
     return str(row[0])
 
 
@@ -158,6 +158,12 @@ async def _apply_attached_transcripts(db: Database, conference_slug: str) -> Non
 async def get_meta(db: Database, key: str) -> str | None:
     row = await db.fetch_one("SELECT value FROM meta WHERE key = ?", (key,))
     return str(row[0]) if row else None
+
+
+async def _bump_data_version(db: Database) -> None:
+    """Tell every running Core (any process) that cached talk data is stale."""
+    version = int(await get_meta(db, DATA_VERSION_KEY) or 0) + 1
+    await _set_meta(db, DATA_VERSION_KEY, str(version))
 
 
 async def _set_meta(db: Database, key: str, value: str) -> None:

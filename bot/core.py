@@ -81,6 +81,7 @@ class _NameIndex:
     refs: dict[str, list[int]] = field(default_factory=dict)
     conference_by_id: dict[int, str] = field(default_factory=dict)
     talk_views: dict[int, TalkView] = field(default_factory=dict)
+    timed: bool = False
     vocabulary: list[str] | None = None
     known: set[str] = field(default_factory=set)
 
@@ -316,18 +317,18 @@ class Core:
                 ephemeral=True,
             )
         page = max(1, page)
+        timed = (await self._name_index()).timed
+        offset = (page - 1) * SEARCH_PAGE_SIZE
         hits, total = await queries.search_talks(
-            self.db,
-            expression,
-            limit=SEARCH_PAGE_SIZE,
-            offset=(page - 1) * SEARCH_PAGE_SIZE,
+            self.db, expression, limit=SEARCH_PAGE_SIZE, offset=offset, timed=timed
         )
         if total == 0:
             hits, total = await queries.search_talks(
                 self.db,
                 queries.fts_expression(text, any_word=True),
                 limit=SEARCH_PAGE_SIZE,
-                offset=(page - 1) * SEARCH_PAGE_SIZE,
+                offset=offset,
+                timed=timed,
             )
         pages = max(1, -(-total // SEARCH_PAGE_SIZE))
         if not hits:
@@ -458,6 +459,7 @@ class Core:
             speaker_names=[s[1] for s in speakers],
             refs=refs,
             conference_by_id={t[0]: t[2] for t in talks},
+            timed=await queries.has_timed_transcripts(self.db),
         )
         return self._names
 

@@ -87,7 +87,7 @@ class TalkLabel:
 
 @dataclass(frozen=True)
 class SearchHit:
-    talk: TalkView
+    talk: TalkLabel
     snippet: str
     rank: float
     at_ms: int | None
@@ -266,36 +266,41 @@ async def vocabulary(db: Database) -> list[str]:
 
 
 async def search_talks(
-    db: Database, expression: str, *, limit: int, offset: int = 0
+    db: Database, expression: str, *, limit: int, offset: int = 0, timed: bool = True
 ) -> tuple[list[SearchHit], int]:
-    """Ranked full-text hits with a highlighted snippet each, and the total hit count."""
+    """Ranked full-text hits with a highlighted snippet each, and the total hit count.
+
+    One query labels the hits; a second, only when `timed` (some talk has timed transcript
+    cues), finds where in each talk the words are said.
+    """
     if not expression:
         return [], 0
     weights = ", ".join(str(w) for w in TALK_WEIGHTS)
     rows = await db.fetch_all(
-        f"SELECT rowid, bm25(talk_search, {weights}) AS score, "
+        f"SELECT {LABEL_COLUMNS}, bm25(talk_search, {weights}) AS score, "
         f"snippet(talk_search, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) AS snip, "
         "(SELECT count(*) FROM talk_search WHERE talk_search MATCH ?1) AS total "
-        "FROM talk_search WHERE talk_search MATCH ?1 ORDER BY score LIMIT ?2 OFFSET ?3",
+        "FROM talk_search JOIN talks t ON t.id = talk_search.rowid "
+        "JOIN conferences c ON c.id = t.conference_id "
+        "WHERE talk_search MATCH ?1 ORDER BY score LIMIT ?2 OFFSET ?3",
         (expression, limit, offset),
     )
     if not rows:
         return [], 0
     total = int(rows[0]["total"])
-    talk_ids = [int(row[0]) for row in rows]
-    talks = {t.id: t for t in await talks_by_ids(db, talk_ids)}
-    cue_times = await _first_cue_times(db, expression, talk_ids)
+    labels = [_label(row, float(row["score"])) for row in rows]
+    cue_times = await _first_cue_times(db, expression, [t.id for t in labels]) if timed else {}
     hits = [
         SearchHit(
-            talk=talks[int(row[0])],
-            snippet=str(row["snip"]),
-            rank=float(row["score"]),
-            at_ms=cue_times.get(int(row[0])),
+            talk=label, snippet=str(row["snip"]), rank=label.score, at_ms=cue_times.get(label.id)
         )
-        for row in rows
-        if int(row[0]) in talks
+        for label, row in zip(labels, rows, strict=True)
     ]
     return hits, total
+
+
+async def has_timed_transcripts(db: Database) -> bool:
+    return await db.fetch_one("SELECT 1 FROM cue_search LIMIT 1") is not None
 
 
 async def _first_cue_times(db: Database, expression: str, talk_ids: list[int]) -> dict[int, int]:
@@ -487,3 +492,14 @@ async def scheduled_conferences(db: Database) -> list[ScheduledConference]:
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def rooms(db: Database, conference: str | None = None) -> list[str]:
+    """The rooms of the timed talks (of one conference, by slug, if given), by name."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT t.room FROM talks t JOIN conferences c ON c.id = t.conference_id "
+        "WHERE t.starts_utc IS NOT NULL AND t.room IS NOT NULL AND t.room != '' "
+        "AND (?1 = '' OR c.slug = ?1) ORDER BY t.room COLLATE NOCASE",
+        (conference or "",),
+    )
+    return [str(row[0]) for row in rows]

@@ -511,8 +511,9 @@ def split_day(argument: str) -> tuple[str, str]:
 
 
 def split_command(line: str) -> tuple[str, str]:
-    """'/talk  keynote' -> ('talk', 'keynote'); a bare word is a command; case-insensitive."""
-    text, _ = clean_query(line)
+    """'/talk  keynote' -> ('talk', 'keynote'); a bare word is a command; case-insensitive.
+    The argument is not shortened here, so the command can say when it shortens it."""
+    text = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", line)).split())
     head, _, rest = text.partition(" ")
     return head.lstrip("/").lower(), rest.strip()
 

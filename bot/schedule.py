@@ -151,6 +151,68 @@ class ScheduleAnswers:
             )
         return answer
 
+    async def rooms(self, conference: str | None = None) -> list[str]:
+        """The rooms of the timed talks (of one conference, by slug, if given)."""
+        return await queries.rooms(self.db, conference)
+
+    async def conferences(self) -> list[ScheduledConference]:
+        """The conferences with timed talks, in programme order."""
+        return await queries.scheduled_conferences(self.db)
+
+    async def suggest_rooms(self, prefix: str, conference: str | None = None) -> list[Choice]:
+        """Autocomplete: rooms whose name contains the typed text."""
+        typed = prefix.strip().lower()
+        return [
+            Choice(label=room, command="room", query=room)
+            for room in await self.rooms(conference)
+            if typed in room.lower()
+        ][:MAX_LISTED]
+
+    async def suggest_conferences(self, prefix: str) -> list[Choice]:
+        """Autocomplete: slugs of the timed conferences whose slug or name has the typed text."""
+        typed = prefix.strip().lower()
+        return [
+            Choice(label=c.name, command="conference", query=c.slug, description=c.slug)
+            for c in await self.conferences()
+            if typed in c.slug.lower() or typed in c.name.lower()
+        ][:MAX_LISTED]
+
+    async def suggest_days(self, prefix: str, conference: str | None = None) -> list[Choice]:
+        """Autocomplete: today, tomorrow, the programme's weekdays and day 1..N."""
+        typed = prefix.strip().lower()
+        conferences = [
+            c for c in await self.conferences() if conference is None or c.slug == conference
+        ]
+        choices = [Choice(label=word, command="day", query=word) for word in ("today", "tomorrow")]
+        if not conferences:
+            choices += [Choice(label=d.title(), command="day", query=d) for d in WEEKDAYS]
+        else:
+            moment = self.clock()
+            current = _current_conference(conferences, moment)
+            zone = _zone(current)
+            first = current.first_start.astimezone(zone).date()
+            last = current.last_end.astimezone(zone).date()
+            days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+            choices += [
+                Choice(
+                    label=f"{day:%A}",
+                    command="day",
+                    query=WEEKDAYS[day.weekday()],
+                    description=f"day {number} · {day:%d %b}",
+                )
+                for number, day in enumerate(days[:7], start=1)
+            ]
+            choices += [
+                Choice(
+                    label=f"day {number}",
+                    command="day",
+                    query=f"day {number}",
+                    description=f"{day:%a %d %b}",
+                )
+                for number, day in enumerate(days, start=1)
+            ]
+        return [c for c in choices if typed in c.query or typed in c.label.lower()][:MAX_LISTED]
+
     async def _nothing(self, room: str, message: str) -> Answer:
         conferences = await queries.scheduled_conferences(self.db)
         if not conferences:

@@ -50,6 +50,7 @@ log = logging.getLogger("confbot.discord")
 
 EXTENSIONS: tuple[str, ...] = (
     "bot.frontends.discord.cogs.talks",
+    "bot.frontends.discord.cogs.programme",
     "bot.frontends.discord.cogs.nuggets",
     "bot.frontends.discord.cogs.wisdom",
 )

@@ -1,11 +1,12 @@
 """The Slack front end: a Slack Bolt (async) app over the command core and the wisdom service.
 
-Slash commands /talk, /speaker, /nugget, /search and /wisdom are acked at once; the answer
-then goes to the command's response_url through `respond()`, as Block Kit rendered by
-`bot.frontends.slack.blocks` from the core's `Answer`. Buttons re-ask the core. /wisdom is for
-workspace admins/owners and the users in SLACK_ADMIN_USER_IDS. Errors are caught in one place
-(the app's error handler): logged with their traceback, answered with one short ephemeral
-line. `serve` runs the app in Socket Mode or HTTP mode together with the daily post loop.
+Slash commands /talk, /speaker, /nugget, /search, /now, /next, /schedule and /wisdom are
+acked at once; the answer then goes to the command's response_url through `respond()`, as
+Block Kit rendered by `bot.frontends.slack.blocks` from the core's `Answer`. Buttons re-ask
+the core. /wisdom is for workspace admins/owners and the users in SLACK_ADMIN_USER_IDS.
+Errors are caught in one place (the app's error handler): logged with their traceback,
+answered with one short ephemeral line. `serve` runs the app in Socket Mode or HTTP mode
+together with the daily post loop.
 
 This module holds no SQL and no command logic: it calls `Core` and `WisdomService`, renders
 and sends.
@@ -62,7 +63,7 @@ FRONTEND = "slack"
 POST_INTERVAL_SECONDS = 60.0
 RESPOND_RETRY_MAX_SECONDS = 3.0
 
-CORE_COMMANDS = ("/talk", "/speaker", "/nugget", "/search")
+CORE_COMMANDS = ("/talk", "/speaker", "/nugget", "/search", "/now", "/next", "/schedule")
 WISDOM_COMMAND = "/wisdom"
 REQUIRED_SCOPES = frozenset({"commands", "chat:write", "users:read"})
 """Without these the commands or the daily post cannot work (the manifest asks for more)."""
@@ -97,7 +98,6 @@ NO_WISDOM = Answer(
 
 _CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
-_PAGE = re.compile(r"^(.*?)\s+--page\s+(\d+)$")
 
 
 class SlackStartupError(RuntimeError):
@@ -138,22 +138,12 @@ class SlackFrontend:
         self.stats = Stats()
         self.scopes: frozenset[str] | None = None
 
-    # -- the four core commands
+    # -- the core commands
 
     async def command(self, name: str, text: str) -> Answer:
-        command = name.lstrip("/").lower()
-        if command == "talk":
-            return await self.core.talk(text)
-        if command == "speaker":
-            return await self.core.speaker(text)
-        if command == "nugget":
-            return await self.core.nugget(text)
-        if command == "search":
-            match = _PAGE.match(text.strip())
-            if match:
-                return await self.core.search(match.group(1), int(match.group(2)))
-            return await self.core.search(text)
-        return await self.core.ask(f"/{command} {text}")
+        """Every core command goes through `Core.ask`, which reads "--page N" and
+        "--conference SLUG" the same way the console does."""
+        return await self.core.ask(f"/{name.lstrip('/').lower()} {text}")
 
     async def click(self, value: str) -> Answer:
         """The answer to a button whose value is ``command|query`` (see blocks)."""

@@ -138,7 +138,16 @@ async def test_every_cog_loads_with_unique_commands_within_discord_limits(
     fake: FakeDiscord, bot: ConfBot
 ) -> None:
     names = [command.name for command in bot.tree.get_commands()]
-    assert sorted(names) == ["nugget", "search", "speaker", "talk", "wisdom"]
+    assert sorted(names) == [
+        "next",
+        "now",
+        "nugget",
+        "schedule",
+        "search",
+        "speaker",
+        "talk",
+        "wisdom",
+    ]
     assert len(names) == len(set(names))
     for command in bot.tree.walk_commands():
         assert COMMAND_NAME.match(command.name) and command.name == command.name.lower()
@@ -678,7 +687,9 @@ async def test_sync_registers_the_commands_in_a_dev_guild_or_globally(fake: Fake
     everywhere = await sync_commands(settings_for(fake), None)
 
     assert (
-        sorted(in_guild) == sorted(everywhere) == ["nugget", "search", "speaker", "talk", "wisdom"]
+        sorted(in_guild)
+        == sorted(everywhere)
+        == ["next", "now", "nugget", "schedule", "search", "speaker", "talk", "wisdom"]
     )
     assert {c["name"] for c in fake.commands()} == set(everywhere)
     assert base == discord.http.Route.BASE  # the endpoints are put back

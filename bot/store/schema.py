@@ -156,8 +156,47 @@ CREATE TABLE attached_transcripts (
 );
 """
 
+# Talk reminders (bot/store/reminders.py); never touched by a data load. The primary key on
+# (subscription_id, talk_key) makes two reminders for one talk in one channel impossible: a
+# reminder is claimed by inserting its row before it is sent. talk_key is the talk's guid or
+# 'conference/slug', which survive re-imports; `post` is the JSON snapshot sent.
+REMINDERS_V4 = """
+CREATE TABLE reminder_subscriptions (
+    id INTEGER PRIMARY KEY,
+    frontend TEXT NOT NULL,
+    guild_id TEXT NOT NULL,
+    channel_id TEXT NOT NULL,
+    conference TEXT NOT NULL DEFAULT '',
+    minutes_before INTEGER NOT NULL CHECK (minutes_before BETWEEN 1 AND 1440),
+    filter_kind TEXT NOT NULL CHECK (filter_kind IN ('all', 'room', 'track')),
+    filter_value TEXT NOT NULL COLLATE NOCASE DEFAULT '',
+    created_by TEXT NOT NULL,
+    since_utc TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    disabled_reason TEXT,
+    UNIQUE (frontend, channel_id, conference, filter_kind, filter_value)
+);
+CREATE TABLE reminder_log (
+    subscription_id INTEGER NOT NULL REFERENCES reminder_subscriptions(id) ON DELETE CASCADE,
+    talk_key TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'skipped', 'failed')),
+    due_utc TEXT NOT NULL,
+    starts_utc TEXT NOT NULL,
+    post TEXT NOT NULL,
+    message_id TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_utc TEXT,
+    error TEXT,
+    updated_utc TEXT NOT NULL,
+    PRIMARY KEY (subscription_id, talk_key)
+);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
     (3, TRANSCRIPTS_V3),
+    (4, REMINDERS_V4),
 ]

@@ -1,0 +1,635 @@
+"""Talk reminders in the store: subscriptions, the reminder log, and the service that posts.
+
+The same order as daily wisdom gives the same guarantees (see bot/store/wisdom.py):
+
+1. *Claim*: in one transaction, read the subscriptions, the timed talks and the log, then
+   insert a 'claimed' row (subscription, talk key) for every reminder due now, and a
+   'skipped' row for every reminder whose talk started while the bot was not running. The
+   primary key makes a second claim impossible, whichever process or restart tries it.
+2. *Send* through the front end's `ReminderPoster`, with the post's idempotency key, outside
+   any transaction.
+3. *Record*: status 'sent' with the message id.
+
+A 'claimed' row left by a crash or a failed send is resolved by later runs: while the talk has
+not started, ask `find_existing` and record it, or send again with the same key; once the talk
+has started or was cancelled, only ask `find_existing`, then close the row as skipped (or
+failed, when sends had failed). A skipped row is claimed again only when a re-import moved its
+talk (its start changed): it was never delivered, so that cannot double-post.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.reminders import (
+    FilterKind,
+    OutcomeKind,
+    ReminderInputError,
+    ReminderOutcome,
+    ReminderPost,
+    ReminderPoster,
+    ReminderStatus,
+    ReminderSubscription,
+    ReminderTalk,
+    decide,
+    parse_filter,
+    parse_minutes,
+    reminder_answer,
+    talk_key,
+    talk_matches,
+    upcoming,
+)
+from bot.store.content import utc_text
+from bot.store.db import Database
+from bot.wisdom import (
+    DISABLE_AFTER,
+    Clock,
+    PermanentSendError,
+    SystemClock,
+    TransientSendError,
+    permanent_delay,
+    transient_delay,
+)
+
+_log = logging.getLogger(__name__)
+
+
+def _ts(moment: datetime) -> str:
+    return utc_text(moment) or ""
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text).astimezone(UTC) if text else None
+
+
+def _subscription(row: aiosqlite.Row) -> ReminderSubscription:
+    return ReminderSubscription(
+        id=int(row["id"]),
+        frontend=str(row["frontend"]),
+        guild_id=str(row["guild_id"]),
+        channel_id=str(row["channel_id"]),
+        conference=row["conference"] or None,
+        minutes_before=int(row["minutes_before"]),
+        filter_kind=row["filter_kind"],
+        filter_value=str(row["filter_value"]),
+        created_by=str(row["created_by"]),
+        since=datetime.fromisoformat(row["since_utc"]),
+        enabled=bool(row["enabled"]),
+        failures=int(row["failures"]),
+        last_error=row["last_error"],
+        disabled_reason=row["disabled_reason"],
+    )
+
+
+async def load_subscriptions(
+    db: Database, *, frontend: str | None = None, channel_id: str | None = None
+) -> list[ReminderSubscription]:
+    rows = await db.fetch_all(
+        "SELECT * FROM reminder_subscriptions WHERE (?1 IS NULL OR frontend = ?1) "
+        "AND (?2 IS NULL OR channel_id = ?2) ORDER BY id",
+        (frontend, channel_id),
+    )
+    return [_subscription(row) for row in rows]
+
+
+async def timed_talks(db: Database) -> list[ReminderTalk]:
+    """Every talk with a start time, in start order (one query)."""
+    rows = await db.fetch_all(
+        """
+        SELECT t.guid, c.slug AS conference, t.slug, t.title, t.room, t.track, t.starts_utc,
+            coalesce(c.timezone, 'UTC') AS zone,
+            (SELECT group_concat(s.name, char(31)) FROM
+                (SELECT s.name FROM talk_speakers ts JOIN speakers s ON s.id = ts.speaker_id
+                 WHERE ts.talk_id = t.id ORDER BY ts.position) s) AS speakers
+        FROM talks t JOIN conferences c ON c.id = t.conference_id
+        WHERE t.starts_utc IS NOT NULL ORDER BY t.starts_utc, t.id
+        """
+    )
+    return [
+        ReminderTalk(
+            key=talk_key(row["guid"], row["conference"], row["slug"]),
+            ref=f"{row['conference']}/{row['slug']}",
+            conference=str(row["conference"]),
+            title=str(row["title"]),
+            speakers=tuple(str(row["speakers"]).split("\x1f")) if row["speakers"] else (),
+            room=row["room"],
+            track=row["track"],
+            starts=datetime.fromisoformat(row["starts_utc"]),
+            zone=str(row["zone"]),
+        )
+        for row in rows
+    ]
+
+
+async def _log_rows(db: Database, frontend: str | None = None) -> dict[tuple[int, str], Any]:
+    rows = await db.fetch_all(
+        "SELECT l.* FROM reminder_log l JOIN reminder_subscriptions s "
+        "ON s.id = l.subscription_id WHERE ?1 IS NULL OR s.frontend = ?1",
+        (frontend,),
+    )
+    return {(int(row["subscription_id"]), str(row["talk_key"])): row for row in rows}
+
+
+async def _check_subscription(
+    db: Database, conference: str | None, kind: str, value: str, minutes: str | int
+) -> tuple[str | None, int, FilterKind, str]:
+    """Validate subscribe input: (conference slug, minutes, filter kind, filter value), or a
+    ReminderInputError naming every problem."""
+    problems: list[str] = []
+    minutes_before, filter_value = 0, ""
+    filter_kind: FilterKind = "all"
+    try:
+        minutes_before = parse_minutes(minutes)
+    except ReminderInputError as error:
+        problems.append(str(error))
+    try:
+        filter_kind, filter_value = parse_filter(kind, value)
+    except ReminderInputError as error:
+        problems.append(str(error))
+    talks = await timed_talks(db)
+    known = sorted({talk.conference for talk in talks})
+    slug = conference.strip().lower() if conference and conference.strip() else None
+    if slug is not None and slug not in known:
+        problems.append(
+            f"I know no conference '{conference}' with a schedule. "
+            f"Pick one of: {', '.join(known) or 'none loaded yet'}."
+        )
+    elif filter_kind != "all" and not any(
+        talk_matches(talk, slug, filter_kind, filter_value) for talk in talks
+    ):
+        mine = [talk for talk in talks if slug in (None, talk.conference)]
+        names = {talk.room if filter_kind == "room" else talk.track for talk in mine}
+        problems.append(
+            f"No talk is in a {filter_kind} matching '{filter_value}'. "
+            f"The {filter_kind}s are: {', '.join(sorted(n for n in names if n)) or 'none'}."
+        )
+    if problems:
+        raise ReminderInputError("\n".join(problems))
+    return slug, minutes_before, filter_kind, filter_value
+
+
+class ReminderService:
+    """Posts talk reminders for one front end.
+
+    Call `run_due()` at start-up and then every minute, or at `next_wakeup` (it never raises,
+    except on cancellation). The admin commands are `subscribe`, `unsubscribe`,
+    `subscriptions` and `status`; render their results with the answers in `bot.reminders`.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        poster: ReminderPoster,
+        *,
+        frontend: str,
+        clock: Clock | None = None,
+        log: logging.Logger | None = None,
+        disable_after: int = DISABLE_AFTER,
+    ) -> None:
+        self.db = db
+        self.poster = poster
+        self.frontend = frontend
+        self.clock: Clock = clock or SystemClock()
+        self.log = log or _log
+        self.disable_after = disable_after
+        self.next_wakeup: datetime | None = None
+        self._lock = asyncio.Lock()
+        self._disabled: set[int] = set()
+
+    def _now(self) -> datetime:
+        return self.clock.now().astimezone(UTC)
+
+    # -- admin commands ------------------------------------------------------------------
+
+    async def subscribe(
+        self,
+        *,
+        guild_id: str,
+        channel_id: str,
+        minutes_before: str | int,
+        created_by: str,
+        can_post: bool,
+        conference: str | None = None,
+        filter_kind: str = "all",
+        filter_value: str = "",
+    ) -> ReminderStatus:
+        """Subscribe a channel (or change N, or turn it back on); returns the subscription
+        with its next reminders. ReminderInputError names every problem of bad input, and
+        then nothing is stored."""
+        cannot_post = (
+            ""
+            if can_post
+            else "\nI cannot post in that channel. Give me permission to send messages (and "
+            "embed links) there, or pick another channel."
+        )
+        try:
+            slug, minutes, kind, value = await _check_subscription(
+                self.db, conference, filter_kind, filter_value, minutes_before
+            )
+        except ReminderInputError as error:
+            raise ReminderInputError(f"{error}{cannot_post}") from None
+        if cannot_post:
+            raise ReminderInputError(cannot_post.strip())
+        row = await self.db.fetch_one(
+            """
+            INSERT INTO reminder_subscriptions (frontend, guild_id, channel_id, conference,
+                minutes_before, filter_kind, filter_value, created_by, since_utc)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (frontend, channel_id, conference, filter_kind, filter_value) DO UPDATE
+            SET guild_id = excluded.guild_id, minutes_before = excluded.minutes_before,
+                created_by = excluded.created_by, since_utc = excluded.since_utc, enabled = 1,
+                failures = 0, disabled_reason = NULL
+            RETURNING *
+            """,
+            (
+                self.frontend,
+                str(guild_id),
+                str(channel_id),
+                slug or "",
+                minutes,
+                kind,
+                value,
+                created_by,
+                _ts(self._now()),
+            ),
+        )
+        assert row is not None
+        sub = _subscription(row)
+        self._disabled.discard(sub.id)
+        self.log.info("reminders: %s channel %s: %s", self.frontend, channel_id, sub.describe())
+        return (await self.status(channel_id, subscription_id=sub.id))[0]
+
+    async def unsubscribe(
+        self, channel_id: str, *, by: str, subscription_id: int | None = None
+    ) -> list[ReminderSubscription]:
+        """Turn off the channel's reminders (or just subscription #id). The rows and the log
+        stay, so subscribing again never repeats a reminder."""
+        async with self._lock:
+            rows = await self.db.fetch_all(
+                "UPDATE reminder_subscriptions SET enabled = 0, disabled_reason = ? "
+                "WHERE frontend = ? AND channel_id = ? AND enabled = 1 AND (?4 IS NULL OR id = ?4) "
+                "RETURNING *",
+                (f"unsubscribed by {by}", self.frontend, str(channel_id), subscription_id),
+            )
+            subs = [_subscription(row) for row in rows]
+            for sub in subs:
+                await self._close(sub.id, None, "skipped", "unsubscribed before it was sent")
+        return subs
+
+    async def subscriptions(self, guild_id: str | None = None) -> list[ReminderSubscription]:
+        subs = await load_subscriptions(self.db, frontend=self.frontend)
+        return [sub for sub in subs if guild_id is None or sub.guild_id == str(guild_id)]
+
+    async def status(
+        self, channel_id: str, *, subscription_id: int | None = None, limit: int = 3
+    ) -> list[ReminderStatus]:
+        """Each subscription of the channel (or just #id): log counts, next reminders due."""
+        subs = await load_subscriptions(self.db, frontend=self.frontend, channel_id=channel_id)
+        subs = [sub for sub in subs if subscription_id in (None, sub.id)]
+        talks, log, now = await timed_talks(self.db), await _log_rows(self.db), self._now()
+        out: list[ReminderStatus] = []
+        for sub in subs:
+            rows = [row for (sub_id, _), row in log.items() if sub_id == sub.id]
+            counts: dict[str, int] = {}
+            for row in rows:
+                counts[row["status"]] = counts.get(row["status"], 0) + 1
+            done = {str(row["talk_key"]) for row in rows}
+            nxt = upcoming(sub, talks, done, now)[:limit] if sub.enabled else []
+            out.append(ReminderStatus(sub, counts, tuple(nxt)))
+        return out
+
+    # -- the loop ------------------------------------------------------------------------
+
+    async def run_due(self) -> list[ReminderOutcome]:
+        """Claim, send, retry and close whatever is due now. Never raises Exception."""
+        async with self._lock:
+            outcomes: list[ReminderOutcome] = []
+            try:
+                await self._run(outcomes)
+            except Exception:
+                self.log.exception("reminders: run_due failed; trying again on the next run")
+                self.next_wakeup = None
+            return outcomes
+
+    async def _run(self, outcomes: list[ReminderOutcome]) -> None:
+        now = self._now()
+        self._disabled = set()
+        if self.db.in_transaction:  # a data load is open on our connection: claim later
+            self.next_wakeup = now + timedelta(seconds=5)
+            return
+        async with self.db.transaction():  # read and claim atomically: no re-import between
+            pending, fresh, wakeups = await self._claim(now, outcomes)
+        for sub, row, talk in pending:
+            if sub.id not in self._disabled:
+                outcomes.append(await self._resolve(sub, row, talk, now))
+        for sub, talk in fresh:
+            if sub.id not in self._disabled:
+                outcomes.append(await self._attempt(sub, ReminderPost.make(sub, talk), 0, now))
+        wakeups += [o.retry_at for o in outcomes if o.retry_at is not None]
+        self.next_wakeup = min(wakeups, default=None)
+
+    async def _claim(
+        self, now: datetime, outcomes: list[ReminderOutcome]
+    ) -> tuple[
+        list[tuple[ReminderSubscription, Any, ReminderTalk | None]],
+        list[tuple[ReminderSubscription, ReminderTalk]],
+        list[datetime],
+    ]:
+        """Inside the transaction: find the claims to resolve now, claim the reminders due
+        now and record the missed ones as skipped. Returns (pending, fresh, wakeups)."""
+        subs = {s.id: s for s in await load_subscriptions(self.db, frontend=self.frontend)}
+        subs = {key: sub for key, sub in subs.items() if sub.enabled}
+        talks = await timed_talks(self.db)
+        by_key = {talk.key: talk for talk in talks}
+        log = await _log_rows(self.db, self.frontend)
+        pending: list[tuple[ReminderSubscription, Any, ReminderTalk | None]] = []
+        fresh: list[tuple[ReminderSubscription, ReminderTalk]] = []
+        wakeups: list[datetime] = []
+        for (sub_id, key), row in log.items():
+            if sub_id not in subs or row["status"] != "claimed":
+                continue
+            retry = _dt(row["next_attempt_utc"])
+            if retry is not None and now < retry:
+                wakeups.append(retry)
+            else:
+                pending.append((subs[sub_id], row, by_key.get(key)))
+        claims: list[tuple[Any, ...]] = []
+        for sub in subs.values():
+            for talk in talks:
+                row = log.get((sub.id, talk.key))
+                if talk.starts <= sub.since or not sub.matches(talk) or not _open(row, talk):
+                    continue
+                step = decide(now, sub.due(talk), talk.starts)
+                if step == "wait":
+                    wakeups.append(sub.due(talk))
+                    continue
+                post = ReminderPost.make(sub, talk)
+                error = None if step == "send" else "the talk started while the bot was down"
+                claims.append(
+                    (
+                        sub.id,
+                        talk.key,
+                        "claimed" if error is None else "skipped",
+                        _ts(post.scheduled_at),
+                        _ts(talk.starts),
+                        post.to_json(),
+                        error,
+                        _ts(now),
+                    )
+                )
+                if error is None:
+                    fresh.append((sub, talk))
+                    continue
+                outcomes.append(
+                    ReminderOutcome(
+                        "skipped", sub.id, sub.channel_id, talk.key, talk.title, detail=error
+                    )
+                )
+                self.log.warning(
+                    "reminders: skipped %s channel %s for %r: %s",
+                    self.frontend,
+                    sub.channel_id,
+                    talk.title,
+                    error,
+                )
+        await self.db.execute_many(
+            """
+            INSERT INTO reminder_log (subscription_id, talk_key, status, due_utc, starts_utc,
+                post, error, updated_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (subscription_id, talk_key) DO UPDATE SET status = excluded.status,
+                due_utc = excluded.due_utc, starts_utc = excluded.starts_utc,
+                post = excluded.post, error = excluded.error, attempts = 0,
+                next_attempt_utc = NULL, updated_utc = excluded.updated_utc
+            WHERE reminder_log.status = 'skipped'
+            """,
+            claims,
+        )
+        return pending, fresh, wakeups
+
+    async def _resolve(
+        self, sub: ReminderSubscription, row: Any, talk: ReminderTalk | None, now: datetime
+    ) -> ReminderOutcome:
+        """A claim left pending by a crash or a failed send."""
+        attempts = int(row["attempts"])
+        if talk is not None and now < talk.starts:
+            post = ReminderPost.make(sub, talk)
+            if now < post.scheduled_at:  # moved later by a re-import: wait for the new time
+                await self._set(
+                    sub.id,
+                    talk.key,
+                    next_attempt_utc=_ts(post.scheduled_at),
+                    due_utc=_ts(post.scheduled_at),
+                    starts_utc=_ts(talk.starts),
+                    post=post.to_json(),
+                )
+                return ReminderOutcome(
+                    "retry",
+                    sub.id,
+                    sub.channel_id,
+                    talk.key,
+                    talk.title,
+                    detail="the talk moved",
+                    retry_at=post.scheduled_at,
+                )
+            return await self._attempt(sub, post, attempts, now, lookup=True)
+        post = ReminderPost.from_json(row["post"])
+        try:
+            existing = await self.poster.find_existing(post)
+        except Exception as error:  # cannot tell; sending now would be late anyway
+            existing = None
+            self.log.warning("reminders: could not check %r: %s", post.title, _describe(error))
+        if existing is not None:
+            return await self._sent(sub, post, existing, recovered=True)
+        reason = "the talk was cancelled" if talk is None else "the talk started before it went out"
+        kind: OutcomeKind = "failed" if row["error"] else "skipped"
+        if row["error"]:
+            reason += f"; last error: {row['error']}"
+        await self._close(sub.id, post.talk_key, kind, reason)
+        self.log.warning(
+            "reminders: %s %s channel %s for %r: %s",
+            kind,
+            self.frontend,
+            sub.channel_id,
+            post.title,
+            reason,
+        )
+        return ReminderOutcome(
+            kind, sub.id, sub.channel_id, post.talk_key, post.title, detail=reason
+        )
+
+    async def _attempt(
+        self,
+        sub: ReminderSubscription,
+        post: ReminderPost,
+        attempts: int,
+        now: datetime,
+        *,
+        lookup: bool = False,
+    ) -> ReminderOutcome:
+        """Send one claimed reminder (after checking for an earlier delivery when `lookup`)."""
+        try:
+            existing = await self.poster.find_existing(post) if lookup else None
+            if existing is not None:
+                return await self._sent(sub, post, existing, recovered=True)
+            message_id = await self.poster.send(post, reminder_answer(post))
+        except PermanentSendError as error:
+            return await self._permanent(sub, post, attempts, error.reason, now)
+        except TransientSendError as error:
+            delay = transient_delay(attempts + 1, error.retry_after)
+            return await self._retry(sub, post, error.reason, now + delay)
+        except Exception as error:
+            self.log.exception("reminders: unexpected error posting to channel %s", sub.channel_id)
+            return await self._retry(
+                sub, post, _describe(error), now + transient_delay(attempts + 1, None)
+            )
+        return await self._sent(sub, post, str(message_id), recovered=False)
+
+    async def _sent(
+        self, sub: ReminderSubscription, post: ReminderPost, message_id: str, *, recovered: bool
+    ) -> ReminderOutcome:
+        await self._set(
+            sub.id,
+            post.talk_key,
+            status="sent",
+            message_id=message_id,
+            next_attempt_utc=None,
+            updated_utc=_ts(self._now()),
+        )
+        await self.db.execute(
+            "UPDATE reminder_subscriptions SET failures = 0 WHERE id = ? AND failures > 0",
+            (sub.id,),
+        )
+        kind: OutcomeKind = "recovered" if recovered else "sent"
+        return ReminderOutcome(kind, sub.id, sub.channel_id, post.talk_key, post.title, message_id)
+
+    async def _retry(
+        self, sub: ReminderSubscription, post: ReminderPost, reason: str, retry_at: datetime
+    ) -> ReminderOutcome:
+        retry_at = min(retry_at, post.starts_at)  # the last chance, or closing it, is then
+        await self.db.execute(
+            "UPDATE reminder_log SET attempts = attempts + 1, next_attempt_utc = ?, error = ? "
+            "WHERE subscription_id = ? AND talk_key = ? AND status = 'claimed'",
+            (_ts(retry_at), reason, sub.id, post.talk_key),
+        )
+        await self._set_sub(sub.id, last_error=reason)
+        self.log.info(
+            "reminders: %s channel %s: %r failed (%s); retrying at %s",
+            self.frontend,
+            sub.channel_id,
+            post.title,
+            reason,
+            _ts(retry_at),
+        )
+        return ReminderOutcome(
+            "retry",
+            sub.id,
+            sub.channel_id,
+            post.talk_key,
+            post.title,
+            detail=reason,
+            retry_at=retry_at,
+        )
+
+    async def _permanent(
+        self,
+        sub: ReminderSubscription,
+        post: ReminderPost,
+        attempts: int,
+        reason: str,
+        now: datetime,
+    ) -> ReminderOutcome:
+        row = await self.db.fetch_one(
+            "UPDATE reminder_subscriptions SET failures = failures + 1 WHERE id = ? "
+            "RETURNING failures",
+            (sub.id,),
+        )
+        failures = int(row[0]) if row is not None else self.disable_after
+        if failures < self.disable_after:
+            return await self._retry(sub, post, reason, now + permanent_delay(failures))
+        disabled = f"{reason} ({failures} failed attempts in a row)"
+        await self._set_sub(sub.id, enabled=0, disabled_reason=disabled, last_error=reason)
+        await self._close(sub.id, None, "failed", reason)
+        self._disabled.add(sub.id)
+        self.log.error(
+            "reminders: disabled %s channel %s: %s", self.frontend, sub.channel_id, disabled
+        )
+        return ReminderOutcome(
+            "disabled",
+            sub.id,
+            sub.channel_id,
+            post.talk_key,
+            post.title,
+            detail=f"Reminders were turned off in this channel: {disabled}.",
+        )
+
+    async def _close(self, sub_id: int, key: str | None, status: str, reason: str) -> None:
+        """End claimed rows (one talk's, or all of the subscription's) as skipped or failed."""
+        await self.db.execute(
+            "UPDATE reminder_log SET status = ?, error = ?, next_attempt_utc = NULL, "
+            "updated_utc = ? WHERE subscription_id = ? AND (?5 IS NULL OR talk_key = ?5) "
+            "AND status = 'claimed'",
+            (status, reason, _ts(self._now()), sub_id, key),
+        )
+
+    async def _set(self, sub_id: int, key: str, **values: Any) -> None:
+        columns = ", ".join(f"{name} = ?" for name in values)
+        await self.db.execute(
+            f"UPDATE reminder_log SET {columns} WHERE subscription_id = ? AND talk_key = ?",
+            (*values.values(), sub_id, key),
+        )
+
+    async def _set_sub(self, sub_id: int, **values: Any) -> None:
+        columns = ", ".join(f"{name} = ?" for name in values)
+        await self.db.execute(
+            f"UPDATE reminder_subscriptions SET {columns} WHERE id = ?", (*values.values(), sub_id)
+        )
+
+
+def _open(row: Any, talk: ReminderTalk) -> bool:
+    """Is the reminder for `talk` still to be claimed? Yes without a log row; for a skipped
+    row (never delivered) only when a re-import moved the talk since it was skipped."""
+    if row is None:
+        return True
+    return bool(row["status"] == "skipped" and row["starts_utc"] != _ts(talk.starts))
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, PermanentSendError | TransientSendError):
+        return error.reason
+    return f"{type(error).__name__}: {error}"
+
+
+async def reminders_report(db: Database, now: datetime, *, limit: int = 20) -> str:
+    """`confbot reminders`: every subscription, then the next `limit` reminders due."""
+    subs = await load_subscriptions(db)
+    lines = [f"Reminders: {len(subs)} subscription{'s' if len(subs) != 1 else ''}"]
+    talks, log = await timed_talks(db), await _log_rows(db)
+    planned: list[tuple[datetime, ReminderSubscription, ReminderTalk]] = []
+    for sub in subs:
+        rows = [row for (sub_id, _), row in log.items() if sub_id == sub.id]
+        sent = sum(1 for row in rows if row["status"] == "sent")
+        state = "enabled" if sub.enabled else f"disabled ({sub.disabled_reason})"
+        lines.append(
+            f"  #{sub.id} {sub.frontend} guild {sub.guild_id} channel {sub.channel_id}: "
+            f"{sub.describe()}; {state}; {sent} sent; by {sub.created_by}"
+            + (f"; last error: {sub.last_error}" if sub.last_error else "")
+        )
+        if sub.enabled:
+            done = {str(row["talk_key"]) for row in rows}
+            planned += [(due, sub, talk) for due, talk in upcoming(sub, talks, done, now)]
+    lines.append(f"\nNext reminders from {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC:")
+    planned.sort(key=lambda item: (item[0], item[1].id, item[2].key))
+    for due, sub, talk in planned[:limit]:
+        lines.append(
+            f"  {due.astimezone(UTC):%Y-%m-%d %H:%M} UTC  #{sub.id} {sub.frontend}/"
+            f"{sub.channel_id}  {talk.title} ({talk.room or 'no room'}, "
+            f"{talk.starts.astimezone(UTC):%H:%M} UTC)"
+        )
+    if not planned:
+        lines.append("  (nothing scheduled)")
+    return "\n".join(lines)

@@ -6,6 +6,7 @@ hop each, through aiosqlite's `execute_fetchall`) and `transaction()` for writes
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -31,7 +32,10 @@ class Database:
     def __init__(self, connection: aiosqlite.Connection, path: Path | str) -> None:
         self.connection = connection
         self.path = path
-        self._in_transaction = False
+        # One connection is shared by every coroutine (commands, post loops, a reload), so
+        # transactions take turns: a second one waits instead of failing or interleaving.
+        self._write_lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -64,7 +68,7 @@ class Database:
     @property
     def in_transaction(self) -> bool:
         """True while a `transaction()` is open on this connection (by any coroutine)."""
-        return self._in_transaction
+        return self._write_lock.locked()
 
     async def schema_version(self) -> int:
         row = await self.fetch_one("PRAGMA user_version")
@@ -91,20 +95,26 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception. Not re-entrant."""
-        if self._in_transaction:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception.
+
+        Coroutines take turns; opening a second transaction inside one's own is an error.
+        """
+        task = asyncio.current_task()
+        if self._owner is not None and self._owner is task:
             raise StoreError("nested transaction")
-        self._in_transaction = True
-        await self.connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.connection
-        except BaseException:
-            await self.connection.execute("ROLLBACK")
-            raise
-        else:
-            await self.connection.execute("COMMIT")
-        finally:
-            self._in_transaction = False
+        async with self._write_lock:
+            self._owner = task
+            try:
+                await self.connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.connection
+                except BaseException:
+                    await self.connection.execute("ROLLBACK")
+                    raise
+                else:
+                    await self.connection.execute("COMMIT")
+            finally:
+                self._owner = None
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         rows = await self.connection.execute_fetchall(sql, params)
@@ -119,6 +129,12 @@ class Database:
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in autocommit mode (or inside an open transaction);
         returns the number of changed rows."""
+        if self._owner is not None and self._owner is asyncio.current_task():
+            return await self._execute(sql, params)
+        async with self._write_lock:  # never slip into another coroutine's transaction
+            return await self._execute(sql, params)
+
+    async def _execute(self, sql: str, params: Params) -> int:
         cursor = await self.connection.execute(sql, params)
         count = cursor.rowcount
         await cursor.close()

@@ -69,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     wisdom.add_argument("--days", type=int, default=7, help="how many days (default 7)")
     wisdom.add_argument("--at", type=_moment, metavar="WHEN", help="simulate from WHEN")
+    reminders = commands.add_parser(
+        "reminders",
+        help="list talk-reminder subscriptions and the next reminders due",
+        description="List every talk-reminder subscription and the next reminders due. "
+        "Subscribe channels from Discord or Slack with /remind subscribe.",
+    )
+    reminders.add_argument("--at", type=_moment, metavar="WHEN", help="as if it were WHEN")
     sync = commands.add_parser(
         "sync",
         help="register the Discord slash commands (to a dev guild, or globally)",
@@ -166,6 +173,11 @@ async def _dispatch(
             grace = timedelta(hours=settings.wisdom_grace_hours)
             now = args.at or datetime.now(UTC)
             print(await wisdom_report(db, max(1, min(args.days, 366)), now, grace=grace))
+            return EXIT_OK
+        if args.command == "reminders":
+            from bot.store.reminders import reminders_report
+
+            print(await reminders_report(db, args.at or datetime.now(UTC)))
             return EXIT_OK
         if args.command == "load":
             return await _load(db, data_dir, force=args.force)

@@ -7,9 +7,14 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.answer import Answer
 from bot.config import SETTINGS_HELP
+from bot.reminders import ReminderPost
+from bot.store.db import Database
+from bot.store.reminders import ReminderService
 from tests.conftest import REPO, SHARED
 
 
@@ -202,3 +207,41 @@ def test_an_attached_transcript_is_searchable_with_times_and_survives_reimport(
     assert "(at " in found.stdout
     unknown = confbot(tmp_path, "transcript", "camp2019/no-such-talk", str(SRT))
     assert unknown.returncode == 2 and "no talk" in unknown.stderr
+
+
+def test_wisdom_lists_subscriptions_and_simulates_days(tmp_path: Path) -> None:
+    wisdom = confbot(tmp_path, "wisdom", "--days", "3")
+    assert wisdom.returncode == 0
+    assert wisdom.stdout.startswith("Daily wisdom: 0 subscriptions")
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return datetime(2019, 8, 21, 7, 0, tzinfo=UTC)
+
+
+class UnusedPoster:
+    async def send(self, post: ReminderPost, answer: Answer) -> str:
+        raise AssertionError("listing reminders must not send anything")
+
+    async def find_existing(self, post: ReminderPost) -> str | None:
+        raise AssertionError("listing reminders must not look anything up")
+
+
+async def test_reminders_lists_subscriptions_and_the_next_reminders(tmp_path: Path) -> None:
+    assert confbot(tmp_path, "import", str(CAMP)).returncode == 0
+    async with await Database.open(tmp_path / "cli.sqlite3") as db:
+        service = ReminderService(db, UnusedPoster(), frontend="discord", clock=FixedClock())
+        await service.subscribe(
+            guild_id="g",
+            channel_id="c",
+            minutes_before=10,
+            created_by="admin",
+            can_post=True,
+            filter_kind="room",
+            filter_value="curie",
+        )
+    listing = confbot(tmp_path, "reminders", "--at", "2019-08-21T10:00+02:00")
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stdout.startswith("Reminders: 1 subscription")
+    assert "Opening Ceremony" in listing.stdout

@@ -104,12 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
         )
     imports = commands.add_parser(
         "import",
-        help="import a pretalx/frab schedule (JSON or schedule.xml) as a conference",
+        help="import a pretalx/frab schedule (JSON or schedule.xml, file or URL)",
         description="Import a schedule export: pretalx or frab schedule JSON, or frab/Pentabarf "
         "schedule.xml. Re-importing the same conference replaces it: moved talks move, "
         "cancelled talks disappear. Nothing is written unless the whole file is valid.",
     )
-    imports.add_argument("file", type=Path, help="the export file")
+    imports.add_argument("file", help="the export file, or an https:// URL of it")
     transcript = commands.add_parser(
         "transcript",
         help="attach a WebVTT or SRT transcript to a talk",
@@ -217,12 +217,20 @@ async def _load(db: Database, data_dir: Path, *, force: bool) -> int:
     return EXIT_OK
 
 
-async def _import(db: Database, path: Path) -> int:
-    from bot.sources.detect import load_schedule
+async def _import(db: Database, source: str) -> int:
+    from bot.sources.detect import load_schedule, parse_schedule
     from bot.store.content import replace_conferences
 
+    path = Path(source)
     try:
-        conference = load_schedule(path)
+        if source.startswith(("https://", "http://")):
+            conference = parse_schedule(await _download(source), origin_file=source)
+            path = Path(source.rsplit("/", 1)[-1] or "schedule")
+        else:
+            conference = load_schedule(path)
+    except DownloadError as error:
+        print(f"confbot: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     except RecordError as error:
         print(f"confbot: {error}", file=sys.stderr)
         print("confbot: nothing was imported; the database is unchanged.", file=sys.stderr)
@@ -247,6 +255,39 @@ async def _import(db: Database, path: Path) -> int:
         + (f", {added} new, {removed} removed since the last import" if before else "")
     )
     return EXIT_OK
+
+
+class DownloadError(RuntimeError):
+    """A schedule URL that could not be fetched; the message says why."""
+
+
+MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
+
+
+async def _download(url: str) -> str:
+    """Fetch a schedule export over HTTP(S): 30 s at most, 50 MB at most, UTF-8 text."""
+    import aiohttp
+
+    try:
+        timeout = aiohttp.ClientTimeout(total=30)
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as reply:
+            if reply.status != 200:
+                raise DownloadError(f"{url} answered HTTP {reply.status}; nothing was imported")
+            body = b""
+            async for chunk in reply.content.iter_chunked(1 << 16):
+                body += chunk
+                if len(body) > MAX_DOWNLOAD_BYTES:
+                    break
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise DownloadError(
+            f"cannot download {url} ({type(error).__name__}); nothing was imported"
+        ) from None
+    if len(body) > MAX_DOWNLOAD_BYTES:
+        raise DownloadError(f"{url} is larger than 50 MB; nothing was imported")
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DownloadError(f"{url} is not UTF-8 text; nothing was imported") from None
 
 
 async def _attach_transcript(db: Database, talk: str, path: Path, source: str) -> int:

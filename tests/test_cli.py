@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
@@ -9,6 +10,8 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+
+from aiohttp import web
 
 from bot.answer import Answer
 from bot.config import SETTINGS_HELP
@@ -245,3 +248,37 @@ async def test_reminders_lists_subscriptions_and_the_next_reminders(tmp_path: Pa
     assert listing.returncode == 0, listing.stderr
     assert listing.stdout.startswith("Reminders: 1 subscription")
     assert "Opening Ceremony" in listing.stdout
+
+
+async def test_import_from_a_url_and_a_failing_url(tmp_path: Path) -> None:
+    async def schedule(request: web.Request) -> web.Response:
+        return web.Response(body=CAMP.read_bytes(), content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/camp/schedule.json", schedule)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        for path, expected_code, expected_text in (
+            ("/camp/schedule.json", 0, "imported Chaos Communication Camp 2019"),
+            ("/missing.json", 1, "answered HTTP 404; nothing was imported"),
+        ):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "import",
+                f"http://127.0.0.1:{port}{path}",
+                cwd=tmp_path,
+                env=clean_env(tmp_path / "cli.sqlite3"),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            out, err = await asyncio.wait_for(process.communicate(), 60)
+            assert process.returncode == expected_code
+            assert expected_text in (out + err).decode()
+    finally:
+        await runner.cleanup()

@@ -30,8 +30,11 @@ def detect_format(text: str) -> ScheduleFormat | None:
 
 def load_schedule(path: Path) -> Conference:
     """Read a pretalx/frab schedule export (JSON or schedule.xml) into a valid Conference."""
-    text = read_schedule_text(path)
-    origin_file = str(path)
+    return parse_schedule(read_schedule_text(path), origin_file=str(path))
+
+
+def parse_schedule(text: str, *, origin_file: str) -> Conference:
+    """The same, from text already read (a file or a download named `origin_file`)."""
     schedule_format = detect_format(text)
     if schedule_format == "json":
         conference = parse_schedule_json(text, origin_file=origin_file)

@@ -34,22 +34,28 @@ class ScheduleAnswers:
         self.db = db
         self.clock = clock
 
-    async def _default_conference(self, conference: str | None, moment: datetime) -> str | None:
-        """Narrow to the conference that is on (or next) unless the user named one."""
-        if conference is not None:
-            return conference
+    async def _conference(
+        self, conference: str | None, moment: datetime
+    ) -> ScheduledConference | None:
+        """The named conference, or the one that is on (or next) when none is named."""
         conferences = await queries.scheduled_conferences(self.db)
-        return _current_conference(conferences, moment).slug if conferences else None
+        if conference is not None:
+            return next((c for c in conferences if c.slug == conference), None)
+        return _current_conference(conferences, moment) if conferences else None
 
     async def now(self, room: str = "", conference: str | None = None) -> Answer:
         moment = self.clock()
-        conference = await self._default_conference(conference, moment)
+        current = await self._conference(conference, moment)
+        if current is None:
+            return await self._nothing(room, "Nothing is on right now.")
         stamp = utc_text(moment) or ""
         running = await queries.scheduled_talks(
             self.db,
             starts_before=_after(moment),
+            # A talk running now started at most one longest-talk ago: bounds the scan.
+            starts_after=utc_text(moment - current.longest_talk),
             ends_after=stamp,
-            conference=conference,
+            conference=current.slug,
             room=room,
             limit=MAX_LISTED,
         )
@@ -63,7 +69,7 @@ class ScheduleAnswers:
             self.db,
             starts_before="9999",
             starts_after=stamp,
-            conference=conference,
+            conference=current.slug,
             room=room,
             limit=3,
         )
@@ -76,23 +82,18 @@ class ScheduleAnswers:
 
     async def next(self, room: str = "", conference: str | None = None) -> Answer:
         moment = self.clock()
-        conference = await self._default_conference(conference, moment)
-        upcoming = await queries.scheduled_talks(
-            self.db,
-            starts_before="9999",
-            starts_after=utc_text(moment),
-            conference=conference,
-            room=room,
-            limit=200,
-        )
-        if not upcoming:
+        current = await self._conference(conference, moment)
+        if current is None:
             return await self._nothing(room, "Nothing else is scheduled.")
-        first_per_room: dict[str, TalkView] = {}
-        for talk in upcoming:
-            first_per_room.setdefault(talk.room or "", talk)
-        chosen = sorted(
-            first_per_room.values(), key=lambda t: (t.starts_at or moment, t.room or "")
+        chosen = await queries.next_per_room(
+            self.db,
+            after=utc_text(moment) or "",
+            conference=current.slug,
+            room=room,
+            limit=MAX_LISTED,
         )
+        if not chosen:
+            return await self._nothing(room, "Nothing else is scheduled.")
         title = "Next up" + (f" in rooms matching “{room}”" if room else " in each room")
         return _listing(title, chosen[:MAX_LISTED], footer=_at(moment, chosen[0]))
 

@@ -216,6 +216,7 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
                 conference.timezone,
                 conference.description,
                 conference.origin,
+                _longest_talk_seconds(conference.talks),
             )
         )
         for talk in conference.talks:
@@ -250,8 +251,8 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
             talk_id += 1
         conference_id += 1
     await db.execute_many(
-        "INSERT INTO conferences(id, slug, name, year, url, timezone, description, origin) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO conferences(id, slug, name, year, url, timezone, description, origin, "
+        "longest_talk_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         conference_rows,
     )
     await db.execute_many(
@@ -277,6 +278,18 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
     )
     await db.execute_many(
         "INSERT INTO cue_search(text, talk_id, start_ms) VALUES (?, ?, ?)", cue_rows
+    )
+
+
+def _longest_talk_seconds(talks: Sequence[Talk]) -> int:
+    """How long the longest timed talk lasts: bounds the "what's on now" range scan."""
+    return max(
+        (
+            int((t.ends_at - t.starts_at).total_seconds())
+            for t in talks
+            if t.starts_at is not None and t.ends_at is not None
+        ),
+        default=0,
     )
 
 

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiosqlite
 
@@ -464,30 +464,45 @@ class ScheduledConference:
     timezone: str | None
     first_start: datetime
     last_end: datetime
+    longest_talk: timedelta
 
 
 async def scheduled_conferences(db: Database) -> list[ScheduledConference]:
-    """Conferences that have timed talks, with the span of their programme."""
+    """Conferences that have timed talks, with the span of their programme (index lookups)."""
     rows = await db.fetch_all(
-        "SELECT c.slug, c.name, c.timezone, "
-        "(SELECT starts_at FROM talks WHERE conference_id = c.id AND starts_utc IS NOT NULL "
-        " ORDER BY starts_utc LIMIT 1), "
-        "(SELECT coalesce(ends_at, starts_at) FROM talks WHERE conference_id = c.id "
-        " AND starts_utc IS NOT NULL ORDER BY ends_utc DESC LIMIT 1) "
-        "FROM conferences c WHERE EXISTS "
-        "(SELECT 1 FROM talks WHERE conference_id = c.id AND starts_utc IS NOT NULL) "
-        "ORDER BY 4",
+        "SELECT slug, name, timezone, longest_talk_seconds, "
+        "(SELECT min(starts_utc) FROM talks WHERE conference_id = c.id) AS first_start, "
+        "(SELECT max(ends_utc) FROM talks WHERE conference_id = c.id) AS last_end "
+        "FROM conferences c WHERE first_start IS NOT NULL ORDER BY first_start",
     )
     return [
         ScheduledConference(
-            slug=str(row[0]),
-            name=str(row[1]),
-            timezone=row[2],
-            first_start=datetime.fromisoformat(row[3]),
-            last_end=datetime.fromisoformat(row[4]),
+            slug=str(row["slug"]),
+            name=str(row["name"]),
+            timezone=row["timezone"],
+            first_start=datetime.fromisoformat(row["first_start"]),
+            last_end=datetime.fromisoformat(row["last_end"]),
+            longest_talk=timedelta(seconds=int(row["longest_talk_seconds"])),
         )
         for row in rows
     ]
+
+
+async def next_per_room(
+    db: Database, *, after: str, conference: str | None, room: str, limit: int
+) -> list[TalkView]:
+    """The first talk starting at or after `after` in each room, in start order."""
+    rows = await db.fetch_all(
+        f"SELECT {_TALK_COLUMNS} FROM talks t JOIN conferences c ON c.id = t.conference_id "
+        "WHERE t.id IN (SELECT id FROM (SELECT t2.id, row_number() OVER "
+        "(PARTITION BY coalesce(t2.room, '') ORDER BY t2.starts_utc, t2.id) AS place "
+        "FROM talks t2 JOIN conferences c2 ON c2.id = t2.conference_id "
+        "WHERE t2.starts_utc >= ?1 AND (?2 = '' OR c2.slug = ?2) "
+        "AND (?3 = '' OR t2.room LIKE '%' || ?3 || '%' ESCAPE '\\')) WHERE place = 1) "
+        "ORDER BY t.starts_utc, t.room LIMIT ?4",
+        (after, conference or "", _like_escape(room), limit),
+    )
+    return [_talk(row) for row in rows]
 
 
 def _like_escape(text: str) -> str:

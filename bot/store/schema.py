@@ -23,7 +23,8 @@ CREATE TABLE conferences (
     timezone TEXT,
     description TEXT,
     origin TEXT NOT NULL,
-    fingerprint TEXT NOT NULL DEFAULT ''
+    fingerprint TEXT NOT NULL DEFAULT '',
+    longest_talk_seconds INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE talks (
     id INTEGER PRIMARY KEY,
@@ -49,7 +50,8 @@ CREATE TABLE talks (
     origin_file TEXT,
     UNIQUE (conference_id, slug)
 );
-CREATE INDEX talks_by_start ON talks(starts_utc);
+CREATE INDEX talks_by_start ON talks(conference_id, starts_utc);
+CREATE INDEX talks_by_end ON talks(conference_id, ends_utc);
 CREATE INDEX talks_by_slug ON talks(slug);
 CREATE INDEX talks_by_kind ON talks(kind);
 CREATE TABLE speakers (

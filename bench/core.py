@@ -37,10 +37,13 @@ WEIGHTS = ", ".join(str(w) for w in queries.TALK_WEIGHTS)
 RAW_SQL: dict[str, tuple[str, Callable[[str], tuple[object, ...]]]] = {
     # The exact statement Core.talk sends for a one-word query (queries.rank_talks).
     "talk": (
-        f"SELECT {queries.LABEL_COLUMNS}, bm25(talk_search, {WEIGHTS}) AS score FROM talk_search "
-        "JOIN talks t ON t.id = talk_search.rowid JOIN conferences c ON c.id = t.conference_id "
-        "WHERE talk_search MATCH ? AND (? = '' OR c.slug = ?) ORDER BY score LIMIT ?",
-        lambda word: (f'{{title speakers}} : ("{word}")', "", "", 25),
+        f"WITH ranked AS MATERIALIZED (SELECT rowid, bm25(talk_search, {WEIGHTS}) AS score "
+        "FROM talk_search WHERE talk_search MATCH ?1 AND (?2 = '' OR rowid IN "
+        "(SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
+        "WHERE c.slug = ?2)) ORDER BY score LIMIT ?3) "
+        f"SELECT {queries.LABEL_COLUMNS}, ranked.score FROM ranked JOIN talks t ON "
+        "t.id = ranked.rowid JOIN conferences c ON c.id = t.conference_id ORDER BY ranked.score",
+        lambda word: (f'{{title speakers}} : ("{word}")', "", 25),
     ),
     "speaker": (
         "SELECT id, name FROM speakers WHERE name = ?1 COLLATE NOCASE OR name LIKE ?2 "

@@ -227,11 +227,16 @@ async def rank_talks(
     if not expression:
         return []
     weights = ", ".join(str(w) for w in TALK_WEIGHTS)
+    # Rank inside FTS5 first (materialized), then label only the few best: joining before
+    # the LIMIT would label every match.
     rows = await db.fetch_all(
-        f"SELECT {LABEL_COLUMNS}, bm25(talk_search, {weights}) AS score FROM talk_search "
-        "JOIN talks t ON t.id = talk_search.rowid JOIN conferences c ON c.id = t.conference_id "
-        "WHERE talk_search MATCH ? AND (? = '' OR c.slug = ?) ORDER BY score LIMIT ?",
-        (expression, conference or "", conference or "", limit),
+        f"WITH ranked AS MATERIALIZED (SELECT rowid, bm25(talk_search, {weights}) AS score "
+        "FROM talk_search WHERE talk_search MATCH ?1 AND (?2 = '' OR rowid IN "
+        "(SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
+        "WHERE c.slug = ?2)) ORDER BY score LIMIT ?3) "
+        f"SELECT {LABEL_COLUMNS}, ranked.score FROM ranked JOIN talks t ON t.id = ranked.rowid "
+        "JOIN conferences c ON c.id = t.conference_id ORDER BY ranked.score",
+        (expression, conference or "", limit),
     )
     return [_label(row, float(row["score"])) for row in rows]
 
@@ -276,25 +281,30 @@ async def search_talks(
     if not expression:
         return [], 0
     weights = ", ".join(str(w) for w in TALK_WEIGHTS)
+    # Rank and snip in FTS5 alone: joining here would make SQLite build every match's
+    # snippet before sorting (measured 10x slower); the labels come from a second query.
     rows = await db.fetch_all(
-        f"SELECT {LABEL_COLUMNS}, bm25(talk_search, {weights}) AS score, "
+        f"SELECT rowid, bm25(talk_search, {weights}) AS score, "
         f"snippet(talk_search, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) AS snip, "
         "(SELECT count(*) FROM talk_search WHERE talk_search MATCH ?1) AS total "
-        "FROM talk_search JOIN talks t ON t.id = talk_search.rowid "
-        "JOIN conferences c ON c.id = t.conference_id "
-        "WHERE talk_search MATCH ?1 ORDER BY score LIMIT ?2 OFFSET ?3",
+        "FROM talk_search WHERE talk_search MATCH ?1 ORDER BY score LIMIT ?2 OFFSET ?3",
         (expression, limit, offset),
     )
     if not rows:
         return [], 0
     total = int(rows[0]["total"])
-    labels = [_label(row, float(row["score"])) for row in rows]
-    cue_times = await _first_cue_times(db, expression, [t.id for t in labels]) if timed else {}
+    labels = {label.id: label for label in await talk_labels(db, [int(r[0]) for r in rows])}
+    ids = [int(row[0]) for row in rows if int(row[0]) in labels]
+    cue_times = await _first_cue_times(db, expression, ids) if timed else {}
     hits = [
         SearchHit(
-            talk=label, snippet=str(row["snip"]), rank=label.score, at_ms=cue_times.get(label.id)
+            talk=labels[int(row[0])],
+            snippet=str(row["snip"]),
+            rank=float(row["score"]),
+            at_ms=cue_times.get(int(row[0])),
         )
-        for label, row in zip(labels, rows, strict=True)
+        for row in rows
+        if int(row[0]) in labels
     ]
     return hits, total
 

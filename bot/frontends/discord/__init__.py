@@ -1,4 +1,5 @@
-"""The Discord front end: slash commands, autocomplete and the daily wisdom post.
+"""The Discord front end: slash commands, autocomplete, the daily wisdom post and talk
+reminders.
 
 Build a `ConfBot` with an open `Database` and `Core` (or call `serve`); `sync_commands`
 registers the slash commands and `invite_url` gives the link that adds the bot to a server.

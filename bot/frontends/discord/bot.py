@@ -1,6 +1,8 @@
-"""The Discord bot: slash commands over the command core, and the daily wisdom post loop.
+"""The Discord bot: slash commands over the command core, and the post loop (daily wisdom and
+talk reminders).
 
-`ConfBot` holds no command logic and no SQL: commands call `Core` (and the wisdom service)
+`ConfBot` holds no command logic and no SQL: commands call `Core` (and the wisdom and reminder
+services)
 and render the `Answer` they get (`embeds.render`). It is built from outside with an open
 `Database` and `Core` (nothing happens at import). Intents are minimal (guilds only: no
 privileged intent), mentions are off for everything the bot sends, and `ConfTree.on_error` is
@@ -20,7 +22,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -42,7 +44,9 @@ from bot.frontends.discord.embeds import (
     short_line,
 )
 from bot.frontends.discord.poster import DiscordPoster
+from bot.reminders import ReminderOutcome, ReminderPoster
 from bot.store.db import Database
+from bot.store.reminders import ReminderService
 from bot.store.wisdom import WisdomService
 from bot.wisdom import DEFAULT_GRACE, Clock, Outcome, WisdomPoster
 
@@ -53,6 +57,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.frontends.discord.cogs.programme",
     "bot.frontends.discord.cogs.nuggets",
     "bot.frontends.discord.cogs.wisdom",
+    "bot.frontends.discord.cogs.reminders",
 )
 FRONTEND = "discord"
 TOKEN_REJECTED = "Discord rejected the token (401): check DISCORD_TOKEN"
@@ -64,8 +69,10 @@ DEFERRED = "confbot_deferred"  # interaction.extras key: how the answer was defe
 ERROR_LINE = "Sorry, something went wrong while answering that. It has been logged."
 
 WisdomFactory = Callable[[Database, WisdomPoster], WisdomService]
+ReminderFactory = Callable[[Database, ReminderPoster], ReminderService]
 Produce = Callable[[], Awaitable[Answer]]
 SuggestionSource = Callable[[], Awaitable[Sequence[Any]]]
+T = TypeVar("T")
 
 
 def _quiet_voice() -> None:
@@ -171,8 +178,10 @@ class ConfBot(commands.Bot):
     """The confbot Discord client. Pass the open `Database` and `Core`; they are not closed here.
 
     `core`/`db` may be None only for `sync_commands`, which needs the command definitions and
-    nothing else. `clock` and `wisdom_factory` let tests run the daily post loop on simulated
-    time; `wake_wisdom()` runs the loop now instead of at its next tick.
+    nothing else. `clock`, `wisdom_factory` and `reminders_factory` let tests run the post loop
+    (daily wisdom, then talk reminders; `start_wisdom` and `wisdom_interval` are for both) on
+    simulated time; `wake_wisdom()` / `wake_reminders()` run the loop now instead of at its
+    next tick.
     """
 
     def __init__(
@@ -183,6 +192,7 @@ class ConfBot(commands.Bot):
         *,
         clock: Clock | None = None,
         wisdom_factory: WisdomFactory | None = None,
+        reminders_factory: ReminderFactory | None = None,
         wisdom_grace: timedelta = DEFAULT_GRACE,
         wisdom_interval: float = 60.0,
         start_wisdom: bool = True,
@@ -218,13 +228,18 @@ class ConfBot(commands.Bot):
         self._extensions = tuple(extensions)
         self.poster = DiscordPoster(self)
         self.wisdom: WisdomService | None = None
+        self.reminders: ReminderService | None = None
         if db is not None:
             factory = wisdom_factory or self._default_wisdom
             self.wisdom = factory(db, self.poster)
-        self._start_wisdom = start_wisdom and self.wisdom is not None
-        self._wisdom_task: asyncio.Task[None] | None = None
+            self.reminders = (reminders_factory or self._default_reminders)(db, self.poster)
+        self._start_wisdom = start_wisdom and (
+            self.wisdom is not None or self.reminders is not None
+        )
+        self._wisdom_task: asyncio.Task[None] | None = None  # the post loop
         self._wisdom_wake = asyncio.Event()
         self._wisdom_waiters: list[asyncio.Future[list[Outcome]]] = []
+        self._reminder_waiters: list[asyncio.Future[list[ReminderOutcome]]] = []
 
     def _default_wisdom(self, db: Database, poster: WisdomPoster) -> WisdomService:
         return WisdomService(
@@ -234,6 +249,15 @@ class ConfBot(commands.Bot):
             clock=self.clock,
             grace=self.wisdom_grace,
             log=logging.getLogger("confbot.discord.wisdom"),
+        )
+
+    def _default_reminders(self, db: Database, poster: ReminderPoster) -> ReminderService:
+        return ReminderService(
+            db,
+            poster,
+            frontend=FRONTEND,
+            clock=self.clock,
+            log=logging.getLogger("confbot.discord.reminders"),
         )
 
     @property
@@ -262,9 +286,11 @@ class ConfBot(commands.Bot):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        for waiter in self._wisdom_waiters:
+        waiters: list[asyncio.Future[Any]] = [*self._wisdom_waiters, *self._reminder_waiters]
+        for waiter in waiters:
             waiter.cancel()
         self._wisdom_waiters.clear()
+        self._reminder_waiters.clear()
         await super().close()
 
     async def on_ready(self) -> None:
@@ -399,38 +425,64 @@ class ConfBot(commands.Bot):
         except Exception as error:
             await self.tree.on_error(interaction, ComponentFailed(error))
 
-    # -- the daily wisdom loop -----------------------------------------------------------
+    # -- the post loop: daily wisdom and talk reminders -----------------------------------
 
     def wake_wisdom(self) -> asyncio.Future[list[Outcome]]:
-        """Run the post loop now; the future gets that run's outcomes."""
+        """Run the post loop now; the future gets that run's daily wisdom outcomes."""
         future: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
         self._wisdom_waiters.append(future)
         self._wisdom_wake.set()
         return future
 
+    def wake_reminders(self) -> asyncio.Future[list[ReminderOutcome]]:
+        """Run the post loop now; the future gets that run's reminder outcomes."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[ReminderOutcome]] = loop.create_future()
+        self._reminder_waiters.append(future)
+        self._wisdom_wake.set()
+        return future
+
     async def _wisdom_loop(self) -> None:
-        service = self.wisdom
-        assert service is not None
-        log.info("daily wisdom loop started (every %gs)", self.wisdom_interval)
+        """Daily wisdom, then reminders: at start-up, then every `wisdom_interval` seconds (or
+        sooner when a service wants to wake up earlier). A failed run never ends the loop."""
+        services = [s for s in (self.wisdom, self.reminders) if s is not None]
+        log.info("post loop started (every %gs)", self.wisdom_interval)
         while True:
             self._wisdom_wake.clear()
             waiters, self._wisdom_waiters = self._wisdom_waiters, []
+            reminder_waiters, self._reminder_waiters = self._reminder_waiters, []
             outcomes: list[Outcome] = []
-            try:
-                outcomes = await service.run_due()
-                for outcome in outcomes:
-                    log_outcome(outcome)
-            except Exception:
-                log.exception("daily wisdom loop: run failed; trying again at the next tick")
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(outcomes)
+            if self.wisdom is not None:
+                try:
+                    outcomes = await self.wisdom.run_due()
+                    for outcome in outcomes:
+                        log_outcome(outcome)
+                except Exception:
+                    log.exception("daily wisdom loop: run failed; trying again at the next tick")
+            _settle(waiters, outcomes)
+            reminded: list[ReminderOutcome] = []
+            if self.reminders is not None:
+                try:
+                    reminded = await self.reminders.run_due()
+                    for reminder in reminded:
+                        log_reminder(reminder)
+                except Exception:
+                    log.exception("reminder loop: run failed; trying again at the next tick")
+            _settle(reminder_waiters, reminded)
             delay = self.wisdom_interval
-            if service.next_wakeup is not None:
-                until = (service.next_wakeup - service.clock.now()).total_seconds()
-                delay = min(delay, max(until, 1.0))
+            for service in services:
+                if service.next_wakeup is not None:
+                    until = (service.next_wakeup - service.clock.now()).total_seconds()
+                    delay = min(delay, max(until, 1.0))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wisdom_wake.wait(), delay)
+
+
+def _settle(waiters: list[asyncio.Future[list[T]]], outcomes: list[T]) -> None:
+    """Hand a run's outcomes to whoever woke the loop for them."""
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_result(outcomes)
 
 
 def log_outcome(outcome: Outcome) -> None:
@@ -443,6 +495,19 @@ def log_outcome(outcome: Outcome) -> None:
         outcome.local_date,
         f", message {outcome.message_id}" if outcome.message_id else "",
         f" ({outcome.detail})" if outcome.detail and outcome.kind != "sent" else "",
+    )
+
+
+def log_reminder(outcome: ReminderOutcome) -> None:
+    level = logging.INFO if outcome.kind in ("sent", "recovered", "skipped") else logging.WARNING
+    log.log(
+        level,
+        "reminder %s: channel %s, %r%s%s",
+        outcome.kind,
+        outcome.channel_id,
+        outcome.title,
+        f", message {outcome.message_id}" if outcome.message_id else "",
+        f" ({outcome.detail})" if outcome.detail else "",
     )
 
 

@@ -1,7 +1,8 @@
-"""The daily-wisdom poster for Discord: one channel message per post, errors sorted for the
-scheduler.
+"""The Discord poster for daily wisdom and talk reminders: one channel message per post,
+errors sorted for the scheduler.
 
-The scheduler (`bot.store.wisdom.WisdomService`) decides what to post and when; this only
+The schedulers (`bot.store.wisdom.WisdomService`, `bot.store.reminders.ReminderService`)
+decide what to post and when; this only
 delivers one post and says whether a failure is permanent (the channel is gone, the bot may not
 see or post in it: counts towards disabling the subscription) or transient (rate limited, a
 Discord server error, a network problem, a rejected token: retried with backoff).
@@ -22,6 +23,7 @@ import discord
 
 from bot.answer import Answer
 from bot.frontends.discord.embeds import answer_embed
+from bot.reminders import ReminderPost, reminder_answer
 from bot.wisdom import PermanentSendError, TransientSendError, WisdomPost, wisdom_answer
 
 log = logging.getLogger("confbot.discord.poster")
@@ -67,8 +69,23 @@ def _retry_after(error: discord.HTTPException) -> float | None:
         return None
 
 
+Post = WisdomPost | ReminderPost
+
+
+def _posted_answer(post: Post) -> Answer:
+    """The answer the schedulers send for `post` (to recognise an earlier delivery)."""
+    return reminder_answer(post) if isinstance(post, ReminderPost) else wisdom_answer(post)
+
+
+def _describe(post: Post) -> str:
+    if isinstance(post, ReminderPost):
+        return f"reminder for {post.talk_ref}"
+    return f"daily wisdom for {post.local_date}"
+
+
 class DiscordPoster:
-    """Implements `bot.wisdom.WisdomPoster` over a logged-in discord.py client."""
+    """Implements `bot.wisdom.WisdomPoster` and `bot.reminders.ReminderPoster` over a logged-in
+    discord.py client."""
 
     def __init__(
         self,
@@ -81,11 +98,11 @@ class DiscordPoster:
         self.send_timeout = send_timeout
         self.history_limit = history_limit
 
-    def _channel(self, post: WisdomPost) -> discord.PartialMessageable:
+    def _channel(self, post: Post) -> discord.PartialMessageable:
         guild_id = int(post.guild_id) if post.guild_id.isdigit() else None
         return self.client.get_partial_messageable(int(post.channel_id), guild_id=guild_id)
 
-    async def send(self, post: WisdomPost, answer: Answer) -> str:
+    async def send(self, post: Post, answer: Answer) -> str:
         channel = self._channel(post)
         try:
             message = await asyncio.wait_for(
@@ -103,20 +120,17 @@ class DiscordPoster:
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise TransientSendError(f"no answer from Discord ({type(error).__name__})") from error
         log.debug(
-            "daily wisdom posted in channel %s for %s (message %s)",
-            post.channel_id,
-            post.local_date,
-            message.id,
+            "%s posted in channel %s (message %s)", _describe(post), post.channel_id, message.id
         )
         return str(message.id)
 
-    async def find_existing(self, post: WisdomPost) -> str | None:
+    async def find_existing(self, post: Post) -> str | None:
         """The bot's own message in the channel since the post was due that carries the post's
         nonce or its embed; None when there is none or the history cannot be read."""
         me = self.client.user
         if me is None:
             return None
-        expected = answer_embed(wisdom_answer(post))
+        expected = answer_embed(_posted_answer(post))
         after = post.scheduled_at - timedelta(minutes=1)
         try:
             async for message in self._channel(post).history(

@@ -1,8 +1,10 @@
-"""The Slack front end (slack-bolt, async): slash commands, buttons and the daily post.
+"""The Slack front end (slack-bolt, async): slash commands, buttons, the daily post and talk
+reminders.
 
 `serve(core, db, settings)` runs it in Socket Mode (SLACK_APP_TOKEN) or HTTP mode
 (SLACK_SIGNING_SECRET, SLACK_PORT); `build_app` builds the Bolt app alone (for tests);
-`blocks` renders Answers as Block Kit; `poster` posts daily wisdom with chat.postMessage.
+`blocks` renders Answers as Block Kit; `poster` posts daily wisdom and reminders with
+chat.postMessage.
 """
 
 from bot.frontends.slack.app import SlackStartupError, build_app, post_loop, serve

@@ -1,15 +1,15 @@
 """The Slack front end: a Slack Bolt (async) app over the command core and the wisdom service.
 
-Slash commands /talk, /speaker, /nugget, /search, /now, /next, /schedule and /wisdom are
-acked at once; the answer then goes to the command's response_url through `respond()`, as
-Block Kit rendered by `bot.frontends.slack.blocks` from the core's `Answer`. Buttons re-ask
-the core. /wisdom is for workspace admins/owners and the users in SLACK_ADMIN_USER_IDS.
-Errors are caught in one place (the app's error handler): logged with their traceback,
-answered with one short ephemeral line. `serve` runs the app in Socket Mode or HTTP mode
-together with the daily post loop.
+Slash commands /talk, /speaker, /nugget, /search, /now, /next, /schedule, /wisdom and
+/remind are acked at once; the answer then goes to the command's response_url through
+`respond()`, as Block Kit rendered by `bot.frontends.slack.blocks` from the core's `Answer`.
+Buttons re-ask the core. /wisdom and /remind are for workspace admins/owners and the users in
+SLACK_ADMIN_USER_IDS. Errors are caught in one place (the app's error handler): logged with
+their traceback, answered with one short ephemeral line. `serve` runs the app in Socket Mode
+or HTTP mode together with the post loop (daily wisdom and talk reminders).
 
-This module holds no SQL and no command logic: it calls `Core` and `WisdomService`, renders
-and sends.
+This module holds no SQL and no command logic: it calls `Core`, `WisdomService` and
+`ReminderService`, renders and sends.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import reminders as remind
 from bot.answer import Answer
 from bot.config import SlackSettings
 from bot.core import Core
@@ -41,6 +42,7 @@ from bot.frontends.slack.blocks import (
 )
 from bot.frontends.slack.poster import SlackPoster
 from bot.store.db import Database
+from bot.store.reminders import ReminderService
 from bot.store.wisdom import WisdomService
 from bot.wisdom import (
     DEFAULT_GRACE,
@@ -65,6 +67,7 @@ RESPOND_RETRY_MAX_SECONDS = 3.0
 
 CORE_COMMANDS = ("/talk", "/speaker", "/nugget", "/search", "/now", "/next", "/schedule")
 WISDOM_COMMAND = "/wisdom"
+REMIND_COMMAND = "/remind"
 REQUIRED_SCOPES = frozenset({"commands", "chat:write", "users:read"})
 """Without these the commands or the daily post cannot work (the manifest asks for more)."""
 
@@ -88,12 +91,42 @@ WISDOM_USAGE = Answer(
     found=False,
     ephemeral=True,
 )
+REMIND_REFUSAL_LINE = (
+    "Only workspace admins and owners (or the users listed in SLACK_ADMIN_USER_IDS) can "
+    "manage talk reminders."
+)
+REMIND_USAGE = Answer(
+    kind="usage",
+    title="/remind: talk reminders in a channel (admins only)",
+    text=(
+        "• `/remind subscribe [#channel] MINUTES [room NAME | track NAME] [--conference SLUG]` "
+        "— post a reminder that many minutes (1 to 1440) before each talk, e.g. "
+        "`/remind subscribe #general 10 room curie` (the channel defaults to this one)\n"
+        "• `/remind unsubscribe [#channel]` — stop the reminders\n"
+        "• `/remind status [#channel]` — next reminders, how many went out, last error\n"
+        "• `/remind list` — every reminder subscription in this workspace"
+    ),
+    found=False,
+    ephemeral=True,
+)
+NO_REMINDERS = Answer(
+    kind="error",
+    title="Reminders are not available",
+    text="This bot runs without the talk reminder scheduler.",
+    found=False,
+    ephemeral=True,
+)
 NO_WISDOM = Answer(
     kind="error",
     title="Daily wisdom is not available",
     text="This bot runs without the daily wisdom scheduler.",
     found=False,
     ephemeral=True,
+)
+
+INVITE_HINT = (
+    "In Slack: invite me with `/invite @confbot` in that channel (archived channels cannot "
+    "get posts)."
 )
 
 _CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$")
@@ -122,7 +155,7 @@ class _CannotCheck(Exception):
 
 
 class SlackFrontend:
-    """Turns slash commands and clicks into core / wisdom calls and `Answer`s."""
+    """Turns slash commands and clicks into core / wisdom / reminder calls and `Answer`s."""
 
     def __init__(
         self,
@@ -130,9 +163,12 @@ class SlackFrontend:
         wisdom: WisdomService | None,
         settings: SlackSettings,
         client: AsyncWebClient,
+        *,
+        reminders: ReminderService | None = None,
     ) -> None:
         self.core = core
         self.wisdom = wisdom
+        self.reminders = reminders
         self.settings = settings
         self.client = client
         self.stats = Stats()
@@ -162,29 +198,15 @@ class SlackFrontend:
         args = words[1:]
         if sub not in {"subscribe", "unsubscribe", "status", "preview", "now"}:
             return WISDOM_USAGE
-        try:
-            admin, profile = await self._is_admin(user_id)
-        except _CannotCheck as error:
-            return _line_answer(
-                f"I could not check whether you are an admin (Slack said: {error}); "
-                "please try again in a moment.",
-            )
-        if not admin:
-            log.info("refused /wisdom %s from %s: not an admin", sub, user_id)
-            return _line_answer(REFUSAL_LINE, title="Not allowed")
+        refused, profile = await self._gate(user_id, WISDOM_COMMAND, sub)
+        if refused is not None:
+            return refused
         if self.wisdom is None:
             return NO_WISDOM
-
-        channel = channel_id
-        if args and (args[0].startswith(("<#", "#")) or _CHANNEL_ID.match(args[0])):
-            parsed = _channel_id(args[0])
-            if parsed is None:
-                return _line_answer(
-                    f"I cannot tell which channel “{args[0]}” is. Pick it from Slack's # list "
-                    "so I get its id, or give the channel id (like C0123456789).",
-                    title="Which channel?",
-                )
-            channel, args = parsed, args[1:]
+        taken = _take_channel(args, channel_id)
+        if isinstance(taken, Answer):
+            return taken
+        channel, args = taken
 
         service = self.wisdom
         try:
@@ -243,13 +265,105 @@ class SlackFrontend:
         except WisdomInputError as error:
             answer = input_error_answer(error)
             if not can_post:
-                hint = (
-                    "In Slack: invite me with `/invite @confbot` in that channel (archived "
-                    "channels cannot get posts)."
-                )
-                answer = _replace(answer, text=f"{answer.text}\n{hint}")
+                answer = _replace(answer, text=f"{answer.text}\n{INVITE_HINT}")
             return answer
         return subscribed_answer(subscription, service.grace)
+
+    # -- /remind
+
+    async def remind_command(
+        self, text: str, *, user_id: str, team_id: str, channel_id: str
+    ) -> Answer:
+        words = text.split()
+        sub = words[0].lower() if words else ""
+        args = words[1:]
+        if sub not in {"subscribe", "unsubscribe", "status", "list"}:
+            return REMIND_USAGE
+        refused, _ = await self._gate(user_id, REMIND_COMMAND, sub)
+        if refused is not None:
+            return refused
+        if self.reminders is None:
+            return NO_REMINDERS
+        service = self.reminders
+        if sub == "list":
+            if args:
+                return REMIND_USAGE
+            answer = remind.subscriptions_answer(await service.subscriptions(team_id))
+            return _replace(answer, ephemeral=True)
+        taken = _take_channel(args, channel_id)
+        if isinstance(taken, Answer):
+            return taken
+        channel, args = taken
+        if sub == "subscribe":
+            return await self._remind_subscribe(
+                service, args, user_id=user_id, team_id=team_id, channel=channel
+            )
+        if args:
+            return REMIND_USAGE
+        if sub == "unsubscribe":
+            return remind.unsubscribed_answer(await service.unsubscribe(channel, by=user_id))
+        return remind.status_answer(await service.status(channel))
+
+    async def _remind_subscribe(
+        self,
+        service: ReminderService,
+        args: list[str],
+        *,
+        user_id: str,
+        team_id: str,
+        channel: str,
+    ) -> Answer:
+        """MINUTES [room NAME | track NAME] [--conference SLUG]"""
+        conference: str | None = None
+        lowered = [arg.lower() for arg in args]
+        if "--conference" in lowered:
+            at = lowered.index("--conference")
+            if at + 1 >= len(args):
+                return REMIND_USAGE
+            conference, args = args[at + 1], args[:at] + args[at + 2 :]
+        if not args:
+            return REMIND_USAGE
+        minutes, rest = args[0], args[1:]
+        kind, value = (rest[0], " ".join(rest[1:])) if rest else ("all", "")
+        can_post = await self._can_post(channel)
+        try:
+            status = await service.subscribe(
+                guild_id=team_id,
+                channel_id=channel,
+                minutes_before=minutes,
+                created_by=user_id,
+                can_post=can_post,
+                conference=conference,
+                filter_kind=kind,
+                filter_value=value,
+            )
+        except remind.ReminderInputError as error:
+            answer = remind.input_error_answer(error)
+            if not can_post:
+                answer = _replace(answer, text=f"{answer.text}\n{INVITE_HINT}")
+            return answer
+        return remind.subscribed_answer(status)
+
+    # -- admins
+
+    async def _gate(
+        self, user_id: str, command: str, sub: str
+    ) -> tuple[Answer | None, dict[str, Any] | None]:
+        """(None, the user's profile if it was fetched) for an admin, else (the refusal, None)."""
+        wisdom = command == WISDOM_COMMAND
+        try:
+            admin, profile = await self._is_admin(user_id)
+        except _CannotCheck as error:
+            return _line_answer(
+                f"I could not check whether you are an admin (Slack said: {error}); "
+                "please try again in a moment.",
+                title="Daily wisdom" if wisdom else "Reminders",
+            ), None
+        if not admin:
+            log.info("refused %s %s from %s: not an admin", command, sub, user_id)
+            refusal = REFUSAL_LINE if wisdom else REMIND_REFUSAL_LINE
+            return _line_answer(refusal, title="Not allowed"), None
+        return None, profile
 
     async def _is_admin(self, user_id: str) -> tuple[bool, dict[str, Any] | None]:
         if user_id in self.settings.admin_user_ids:
@@ -317,12 +431,14 @@ def build_app(
     settings: SlackSettings,
     client: AsyncWebClient,
     *,
+    reminders: ReminderService | None = None,
     logger: logging.Logger | None = None,
 ) -> AsyncApp:
     """The Bolt app with every command, the buttons and the one error handler.
 
     `client` carries the bot token and, for tests or proxies, a `base_url`. The app's
-    `frontend` attribute (`SlackFrontend`) holds the counters.
+    `frontend` attribute (`SlackFrontend`) holds the counters. Without `reminders`, /remind
+    answers that reminders are not available.
     """
     bolt_log = logger or log.getChild("bolt")
     _guard(log, settings)
@@ -332,7 +448,7 @@ def build_app(
         signing_secret=settings.signing_secret.reveal(),
         logger=bolt_log,
     )
-    frontend = SlackFrontend(core, wisdom, settings, client)
+    frontend = SlackFrontend(core, wisdom, settings, client, reminders=reminders)
     app.frontend = frontend  # type: ignore[attr-defined]
 
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
@@ -353,12 +469,13 @@ def build_app(
     for name in CORE_COMMANDS:
         app.command(name)(on_command)
 
-    @app.command(WISDOM_COMMAND)
-    async def on_wisdom(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_admin(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        async with _errors_answered(frontend, WISDOM_COMMAND, respond):
+        name = str(command.get("command", ""))
+        async with _errors_answered(frontend, name, respond):
             text = str(command.get("text", ""))
-            answer = await frontend.wisdom_command(
+            run = frontend.remind_command if name == REMIND_COMMAND else frontend.wisdom_command
+            answer = await run(
                 text,
                 user_id=str(command.get("user_id", "")),
                 team_id=str(command.get("team_id", "")),
@@ -366,13 +483,17 @@ def build_app(
             )
             frontend.stats.commands += 1
             log.info(
-                "/wisdom %s from %s in %s -> %s",
+                "%s %s from %s in %s -> %s",
+                name,
                 (text.split() or [""])[0][:20],
                 command.get("user_id"),
                 command.get("channel_id"),
                 answer.title,
             )
             await _send(frontend, respond, answer)
+
+    for name in (WISDOM_COMMAND, REMIND_COMMAND):
+        app.command(name)(on_admin)
 
     @app.action(ACTION_ID_PATTERN)
     async def on_click(
@@ -473,22 +594,45 @@ async def _send(
     return False
 
 
-# -- the daily post loop and serve() ---------------------------------------------------------
+# -- the post loop (daily wisdom, talk reminders) and serve() --------------------------------
 
 
 async def post_loop(
-    service: WisdomService,
+    service: WisdomService | None,
     *,
     interval: float = POST_INTERVAL_SECONDS,
     stop: asyncio.Event | None = None,
+    reminders: ReminderService | None = None,
 ) -> None:
-    """Call `service.run_due()` now and then every `interval` seconds until `stop` is set or
-    the task is cancelled. run_due never raises; what it did is logged."""
+    """Call `service.run_due()` and then `reminders.run_due()` now and then every `interval`
+    seconds until `stop` is set or the task is cancelled. What they did is logged; a failed run
+    is logged too and never ends the loop."""
     stop = stop or asyncio.Event()
     while not stop.is_set():
-        _log_outcomes(await service.run_due())
+        await post_once(service, reminders)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval)
+
+
+async def post_once(
+    service: WisdomService | None, reminders: ReminderService | None = None
+) -> tuple[list[Outcome], list[remind.ReminderOutcome]]:
+    """One step of the post loop: the daily posts due now, then the reminders due now."""
+    outcomes: list[Outcome] = []
+    reminded: list[remind.ReminderOutcome] = []
+    if service is not None:
+        try:
+            outcomes = await service.run_due()
+            _log_outcomes(outcomes)
+        except Exception:
+            log.exception("daily wisdom run failed; trying again at the next tick")
+    if reminders is not None:
+        try:
+            reminded = await reminders.run_due()
+            _log_reminders(reminded)
+        except Exception:
+            log.exception("reminder run failed; trying again at the next tick")
+    return outcomes, reminded
 
 
 def _log_outcomes(outcomes: list[Outcome]) -> None:
@@ -498,6 +642,19 @@ def _log_outcomes(outcomes: list[Outcome]) -> None:
             level,
             "daily wisdom for %s in channel %s: %s%s",
             outcome.local_date,
+            outcome.channel_id,
+            outcome.kind,
+            f" ({outcome.detail})" if outcome.detail else "",
+        )
+
+
+def _log_reminders(outcomes: list[remind.ReminderOutcome]) -> None:
+    for outcome in outcomes:
+        quiet = outcome.kind in ("sent", "recovered", "skipped")
+        log.log(
+            logging.INFO if quiet else logging.WARNING,
+            "reminder for %r in channel %s: %s%s",
+            outcome.title,
             outcome.channel_id,
             outcome.kind,
             f" ({outcome.detail})" if outcome.detail else "",
@@ -524,13 +681,13 @@ async def serve(
 ) -> None:
     """Run the Slack front end until `stop` is set (or the task is cancelled).
 
-    Checks the bot token with auth.test, builds the app and the wisdom service, connects in
-    Socket Mode when SLACK_APP_TOKEN is set (else serves HTTP on `settings.port` at
-    /slack/events, verified with the signing secret), and runs the daily post loop (once at
+    Checks the bot token with auth.test, builds the app and the wisdom and reminder services,
+    connects in Socket Mode when SLACK_APP_TOKEN is set (else serves HTTP on `settings.port` at
+    /slack/events, verified with the signing secret), and runs the post loop for both (once at
     start-up, then every `post_interval` seconds). Raises SlackStartupError when Slack refuses
     the token. Logs what happened; never a token or secret. `on_ready` (for tests) is called
-    once connected, with the HTTP events URL (None in Socket Mode); `clock`, `grace` and
-    `post_interval` go to the wisdom service and the post loop.
+    once connected, with the HTTP events URL (None in Socket Mode); `clock` goes to both
+    services, `grace` to the wisdom service and `post_interval` to the post loop.
     """
     base_url = api_base_url(settings.api_url)
     _guard(log, settings)
@@ -556,7 +713,10 @@ async def serve(
 
     poster = SlackPoster(client, scopes=scopes or None)
     service = WisdomService(db, poster, frontend=FRONTEND, clock=clock, grace=grace)
-    app = build_app(core, service, settings, client)
+    reminders = ReminderService(
+        db, poster, frontend=FRONTEND, clock=clock, log=log.getChild("reminders")
+    )
+    app = build_app(core, service, settings, client, reminders=reminders)
     frontend: SlackFrontend = app.frontend  # type: ignore[attr-defined]
     frontend.scopes = scopes or None
 
@@ -582,7 +742,8 @@ async def serve(
             events_url = f"http://{host}:{port}{EVENTS_PATH}"
             log.info("Slack HTTP mode listening on %s; serving %s", events_url, _command_list())
         loop_task = asyncio.create_task(
-            post_loop(service, interval=post_interval, stop=loop_stop), name="slack-wisdom"
+            post_loop(service, interval=post_interval, stop=loop_stop, reminders=reminders),
+            name="slack-posts",
         )
         if on_ready is not None:
             ready = on_ready(events_url)
@@ -604,10 +765,11 @@ async def serve(
         stats = frontend.stats
         log.info(
             "Slack stopped: %d command(s) and %d button click(s) served, %d daily post(s) made, "
-            "%d error(s)",
+            "%d reminder(s) posted, %d error(s)",
             stats.commands,
             stats.clicks,
             poster.posts,
+            poster.reminders,
             stats.errors,
         )
 
@@ -616,7 +778,7 @@ async def serve(
 
 
 def _command_list() -> str:
-    return ", ".join((*CORE_COMMANDS, WISDOM_COMMAND))
+    return ", ".join((*CORE_COMMANDS, WISDOM_COMMAND, REMIND_COMMAND))
 
 
 def _line_answer(line: str, *, title: str = "Daily wisdom") -> Answer:
@@ -625,6 +787,21 @@ def _line_answer(line: str, *, title: str = "Daily wisdom") -> Answer:
 
 def _replace(answer: Answer, **changes: Any) -> Answer:
     return Answer(**{**answer.__dict__, **changes})
+
+
+def _take_channel(args: list[str], default: str) -> tuple[str, list[str]] | Answer:
+    """(the channel named first in `args`, or `default`; the other args), or an Answer asking
+    which channel a name Slack did not turn into an id is."""
+    if not args or not (args[0].startswith(("<#", "#")) or _CHANNEL_ID.match(args[0])):
+        return default, args
+    parsed = _channel_id(args[0])
+    if parsed is None:
+        return _line_answer(
+            f"I cannot tell which channel “{args[0]}” is. Pick it from Slack's # list "
+            "so I get its id, or give the channel id (like C0123456789).",
+            title="Which channel?",
+        )
+    return parsed, args[1:]
 
 
 def _channel_id(word: str) -> str | None:

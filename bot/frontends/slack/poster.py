@@ -1,6 +1,8 @@
-"""The daily-wisdom poster for Slack: `chat.postMessage`, with errors sorted for the scheduler.
+"""The Slack poster for daily wisdom and talk reminders: `chat.postMessage`, with errors
+sorted for the scheduler.
 
-The scheduler (`bot.store.wisdom.WisdomService`) decides what to post and when; this only
+The schedulers (`bot.store.wisdom.WisdomService`, `bot.store.reminders.ReminderService`)
+decide what to post and when; this only
 delivers one post and says whether a failure is permanent (the channel is gone, the bot is not
 in it, a scope is missing: counts towards disabling the subscription) or transient (rate
 limited, a Slack server error, a network problem: retried with backoff).
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -17,12 +20,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
 from bot.frontends.slack.blocks import answer_message
+from bot.reminders import ReminderPost
 from bot.wisdom import PermanentSendError, TransientSendError, WisdomPost
 
 log = logging.getLogger("confbot.slack")
 
 METADATA_EVENT = "confbot_daily_wisdom"
 """The `metadata.event_type` every daily post carries, with its idempotency key."""
+REMINDER_EVENT = "confbot_talk_reminder"
+"""The `metadata.event_type` every talk reminder carries, with its idempotency key."""
+
+Post = WisdomPost | ReminderPost
 
 PERMANENT_ERRORS = frozenset(
     {
@@ -51,8 +59,30 @@ AUTH_RETRY_SECONDS = 600.0
 HISTORY_SCOPES = frozenset({"channels:history", "groups:history"})
 
 
+def metadata(post: Post) -> dict[str, Any]:
+    """The message metadata of `post`: its kind (event type) and its idempotency key."""
+    if isinstance(post, ReminderPost):
+        return {
+            "event_type": REMINDER_EVENT,
+            "event_payload": {
+                "idempotency_key": post.idempotency_key,
+                "subscription_id": str(post.subscription_id),
+                "talk_key": post.talk_key,
+            },
+        }
+    return {
+        "event_type": METADATA_EVENT,
+        "event_payload": {
+            "idempotency_key": post.idempotency_key,
+            "local_date": post.local_date.isoformat(),
+            "nugget_key": post.nugget_key,
+        },
+    }
+
+
 class SlackPoster:
-    """Implements `bot.wisdom.WisdomPoster` over an `AsyncWebClient`.
+    """Implements `bot.wisdom.WisdomPoster` and `bot.reminders.ReminderPoster` over an
+    `AsyncWebClient`. `posts` counts the daily posts made, `reminders` the reminders.
 
     `scopes` are the bot token's granted scopes when known (from `auth.test`): the history
     lookup in `find_existing` is only tried when a history scope was granted (the manifest
@@ -63,8 +93,9 @@ class SlackPoster:
         self.client = client
         self.scopes = frozenset(scopes) if scopes is not None else None
         self.posts = 0
+        self.reminders = 0
 
-    async def send(self, post: WisdomPost, answer: Answer) -> str:
+    async def send(self, post: Post, answer: Answer) -> str:
         """Post `answer` in the post's channel; returns the message ts."""
         message = answer_message(answer)
         try:
@@ -74,25 +105,22 @@ class SlackPoster:
                 blocks=message["blocks"],
                 unfurl_links=False,
                 unfurl_media=False,
-                metadata={
-                    "event_type": METADATA_EVENT,
-                    "event_payload": {
-                        "idempotency_key": post.idempotency_key,
-                        "local_date": post.local_date.isoformat(),
-                        "nugget_key": post.nugget_key,
-                    },
-                },
+                metadata=metadata(post),
             )
         except SlackApiError as error:
             raise classify(error) from error
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TransientSendError(f"network error: {type(error).__name__}") from error
-        self.posts += 1
         ts = str(response.get("ts") or "")
-        log.debug("daily wisdom posted in Slack channel %s (ts %s)", post.channel_id, ts)
+        if isinstance(post, ReminderPost):
+            self.reminders += 1
+            log.debug("reminder for %s posted in channel %s", post.talk_ref, post.channel_id)
+        else:
+            self.posts += 1
+            log.debug("daily wisdom posted in Slack channel %s (ts %s)", post.channel_id, ts)
         return ts
 
-    async def find_existing(self, post: WisdomPost) -> str | None:
+    async def find_existing(self, post: Post) -> str | None:
         """The ts of a message already carrying this post's idempotency key, or None.
 
         Needs channels:history / groups:history (the manifest asks for both); without them (or
@@ -108,14 +136,15 @@ class SlackPoster:
                 limit=200,
             )
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
-            log.debug("daily wisdom: cannot look up earlier posts: %s", _code(error))
+            log.debug("cannot look up earlier posts: %s", _code(error))
             return None
+        event_type = metadata(post)["event_type"]
         messages = response.get("messages") or []
         for message in messages if isinstance(messages, list) else []:
-            metadata = message.get("metadata") if isinstance(message, dict) else None
-            if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT:
+            found = message.get("metadata") if isinstance(message, dict) else None
+            if not isinstance(found, dict) or found.get("event_type") != event_type:
                 continue
-            payload = metadata.get("event_payload")
+            payload = found.get("event_payload")
             if isinstance(payload, dict) and payload.get("idempotency_key") == (
                 post.idempotency_key
             ):

@@ -142,6 +142,7 @@ async def test_every_cog_loads_with_unique_commands_within_discord_limits(
         "next",
         "now",
         "nugget",
+        "remind",
         "schedule",
         "search",
         "speaker",
@@ -163,6 +164,10 @@ async def test_every_cog_loads_with_unique_commands_within_discord_limits(
     assert int(required) == discord.Permissions(manage_guild=True).value
     wisdom_subcommands = {o["name"] for o in registered["wisdom"]["options"]}
     assert wisdom_subcommands == {"subscribe", "unsubscribe", "status", "preview", "now"}
+    required = registered["remind"]["default_member_permissions"]
+    assert int(required) == discord.Permissions(manage_guild=True).value
+    remind_subcommands = {o["name"] for o in registered["remind"]["options"]}
+    assert remind_subcommands == {"subscribe", "unsubscribe", "status", "list"}
     assert_clean(fake)
 
 
@@ -689,7 +694,7 @@ async def test_sync_registers_the_commands_in_a_dev_guild_or_globally(fake: Fake
     assert (
         sorted(in_guild)
         == sorted(everywhere)
-        == ["next", "now", "nugget", "schedule", "search", "speaker", "talk", "wisdom"]
+        == ["next", "now", "nugget", "remind", "schedule", "search", "speaker", "talk", "wisdom"]
     )
     assert {c["name"] for c in fake.commands()} == set(everywhere)
     assert base == discord.http.Route.BASE  # the endpoints are put back

@@ -18,13 +18,13 @@ from discord.ext import commands
 
 from bot.answer import Answer
 from bot.frontends.discord.bot import ConfBot
+from bot.frontends.discord.cogs.admin import bot_can_post, require_manage_guild, who
 from bot.frontends.discord.cogs.programme import (
     CONFERENCE_HELP,
     ROOM_HELP,
     chosen_conference,
     conference_slug,
 )
-from bot.frontends.discord.cogs.wisdom import bot_can_post
 from bot.reminders import (
     MAX_MINUTES,
     MIN_MINUTES,
@@ -49,10 +49,6 @@ NOT_RUNNING = Answer(
 )
 
 
-def _who(interaction: Interaction[ConfBot]) -> str:
-    return f"{interaction.user.name} ({interaction.user.id})"
-
-
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Reminders(
@@ -67,12 +63,7 @@ class Reminders(
         super().__init__()
 
     async def interaction_check(self, interaction: Interaction[Any], /) -> bool:
-        """Checked on every /remind command at run time, whatever Discord showed the user."""
-        if interaction.guild is None:
-            raise app_commands.NoPrivateMessage()
-        if not interaction.permissions.manage_guild:
-            raise app_commands.MissingPermissions(["manage_guild"])
-        return True
+        return require_manage_guild(interaction)
 
     async def _answer(
         self,
@@ -124,7 +115,7 @@ class Reminders(
                 guild_id=guild_id,
                 channel_id=channel_id,
                 minutes_before=minutes,
-                created_by=_who(interaction),
+                created_by=who(interaction),
                 can_post=can_post,
                 conference=conference_slug(conference),
                 filter_kind=kind,
@@ -159,7 +150,7 @@ class Reminders(
         channel_id = str(channel.id if channel else interaction.channel_id)
 
         async def run(service: ReminderService) -> Answer:
-            return unsubscribed_answer(await service.unsubscribe(channel_id, by=_who(interaction)))
+            return unsubscribed_answer(await service.unsubscribe(channel_id, by=who(interaction)))
 
         await self._answer(interaction, run)
 

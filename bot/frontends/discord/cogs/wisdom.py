@@ -20,6 +20,7 @@ from discord.ext import commands
 
 from bot.answer import Answer, Choice
 from bot.frontends.discord.bot import ConfBot
+from bot.frontends.discord.cogs.admin import bot_can_post, require_manage_guild, who
 from bot.store.wisdom import WisdomService
 from bot.wisdom import (
     WisdomInputError,
@@ -81,20 +82,6 @@ def suggest_zones(current: str, limit: int = 25) -> list[Choice]:
     return [Choice(label=name, command="wisdom", query=name) for name in names[:limit]]
 
 
-def bot_can_post(interaction: Interaction[ConfBot], channel: discord.abc.GuildChannel) -> bool:
-    """Whether the bot may see, post and embed in `channel` (True when it cannot tell)."""
-    guild = interaction.guild
-    me = guild.me if guild is not None else None
-    if me is None:
-        return True
-    perms = channel.permissions_for(me)
-    return perms.view_channel and perms.send_messages and perms.embed_links
-
-
-def _who(interaction: Interaction[ConfBot]) -> str:
-    return f"{interaction.user.name} ({interaction.user.id})"
-
-
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Wisdom(
@@ -109,12 +96,7 @@ class Wisdom(
         super().__init__()
 
     async def interaction_check(self, interaction: Interaction[Any], /) -> bool:
-        """Checked on every /wisdom command at run time, whatever Discord showed the user."""
-        if interaction.guild is None:
-            raise app_commands.NoPrivateMessage()
-        if not interaction.permissions.manage_guild:
-            raise app_commands.MissingPermissions(["manage_guild"])
-        return True
+        return require_manage_guild(interaction)
 
     async def _answer(
         self,
@@ -160,7 +142,7 @@ class Wisdom(
                 channel_id=str(channel.id),
                 post_time=time,
                 zone=timezone,
-                created_by=_who(interaction),
+                created_by=who(interaction),
                 can_post=can_post,
             )
             return subscribed_answer(sub, service.grace)
@@ -184,7 +166,7 @@ class Wisdom(
         channel_id = str(channel.id if channel else interaction.channel_id)
 
         async def run(service: WisdomService) -> Answer:
-            return unsubscribed_answer(await service.unsubscribe(channel_id, by=_who(interaction)))
+            return unsubscribed_answer(await service.unsubscribe(channel_id, by=who(interaction)))
 
         await self._answer(interaction, run)
 

@@ -316,14 +316,13 @@ async def _ensure_loaded(db: Database, data_dir: Path) -> bool:
     A bad data file is reported; when the database already holds data the bot goes on with
     it (the database is unchanged), otherwise there is nothing to serve.
     """
-    from bot.store.content import load_data_dir, needs_load
+    from bot.store.content import load_data_dir
     from bot.store.queries import counts
 
-    if not await needs_load(db, data_dir):
-        return True
     try:
-        report = await load_data_dir(db, data_dir)
-        log.info("%s from %s", report.describe(), data_dir)
+        report = await load_data_dir(db, data_dir)  # a no-op when the fingerprint matches
+        if report.changed:
+            log.info("%s from %s", report.describe(), data_dir)
         return True
     except RecordError as error:
         print(f"confbot: {error}", file=sys.stderr)

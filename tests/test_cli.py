@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -14,6 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.answer import Answer
+from bot.cli import build_parser
 from bot.config import SETTINGS_HELP
 from bot.reminders import ReminderPost
 from bot.store.db import Database
@@ -122,6 +124,17 @@ def test_help_documents_every_setting_and_command(tmp_path: Path) -> None:
         assert setting in result.stdout
     for command in ("run", "load", "ask", "console"):
         assert command in result.stdout
+
+
+def test_every_subcommand_is_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text()
+    parser = build_parser()
+    subcommands = next(
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    assert len(subcommands.choices) >= 10
+    for name in subcommands.choices:
+        assert f"confbot {name}" in readme, name
 
 
 def test_every_setting_is_in_env_example_and_readme() -> None:

@@ -197,9 +197,8 @@ class Core:
         if not text:
             ids = (await self._name_index()).talk_ids[:limit]
         else:
-            expression = (
-                "{title speakers} : (" + queries.fts_expression(text, prefix_last=True) + ")"
-            )
+            # _in_title_or_speakers gives '' when the text has no word: straight to fuzzy.
+            expression = _in_title_or_speakers(queries.fts_expression(text, prefix_last=True))
             ranked = await queries.rank_talks(self.db, expression, limit=limit)
             if ranked:
                 return [_talk_choice(t) for t in ranked]
@@ -400,7 +399,7 @@ class Core:
         if command == "nugget":
             return await self.nugget(argument)
         if command == "search":
-            page_match = re.match(r"^(.*?)\s+--page\s+(\d+)$", argument)
+            page_match = re.match(r"^(.*?)\s+--page\s+(\d{1,4})$", argument)
             if page_match:
                 return await self.search(page_match.group(1), int(page_match.group(2)))
             return await self.search(argument)
@@ -506,8 +505,9 @@ def _in_title_or_speakers(expression: str) -> str:
 
 
 _DAY_WORDS = re.compile(
-    r"^(today|tomorrow|yesterday|mon\w*|tue\w*|wed\w*|thu\w*|fri\w*|sat\w*|sun\w*|"
-    r"\d{4}-\d{2}-\d{2}|day\s*\d{1,2}|\d{1,2})\b\s*(.*)$",
+    r"^(today|tomorrow|yesterday|mon|monday|tue|tues|tuesday|wed|weds|wednesday|thu|thur|"
+    r"thurs|thursday|fri|friday|sat|saturday|sun|sunday|\d{4}-\d{2}-\d{2}|day\s*\d{1,2}|"
+    r"\d{1,2})(?:\s+(.*))?$",
     re.IGNORECASE,
 )
 
@@ -516,7 +516,7 @@ def split_day(argument: str) -> tuple[str, str]:
     """'friday curie' -> ('friday', 'curie'); 'curie' -> ('', 'curie')."""
     match = _DAY_WORDS.match(argument.strip())
     if match:
-        return match.group(1), match.group(2).strip()
+        return match.group(1), (match.group(2) or "").strip()
     return "", argument.strip()
 
 

@@ -7,9 +7,10 @@ otherwise in the offset the schedule gave.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.answer import Answer, Choice, Field
@@ -234,7 +235,7 @@ class ScheduleAnswers:
 
 
 def resolve_day(
-    text: str, today: date, conference: ScheduledConference, zone: ZoneInfo | None
+    text: str, today: date, conference: ScheduledConference, zone: tzinfo
 ) -> date | None:
     """'' / today / tomorrow / yesterday / a weekday / 2019-08-22 / 'day 2' -> a date."""
     word = text.strip().lower()
@@ -272,18 +273,21 @@ def _current_conference(
     return future[0] if future else conferences[-1]
 
 
-def _zone(conference: ScheduledConference) -> ZoneInfo | None:
+def _zone(conference: ScheduledConference) -> tzinfo:
+    """The conference's IANA zone, else the fixed offset its schedule gave (never the
+    server's own zone)."""
     if conference.timezone:
-        try:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
             return ZoneInfo(conference.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
-    return None
+    return timezone(conference.first_offset) if conference.first_offset is not None else UTC
 
 
 def _local(talk: TalkView, moment: datetime) -> datetime:
-    zone = ZoneInfo(talk.conference_timezone) if talk.conference_timezone else None
-    return moment.astimezone(zone) if zone else moment
+    if talk.conference_timezone:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+            return moment.astimezone(ZoneInfo(talk.conference_timezone))
+    offset = talk.starts_at.tzinfo if talk.starts_at else None
+    return moment.astimezone(offset or UTC)
 
 
 def _listing(title: str, talks: Sequence[TalkView], footer: str = "") -> Answer:
@@ -318,7 +322,7 @@ def _at(moment: datetime, talk: TalkView) -> str:
     return f"As of {local:%a %d %b %H:%M} {local.tzname() or ''}".strip()
 
 
-def _span(conference: ScheduledConference, zone: ZoneInfo | None) -> str:
+def _span(conference: ScheduledConference, zone: tzinfo) -> str:
     first = conference.first_start.astimezone(zone)
     last = conference.last_end.astimezone(zone)
     return f"{first:%a %d %b %Y} to {last:%a %d %b %Y}"

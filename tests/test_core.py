@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.answer import HIGHLIGHT_END, HIGHLIGHT_START, Answer
-from bot.core import MAX_QUERY_LENGTH, Core, clean_query, split_command
+from bot.core import MAX_QUERY_LENGTH, Core, clean_query, split_command, split_day
 from bot.store.content import load_data_dir
 from bot.store.db import Database
 
@@ -288,3 +288,28 @@ async def test_a_reload_is_seen_by_a_running_core(db: Database, data_copy: Path)
     path.write_text(path.read_text().replace("multi-stage builds", "multi stage builds"))
     await load_data_dir(db, data_copy)
     assert "multi stage builds" in (await core.talk("docker")).text
+
+
+async def test_a_page_past_the_end_says_so_and_keeps_the_same_search(core: Core) -> None:
+    assert (await core.search("crontab")).pages == 1
+    beyond = await core.search("crontab", page=5)
+    assert beyond.kind == "not_found" and "only 1 page" in beyond.text
+    narrow = await core.search("fairytale crontab")
+    assert narrow.text == "1 talk(s) match."
+    assert (await core.search("fairytale crontab", page=2)).kind == "not_found"
+
+
+async def test_autocomplete_with_no_word_characters_falls_back_quietly(core: Core) -> None:
+    assert isinstance(await core.suggest_talks("???"), list)
+    assert isinstance(await core.suggest_talks("#("), list)
+
+
+async def test_an_absurd_page_number_is_an_answer_not_a_crash(core: Core) -> None:
+    answer = await core.ask("/search crontab --page 99999999999999999999")
+    assert answer.kind in {"search", "not_found"}
+
+
+def test_a_room_that_starts_like_a_weekday_is_a_room() -> None:
+    assert split_day("Sunflower") == ("", "Sunflower")
+    assert split_day("Saturn stage") == ("", "Saturn stage")
+    assert split_day("sat Saturn") == ("sat", "Saturn")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.core import Core, split_day
+from bot.records import Conference, Speaker, Talk
 from bot.schedule import ScheduleAnswers, resolve_day
 from bot.sources.detect import load_schedule
 from bot.store import queries
@@ -138,3 +139,33 @@ async def test_resolve_day(camp: Database) -> None:
 def _duration(text: str) -> timedelta:
     hours, minutes = text.split(":")
     return timedelta(hours=int(hours), minutes=int(minutes))
+
+
+async def test_without_a_zone_the_schedule_keeps_the_offset_it_gave(bundled_db: Database) -> None:
+    plus_two = timezone(timedelta(hours=2))
+
+    def talk(slug: str, day: int, hour: int) -> Talk:
+        start = datetime(2019, 8, day, hour, 0, tzinfo=plus_two)
+        return Talk(
+            slug=slug,
+            title=slug.title(),
+            speakers=(Speaker("Someone"),),
+            summary="",
+            starts_at=start,
+            ends_at=start + timedelta(minutes=45),
+            room="Hall",
+        )
+
+    zoneless = Conference(
+        slug="zoneless",
+        name="Zoneless",
+        talks=(talk("wednesday-evening", 21, 19), talk("thursday-morning", 22, 10)),
+        origin="import",
+    )
+    await replace_conferences(bundled_db, [zoneless], origin="import")
+    # 01:30 on Thursday at +02:00 is still Wednesday in UTC (this machine's zone, or not).
+    moment = datetime(2019, 8, 22, 1, 30, tzinfo=plus_two)
+    answer = await answers(bundled_db, moment).schedule()
+    assert answer.title == "Zoneless: Thursday 22 August 2019"
+    assert [f.value.split(" — ")[0] for f in answer.fields] == ["Thursday-Morning"]
+    assert answer.fields[0].name.startswith("Thu 10:00")

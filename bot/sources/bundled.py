@@ -121,6 +121,9 @@ def read_talk(path: Path) -> Talk:
             field="slug",
         )
     speakers = document.text_list("speakers")
+    folded = [name.casefold() for name in speakers]
+    if len(set(folded)) != len(folded):
+        raise document.error("speakers", "a speaker is listed twice")
     speaker_note = document.optional_text("speaker_note")
     if not speakers and not speaker_note:
         raise RecordError(

@@ -7,6 +7,7 @@ hop each, through aiosqlite's `execute_fetchall`) and `transaction()` for writes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -112,7 +113,14 @@ class Database:
                     await self.connection.execute("ROLLBACK")
                     raise
                 else:
-                    await self.connection.execute("COMMIT")
+                    try:
+                        await self.connection.execute("COMMIT")
+                    except BaseException:
+                        # A failed COMMIT (disk full, I/O error) leaves the transaction open;
+                        # roll it back so the shared connection stays usable.
+                        with contextlib.suppress(Exception):
+                            await self.connection.execute("ROLLBACK")
+                        raise
             finally:
                 self._owner = None
 
@@ -141,7 +149,11 @@ class Database:
         return count
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
-        await self.connection.executemany(sql, rows)
+        if self._owner is not None and self._owner is asyncio.current_task():
+            await self.connection.executemany(sql, rows)
+            return
+        async with self._write_lock:  # like execute(): never inside another's transaction
+            await self.connection.executemany(sql, rows)
 
 
 def _split_statements(script: str) -> list[str]:

@@ -290,8 +290,11 @@ async def search_talks(
         "FROM talk_search WHERE talk_search MATCH ?1 ORDER BY score LIMIT ?2 OFFSET ?3",
         (expression, limit, offset),
     )
-    if not rows:
-        return [], 0
+    if not rows:  # no match at all, or a page past the last one: say which
+        count = await db.fetch_one(
+            "SELECT count(*) FROM talk_search WHERE talk_search MATCH ?", (expression,)
+        )
+        return [], int(count[0]) if count else 0
     total = int(rows[0]["total"])
     labels = {label.id: label for label in await talk_labels(db, [int(r[0]) for r in rows])}
     ids = [int(row[0]) for row in rows if int(row[0]) in labels]
@@ -475,6 +478,7 @@ class ScheduledConference:
     first_start: datetime
     last_end: datetime
     longest_talk: timedelta
+    first_offset: timedelta | None = None  # the UTC offset the schedule gave its first talk
 
 
 async def scheduled_conferences(db: Database) -> list[ScheduledConference]:
@@ -482,7 +486,9 @@ async def scheduled_conferences(db: Database) -> list[ScheduledConference]:
     rows = await db.fetch_all(
         "SELECT slug, name, timezone, longest_talk_seconds, "
         "(SELECT min(starts_utc) FROM talks WHERE conference_id = c.id) AS first_start, "
-        "(SELECT max(ends_utc) FROM talks WHERE conference_id = c.id) AS last_end "
+        "(SELECT max(ends_utc) FROM talks WHERE conference_id = c.id) AS last_end, "
+        "(SELECT starts_at FROM talks WHERE conference_id = c.id AND starts_utc IS NOT NULL "
+        "ORDER BY starts_utc LIMIT 1) AS first_local "
         "FROM conferences c WHERE first_start IS NOT NULL ORDER BY first_start",
     )
     return [
@@ -493,6 +499,7 @@ async def scheduled_conferences(db: Database) -> list[ScheduledConference]:
             first_start=datetime.fromisoformat(row["first_start"]),
             last_end=datetime.fromisoformat(row["last_end"]),
             longest_talk=timedelta(seconds=int(row["longest_talk_seconds"])),
+            first_offset=datetime.fromisoformat(row["first_local"]).utcoffset(),
         )
         for row in rows
     ]

@@ -145,3 +145,15 @@ def test_fingerprint_changes_with_any_data_file(data_copy: Path) -> None:
     assert data_fingerprint(data_copy) == before
     edit(data_copy, DOCKER, "Docker", "Docker ")
     assert data_fingerprint(data_copy) != before
+
+
+def test_a_speaker_listed_twice_is_named_not_a_crash(data_copy: Path) -> None:
+    path = edit(
+        data_copy,
+        DOCKER,
+        'speakers = ["Matthijs Brouns"]',
+        'speakers = ["Matthijs Brouns", "matthijs brouns"]',
+    )
+    error = read_error(data_copy)
+    assert (error.path, error.field) == (str(path), "speakers")
+    assert error.line == line_of(path, "speakers =")

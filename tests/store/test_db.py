@@ -54,3 +54,22 @@ async def test_a_nested_transaction_is_refused(db: Database) -> None:
             async with db.transaction():
                 pass
     assert not db.in_transaction
+
+
+async def test_execute_many_also_waits_for_an_open_transaction(db: Database) -> None:
+    entered = asyncio.Event()
+
+    async def failing_transaction() -> None:
+        with pytest.raises(RuntimeError):
+            async with db.transaction():
+                entered.set()
+                await asyncio.sleep(0.01)
+                raise RuntimeError("rolled back")
+
+    async def batch_write() -> None:
+        await entered.wait()
+        await db.execute_many("INSERT INTO meta(key, value) VALUES (?, '1')", [("m1",), ("m2",)])
+
+    await asyncio.gather(failing_transaction(), batch_write())
+    rows = await db.fetch_all("SELECT key FROM meta WHERE key LIKE 'm_' ORDER BY key")
+    assert [r[0] for r in rows] == ["m1", "m2"]

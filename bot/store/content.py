@@ -250,6 +250,8 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
             cue_rows.extend((cue.text, talk_id, cue.start_ms) for cue in talk.cues)
             talk_id += 1
         conference_id += 1
+    await _set_meta(db, "next_conferences_id", str(conference_id))
+    await _set_meta(db, "next_talks_id", str(talk_id))
     await db.execute_many(
         "INSERT INTO conferences(id, slug, name, year, url, timezone, description, origin, "
         "longest_talk_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -301,7 +303,13 @@ def utc_text(moment: datetime | None) -> str | None:
 
 
 async def _next_id(db: Database, table: str) -> int:
-    row = await db.fetch_one(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+    """Ids only ever grow (never reused after a delete), so an id a running Core has cached
+    can never come to mean another talk."""
+    row = await db.fetch_one(
+        f"SELECT max((SELECT coalesce(max(id), 0) + 1 FROM {table}), "
+        "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 1))",
+        (f"next_{table}_id",),
+    )
     return int(row[0]) if row else 1
 
 

@@ -123,3 +123,11 @@ async def test_migrations_resume_from_an_older_version(tmp_path: Path) -> None:
     reopened = await Database.open(path)
     assert await reopened.schema_version() == MIGRATIONS[-1][0]
     await reopened.close()
+
+
+async def test_talk_ids_are_never_reused_after_a_reload(db: Database, data_copy: Path) -> None:
+    await load_data_dir(db, data_copy)
+    first = {int(r[0]) for r in await db.fetch_all("SELECT id FROM talks")}
+    await load_data_dir(db, data_copy, force=True)
+    second = {int(r[0]) for r in await db.fetch_all("SELECT id FROM talks")}
+    assert first.isdisjoint(second)

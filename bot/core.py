@@ -26,6 +26,7 @@ from bot.store.queries import NuggetView, SpeakerView, TalkLabel, TalkView
 
 MAX_QUERY_LENGTH = 200
 SEARCH_PAGE_SIZE = 5
+MAX_PAGE = 9999
 MAX_CHOICES = 25
 AMBIGUITY_RATIO = 0.8
 FUZZY_ACCEPT = 85.0
@@ -312,7 +313,7 @@ class Core:
 
     # -- search ----------------------------------------------------------------------------
 
-    async def search(self, query: str, page: int = 1) -> Answer:
+    async def search(self, query: str, page: int = 1, conference: str | None = None) -> Answer:
         text, shortened = clean_query(query)
         if not text:
             return usage("search", "Give me a word or two to look for, e.g. /search crontab.")
@@ -329,7 +330,12 @@ class Core:
         timed = (await self._name_index()).timed
         offset = (page - 1) * SEARCH_PAGE_SIZE
         hits, total = await queries.search_talks(
-            self.db, expression, limit=SEARCH_PAGE_SIZE, offset=offset, timed=timed
+            self.db,
+            expression,
+            limit=SEARCH_PAGE_SIZE,
+            offset=offset,
+            timed=timed,
+            conference=conference,
         )
         if total == 0:
             hits, total = await queries.search_talks(
@@ -338,6 +344,7 @@ class Core:
                 limit=SEARCH_PAGE_SIZE,
                 offset=offset,
                 timed=timed,
+                conference=conference,
             )
         pages = max(1, -(-total // SEARCH_PAGE_SIZE))
         if not hits:
@@ -381,10 +388,10 @@ class Core:
     async def ask(self, line: str) -> Answer:
         """Answer one command line such as '/talk keynote' or 'speaker vincent'."""
         command, argument = split_command(line)
-        conference = None
-        narrowed = re.match(r"^(.*?)\s*--conference\s+(\S+)$", argument)
-        if narrowed:
-            argument, conference = narrowed.group(1), narrowed.group(2).lower()
+        flags = {name: value for name, value in _FLAG.findall(argument)}
+        argument = _FLAG.sub("", argument).strip()
+        conference = flags["conference"].lower() if "conference" in flags else None
+        page = min(int(flags["page"]), MAX_PAGE) if flags.get("page", "").isdigit() else 1
         if command == "talk":
             return await self.talk(argument, conference)
         if command == "now":
@@ -399,10 +406,7 @@ class Core:
         if command == "nugget":
             return await self.nugget(argument)
         if command == "search":
-            page_match = re.match(r"^(.*?)\s+--page\s+(\d{1,4})$", argument)
-            if page_match:
-                return await self.search(page_match.group(1), int(page_match.group(2)))
-            return await self.search(argument)
+            return await self.search(argument, page, conference)
         if command == "help" or not command:
             return help_answer()
         return usage(command, f"There is no /{command[:32]} command.", known=False)
@@ -498,6 +502,10 @@ def _closest_word(word: str, vocabulary: Sequence[str]) -> tuple[str, float, int
 
     best = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=SPELLING_ACCEPT)
     return (str(best[0]), float(best[1]), int(best[2])) if best else None
+
+
+# "--conference SLUG" and "--page N" anywhere in a command line.
+_FLAG = re.compile(r"\s*--(conference|page)\s+(\S{1,80})")
 
 
 def _in_title_or_speakers(expression: str) -> str:
@@ -678,7 +686,9 @@ def help_answer() -> Answer:
             Field("/now [ROOM]", "What's on right now (in the conference's time zone)."),
             Field("/next [ROOM]", "The next talk in each room."),
             Field("/schedule [DAY] [ROOM]", "A day's programme: today, tomorrow, friday, day 2."),
-            Field("--conference SLUG", "Add to /talk, /now, /next or /schedule to narrow it."),
+            Field(
+                "--conference SLUG", "Add to /talk, /search, /now, /next or /schedule to narrow it."
+            ),
         ),
         ephemeral=True,
     )

@@ -313,3 +313,17 @@ def test_a_room_that_starts_like_a_weekday_is_a_room() -> None:
     assert split_day("Sunflower") == ("", "Sunflower")
     assert split_day("Saturn stage") == ("", "Saturn stage")
     assert split_day("sat Saturn") == ("sat", "Saturn")
+
+
+async def test_search_can_be_narrowed_to_a_conference_and_flags_go_anywhere(core: Core) -> None:
+    everywhere = await core.ask("/search data")
+    normconf = await core.ask("/search data --conference normconf-2022")
+    assert normconf.kind == "search"
+    assert all("NormConf 2022" in c.description for c in normconf.choices)
+    assert everywhere.text != normconf.text
+    second = await core.ask("/search data --conference normconf-2022 --page 2")
+    same = await core.ask("/search data --page 2 --conference normconf-2022")
+    assert second.page == same.page == 2
+    assert [f.name for f in second.fields] == [f.name for f in same.fields]
+    huge = await core.ask("/search data --page 99999999999999999999")
+    assert huge.kind == "not_found" and "page" in huge.text

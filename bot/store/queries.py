@@ -270,8 +270,20 @@ async def vocabulary(db: Database) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
+_IN_CONFERENCE = (
+    "(:conference = '' OR rowid IN (SELECT t.id FROM talks t JOIN conferences c "
+    "ON c.id = t.conference_id WHERE c.slug = :conference))"
+)
+
+
 async def search_talks(
-    db: Database, expression: str, *, limit: int, offset: int = 0, timed: bool = True
+    db: Database,
+    expression: str,
+    *,
+    limit: int,
+    offset: int = 0,
+    timed: bool = True,
+    conference: str | None = None,
 ) -> tuple[list[SearchHit], int]:
     """Ranked full-text hits with a highlighted snippet each, and the total hit count.
 
@@ -281,18 +293,27 @@ async def search_talks(
     if not expression:
         return [], 0
     weights = ", ".join(str(w) for w in TALK_WEIGHTS)
+    params = {
+        "expression": expression,
+        "limit": limit,
+        "offset": offset,
+        "conference": conference or "",
+    }
     # Rank and snip in FTS5 alone: joining here would make SQLite build every match's
     # snippet before sorting (measured 10x slower); the labels come from a second query.
     rows = await db.fetch_all(
         f"SELECT rowid, bm25(talk_search, {weights}) AS score, "
         f"snippet(talk_search, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) AS snip, "
-        "(SELECT count(*) FROM talk_search WHERE talk_search MATCH ?1) AS total "
-        "FROM talk_search WHERE talk_search MATCH ?1 ORDER BY score LIMIT ?2 OFFSET ?3",
-        (expression, limit, offset),
+        f"(SELECT count(*) FROM talk_search WHERE talk_search MATCH :expression AND "
+        f"{_IN_CONFERENCE}) AS total FROM talk_search WHERE talk_search MATCH :expression "
+        f"AND {_IN_CONFERENCE} ORDER BY score LIMIT :limit OFFSET :offset",
+        params,
     )
     if not rows:  # no match at all, or a page past the last one: say which
         count = await db.fetch_one(
-            "SELECT count(*) FROM talk_search WHERE talk_search MATCH ?", (expression,)
+            "SELECT count(*) FROM talk_search WHERE talk_search MATCH :expression "
+            f"AND {_IN_CONFERENCE}",
+            {"expression": expression, "conference": conference or ""},
         )
         return [], int(count[0]) if count else 0
     total = int(rows[0]["total"])

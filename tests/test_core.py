@@ -9,7 +9,8 @@ import pytest
 
 from bot.answer import HIGHLIGHT_END, HIGHLIGHT_START, Answer
 from bot.core import MAX_QUERY_LENGTH, Core, clean_query, split_command, split_day
-from bot.store.content import load_data_dir
+from bot.records import Conference, Speaker, Talk
+from bot.store.content import load_data_dir, replace_conferences
 from bot.store.db import Database
 
 
@@ -327,3 +328,10 @@ async def test_search_can_be_narrowed_to_a_conference_and_flags_go_anywhere(core
     assert [f.name for f in second.fields] == [f.name for f in same.fields]
     huge = await core.ask("/search data --page 99999999999999999999")
     assert huge.kind == "not_found" and "page" in huge.text
+
+
+async def test_speaker_lookup_folds_case_beyond_ascii(db: Database) -> None:
+    talk = Talk("t", "Naturalism", (Speaker("Émile Zola"),), "A talk.")
+    await replace_conferences(db, [Conference("c", "C", talks=(talk,))], origin="import")
+    answer = await Core(db).speaker("ÉMILE")
+    assert (answer.kind, answer.title) == ("speaker", "Émile Zola")

@@ -340,7 +340,8 @@ def _talk_row(talk_id: int, conference_id: int, talk: Talk) -> tuple[object, ...
 
 
 async def _speaker_ids(db: Database, talks: Sequence[Talk]) -> dict[str, int]:
-    """Insert every speaker once (names are unique, case-insensitively) and map name -> id."""
+    """Insert every speaker once (unique by `str.casefold`, which folds any script, unlike
+    SQLite's ASCII-only NOCASE) and map the folded name -> id."""
     names: dict[str, str] = {}
     biographies: dict[str, str | None] = {}
     for talk in talks:
@@ -350,9 +351,9 @@ async def _speaker_ids(db: Database, talks: Sequence[Talk]) -> dict[str, int]:
             if not biographies.get(key):
                 biographies[key] = speaker.biography
     await db.execute_many(
-        "INSERT INTO speakers(name, biography) VALUES (?, ?) "
-        "ON CONFLICT(name) DO UPDATE SET biography = coalesce(excluded.biography, biography)",
-        [(name, biographies[key]) for key, name in names.items()],
+        "INSERT INTO speakers(name, folded, biography) VALUES (?, ?, ?) "
+        "ON CONFLICT(folded) DO UPDATE SET biography = coalesce(excluded.biography, biography)",
+        [(name, key, biographies[key]) for key, name in names.items()],
     )
-    rows = await db.fetch_all("SELECT id, name FROM speakers")
-    return {str(row[1]).casefold(): int(row[0]) for row in rows}
+    rows = await db.fetch_all("SELECT id, folded FROM speakers")
+    return {str(row[1]): int(row[0]) for row in rows}

@@ -350,11 +350,12 @@ async def _first_cue_times(db: Database, expression: str, talk_ids: list[int]) -
 
 async def speakers_matching(db: Database, name: str, limit: int = 10) -> list[tuple[int, str]]:
     """Speakers whose full name equals `name`, or any of whose name words starts with it."""
+    folded = name.casefold()
     rows = await db.fetch_all(
-        "SELECT id, name FROM speakers WHERE name = ?1 COLLATE NOCASE "
-        "OR name LIKE ?2 ESCAPE '\\' OR name LIKE ?3 ESCAPE '\\' "
-        "ORDER BY name = ?1 COLLATE NOCASE DESC, name LIMIT ?4",
-        (name, _like_prefix(name), "% " + _like_prefix(name), limit),
+        "SELECT id, name FROM speakers WHERE folded = ?1 "
+        "OR folded LIKE ?2 ESCAPE '\\' OR folded LIKE ?3 ESCAPE '\\' "
+        "ORDER BY folded = ?1 DESC, name LIMIT ?4",
+        (folded, _like_prefix(folded), "% " + _like_prefix(folded), limit),
     )
     return [(int(row[0]), str(row[1])) for row in rows]
 

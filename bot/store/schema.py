@@ -56,7 +56,8 @@ CREATE INDEX talks_by_slug ON talks(slug);
 CREATE INDEX talks_by_kind ON talks(kind);
 CREATE TABLE speakers (
     id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
+    folded TEXT NOT NULL UNIQUE,
     biography TEXT
 );
 CREATE TABLE talk_speakers (

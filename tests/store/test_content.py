@@ -131,3 +131,15 @@ async def test_talk_ids_are_never_reused_after_a_reload(db: Database, data_copy:
     await load_data_dir(db, data_copy, force=True)
     second = {int(r[0]) for r in await db.fetch_all("SELECT id FROM talks")}
     assert first.isdisjoint(second)
+
+
+async def test_speakers_are_one_person_whatever_the_case_in_any_script(db: Database) -> None:
+    talks = (
+        Talk("a", "A", (Speaker("Émile Zola"),), "s"),
+        Talk("b", "B", (Speaker("ÉMILE ZOLA"),), "s"),
+    )
+    await replace_conferences(db, [Conference("c", "C", talks=talks)], origin="import")
+    rows = await db.fetch_all("SELECT name FROM speakers")
+    assert [r[0] for r in rows] == ["Émile Zola"]
+    linked = await db.fetch_one("SELECT count(DISTINCT speaker_id) FROM talk_speakers")
+    assert linked is not None and linked[0] == 1

@@ -46,8 +46,8 @@ RAW_SQL: dict[str, tuple[str, Callable[[str], tuple[object, ...]]]] = {
         lambda word: (f'{{title speakers}} : ("{word}")', "", 25),
     ),
     "speaker": (
-        "SELECT id, name FROM speakers WHERE name = ?1 COLLATE NOCASE OR name LIKE ?2 "
-        "OR name LIKE ?3 ORDER BY name = ?1 COLLATE NOCASE DESC, name LIMIT 25",
+        "SELECT id, name FROM speakers WHERE folded = ?1 OR folded LIKE ?2 ESCAPE '\\' "
+        "OR folded LIKE ?3 ESCAPE '\\' ORDER BY folded = ?1 DESC, name LIMIT 25",
         lambda word: (word, word + "%", "% " + word + "%"),
     ),
     "nugget": (

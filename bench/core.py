@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from bench.synthetic import FIRST, vocabulary, write_dataset
@@ -32,36 +32,19 @@ from bot.store.db import Database
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "data"
-WEIGHTS = ", ".join(str(w) for w in queries.TALK_WEIGHTS)
 
-RAW_SQL: dict[str, tuple[str, Callable[[str], tuple[object, ...]]]] = {
-    # The exact statement Core.talk sends for a one-word query (queries.rank_talks).
-    "talk": (
-        f"WITH ranked AS MATERIALIZED (SELECT rowid, bm25(talk_search, {WEIGHTS}) AS score "
-        "FROM talk_search WHERE talk_search MATCH ?1 AND (?2 = '' OR rowid IN "
-        "(SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
-        "WHERE c.slug = ?2)) ORDER BY score LIMIT ?3) "
-        f"SELECT {queries.LABEL_COLUMNS}, ranked.score FROM ranked JOIN talks t ON "
-        "t.id = ranked.rowid JOIN conferences c ON c.id = t.conference_id ORDER BY ranked.score",
-        lambda word: (f'{{title speakers}} : ("{word}")', "", 25),
-    ),
+# The exact statements the core sends (bot/store/queries.py), with the parameters it would
+# bind for a one-word query.
+RAW_SQL: dict[str, tuple[str, Callable[[str], Sequence[object] | dict[str, object]]]] = {
+    "talk": (queries.RANK_TALKS_SQL, lambda word: (f'{{title speakers}} : ("{word}")', "", 25)),
     "speaker": (
-        "SELECT id, name FROM speakers WHERE folded = ?1 OR folded LIKE ?2 ESCAPE '\\' "
-        "OR folded LIKE ?3 ESCAPE '\\' ORDER BY folded = ?1 DESC, name LIMIT 25",
-        lambda word: (word, word + "%", "% " + word + "%"),
+        queries.SPEAKERS_MATCHING_SQL,
+        lambda word: (word, word + "%", "% " + word + "%", 25),
     ),
-    "nugget": (
-        "SELECT n.id, n.text, n.speaker, n.source, t.title, c.name FROM nuggets n "
-        "JOIN talks t ON t.id = n.talk_id JOIN conferences c ON c.id = t.conference_id "
-        "WHERE n.id >= (SELECT min(id) FROM nuggets) + CAST(? * ((SELECT max(id) FROM nuggets) "
-        "- (SELECT min(id) FROM nuggets)) AS INTEGER) ORDER BY n.id LIMIT 1",
-        lambda word: (random.random(),),
-    ),
+    "nugget": (queries.RANDOM_NUGGET_SQL, lambda word: (random.random(),)),
     "search": (
-        f"SELECT rowid, bm25(talk_search, {WEIGHTS}) AS rank, "
-        "snippet(talk_search, -1, '[', ']', '…', 24) FROM talk_search "
-        "WHERE talk_search MATCH ? ORDER BY rank LIMIT 5",
-        lambda word: (f'"{word}"',),
+        queries.SEARCH_SQL,
+        lambda word: {"expression": f'"{word}"', "limit": 5, "offset": 0, "conference": ""},
     ),
 }
 

@@ -36,7 +36,6 @@ SPELLING_ACCEPT = 75.0
 VERSION_CHECK_SECONDS = 2.0
 TALK_CACHE_SIZE = 1024
 
-COMMANDS = ("talk", "speaker", "nugget", "search", "now", "next", "schedule", "help")
 
 _KIND_ALIASES = {
     "keynote": "keynote",

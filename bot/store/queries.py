@@ -220,24 +220,30 @@ def _label(row: aiosqlite.Row, score: float = 0.0) -> TalkLabel:
     )
 
 
+_WEIGHTS = ", ".join(str(w) for w in TALK_WEIGHTS)
+
+# The statements below are module constants so that bench/core.py times exactly these
+# against plain sqlite3.
+
+# Rank inside FTS5 first (materialized), then label only the few best: joining before the
+# LIMIT would label every match.
+RANK_TALKS_SQL = (
+    f"WITH ranked AS MATERIALIZED (SELECT rowid, bm25(talk_search, {_WEIGHTS}) AS score "
+    "FROM talk_search WHERE talk_search MATCH ?1 AND (?2 = '' OR rowid IN "
+    "(SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
+    "WHERE c.slug = ?2)) ORDER BY score LIMIT ?3) "
+    f"SELECT {LABEL_COLUMNS}, ranked.score FROM ranked JOIN talks t ON t.id = ranked.rowid "
+    "JOIN conferences c ON c.id = t.conference_id ORDER BY ranked.score"
+)
+
+
 async def rank_talks(
     db: Database, expression: str, *, conference: str | None = None, limit: int = 5
 ) -> list[TalkLabel]:
     """Talks matching an FTS5 expression, best first, labelled: one query, one thread hop."""
     if not expression:
         return []
-    weights = ", ".join(str(w) for w in TALK_WEIGHTS)
-    # Rank inside FTS5 first (materialized), then label only the few best: joining before
-    # the LIMIT would label every match.
-    rows = await db.fetch_all(
-        f"WITH ranked AS MATERIALIZED (SELECT rowid, bm25(talk_search, {weights}) AS score "
-        "FROM talk_search WHERE talk_search MATCH ?1 AND (?2 = '' OR rowid IN "
-        "(SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
-        "WHERE c.slug = ?2)) ORDER BY score LIMIT ?3) "
-        f"SELECT {LABEL_COLUMNS}, ranked.score FROM ranked JOIN talks t ON t.id = ranked.rowid "
-        "JOIN conferences c ON c.id = t.conference_id ORDER BY ranked.score",
-        (expression, conference or "", limit),
-    )
+    rows = await db.fetch_all(RANK_TALKS_SQL, (expression, conference or "", limit))
     return [_label(row, float(row["score"])) for row in rows]
 
 
@@ -276,6 +282,17 @@ _IN_CONFERENCE = (
 )
 
 
+# Rank and snip in FTS5 alone: joining here would make SQLite build every match's snippet
+# before sorting (measured 10x slower); the labels come from a second query.
+SEARCH_SQL = (
+    f"SELECT rowid, bm25(talk_search, {_WEIGHTS}) AS score, "
+    f"snippet(talk_search, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) AS snip, "
+    f"(SELECT count(*) FROM talk_search WHERE talk_search MATCH :expression AND "
+    f"{_IN_CONFERENCE}) AS total FROM talk_search WHERE talk_search MATCH :expression "
+    f"AND {_IN_CONFERENCE} ORDER BY score LIMIT :limit OFFSET :offset"
+)
+
+
 async def search_talks(
     db: Database,
     expression: str,
@@ -292,23 +309,13 @@ async def search_talks(
     """
     if not expression:
         return [], 0
-    weights = ", ".join(str(w) for w in TALK_WEIGHTS)
     params = {
         "expression": expression,
         "limit": limit,
         "offset": offset,
         "conference": conference or "",
     }
-    # Rank and snip in FTS5 alone: joining here would make SQLite build every match's
-    # snippet before sorting (measured 10x slower); the labels come from a second query.
-    rows = await db.fetch_all(
-        f"SELECT rowid, bm25(talk_search, {weights}) AS score, "
-        f"snippet(talk_search, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) AS snip, "
-        f"(SELECT count(*) FROM talk_search WHERE talk_search MATCH :expression AND "
-        f"{_IN_CONFERENCE}) AS total FROM talk_search WHERE talk_search MATCH :expression "
-        f"AND {_IN_CONFERENCE} ORDER BY score LIMIT :limit OFFSET :offset",
-        params,
-    )
+    rows = await db.fetch_all(SEARCH_SQL, params)
     if not rows:  # no match at all, or a page past the last one: say which
         count = await db.fetch_one(
             "SELECT count(*) FROM talk_search WHERE talk_search MATCH :expression "
@@ -348,14 +355,18 @@ async def _first_cue_times(db: Database, expression: str, talk_ids: list[int]) -
     return {int(row[0]): int(row[1]) for row in rows}
 
 
+SPEAKERS_MATCHING_SQL = (
+    "SELECT id, name FROM speakers WHERE folded = ?1 "
+    "OR folded LIKE ?2 ESCAPE '\\' OR folded LIKE ?3 ESCAPE '\\' "
+    "ORDER BY folded = ?1 DESC, name LIMIT ?4"
+)
+
+
 async def speakers_matching(db: Database, name: str, limit: int = 10) -> list[tuple[int, str]]:
     """Speakers whose full name equals `name`, or any of whose name words starts with it."""
     folded = name.casefold()
     rows = await db.fetch_all(
-        "SELECT id, name FROM speakers WHERE folded = ?1 "
-        "OR folded LIKE ?2 ESCAPE '\\' OR folded LIKE ?3 ESCAPE '\\' "
-        "ORDER BY folded = ?1 DESC, name LIMIT ?4",
-        (folded, _like_prefix(folded), "% " + _like_prefix(folded), limit),
+        SPEAKERS_MATCHING_SQL, (folded, _like_prefix(folded), "% " + _like_prefix(folded), limit)
     )
     return [(int(row[0]), str(row[1])) for row in rows]
 
@@ -393,15 +404,17 @@ async def speaker_by_id(db: Database, speaker_id: int) -> SpeakerView | None:
     return SpeakerView(int(row[0]), str(row[1]), row[2], tuple(talks))
 
 
+# min() and max() in separate subqueries: each is then a single index probe.
+RANDOM_NUGGET_SQL = (
+    f"SELECT {_NUGGET_COLUMNS} FROM {_NUGGET_FROM} WHERE n.id >= "
+    "(SELECT min(id) FROM nuggets) + CAST(? * ((SELECT max(id) FROM nuggets) - "
+    "(SELECT min(id) FROM nuggets)) AS INTEGER) ORDER BY n.id LIMIT 1"
+)
+
+
 async def random_nugget(db: Database, fraction: float) -> NuggetView | None:
     """The first nugget at or after `fraction` (0..1) of the id range: one indexed lookup."""
-    row = await db.fetch_one(
-        # min() and max() in separate subqueries: each is then a single index probe.
-        f"SELECT {_NUGGET_COLUMNS} FROM {_NUGGET_FROM} WHERE n.id >= "
-        "(SELECT min(id) FROM nuggets) + CAST(? * ((SELECT max(id) FROM nuggets) - "
-        "(SELECT min(id) FROM nuggets)) AS INTEGER) ORDER BY n.id LIMIT 1",
-        (fraction,),
-    )
+    row = await db.fetch_one(RANDOM_NUGGET_SQL, (fraction,))
     return _nugget(row) if row else None
 
 

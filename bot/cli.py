@@ -354,16 +354,27 @@ async def _run(core: object, db: Database, settings: Settings) -> int:
         log.info("no DISCORD_TOKEN or SLACK_BOT_TOKEN configured: starting the console")
         await run_console(core)
         return EXIT_OK
+    if settings.slack is not None and settings.slack.missing:
+        # Serving only some of the configured platforms would hide the mistake.
+        print(f"confbot: {settings.slack.missing}", file=sys.stderr)
+        return EXIT_FAILURE
     grace = timedelta(hours=settings.wisdom_grace_hours)
+    retry = settings.start_retry_seconds
     services: list[Coroutine[Any, Any, None]] = []
     if settings.discord is not None:
         from bot.frontends import discord as discord_frontend
 
-        services.append(discord_frontend.serve(core, db, settings.discord, wisdom_grace=grace))
+        services.append(
+            discord_frontend.serve(
+                core, db, settings.discord, wisdom_grace=grace, start_retry=retry
+            )
+        )
     if settings.slack is not None:
         from bot.frontends import slack as slack_frontend
 
-        services.append(slack_frontend.serve(core, db, settings.slack, grace=grace))
+        services.append(
+            slack_frontend.serve(core, db, settings.slack, grace=grace, start_retry=retry)
+        )
     failed: list[BaseException] = []
     try:
         async with asyncio.TaskGroup() as group:

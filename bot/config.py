@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.startup import DEFAULT_START_RETRY_SECONDS
+
 BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = Path("confbot.sqlite3")
 
@@ -20,6 +22,8 @@ SETTINGS_HELP: dict[str, str] = {
     "CONFBOT_DATA": "data folder to load (default: the bundled data/)",
     "CONFBOT_LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR",
     "CONFBOT_WISDOM_GRACE_HOURS": "how late a missed daily post may still go out (default 6)",
+    "CONFBOT_START_RETRY_SECONDS": "how long `confbot run` retries a platform that is away at "
+    "start (default 300; 0: not at all)",
     "DISCORD_TOKEN": "bot token; when set, `confbot run` starts the Discord bot",
     "DISCORD_DEV_GUILD": "guild id that `confbot sync` targets by default",
     "DISCORD_API_BASE": "REST base URL (default https://discord.com/api/v10)",
@@ -82,6 +86,18 @@ class SlackSettings:
     def socket_mode(self) -> bool:
         return bool(self.app_token)
 
+    @property
+    def missing(self) -> str | None:
+        """What Slack still needs to be served, or None. A bot token alone is enough for
+        `confbot ask` and `confbot console`, which do not serve Slack; `confbot run` refuses."""
+        if self.app_token or self.signing_secret:
+            return None
+        return (
+            "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
+            "SLACK_SIGNING_SECRET (HTTP mode) is: set one of them to serve Slack, or unset "
+            "SLACK_BOT_TOKEN"
+        )
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -89,6 +105,7 @@ class Settings:
     data_dir: Path = BUNDLED_DATA
     log_level: str = "INFO"
     wisdom_grace_hours: float = 6.0
+    start_retry_seconds: float = DEFAULT_START_RETRY_SECONDS
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None
 
@@ -124,11 +141,6 @@ class Settings:
                     if part.strip()
                 ),
             )
-            if not slack.app_token and not slack.signing_secret:
-                raise SettingsError(
-                    "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
-                    "SLACK_SIGNING_SECRET (HTTP mode) is"
-                )
         level = env.get("CONFBOT_LOG_LEVEL", "INFO").upper() or "INFO"
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(
@@ -142,6 +154,7 @@ class Settings:
                 f"CONFBOT_WISDOM_GRACE_HOURS must be a number, not {grace!r}"
             ) from None
         return cls(
+            start_retry_seconds=_seconds(env, "CONFBOT_START_RETRY_SECONDS"),
             db_path=Path(env.get("CONFBOT_DB") or DEFAULT_DB),
             data_dir=Path(env.get("CONFBOT_DATA") or BUNDLED_DATA),
             log_level=level,
@@ -149,6 +162,17 @@ class Settings:
             discord=discord,
             slack=slack,
         )
+
+
+def _seconds(env: Mapping[str, str], key: str) -> float:
+    value = env.get(key) or str(DEFAULT_START_RETRY_SECONDS)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise SettingsError(f"{key} must be a number of seconds (0 or more), not {value!r}")
+    return seconds
 
 
 def _int(env: Mapping[str, str], key: str) -> int | None:

@@ -893,6 +893,9 @@ class FakeDiscord:
         self.connection_count = 0
         self.heartbeat_count = 0
         self.rate_limited_count = 0
+        self.gateway_refusals = 0  # upgrades refused so far (see refuse_gateway_next)
+        self.hello_delay = 0.0  # seconds a new gateway connection waits for its HELLO
+        self._refuse_gateway = 0
 
         self.application_id = self._snowflake()
         self.bot_user: JSON = self._new_user(bot_name, bot=True, user_id=self.application_id)
@@ -1415,6 +1418,11 @@ class FakeDiscord:
             )
         )
 
+    def refuse_gateway_next(self, times: int = 1) -> None:
+        """The next `times` gateway connections are refused (HTTP 503 instead of the
+        websocket upgrade), as a gateway that is briefly away."""
+        self._refuse_gateway += times
+
     # ---------------------------------------------------------------- gateway control
 
     def dispatch(self, event: str, data: Any) -> None:
@@ -1487,8 +1495,15 @@ class FakeDiscord:
     # ---------------------------------------------------------------- gateway server
 
     async def _gateway_handler(self, request: web.Request) -> web.StreamResponse:
+        if self._refuse_gateway > 0:
+            self._refuse_gateway -= 1
+            self.gateway_refusals += 1
+            self._notify()
+            return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse(timeout=2.0, max_msg_size=16 * 1024 * 1024)
         await ws.prepare(request)
+        if self.hello_delay:
+            await asyncio.sleep(self.hello_delay)
         conn = _Connection(ws=ws, request=request, path=request.path)
         conn.writer = asyncio.create_task(self._gateway_writer(conn))
         self._conns.add(conn)

@@ -24,7 +24,6 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-import aiohttp
 import discord
 import discord.gateway
 import discord.http
@@ -44,7 +43,18 @@ from bot.frontends.discord.embeds import (
     short_line,
 )
 from bot.frontends.discord.poster import DiscordPoster
+from bot.frontends.discord.start import TOKEN_REJECTED as TOKEN_REJECTED
+from bot.frontends.discord.start import (
+    DiscordStartError as DiscordStartError,
+)
+from bot.frontends.discord.start import (
+    connect,
+    first_connect_log,
+    login,
+    public,
+)
 from bot.reminders import ReminderOutcome, ReminderPoster
+from bot.startup import Backoff, Unavailable, with_retries
 from bot.store.db import Database
 from bot.store.reminders import ReminderService
 from bot.store.wisdom import WisdomService
@@ -60,7 +70,6 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.frontends.discord.cogs.reminders",
 )
 FRONTEND = "discord"
-TOKEN_REJECTED = "Discord rejected the token (401): check DISCORD_TOKEN"
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True, send_messages=True, embed_links=True, read_message_history=True
 )
@@ -79,10 +88,6 @@ def _quiet_voice() -> None:
     """Slash commands need no voice: no warning at start that voice libraries are missing."""
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
-
-
-class DiscordStartError(RuntimeError):
-    """The bot could not start; `str(error)` is one line fit for the operator (no token)."""
 
 
 class AutocompleteFailed(app_commands.AppCommandError):
@@ -560,31 +565,12 @@ def discord_endpoints(api_base: str | None, gateway_url: str | None) -> Iterator
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
 
-def _public(url: str) -> str:
-    """A URL without any user:password a proxy URL may carry."""
-    try:
-        return str(yarl.URL(url).with_user(None))
-    except (TypeError, ValueError):
-        return "the configured URL"
-
-
 async def _login(bot: discord.Client, settings: DiscordSettings) -> None:
-    token = settings.token.reveal()
-    if not token.strip():
-        raise DiscordStartError("DISCORD_TOKEN is empty: set it to the bot token")
+    """Log in once: for the one-shot commands, which do not retry."""
     try:
-        await bot.login(token)
-    except discord.LoginFailure:
-        raise DiscordStartError(TOKEN_REJECTED) from None
-    except discord.HTTPException as error:
-        raise DiscordStartError(
-            f"Discord refused the login ({error.status}): {error.text[:200]}"
-        ) from None
-    except (aiohttp.ClientError, OSError) as error:
-        raise DiscordStartError(
-            f"cannot reach the Discord API at {_public(discord.http.Route.BASE)}: "
-            f"{type(error).__name__}"
-        ) from None
+        await login(bot, settings)
+    except Unavailable as error:
+        raise DiscordStartError(error.reason) from None
 
 
 async def serve(
@@ -595,14 +581,17 @@ async def serve(
     clock: Clock | None = None,
     wisdom_grace: timedelta = DEFAULT_GRACE,
     guild_ready_timeout: float = 1.0,
+    start_retry: float = 0.0,
 ) -> None:
     """Run the Discord bot until cancelled (or the connection is lost for good).
 
     Raises DiscordStartError, with one line for the operator, when the token is missing or
-    rejected or Discord cannot be reached.
+    rejected, or Discord cannot be reached for `start_retry` seconds: until it is connected,
+    each failed try (no connection, a time-out, 5xx, 429) is logged in one line and tried
+    again with a fresh client after a growing pause.
     """
-    token = settings.token.reveal()
-    with redacting(token), discord_endpoints(settings.api_base, settings.gateway_url):
+
+    async def attempt() -> None:
         bot = ConfBot(
             core,
             db,
@@ -613,28 +602,23 @@ async def serve(
         )
         async with bot:
             started = time.monotonic()
-            await _login(bot, settings)
+            await login(bot, settings)
             log.info(
                 "logged in to %s in %.1fs; connecting to the gateway",
-                _public(discord.http.Route.BASE),
+                public(discord.http.Route.BASE),
                 time.monotonic() - started,
             )
             try:
-                await bot.connect(reconnect=True)
-            except discord.ConnectionClosed as error:
-                if error.code == 4004:
-                    raise DiscordStartError(TOKEN_REJECTED) from None
-                raise DiscordStartError(
-                    f"Discord closed the gateway connection ({error.code})"
-                ) from None
-            except discord.PrivilegedIntentsRequired:
-                raise DiscordStartError("Discord refused the gateway intents") from None
-            except (discord.GatewayNotFound, aiohttp.ClientError, OSError) as error:
-                raise DiscordStartError(
-                    f"cannot reach the Discord gateway: {type(error).__name__}"
-                ) from None
+                with first_connect_log(bot):
+                    await connect(bot)
             finally:
                 log.info("stopped after serving %d command(s)", bot.served)
+
+    token = settings.token.reveal()
+    with redacting(token), discord_endpoints(settings.api_base, settings.gateway_url):
+        await with_retries(
+            "Discord", attempt, Backoff(window=start_retry), log=log, give_up=DiscordStartError
+        )
 
 
 async def sync_commands(settings: DiscordSettings, guild_id: int | None) -> list[str]:

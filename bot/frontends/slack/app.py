@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -40,7 +39,12 @@ from bot.frontends.slack.blocks import (
     parse_button_value,
     replaces_original,
 )
+from bot.frontends.slack.connect import (
+    SlackStartupError as SlackStartupError,
+)
+from bot.frontends.slack.connect import bolt_reads_no_token, check_bot_token, open_socket
 from bot.frontends.slack.poster import SlackPoster
+from bot.startup import Backoff, with_retries
 from bot.store.db import Database
 from bot.store.reminders import ReminderService
 from bot.store.wisdom import WisdomService
@@ -131,10 +135,6 @@ INVITE_HINT = (
 
 _CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
-
-
-class SlackStartupError(RuntimeError):
-    """Slack cannot be started (the token was refused); the message names no secret."""
 
 
 @dataclass
@@ -443,11 +443,12 @@ def build_app(
     bolt_log = logger or log.getChild("bolt")
     _guard(log, settings)
     _guard(bolt_log, settings)
-    app = AsyncApp(
-        client=client,
-        signing_secret=settings.signing_secret.reveal(),
-        logger=bolt_log,
-    )
+    with bolt_reads_no_token():
+        app = AsyncApp(
+            client=client,
+            signing_secret=settings.signing_secret.reveal(),
+            logger=bolt_log,
+        )
     frontend = SlackFrontend(core, wisdom, settings, client, reminders=reminders)
     app.frontend = frontend  # type: ignore[attr-defined]
 
@@ -678,6 +679,7 @@ async def serve(
     host: str = "0.0.0.0",
     post_interval: float = POST_INTERVAL_SECONDS,
     on_ready: Callable[[str | None], Awaitable[None] | None] | None = None,
+    start_retry: float = 0.0,
 ) -> None:
     """Run the Slack front end until `stop` is set (or the task is cancelled).
 
@@ -685,23 +687,32 @@ async def serve(
     connects in Socket Mode when SLACK_APP_TOKEN is set (else serves HTTP on `settings.port` at
     /slack/events, verified with the signing secret), and runs the post loop for both (once at
     start-up, then every `post_interval` seconds). Raises SlackStartupError when Slack refuses
-    the token. Logs what happened; never a token or secret. `on_ready` (for tests) is called
+    a token, or cannot be reached for `start_retry` seconds (each failed try is one log line).
+    Logs what happened; never a token or secret. `on_ready` (for tests) is called
     once connected, with the HTTP events URL (None in Socket Mode); `clock` goes to both
     services, `grace` to the wisdom service and `post_interval` to the post loop.
     """
     base_url = api_base_url(settings.api_url)
     _guard(log, settings)
     client = AsyncWebClient(token=settings.bot_token.reveal(), base_url=base_url)
-    try:
-        auth = await client.auth_test()
-    except SlackApiError as error:
-        raise SlackStartupError(
-            f"Slack refused the bot token (SLACK_BOT_TOKEN): {_error_code(error)}"
-        ) from None
-    except (aiohttp.ClientError, TimeoutError) as error:
-        raise SlackStartupError(
-            f"cannot reach the Slack Web API at {base_url}: {type(error).__name__}"
-        ) from None
+    backoff = Backoff(window=start_retry)
+    auth = await with_retries(
+        "Slack",
+        lambda: check_bot_token(client, base_url),
+        backoff,
+        log=log,
+        give_up=SlackStartupError,
+    )
+    socket_client = AsyncWebClient(base_url=base_url)
+    socket_url = None
+    if settings.socket_mode:
+        socket_url = await with_retries(
+            "Slack Socket Mode",
+            lambda: open_socket(socket_client, settings.app_token.reveal(), base_url),
+            backoff,
+            log=log,
+            give_up=SlackStartupError,
+        )
     scopes = _scopes(auth.headers)
     log.info("Slack connected as @%s in team %s (%s)", auth.get("user"), auth.get("team"), base_url)
     missing = sorted(REQUIRED_SCOPES - scopes) if scopes else []
@@ -728,10 +739,9 @@ async def serve(
     try:
         if settings.socket_mode:
             handler = AsyncSocketModeHandler(
-                app,
-                settings.app_token.reveal(),
-                web_client=AsyncWebClient(base_url=base_url),
+                app, settings.app_token.reveal(), web_client=socket_client
             )
+            handler.client.wss_uri = socket_url
             await handler.connect_async()  # type: ignore[no-untyped-call]
             log.info("Slack Socket Mode connected; serving %s", _command_list())
         else:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot import logs
 from bot.config import SETTINGS_HELP, Settings, SettingsError
 from bot.records import RecordError
 from bot.store.db import Database, StoreError
@@ -145,11 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     quiet = args.command in {"ask", "console"}
     level = "DEBUG" if args.verbose else ("WARNING" if quiet else settings.log_level)
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.setup(level, settings.secrets())
     db_path = args.db or settings.db_path
     data_dir = args.data or settings.data_dir
     try:

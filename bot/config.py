@@ -109,6 +109,13 @@ class Settings:
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None
 
+    def secrets(self) -> list[str]:
+        """Every configured token and secret, for the log filter (`bot.logs`)."""
+        found = [self.discord.token] if self.discord else []
+        if self.slack:
+            found += [self.slack.bot_token, self.slack.app_token, self.slack.signing_secret]
+        return [secret.reveal() for secret in found if secret]
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
         if environ is None:

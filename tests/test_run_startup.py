@@ -43,7 +43,10 @@ class Run:
 
     async def exit_code(self, within: float = 60) -> int:
         """Wait for the process to end by itself."""
-        code = await asyncio.wait_for(self.process.wait(), within)
+        try:
+            code = await asyncio.wait_for(self.process.wait(), within)
+        except TimeoutError:
+            raise AssertionError(f"still running after {within} s; the log:\n{self.log}") from None
         await self._reader
         return code
 

@@ -31,6 +31,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot import logs
 from bot.answer import Answer
 from bot.config import DiscordSettings
 from bot.core import Core
@@ -520,34 +521,6 @@ def log_reminder(outcome: ReminderOutcome) -> None:
 # Running, syncing, inviting
 
 
-class RedactToken(logging.Filter):
-    """Replaces the token wherever it would appear in a log line."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.token and self.token in record.getMessage():
-            record.msg = record.getMessage().replace(self.token, "[token]")
-            record.args = None
-        return True
-
-
-@contextlib.contextmanager
-def redacting(token: str) -> Iterator[None]:
-    """Keep `token` out of every log handler of the root logger while inside."""
-    flt = RedactToken(token)
-    handlers = list(logging.getLogger().handlers)
-    for handler in handlers:
-        handler.addFilter(flt)
-    try:
-        yield
-    finally:
-        for handler in handlers:
-            handler.removeFilter(flt)
-
-
 @contextlib.contextmanager
 def discord_endpoints(api_base: str | None, gateway_url: str | None) -> Iterator[None]:
     """Point discord.py at another REST base / gateway (a proxy, or a local fake); restore the
@@ -614,8 +587,8 @@ async def serve(
             finally:
                 log.info("stopped after serving %d command(s)", bot.served)
 
-    token = settings.token.reveal()
-    with redacting(token), discord_endpoints(settings.api_base, settings.gateway_url):
+    logs.protect(settings.token.reveal())
+    with discord_endpoints(settings.api_base, settings.gateway_url):
         await with_retries(
             "Discord", attempt, Backoff(window=start_retry), log=log, give_up=DiscordStartError
         )
@@ -624,8 +597,8 @@ async def serve(
 async def sync_commands(settings: DiscordSettings, guild_id: int | None) -> list[str]:
     """Register the slash commands: copied to `guild_id` (instant, for a dev guild) or
     globally (None). Returns the names Discord now has."""
-    token = settings.token.reveal()
-    with redacting(token), discord_endpoints(settings.api_base, settings.gateway_url):
+    logs.protect(settings.token.reveal())
+    with discord_endpoints(settings.api_base, settings.gateway_url):
         bot = ConfBot(None, None, settings, start_wisdom=False)
         async with bot:
             await _login(bot, settings)
@@ -644,8 +617,8 @@ async def sync_commands(settings: DiscordSettings, guild_id: int | None) -> list
 
 async def fetch_application_id(settings: DiscordSettings) -> int:
     """The application id of the token's bot (for `invite_url`), asked of Discord."""
-    token = settings.token.reveal()
-    with redacting(token), discord_endpoints(settings.api_base, settings.gateway_url):
+    logs.protect(settings.token.reveal())
+    with discord_endpoints(settings.api_base, settings.gateway_url):
         _quiet_voice()
         client = discord.Client(intents=discord.Intents.none())
         async with client:

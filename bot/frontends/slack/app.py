@@ -29,6 +29,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import logs
 from bot import reminders as remind
 from bot.answer import Answer
 from bot.config import SlackSettings
@@ -441,8 +442,7 @@ def build_app(
     answers that reminders are not available.
     """
     bolt_log = logger or log.getChild("bolt")
-    _guard(log, settings)
-    _guard(bolt_log, settings)
+    _protect(settings)
     with bolt_reads_no_token():
         app = AsyncApp(
             client=client,
@@ -693,7 +693,7 @@ async def serve(
     services, `grace` to the wisdom service and `post_interval` to the post loop.
     """
     base_url = api_base_url(settings.api_url)
-    _guard(log, settings)
+    _protect(settings)
     client = AsyncWebClient(token=settings.bot_token.reveal(), base_url=base_url)
     backoff = Backoff(window=start_retry)
     auth = await with_retries(
@@ -857,39 +857,8 @@ def _header_seconds(headers: Any, name: str) -> float:
         return 1.0
 
 
-class _RedactSecrets(logging.Filter):
-    """Replaces any configured token or secret in a log record (message and traceback)."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if len(s) >= 8]
-
-    def _clean(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = self._clean(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        if record.exc_info and not record.exc_text:
-            trace = logging.Formatter().formatException(record.exc_info)
-            if self._clean(trace) != trace:
-                record.exc_text = self._clean(trace)
-        return True
-
-
-def _guard(logger: logging.Logger, settings: SlackSettings) -> None:
-    """Attach (once per logger) a filter that keeps this app's secrets out of its logs."""
-    secrets = [
-        settings.bot_token.reveal(),
-        settings.app_token.reveal(),
-        settings.signing_secret.reveal(),
-    ]
-    for existing in logger.filters:
-        if isinstance(existing, _RedactSecrets):
-            existing.secrets = sorted({*existing.secrets, *(s for s in secrets if len(s) >= 8)})
-            return
-    logger.addFilter(_RedactSecrets(secrets))
+def _protect(settings: SlackSettings) -> None:
+    """Keep this app's tokens and secret out of the log, also when built without the CLI."""
+    logs.protect(
+        settings.bot_token.reveal(), settings.app_token.reveal(), settings.signing_secret.reveal()
+    )

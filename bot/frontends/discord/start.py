@@ -23,6 +23,7 @@ import discord.http
 import yarl
 
 from bot.config import DiscordSettings
+from bot.frontends.base import StartError
 from bot.startup import Unavailable
 
 TOKEN_REJECTED = "Discord rejected the token (401): check DISCORD_TOKEN"
@@ -30,7 +31,7 @@ _NETWORK = (OSError, aiohttp.ClientError, asyncio.TimeoutError, discord.GatewayN
 _RECONNECT_LINE = "Attempting a reconnect in %.2fs"  # discord.client's, with a traceback
 
 
-class DiscordStartError(RuntimeError):
+class DiscordStartError(StartError):
     """The bot could not start; `str(error)` is one line fit for the operator (no token)."""
 
 

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.frontends.base import StartError
 from bot.startup import Unavailable
 
 # Slack's answers that mean "try again later" rather than "this token will never do".
@@ -29,7 +30,7 @@ TRANSIENT_ERRORS = frozenset(
 )
 
 
-class SlackStartupError(RuntimeError):
+class SlackStartupError(StartError):
     """Slack refused the bot token (or cannot be reached); the message is one line, no token."""
 
 

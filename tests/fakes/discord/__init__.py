@@ -73,13 +73,13 @@ from .limits import TEXT_INPUT_LABEL_MAX as TEXT_INPUT_LABEL_MAX
 from .limits import TEXT_INPUT_VALUE_MAX as TEXT_INPUT_VALUE_MAX
 from .limits import V2_COMPONENTS_MAX as V2_COMPONENTS_MAX
 from .limits import Problem as Problem
+from .rest import RecordedRequest
 from .server import ClientT as ClientT
 from .server import (
     FakeDiscord,
     InteractionRejected,
     InteractionResult,
     InteractionTimeout,
-    RecordedRequest,
     running_bot,
     use_fake_discord,
 )

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import copy
-import datetime
-import json
 import re
 import secrets
 import socket
@@ -17,13 +14,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import aiohttp
 import discord
 import discord.gateway
 import discord.http
 import yarl
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
+from .gateway import _Connection, _Gateway, _Session
 from .limits import (
     _SELECT_TYPES,
     ATTACHMENT_SIZE_LIMIT,
@@ -37,6 +34,7 @@ from .limits import (
     _walk_components,
     message_problems,
 )
+from .rest import RecordedRequest, _files, _payload, _Rest, _Rule
 from .wire import (
     _CALLBACK_GRACE,
     _SENDABLE_FLAGS,
@@ -64,12 +62,10 @@ from .wire import (
     NONCE_WINDOW,
     SEND_MESSAGES,
     VIEW_CHANNEL,
-    T,
     _json_response,
     _now_iso,
     _Sentinel,
     _snowflake_of,
-    log,
 )
 
 _MENTION_RE = re.compile(r"<@!?(\d+)>")
@@ -85,51 +81,6 @@ class InteractionRejected(Exception):
     def __init__(self, message: str, errors: Sequence[JSON]) -> None:
         super().__init__(message)
         self.errors = list(errors)
-
-
-# The parsed body of the REST request being handled (set by the middleware, per request task).
-_BODY: contextvars.ContextVar[tuple[Any, list[str]]] = contextvars.ContextVar("fake_discord_body")
-
-
-def _payload() -> Any:
-    """The JSON body (or multipart ``payload_json``) of the current request, None without one."""
-    return _BODY.get((None, []))[0]
-
-
-def _files() -> list[str]:
-    """The file names uploaded with the current (multipart) request."""
-    return _BODY.get((None, []))[1]
-
-
-@dataclass
-class RecordedRequest:
-    """One REST request the bot made, and what the fake answered."""
-
-    method: str
-    path: str  # relative to the API base, e.g. "/channels/123/messages"
-    query: dict[str, str]
-    json: Any  # the JSON body (``payload_json`` for multipart), None without a body
-    files: tuple[str, ...] = ()
-    status: int = 0
-    response: Any = None
-
-    @property
-    def code(self) -> int | None:
-        """Discord's JSON error code of the answer, if it was an error."""
-        if isinstance(self.response, dict) and self.status >= 400:
-            code = self.response.get("code")
-            return code if isinstance(code, int) else None
-        return None
-
-
-@dataclass
-class _Rule:
-    path_substring: str
-    method: str | None
-    remaining: int
-    status: int
-    body: JSON
-    headers: dict[str, str]
 
 
 class InteractionResult:
@@ -265,29 +216,7 @@ class _Guild:
     bot_role_id: int = 0
 
 
-@dataclass(eq=False)
-class _Connection:
-    ws: web.WebSocketResponse
-    request: web.Request
-    path: str
-    queue: asyncio.Queue[str | tuple[int, str] | None] = field(default_factory=asyncio.Queue)
-    writer: asyncio.Task[None] | None = None
-    session: _Session | None = None
-    live: bool = True
-
-
-@dataclass(eq=False)
-class _Session:
-    id: str
-    intents: int
-    identify: JSON
-    seq: int = 0
-    frames: list[tuple[int, str]] = field(default_factory=list)
-    conn: _Connection | None = None
-    ready: bool = False
-
-
-class FakeDiscord:
+class FakeDiscord(_Gateway, _Rest):
     """A fake Discord on 127.0.0.1 (REST under ``/api/v10`` and a gateway); see module doc."""
 
     # ----------------------------------------------------------------
@@ -413,41 +342,7 @@ class FakeDiscord:
             self._runner = None
         self._notify()
 
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeDiscord is not started: use `async with FakeDiscord() as fake`")
-        return self._port
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def api_base(self) -> str:
-        return f"{self.base_url}{API_PREFIX}"
-
-    @property
-    def gateway_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/gateway"
-
-    @property
-    def resume_gateway_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/resume-gateway"
-
-    @property
-    def connected(self) -> bool:
-        """A gateway connection is open and its session is READY (or RESUMED)."""
-        s = self._session
-        return s is not None and s.ready and s.conn is not None and s.conn.live
-
     # ---------------------------------------------------------------- ids, users, guilds
-
-    def _snowflake(self) -> int:
-        value = discord.utils.time_snowflake(datetime.datetime.now(datetime.UTC))
-        value = max(value, self._last_snowflake + 1)
-        self._last_snowflake = value
-        return value
 
     def _new_user(self, name: str, *, bot: bool = False, user_id: int | None = None) -> JSON:
         uid = user_id if user_id is not None else self._snowflake()
@@ -718,60 +613,7 @@ class FakeDiscord:
         """Any stored message (including ephemeral ones), live."""
         return self._messages[message_id]
 
-    def requests_to(self, path_substring: str, method: str | None = None) -> list[RecordedRequest]:
-        return [
-            r
-            for r in self.requests
-            if path_substring in r.path and (method is None or r.method == method.upper())
-        ]
-
-    @property
-    def errors(self) -> list[RecordedRequest]:
-        """Every request the fake answered with a status >= 400 (429s included)."""
-        return [r for r in self.requests if r.status >= 400]
-
     # ---------------------------------------------------------------- waiting
-
-    def _notify(self) -> None:
-        event = self._changed
-        self._changed = asyncio.Event()
-        event.set()
-
-    async def wait_until(
-        self,
-        predicate: Callable[[], T | None],
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        what: str = "a condition",
-    ) -> T:
-        """Wait until `predicate()` returns something other than None (re-checked on every change
-        the fake sees); raise TimeoutError after `timeout` seconds."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            event = self._changed
-            result = predicate()
-            if result is not None:
-                return result
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"FakeDiscord: timed out after {timeout:g}s waiting for {what}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), remaining)
-
-    async def wait_until_identified(self, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        """Wait until a client IDENTIFYed and got READY and its GUILD_CREATEs."""
-
-        def ready() -> bool | None:
-            return True if self._session is not None and self._session.ready else None
-
-        await self.wait_until(ready, timeout=timeout, what="the bot to IDENTIFY")
-
-    async def wait_until_connected(self, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        """Wait until a gateway connection with a ready session is open."""
-        await self.wait_until(
-            lambda: True if self.connected else None, timeout=timeout, what="a gateway connection"
-        )
 
     async def wait_for_commands(
         self, *, guild_id: int | None = None, timeout: float = DEFAULT_TIMEOUT
@@ -809,373 +651,6 @@ class FakeDiscord:
         return await self.wait_until(
             find, timeout=timeout, what=f"a message in channel {channel_id}"
         )
-
-    # ---------------------------------------------------------------- fault injection
-
-    def rate_limit_next(
-        self,
-        path_substring: str,
-        retry_after: float = 0.05,
-        *,
-        method: str | None = None,
-        times: int = 1,
-        is_global: bool = False,
-    ) -> None:
-        """The next `times` requests whose path contains `path_substring` get a 429 with
-        ``retry_after`` and a ``Via`` header (so discord.py sleeps and retries)."""
-        body: JSON = {
-            "message": "You are being rate limited.",
-            "retry_after": retry_after,
-            "global": is_global,
-        }
-        if is_global:
-            body["code"] = 0
-        headers = {
-            "Via": "1.1 google",
-            "Retry-After": str(max(1, round(retry_after))),
-            "X-RateLimit-Limit": "5",
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset-After": f"{retry_after:.3f}",
-            "X-RateLimit-Bucket": "fake-bucket",
-            "X-RateLimit-Scope": "global" if is_global else "user",
-        }
-        if is_global:
-            headers["X-RateLimit-Global"] = "true"
-        self._rules.append(
-            _Rule(path_substring, method.upper() if method else None, times, 429, body, headers)
-        )
-
-    def fail_next(
-        self,
-        path_substring: str,
-        *,
-        status: int = 500,
-        code: int = 0,
-        message: str = "Internal Server Error",
-        method: str | None = None,
-        times: int = 1,
-    ) -> None:
-        """The next `times` matching requests get `status` with ``{"code", "message"}``.
-        (discord.py retries 500/502/504 itself, sleeping 1 s, 3 s, ...)"""
-        self._rules.append(
-            _Rule(
-                path_substring,
-                method.upper() if method else None,
-                times,
-                status,
-                {"message": message, "code": code},
-                {},
-            )
-        )
-
-    # ---------------------------------------------------------------- gateway control
-
-    def dispatch(self, event: str, data: Any) -> None:
-        """Send a DISPATCH (op 0) to the bot; buffered for RESUME while disconnected."""
-        s = self._session
-        if s is None:
-            log.debug("dropping %s: no gateway session", event)
-            return
-        s.seq += 1
-        frame = json.dumps({"op": 0, "t": event, "s": s.seq, "d": data}, separators=(",", ":"))
-        s.frames.append((s.seq, frame))
-        if len(s.frames) > self.max_frames:
-            del s.frames[: len(s.frames) - self.max_frames]
-        if s.conn is not None and s.conn.live:
-            s.conn.queue.put_nowait(frame)
-
-    async def drop_connection(
-        self, *, code: int | None = None, wait: bool = True, timeout: float = DEFAULT_TIMEOUT
-    ) -> None:
-        """Drop the gateway connection: abruptly (TCP abort, no close frame) by default, or with
-        a close frame carrying `code`. With `wait`, return once the client came back (RESUME or
-        IDENTIFY) and the session is live again."""
-        conn = await self._current_connection(timeout)
-        before = self.resume_count + self.identify_count
-        if code is None:
-            conn.live = False
-            transport = conn.request.transport
-            if transport is not None:
-                transport.abort()
-        else:
-            conn.queue.put_nowait((code, "fake dropped the connection"))
-        if wait:
-            await self._wait_reconnected(before, timeout)
-
-    async def request_reconnect(
-        self, *, wait: bool = True, timeout: float = DEFAULT_TIMEOUT
-    ) -> None:
-        """Send op 7 RECONNECT; the client closes and RESUMEs on resume_gateway_url."""
-        conn = await self._current_connection(timeout)
-        before = self.resume_count + self.identify_count
-        conn.queue.put_nowait(json.dumps({"op": 7, "d": None, "s": None, "t": None}))
-        if wait:
-            await self._wait_reconnected(before, timeout)
-
-    async def invalidate_session(
-        self, *, resumable: bool = False, timeout: float = DEFAULT_TIMEOUT
-    ) -> None:
-        """Send op 9 INVALID_SESSION. Not resumable: the client re-IDENTIFYs, after discord.py's
-        5 s ``before_identify_hook`` sleep."""
-        conn = await self._current_connection(timeout)
-        if not resumable and conn.session is not None:
-            self._sessions.pop(conn.session.id, None)
-        conn.queue.put_nowait(json.dumps({"op": 9, "d": resumable, "s": None, "t": None}))
-
-    async def _current_connection(self, timeout: float) -> _Connection:
-        await self.wait_until_connected(timeout=timeout)
-        assert self._session is not None and self._session.conn is not None
-        return self._session.conn
-
-    async def _wait_reconnected(self, before: int, timeout: float) -> None:
-        def back() -> bool | None:
-            return (
-                True
-                if self.connected and self.resume_count + self.identify_count > before
-                else None
-            )
-
-        await self.wait_until(back, timeout=timeout, what="the bot to reconnect")
-
-    # ---------------------------------------------------------------- gateway server
-
-    async def _gateway_handler(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(timeout=2.0, max_msg_size=16 * 1024 * 1024)
-        await ws.prepare(request)
-        conn = _Connection(ws=ws, request=request, path=request.path)
-        conn.writer = asyncio.create_task(self._gateway_writer(conn))
-        self._conns.add(conn)
-        self.connection_count += 1
-        self.gateway_paths.append(request.path)
-        self._send(
-            conn,
-            {
-                "op": 10,
-                "d": {
-                    "heartbeat_interval": int(self.heartbeat_interval * 1000),
-                    "_trace": ["fake-discord"],
-                },
-            },
-        )
-        try:
-            async for msg in ws:
-                if msg.type is WSMsgType.TEXT:
-                    self._on_gateway_frame(conn, msg.data)
-                elif msg.type is WSMsgType.BINARY:
-                    self._close(conn, 4002, "Decode error: this fake only speaks JSON text frames")
-                else:
-                    break
-                self._notify()
-        except (ConnectionError, aiohttp.ClientError):
-            pass  # the peer vanished (or drop_connection aborted the transport)
-        finally:
-            conn.live = False
-            self._conns.discard(conn)
-            if conn.session is not None and conn.session.conn is conn:
-                conn.session.conn = None
-            conn.queue.put_nowait(None)
-            self._notify()
-        return ws
-
-    async def _gateway_writer(self, conn: _Connection) -> None:
-        while True:
-            item = await conn.queue.get()
-            if item is None:
-                return
-            try:
-                if isinstance(item, tuple):
-                    conn.live = False
-                    code, reason = item
-                    await conn.ws.close(code=code, message=reason.encode())
-                    return
-                await conn.ws.send_str(item)
-            except (ConnectionError, RuntimeError, aiohttp.ClientError):
-                conn.live = False
-                return
-
-    def _send(self, conn: _Connection, payload: JSON) -> None:
-        payload.setdefault("s", None)
-        payload.setdefault("t", None)
-        conn.queue.put_nowait(json.dumps(payload, separators=(",", ":")))
-
-    def _close(self, conn: _Connection, code: int, reason: str) -> None:
-        log.warning("fake gateway closing connection: %s %s", code, reason)
-        conn.queue.put_nowait((code, reason))
-
-    def _on_gateway_frame(self, conn: _Connection, raw: str) -> None:
-        try:
-            msg = json.loads(raw)
-            op = msg["op"]
-        except (ValueError, KeyError, TypeError):
-            self._close(conn, 4002, "Decode error")
-            return
-        self.gateway_received.append(msg)
-        data = msg.get("d")
-        if op == 1:
-            self.heartbeat_count += 1
-            self._send(conn, {"op": 11})
-        elif op == 2:
-            self._on_identify(conn, data)
-        elif op == 6:
-            self._on_resume(conn, data)
-        elif conn.session is None:
-            self._close(conn, 4003, "Not authenticated.")
-        elif op == 3:
-            self.presences.append(data)
-        elif op == 4:
-            pass  # voice state update: no voice here
-        elif op == 8:
-            self._on_request_members(data)
-        else:
-            self._close(conn, 4001, "Unknown opcode.")
-
-    def _on_identify(self, conn: _Connection, data: Any) -> None:
-        if conn.session is not None:
-            self._close(conn, 4005, "Already authenticated.")
-            return
-        if not isinstance(data, dict) or data.get("token") != self.token:
-            self._close(conn, 4004, "Authentication failed.")
-            return
-        if "intents" not in data:
-            self._close(conn, 4013, "Invalid intent(s).")
-            return
-        session = _Session(id=secrets.token_hex(16), intents=int(data["intents"]), identify=data)
-        if (
-            self._session is not None
-            and self._session.conn is not None
-            and self._session.conn is not conn
-        ):
-            self._close(self._session.conn, 4000, "Session replaced")
-        self._session = session
-        self._sessions[session.id] = session
-        session.conn = conn
-        conn.session = session
-        self.identify_count += 1
-        self.identify_payloads.append(data)
-        ready: JSON = {
-            "v": 10,
-            "user": self.bot_user,
-            "user_settings": {},
-            "private_channels": [],
-            "presences": [],
-            "relationships": [],
-            "guild_join_requests": [],
-            "geo_ordered_rtc_regions": ["fake"],
-            "guilds": [{"id": str(gid), "unavailable": True} for gid in self._guilds],
-            "session_id": session.id,
-            "session_type": "normal",
-            "resume_gateway_url": self.resume_gateway_url,
-            "application": {"id": str(self.application_id), "flags": self.application["flags"]},
-            "auth": {},
-            "_trace": ["fake-discord"],
-        }
-        if "shard" in data:
-            ready["shard"] = data["shard"]
-        self.dispatch("READY", ready)
-        for guild in self._guilds.values():
-            self.dispatch("GUILD_CREATE", self._guild_payload(guild))
-        session.ready = True
-
-    def _on_resume(self, conn: _Connection, data: Any) -> None:
-        if not isinstance(data, dict) or data.get("token") != self.token:
-            self._close(conn, 4004, "Authentication failed.")
-            return
-        session = self._sessions.get(str(data.get("session_id")))
-        if session is None or session is not self._session:
-            self._send(conn, {"op": 9, "d": False})
-            return
-        old = session.conn
-        if old is not None and old is not conn:
-            old.live = False
-            self._close(old, 4000, "Session resumed elsewhere")
-        session.conn = conn
-        conn.session = session
-        self.resume_count += 1
-        seq = data.get("seq")
-        for s, frame in session.frames:
-            if seq is None or s > int(seq):
-                conn.queue.put_nowait(frame)
-        self.dispatch("RESUMED", {"_trace": ["fake-discord"]})
-        session.ready = True
-
-    def _on_request_members(self, data: Any) -> None:
-        if not isinstance(data, dict):
-            return
-        guild = self._guilds.get(int(data.get("guild_id", 0)))
-        if guild is None:
-            return
-        members = list(guild.members.values())
-        user_ids = data.get("user_ids")
-        if user_ids:
-            wanted = {int(u) for u in (user_ids if isinstance(user_ids, list) else [user_ids])}
-            members = [m for m in members if int(m["user"]["id"]) in wanted]
-        else:
-            query = str(data.get("query") or "").lower()
-            members = [m for m in members if m["user"]["username"].lower().startswith(query)]
-            limit = int(data.get("limit") or 0)
-            if limit:
-                members = members[:limit]
-        chunk: JSON = {
-            "guild_id": str(guild.id),
-            "members": copy.deepcopy(members),
-            "chunk_index": 0,
-            "chunk_count": 1,
-            "not_found": [],
-        }
-        if data.get("nonce") is not None:
-            chunk["nonce"] = data["nonce"]
-        self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
-
-    def _guild_payload(self, guild: _Guild) -> JSON:
-        channels = []
-        for cid in guild.channel_ids:
-            channel = copy.deepcopy(self._channels[cid])
-            channel.pop("guild_id", None)
-            channels.append(channel)
-        return {
-            "id": str(guild.id),
-            "name": guild.name,
-            "icon": None,
-            "splash": None,
-            "discovery_splash": None,
-            "banner": None,
-            "description": None,
-            "owner_id": str(guild.owner_id),
-            "afk_channel_id": None,
-            "afk_timeout": 300,
-            "verification_level": 0,
-            "default_message_notifications": 1,
-            "explicit_content_filter": 0,
-            "mfa_level": 0,
-            "nsfw_level": 0,
-            "premium_tier": 0,
-            "premium_subscription_count": 0,
-            "preferred_locale": "en-US",
-            "system_channel_id": str(guild.channel_ids[0]) if guild.channel_ids else None,
-            "system_channel_flags": 0,
-            "rules_channel_id": None,
-            "public_updates_channel_id": None,
-            "safety_alerts_channel_id": None,
-            "features": [],
-            "roles": copy.deepcopy(list(guild.roles.values())),
-            "emojis": [],
-            "stickers": [],
-            "channels": channels,
-            "threads": [],
-            "members": copy.deepcopy(list(guild.members.values())),
-            "member_count": len(guild.members),
-            "presences": [],
-            "voice_states": [],
-            "stage_instances": [],
-            "guild_scheduled_events": [],
-            "soundboard_sounds": [],
-            "joined_at": guild.joined_at,
-            "large": False,
-            "unavailable": False,
-            "lazy": True,
-            "application_id": None,
-            "premium_progress_bar_enabled": False,
-        }
 
     # ---------------------------------------------------------------- REST server
 
@@ -1267,133 +742,11 @@ class FakeDiscord:
             r.add_route(method, p + path, handler)
         r.add_route("*", p + "/{tail:.*}", self._not_found)
 
-    @web.middleware
-    async def _middleware(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        if not request.path.startswith(API_PREFIX + "/"):
-            return await handler(request)
-        rel = request.path[len(API_PREFIX) :]
-        record = RecordedRequest(request.method, rel, dict(request.query), None)
-        self.requests.append(record)
-        try:
-            try:
-                record.json, files = await self._read_body(request)
-                record.files = tuple(files)
-                _BODY.set((record.json, files))
-                self._apply_rules(request.method, rel)
-                self._check_auth(request, rel)
-                response = await handler(request)
-            except _ApiError as exc:
-                response = exc.response()
-                record.response = exc.body()
-            else:
-                if isinstance(response, web.Response) and response.body:
-                    with contextlib.suppress(ValueError, TypeError):
-                        body = response.body
-                        record.response = json.loads(body if isinstance(body, bytes) else str(body))
-            record.status = response.status
-            if response.status == 429:
-                self.rate_limited_count += 1
-            elif response.status >= 400:
-                log.info(
-                    "fake discord: %s %s -> %s %s",
-                    request.method,
-                    rel,
-                    response.status,
-                    record.response,
-                )
-            return response
-        finally:
-            self._notify()
-
-    async def _read_body(self, request: web.Request) -> tuple[Any, list[str]]:
-        if not request.body_exists:
-            return None, []
-        if request.content_type.startswith("multipart/"):
-            form = await request.post()
-            payload: Any = None
-            files: list[str] = []
-            for key, value in form.items():
-                if key == "payload_json":
-                    payload = json.loads(
-                        value if isinstance(value, str | bytes | bytearray) else value.file.read()
-                    )
-                elif isinstance(value, web.FileField):
-                    files.append(value.filename)
-            return payload, files
-        raw = await request.read()
-        if not raw:
-            return None, []
-        try:
-            return json.loads(raw), []
-        except ValueError:
-            raise _ApiError(400, 50109, "The request body contains invalid JSON.") from None
-
-    def _apply_rules(self, method: str, rel: str) -> None:
-        for rule in self._rules:
-            if rule.remaining > 0 and rule.path_substring in rel and rule.method in (None, method):
-                rule.remaining -= 1
-                if rule.remaining == 0:
-                    self._rules.remove(rule)
-                raise _ApiError(
-                    rule.status,
-                    int(rule.body.get("code", 0)),
-                    str(rule.body.get("message", "")),
-                    headers=rule.headers,
-                    extra={k: v for k, v in rule.body.items() if k not in ("code", "message")},
-                )
-
-    def _check_auth(self, request: web.Request, rel: str) -> None:
-        if rel.startswith(("/interactions/", "/webhooks/")) or rel == "/gateway":
-            return
-        if request.headers.get("Authorization") != f"Bot {self.token}":
-            raise _ApiError(401, 0, "401: Unauthorized")
-
     # ---------------------------------------------------------------- REST: misc
-
-    def _id(self, request: web.Request, key: str) -> int:
-        value = request.match_info[key]
-        try:
-            return int(value)
-        except ValueError:
-            raise _invalid_form(
-                [((key,), "NUMBER_TYPE_COERCE", f'Value "{value}" is not snowflake.')]
-            ) from None
-
-    async def _not_found(self, request: web.Request) -> web.StreamResponse:
-        record = self.requests[-1] if self.requests else None
-        if record is not None:
-            self.unhandled.append(record)
-        log.warning("fake discord has no route for %s %s", request.method, request.path)
-        raise _ApiError(404, 0, "404: Not Found")
-
-    async def _no_content(self, request: web.Request) -> web.StreamResponse:
-        return web.Response(status=204)
-
-    async def _empty_list(self, request: web.Request) -> web.StreamResponse:
-        return _json_response([])
 
     async def _typing(self, request: web.Request) -> web.StreamResponse:
         self._require_channel(self._id(request, "channel_id"), need=SEND_MESSAGES)
         return web.Response(status=204)
-
-    async def _get_gateway(self, request: web.Request) -> web.StreamResponse:
-        return _json_response({"url": self.gateway_url})
-
-    async def _get_gateway_bot(self, request: web.Request) -> web.StreamResponse:
-        return _json_response(
-            {
-                "url": self.gateway_url,
-                "shards": 1,
-                "session_start_limit": {
-                    "total": 1000,
-                    "remaining": 999,
-                    "reset_after": 86_400_000,
-                    "max_concurrency": 1,
-                },
-            }
-        )
 
     async def _get_me(self, request: web.Request) -> web.StreamResponse:
         return _json_response(self.bot_user)

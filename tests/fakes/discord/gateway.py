@@ -18,7 +18,7 @@ from .state import _State
 from .wire import DEFAULT_TIMEOUT, JSON, _json_response, log
 
 if TYPE_CHECKING:
-    from .server import _Guild
+    from .guilds import _Guild
 
 
 @dataclass(eq=False)

@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import re
 import secrets
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import discord
@@ -20,7 +18,8 @@ import discord.http
 import yarl
 from aiohttp import web
 
-from .gateway import _Connection, _Gateway, _Session
+from .gateway import _Connection, _Session
+from .guilds import _Guild
 from .limits import (
     _SELECT_TYPES,
     ATTACHMENT_SIZE_LIMIT,
@@ -34,41 +33,25 @@ from .limits import (
     _walk_components,
     message_problems,
 )
-from .rest import RecordedRequest, _files, _payload, _Rest, _Rule
+from .messages import _Messages
+from .rest import RecordedRequest, _files, _payload, _Rule
 from .wire import (
     _CALLBACK_GRACE,
     _SENDABLE_FLAGS,
-    ADMIN_ROLE_PERMISSIONS,
-    ADMINISTRATOR,
     ALL_PERMISSIONS,
     API_PREFIX,
     BASIC_PERMISSIONS,
-    BOT_ROLE_PERMISSIONS,
     DEFAULT_GUILD,
     DEFAULT_TIMEOUT,
-    FLAG_COMPONENTS_V2,
     FLAG_EPHEMERAL,
     FLAG_LOADING,
-    FLAG_SUPPRESS_EMBEDS,
-    FLAG_SUPPRESS_NOTIFICATIONS,
     FOLLOWUP_LIFETIME,
-    INTENT_DIRECT_MESSAGES,
-    INTENT_GUILD_MEMBERS,
-    INTENT_GUILD_MESSAGES,
-    INTENT_MESSAGE_CONTENT,
     INTERACTION_DEADLINE,
     JSON,
-    MANAGE_MESSAGES,
-    NONCE_WINDOW,
-    SEND_MESSAGES,
-    VIEW_CHANNEL,
     _json_response,
-    _now_iso,
     _Sentinel,
     _snowflake_of,
 )
-
-_MENTION_RE = re.compile(r"<@!?(\d+)>")
 
 
 class InteractionTimeout(TimeoutError):
@@ -203,20 +186,7 @@ class InteractionResult:
         )
 
 
-@dataclass
-class _Guild:
-    id: int
-    name: str
-    owner_id: int
-    joined_at: str
-    roles: dict[int, JSON] = field(default_factory=dict)
-    members: dict[int, JSON] = field(default_factory=dict)
-    channel_ids: list[int] = field(default_factory=list)
-    admin_role_id: int = 0
-    bot_role_id: int = 0
-
-
-class FakeDiscord(_Gateway, _Rest):
+class FakeDiscord(_Messages):
     """A fake Discord on 127.0.0.1 (REST under ``/api/v10`` and a gateway); see module doc."""
 
     # ----------------------------------------------------------------
@@ -342,257 +312,6 @@ class FakeDiscord(_Gateway, _Rest):
             self._runner = None
         self._notify()
 
-    # ---------------------------------------------------------------- ids, users, guilds
-
-    def _new_user(self, name: str, *, bot: bool = False, user_id: int | None = None) -> JSON:
-        uid = user_id if user_id is not None else self._snowflake()
-        user: JSON = {
-            "id": str(uid),
-            "username": name,
-            "discriminator": "0",
-            "global_name": None if bot else name.title(),
-            "avatar": None,
-            "bot": bot,
-            "system": False,
-            "public_flags": 0,
-        }
-        self._users[uid] = user
-        return user
-
-    def _guild(self, guild_id: int | None) -> _Guild:
-        gid = self.guild_id if guild_id is None else guild_id
-        try:
-            return self._guilds[gid]
-        except KeyError:
-            raise KeyError(f"unknown guild {gid}") from None
-
-    def _member_record(self, guild: _Guild, user: JSON, roles: Sequence[int]) -> JSON:
-        member: JSON = {
-            "user": user,
-            "roles": [str(r) for r in roles],
-            "nick": None,
-            "avatar": None,
-            "banner": None,
-            "joined_at": _now_iso(),
-            "premium_since": None,
-            "deaf": False,
-            "mute": False,
-            "pending": False,
-            "flags": 0,
-            "communication_disabled_until": None,
-        }
-        guild.members[int(user["id"])] = member
-        return member
-
-    def add_guild(self, name: str, *, owner: JSON | None = None) -> int:
-        """A guild with roles (@everyone, Admin, the bot's), a #general channel and the bot."""
-        gid = self._snowflake()
-        owner_user = owner if owner is not None else self.owner
-        guild = _Guild(id=gid, name=name, owner_id=int(owner_user["id"]), joined_at=_now_iso())
-        self._guilds[gid] = guild
-        guild.roles[gid] = self._role(gid, "@everyone", BASIC_PERMISSIONS, position=0)
-        guild.admin_role_id = self._snowflake()
-        guild.roles[guild.admin_role_id] = self._role(
-            guild.admin_role_id, "Admin", ADMIN_ROLE_PERMISSIONS, position=2, hoist=True
-        )
-        guild.bot_role_id = self._snowflake()
-        bot_role = self._role(
-            guild.bot_role_id, self.bot_user["username"], BOT_ROLE_PERMISSIONS, position=1
-        )
-        bot_role["managed"] = True
-        bot_role["tags"] = {"bot_id": str(self.application_id)}
-        guild.roles[guild.bot_role_id] = bot_role
-        self._member_record(guild, self.bot_user, [guild.bot_role_id])
-        self._member_record(guild, owner_user, [guild.admin_role_id])
-        self.add_channel("general", guild_id=gid)
-        if self._session is not None and self._session.ready:
-            self.dispatch("GUILD_CREATE", self._guild_payload(guild))
-        return gid
-
-    def _role(
-        self, rid: int, name: str, permissions: int, *, position: int, hoist: bool = False
-    ) -> JSON:
-        return {
-            "id": str(rid),
-            "name": name,
-            "permissions": str(permissions),
-            "position": position,
-            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
-            "color": 0,
-            "hoist": hoist,
-            "managed": False,
-            "mentionable": False,
-            "icon": None,
-            "unicode_emoji": None,
-            "flags": 0,
-        }
-
-    def add_channel(
-        self, name: str, *, guild_id: int | None = None, topic: str | None = None
-    ) -> int:
-        """A text channel; dispatches CHANNEL_CREATE when the bot is connected."""
-        guild = self._guild(guild_id)
-        cid = self._snowflake()
-        channel: JSON = {
-            "id": str(cid),
-            "type": 0,
-            "guild_id": str(guild.id),
-            "name": name,
-            "position": len(guild.channel_ids),
-            "permission_overwrites": [],
-            "parent_id": None,
-            "nsfw": False,
-            "topic": topic,
-            "last_message_id": None,
-            "rate_limit_per_user": 0,
-            "flags": 0,
-        }
-        self._channels[cid] = channel
-        self._channel_log[cid] = []
-        guild.channel_ids.append(cid)
-        if self._session is not None and self._session.ready:
-            self.dispatch("CHANNEL_CREATE", copy.deepcopy(channel))
-        self._notify()
-        return cid
-
-    def add_member(
-        self, name: str, *, admin: bool = False, guild_id: int | None = None, bot: bool = False
-    ) -> JSON:
-        """A new user who is a member of the guild; returns the user dict.
-
-        An admin has the Admin role (ADMINISTRATOR, Manage Guild, ...) so `member.permissions`
-        in interactions is everything; a non-admin has only @everyone's basic permissions.
-        """
-        guild = self._guild(guild_id)
-        user = self._new_user(name, bot=bot)
-        self._member_record(guild, user, [guild.admin_role_id] if admin else [])
-        s = self._session
-        if s is not None and s.ready and s.intents & INTENT_GUILD_MEMBERS:
-            payload = copy.deepcopy(guild.members[int(user["id"])])
-            payload["guild_id"] = str(guild.id)
-            self.dispatch("GUILD_MEMBER_ADD", payload)
-        self._notify()
-        return user
-
-    def add_user(self, name: str) -> JSON:
-        """A user who shares no guild with the bot (for DMs)."""
-        return self._new_user(name)
-
-    def user(self, user_id: int) -> JSON:
-        return self._users[user_id]
-
-    def channel(self, channel_id: int) -> JSON:
-        """The channel payload (KeyError for unknown or deleted channels)."""
-        if channel_id in self._deleted_channels:
-            raise KeyError(f"channel {channel_id} was deleted")
-        return self._channels[channel_id]
-
-    def member(
-        self, user: JSON | int, *, guild_id: int | None = None, channel_id: int | None = None
-    ) -> JSON:
-        """The member payload as in interactions (with computed `permissions`)."""
-        guild = self._guild(guild_id)
-        uid = _snowflake_of(user)
-        payload = copy.deepcopy(guild.members[uid])
-        payload["permissions"] = str(
-            self.permissions(uid, guild_id=guild.id, channel_id=channel_id)
-        )
-        return payload
-
-    def permissions(
-        self, user: JSON | int, *, guild_id: int | None = None, channel_id: int | None = None
-    ) -> int:
-        """Discord's permission computation: owner, roles, ADMINISTRATOR, then overwrites."""
-        guild = self._guild(guild_id)
-        uid = _snowflake_of(user)
-        if uid == guild.owner_id:
-            return ALL_PERMISSIONS
-        member = guild.members.get(uid)
-        if member is None:
-            return 0
-        role_ids = [guild.id, *(int(r) for r in member["roles"])]
-        base = 0
-        for rid in role_ids:
-            role = guild.roles.get(rid)
-            if role is not None:
-                base |= int(role["permissions"])
-        if base & ADMINISTRATOR:
-            return ALL_PERMISSIONS
-        if channel_id is None or channel_id not in self._channels:
-            return base
-        overwrites = {
-            int(o["id"]): o for o in self._channels[channel_id].get("permission_overwrites", [])
-        }
-        perms = base
-        everyone = overwrites.get(guild.id)
-        if everyone is not None:
-            perms = (perms & ~int(everyone["deny"])) | int(everyone["allow"])
-        allow = deny = 0
-        for rid in role_ids[1:]:
-            ow = overwrites.get(rid)
-            if ow is not None:
-                allow |= int(ow["allow"])
-                deny |= int(ow["deny"])
-        perms = (perms & ~deny) | allow
-        own = overwrites.get(uid)
-        if own is not None:
-            perms = (perms & ~int(own["deny"])) | int(own["allow"])
-        return perms
-
-    def delete_channel(self, channel_id: int) -> None:
-        """Delete a channel: later posts get 404/10003; dispatches CHANNEL_DELETE."""
-        channel = self._channels[channel_id]
-        self._deleted_channels.add(channel_id)
-        guild_id = channel.get("guild_id")
-        if guild_id is not None:
-            guild = self._guilds[int(guild_id)]
-            if channel_id in guild.channel_ids:
-                guild.channel_ids.remove(channel_id)
-            if self._session is not None and self._session.ready:
-                self.dispatch("CHANNEL_DELETE", copy.deepcopy(channel))
-        self._notify()
-
-    def deny_channel(self, channel_id: int, *, view: bool = False) -> None:
-        """Overwrite the bot's permissions in a channel: no SEND_MESSAGES (403/50013), and with
-        ``view=True`` no VIEW_CHANNEL either (403/50001). Dispatches CHANNEL_UPDATE."""
-        deny = SEND_MESSAGES | (VIEW_CHANNEL if view else 0)
-        self._set_bot_overwrite(channel_id, deny)
-
-    def allow_channel(self, channel_id: int) -> None:
-        """Undo `deny_channel`."""
-        self._set_bot_overwrite(channel_id, 0)
-
-    def _set_bot_overwrite(self, channel_id: int, deny: int) -> None:
-        channel = self.channel(channel_id)
-        overwrites = [
-            o for o in channel["permission_overwrites"] if int(o["id"]) != self.application_id
-        ]
-        if deny:
-            overwrites.append(
-                {"id": str(self.application_id), "type": 1, "allow": "0", "deny": str(deny)}
-            )
-        channel["permission_overwrites"] = overwrites
-        if self._session is not None and self._session.ready:
-            self.dispatch("CHANNEL_UPDATE", copy.deepcopy(channel))
-        self._notify()
-
-    def dm_channel(self, user: JSON | int) -> int:
-        """The id of the DM channel between the bot and `user` (created on first use)."""
-        uid = _snowflake_of(user)
-        if uid in self._dm_channels:
-            return self._dm_channels[uid]
-        cid = self._snowflake()
-        self._channels[cid] = {
-            "id": str(cid),
-            "type": 1,
-            "last_message_id": None,
-            "flags": 0,
-            "recipients": [self._users[uid]],
-        }
-        self._channel_log[cid] = []
-        self._dm_channels[uid] = cid
-        return cid
-
     # ---------------------------------------------------------------- inspection
 
     def commands(self, guild_id: int | None = None) -> list[JSON]:
@@ -605,14 +324,6 @@ class FakeDiscord(_Gateway, _Rest):
                 return copy.deepcopy(cmd)
         return None
 
-    def channel_messages(self, channel_id: int) -> list[JSON]:
-        """Messages in a channel, oldest first (live dicts; ephemeral ones excluded)."""
-        return [m for m in self._channel_log.get(channel_id, []) if int(m["id"]) in self._messages]
-
-    def message(self, message_id: int) -> JSON:
-        """Any stored message (including ephemeral ones), live."""
-        return self._messages[message_id]
-
     # ---------------------------------------------------------------- waiting
 
     async def wait_for_commands(
@@ -621,35 +332,6 @@ class FakeDiscord(_Gateway, _Rest):
         """Wait until at least one command is registered globally (or in `guild_id`)."""
         return await self.wait_until(
             lambda: self.commands(guild_id) or None, timeout=timeout, what="commands to be synced"
-        )
-
-    async def wait_for_message(
-        self,
-        channel_id: int,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        predicate: Callable[[JSON], bool] | None = None,
-        from_bot: bool = True,
-    ) -> JSON:
-        """The oldest message in the channel (by the bot, unless ``from_bot=False``) matching
-        `predicate` that no earlier `wait_for_message` call returned; waits for one."""
-        seen = self._message_cursor.setdefault(channel_id, set())
-
-        def find() -> JSON | None:
-            for message in self.channel_messages(channel_id):
-                mid = int(message["id"])
-                if mid in seen:
-                    continue
-                if from_bot and int(message["author"]["id"]) != self.application_id:
-                    continue
-                if predicate is not None and not predicate(message):
-                    continue
-                seen.add(mid)
-                return message
-            return None
-
-        return await self.wait_until(
-            find, timeout=timeout, what=f"a message in channel {channel_id}"
         )
 
     # ---------------------------------------------------------------- REST server
@@ -742,74 +424,6 @@ class FakeDiscord(_Gateway, _Rest):
             r.add_route(method, p + path, handler)
         r.add_route("*", p + "/{tail:.*}", self._not_found)
 
-    # ---------------------------------------------------------------- REST: misc
-
-    async def _typing(self, request: web.Request) -> web.StreamResponse:
-        self._require_channel(self._id(request, "channel_id"), need=SEND_MESSAGES)
-        return web.Response(status=204)
-
-    async def _get_me(self, request: web.Request) -> web.StreamResponse:
-        return _json_response(self.bot_user)
-
-    async def _get_user(self, request: web.Request) -> web.StreamResponse:
-        user = self._users.get(self._id(request, "user_id"))
-        if user is None:
-            raise _ApiError(404, 10013, "Unknown User")
-        return _json_response(user)
-
-    async def _create_dm(self, request: web.Request) -> web.StreamResponse:
-        payload = _payload() or {}
-        try:
-            uid = int(payload["recipient_id"])
-        except (KeyError, TypeError, ValueError):
-            raise _invalid_form([_required(("recipient_id",))]) from None
-        if uid not in self._users:
-            raise _ApiError(404, 10013, "Unknown User")
-        return _json_response(self._channels[self.dm_channel(uid)])
-
-    async def _get_application(self, request: web.Request) -> web.StreamResponse:
-        return _json_response(self.application)
-
-    async def _get_app_emojis(self, request: web.Request) -> web.StreamResponse:
-        return _json_response({"items": []})
-
-    async def _get_guild(self, request: web.Request) -> web.StreamResponse:
-        guild = self._require_guild(self._id(request, "guild_id"))
-        payload = self._guild_payload(guild)
-        for key in (
-            "channels",
-            "members",
-            "threads",
-            "presences",
-            "voice_states",
-            "joined_at",
-            "large",
-            "member_count",
-        ):
-            payload.pop(key, None)
-        return _json_response(payload)
-
-    async def _get_guild_channels(self, request: web.Request) -> web.StreamResponse:
-        guild = self._require_guild(self._id(request, "guild_id"))
-        return _json_response([self._channels[cid] for cid in guild.channel_ids])
-
-    async def _get_guild_roles(self, request: web.Request) -> web.StreamResponse:
-        guild = self._require_guild(self._id(request, "guild_id"))
-        return _json_response(list(guild.roles.values()))
-
-    async def _get_guild_member(self, request: web.Request) -> web.StreamResponse:
-        guild = self._require_guild(self._id(request, "guild_id"))
-        member = guild.members.get(self._id(request, "user_id"))
-        if member is None:
-            raise _ApiError(404, 10007, "Unknown Member")
-        return _json_response(member)
-
-    def _require_guild(self, guild_id: int) -> _Guild:
-        guild = self._guilds.get(guild_id)
-        if guild is None:
-            raise _ApiError(404, 10004, "Unknown Guild")
-        return guild
-
     # ---------------------------------------------------------------- REST: commands
 
     def _command_scope(self, request: web.Request) -> int | None:
@@ -896,282 +510,6 @@ class FakeDiscord(_Gateway, _Rest):
     async def _delete_command(self, request: web.Request) -> web.StreamResponse:
         scope, cmd = self._find_command(request)
         self._commands[scope].remove(cmd)
-        return web.Response(status=204)
-
-    # ---------------------------------------------------------------- REST: channels and messages
-
-    def _require_channel(self, channel_id: int, *, need: int = VIEW_CHANNEL) -> JSON:
-        if channel_id in self._deleted_channels or channel_id not in self._channels:
-            raise _ApiError(404, 10003, "Unknown Channel")
-        channel = self._channels[channel_id]
-        guild_id = channel.get("guild_id")
-        if guild_id is not None:
-            perms = self.permissions(
-                self.application_id, guild_id=int(guild_id), channel_id=channel_id
-            )
-            if not perms & VIEW_CHANNEL:
-                raise _ApiError(403, 50001, "Missing Access")
-            if perms & need != need:
-                raise _ApiError(403, 50013, "Missing Permissions")
-        return channel
-
-    def _mentions(self, content: Any) -> list[JSON]:
-        if not isinstance(content, str):
-            return []
-        seen: list[JSON] = []
-        for match in _MENTION_RE.finditer(content):
-            user = self._users.get(int(match.group(1)))
-            if user is not None and user not in seen:
-                seen.append(user)
-        return seen
-
-    def _attachment(self, channel_id: int | str, message_id: int | str, filename: str) -> JSON:
-        url = f"{self.base_url}/attachments/{channel_id}/{message_id}/{filename}"
-        return {
-            "id": str(self._snowflake()),
-            "filename": filename,
-            "size": 0,
-            "url": url,
-            "proxy_url": url,
-        }
-
-    def _create_message(
-        self,
-        channel_id: int,
-        payload: Mapping[str, Any],
-        *,
-        author: JSON,
-        files: Sequence[str] = (),
-        flags: int = 0,
-        interaction: InteractionResult | None = None,
-        message_type: int = 0,
-    ) -> JSON:
-        mid = self._snowflake()
-        attachments = [self._attachment(channel_id, mid, name) for name in files]
-        message: JSON = {
-            "id": str(mid),
-            "type": message_type,
-            "channel_id": str(channel_id),
-            "author": author,
-            "content": payload.get("content") or "",
-            "timestamp": _now_iso(),
-            "edited_timestamp": None,
-            "tts": bool(payload.get("tts", False)),
-            "mention_everyone": False,
-            "mentions": self._mentions(payload.get("content")),
-            "mention_roles": [],
-            "attachments": attachments,
-            "embeds": [{"type": "rich", **e} for e in payload.get("embeds") or []],
-            "components": copy.deepcopy(payload.get("components") or []),
-            "pinned": False,
-            "flags": flags,
-        }
-        if payload.get("nonce") is not None:
-            message["nonce"] = payload["nonce"]
-        if payload.get("poll") is not None:
-            message["poll"] = payload["poll"]
-        if payload.get("message_reference") is not None:
-            message["message_reference"] = payload["message_reference"]
-        if interaction is not None:
-            message["webhook_id"] = str(self.application_id)
-            message["application_id"] = str(self.application_id)
-            user = interaction.interaction.get("member", {}).get(
-                "user"
-            ) or interaction.interaction.get("user")
-            metadata: JSON = {
-                "id": str(interaction.id),
-                "type": interaction.kind,
-                "user": user,
-                "authorizing_integration_owners": interaction.interaction.get(
-                    "authorizing_integration_owners", {}
-                ),
-            }
-            if interaction.kind == 2:
-                metadata["name"] = interaction.name
-                metadata["command_type"] = 1
-            if interaction.kind == 3 and interaction.interaction.get("message"):
-                metadata["interacted_message_id"] = interaction.interaction["message"]["id"]
-            message["interaction_metadata"] = metadata
-            message["interaction"] = {
-                "id": str(interaction.id),
-                "type": interaction.kind,
-                "name": interaction.name,
-                "user": user,
-            }
-        self._messages[mid] = message
-        if not flags & FLAG_EPHEMERAL:
-            self._channel_log.setdefault(channel_id, []).append(message)
-            channel = self._channels.get(channel_id)
-            if channel is not None:
-                channel["last_message_id"] = str(mid)
-            self._dispatch_message("MESSAGE_CREATE", message)
-        self._notify()
-        return message
-
-    def _edit_message(
-        self, message: JSON, payload: Mapping[str, Any], files: Sequence[str] = ()
-    ) -> None:
-        was_loading = bool(message["flags"] & FLAG_LOADING)
-        for key in ("content", "components", "poll"):
-            if key in payload:
-                message[key] = (
-                    copy.deepcopy(payload[key])
-                    if payload[key] is not None
-                    else ("" if key == "content" else [])
-                )
-        if "content" in payload:
-            message["mentions"] = self._mentions(message["content"])
-        if "embeds" in payload:
-            message["embeds"] = [{"type": "rich", **e} for e in payload["embeds"] or []]
-        if "attachments" in payload or files:
-            kept_ids = {str(a.get("id")) for a in payload.get("attachments") or []}
-            kept = [a for a in message["attachments"] if str(a["id"]) in kept_ids]
-            for name in files:
-                kept.append(self._attachment(message["channel_id"], message["id"], name))
-            message["attachments"] = kept
-        flags = int(message["flags"])
-        if "flags" in payload and payload["flags"] is not None:
-            flags = (flags & ~FLAG_SUPPRESS_EMBEDS) | (
-                int(payload["flags"]) & (FLAG_SUPPRESS_EMBEDS | FLAG_COMPONENTS_V2)
-            )
-        message["flags"] = flags & ~FLAG_LOADING
-        if not was_loading:
-            message["edited_timestamp"] = _now_iso()
-        if not message["flags"] & FLAG_EPHEMERAL:
-            self._dispatch_message("MESSAGE_UPDATE", message)
-        self._notify()
-
-    def _delete_message(self, message: JSON) -> None:
-        mid = int(message["id"])
-        self._messages.pop(mid, None)
-        channel_id = int(message["channel_id"])
-        log_ = self._channel_log.get(channel_id, [])
-        if message in log_:
-            log_.remove(message)
-        if not message["flags"] & FLAG_EPHEMERAL:
-            payload: JSON = {"id": str(mid), "channel_id": str(channel_id)}
-            guild_id = self._channels.get(channel_id, {}).get("guild_id")
-            if guild_id is not None:
-                payload["guild_id"] = guild_id
-            self._dispatch_intent("MESSAGE_DELETE", payload, channel_id)
-        self._notify()
-
-    def _dispatch_intent(self, event: str, payload: JSON, channel_id: int) -> None:
-        s = self._session
-        if s is None:
-            return
-        channel = self._channels.get(channel_id, {})
-        need = INTENT_DIRECT_MESSAGES if channel.get("type") == 1 else INTENT_GUILD_MESSAGES
-        if s.intents & need:
-            self.dispatch(event, payload)
-
-    def _dispatch_message(self, event: str, message: JSON) -> None:
-        s = self._session
-        if s is None:
-            return
-        channel_id = int(message["channel_id"])
-        channel = self._channels.get(channel_id, {})
-        payload = copy.deepcopy(message)
-        guild_id = channel.get("guild_id")
-        author_id = int(message["author"]["id"])
-        if guild_id is not None:
-            payload["guild_id"] = guild_id
-            member = self._guilds[int(guild_id)].members.get(author_id)
-            if member is not None and "webhook_id" not in message:
-                payload["member"] = {k: v for k, v in member.items() if k != "user"}
-        mentioned = any(int(u["id"]) == self.application_id for u in message.get("mentions", []))
-        if (
-            not s.intents & INTENT_MESSAGE_CONTENT
-            and channel.get("type") != 1
-            and author_id != self.application_id
-            and not mentioned
-        ):
-            payload.update(content="", embeds=[], attachments=[], components=[])
-        self._dispatch_intent(event, payload, channel_id)
-
-    async def _get_channel(self, request: web.Request) -> web.StreamResponse:
-        return _json_response(self._require_channel(self._id(request, "channel_id")))
-
-    async def _list_messages(self, request: web.Request) -> web.StreamResponse:
-        cid = self._id(request, "channel_id")
-        self._require_channel(
-            cid, need=VIEW_CHANNEL | discord.Permissions(read_message_history=True).value
-        )
-        messages = list(reversed(self.channel_messages(cid)))  # newest first
-        before = request.query.get("before")
-        after = request.query.get("after")
-        if before:
-            messages = [m for m in messages if int(m["id"]) < int(before)]
-        if after:
-            messages = [m for m in messages if int(m["id"]) > int(after)]
-        limit = max(1, min(100, int(request.query.get("limit", "50"))))
-        return _json_response(messages[:limit])
-
-    async def _create_channel_message(self, request: web.Request) -> web.StreamResponse:
-        cid = self._id(request, "channel_id")
-        self._require_channel(cid, need=VIEW_CHANNEL | SEND_MESSAGES)
-        payload = _payload() or {}
-        files: list[str] = _files()
-        if not isinstance(payload, dict):
-            raise _invalid_form([((), "MODEL_TYPE_CONVERT", "Only dictionaries may be used.")])
-        problems = message_problems(payload)
-        if problems:
-            raise _invalid_form(problems)
-        if _is_empty_message(payload) and not files:
-            raise _ApiError(400, 50006, "Cannot send an empty message")
-        nonce = payload.get("nonce")
-        now = time.monotonic()
-        if nonce is not None and payload.get("enforce_nonce"):
-            key = (self.application_id, str(nonce))
-            hit = self._nonces.get(key)
-            if hit is not None and now - hit[0] <= NONCE_WINDOW and hit[1] in self._messages:
-                return _json_response(self._messages[hit[1]])
-        flags = int(payload.get("flags") or 0) & (
-            FLAG_SUPPRESS_EMBEDS | FLAG_SUPPRESS_NOTIFICATIONS | FLAG_COMPONENTS_V2
-        )
-        message = self._create_message(cid, payload, author=self.bot_user, files=files, flags=flags)
-        if nonce is not None and payload.get("enforce_nonce"):
-            self._nonces[(self.application_id, str(nonce))] = (now, int(message["id"]))
-        return _json_response(message)
-
-    def _require_message(self, channel_id: int, message_id: int) -> JSON:
-        message = self._messages.get(message_id)
-        if (
-            message is None
-            or int(message["channel_id"]) != channel_id
-            or message["flags"] & FLAG_EPHEMERAL
-        ):
-            raise _ApiError(404, 10008, "Unknown Message")
-        return message
-
-    async def _get_channel_message(self, request: web.Request) -> web.StreamResponse:
-        cid = self._id(request, "channel_id")
-        self._require_channel(cid)
-        return _json_response(self._require_message(cid, self._id(request, "message_id")))
-
-    async def _edit_channel_message(self, request: web.Request) -> web.StreamResponse:
-        cid = self._id(request, "channel_id")
-        self._require_channel(cid)
-        message = self._require_message(cid, self._id(request, "message_id"))
-        if int(message["author"]["id"]) != self.application_id:
-            raise _ApiError(403, 50005, "Cannot edit a message authored by another user")
-        payload = _payload() or {}
-        problems = message_problems(payload)
-        if problems:
-            raise _invalid_form(problems)
-        if _is_empty_message({**message, **payload}) and not _files():
-            raise _ApiError(400, 50006, "Cannot send an empty message")
-        self._edit_message(message, payload, _files())
-        return _json_response(message)
-
-    async def _delete_channel_message(self, request: web.Request) -> web.StreamResponse:
-        cid = self._id(request, "channel_id")
-        message = self._require_message(cid, self._id(request, "message_id"))
-        if int(message["author"]["id"]) != self.application_id:
-            self._require_channel(cid, need=VIEW_CHANNEL | MANAGE_MESSAGES)
-        else:
-            self._require_channel(cid)
-        self._delete_message(message)
         return web.Response(status=204)
 
     # -------------------------------------------------------------- REST: interactions and webhooks

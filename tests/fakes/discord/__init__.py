@@ -40,6 +40,7 @@ Conventions:
 
 from __future__ import annotations
 
+from .interactions import InteractionRejected, InteractionResult, InteractionTimeout
 from .limits import (
     ACTION_ROWS_MAX,
     AUTOCOMPLETE_CHOICES_MAX,
@@ -75,14 +76,7 @@ from .limits import V2_COMPONENTS_MAX as V2_COMPONENTS_MAX
 from .limits import Problem as Problem
 from .rest import RecordedRequest
 from .server import ClientT as ClientT
-from .server import (
-    FakeDiscord,
-    InteractionRejected,
-    InteractionResult,
-    InteractionTimeout,
-    running_bot,
-    use_fake_discord,
-)
+from .server import FakeDiscord, running_bot, use_fake_discord
 from .wire import ADMIN_ROLE_PERMISSIONS as ADMIN_ROLE_PERMISSIONS
 from .wire import ADMINISTRATOR as ADMINISTRATOR
 from .wire import ALL_PERMISSIONS as ALL_PERMISSIONS

@@ -36,7 +36,7 @@ from .wire import (
 )
 
 if TYPE_CHECKING:
-    from .server import InteractionResult
+    from .interactions import InteractionResult
 
 
 _MENTION_RE = re.compile(r"<@!?(\d+)>")

@@ -17,8 +17,8 @@ from .wire import API_PREFIX, DEFAULT_TIMEOUT, JSON, T
 if TYPE_CHECKING:
     from .gateway import _Connection, _Session
     from .guilds import _Guild
+    from .interactions import InteractionResult
     from .rest import RecordedRequest, _Rule
-    from .server import InteractionResult
 
 
 class _State:

@@ -1,36 +1,4 @@
-"""A local fake of Slack for end-to-end tests of Bolt apps.
-
-One `FakeSlack` is an aiohttp server on 127.0.0.1 that speaks the real wire protocols the
-installed slack_sdk 3.47 / slack_bolt 1.30 use:
-
-* the Web API (``POST|GET /api/<method>``, form, query or JSON arguments, Bearer tokens),
-  for an ``AsyncWebClient(base_url=fake.api_url)``;
-* ``response_url`` endpoints that record what ``respond()`` posts;
-* Socket Mode: ``apps.connections.open`` hands out a ``ws://`` URL on the fake; the
-  websocket says ``hello`` and carries envelopes that the app acks by ``envelope_id``;
-* HTTP mode: signed (``X-Slack-Signature: v0=...``) slash command and ``block_actions``
-  requests that tests POST to the Bolt app's own aiohttp server (`serve_bolt_http`).
-
-Typical use::
-
-    async with FakeSlack() as fake:
-        channel = fake.add_channel("general")
-        user = fake.add_user("alice", admin=False)
-        app = AsyncApp(
-            client=AsyncWebClient(token=fake.bot_token, base_url=fake.api_url),
-            signing_secret=fake.signing_secret,
-        )
-        ...
-        async with serve_bolt_http(app) as url:  # HTTP mode
-            result = await fake.http_slash_command(url, "/ping", user_id=user,
-                                                   channel_id=channel, wait_responses=1)
-        async with fake.socket_mode(app):  # Socket Mode
-            result = await fake.socket_slash_command("/ping", user_id=user,
-                                                     channel_id=channel, wait_responses=1)
-
-Everything the app sends is recorded (`calls`, `posted`, `ephemerals`, `updates`,
-`responses`) and every wait has a timeout, so a broken app fails a test instead of hanging it.
-"""
+"""`FakeSlack` and `serve_bolt_http` (being split by protocol area)."""
 
 # ruff: noqa: ASYNC109  (explicit `timeout=` parameters are this fake's API: every wait is bounded)
 from __future__ import annotations
@@ -45,7 +13,7 @@ import logging
 import secrets
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
@@ -58,45 +26,29 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.app.async_server import AsyncSlackAppServer
 
-__all__ = [
-    "ACK_DEADLINE_SECONDS",
-    "MAX_BLOCKS",
-    "MAX_SECTION_FIELDS",
-    "MAX_SECTION_TEXT",
-    "MAX_TEXT",
-    "SIGNATURE_MAX_AGE_SECONDS",
-    "ApiCall",
-    "FakeSlack",
-    "InteractionResult",
-    "ResponsePost",
-    "SignedRequest",
-    "SlashResult",
-    "serve_bolt_http",
-    "validate_message",
-]
+from .limits import validate_message
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("tests.fakes.slack")  # named as before the split
+
 
 JSON = dict[str, Any]
+
+
 T = TypeVar("T")
 
-# Slack's documented limits (docs.slack.dev, Block Kit reference and chat.postMessage).
-MAX_TEXT = 40_000  # chat.postMessage `text`; more answers msg_too_long
-MAX_BLOCKS = 50  # blocks in one message
-MAX_SECTION_TEXT = 3_000  # section block `text`
-MAX_SECTION_FIELDS = 10  # fields in one section block
-MAX_FIELD_TEXT = 2_000  # one section field
-MAX_HEADER_TEXT = 150  # header block text
-MAX_ACTIONS_ELEMENTS = 25  # elements in an actions block
-MAX_CONTEXT_ELEMENTS = 10  # elements in a context block
-MAX_BUTTON_TEXT = 75  # button label
-MAX_BUTTON_VALUE = 2_000  # button value
-MAX_ID_LENGTH = 255  # block_id and action_id
+
 ACK_DEADLINE_SECONDS = 3.0  # an interaction must be acked within this
+
+
 SIGNATURE_MAX_AGE_SECONDS = 300  # Bolt refuses requests signed longer ago than this
+
+
 RESPONSE_URL_MAX_USES = 5  # a response_url may be used five times
 
+
 _JSON_STRING_ARGS = ("blocks", "attachments", "metadata")
+
+
 _DEFAULT_TIMEOUT = 5.0
 
 
@@ -107,158 +59,6 @@ class SlackError(Exception):
         super().__init__(code)
         self.code = code
         self.extra = extra
-
-
-# --------------------------------------------------------------------------------------
-# Block Kit validation
-# --------------------------------------------------------------------------------------
-
-
-def validate_message(payload: Mapping[str, Any]) -> tuple[str, list[str]] | None:
-    """Check a message payload against Slack's limits.
-
-    Returns None when Slack would accept it, else ``(error_code, details)`` where the code is
-    ``msg_too_long``, ``invalid_blocks_format`` or ``invalid_blocks`` and the details read
-    like the ``errors`` Slack returns (``"... [json-pointer:/blocks/0/text/text]"``).
-    """
-    text = payload.get("text")
-    if isinstance(text, str) and len(text) > MAX_TEXT:
-        return "msg_too_long", [f"text is {len(text)} characters, more than {MAX_TEXT}"]
-    blocks = payload.get("blocks")
-    if blocks is None:
-        return None
-    if isinstance(blocks, str):
-        try:
-            blocks = json.loads(blocks)
-        except ValueError:
-            return "invalid_blocks_format", ["blocks is not valid JSON"]
-    if not isinstance(blocks, list):
-        return "invalid_blocks_format", ["blocks must be an array"]
-    problems = list(_block_problems(blocks))
-    if problems:
-        return "invalid_blocks", problems
-    return None
-
-
-def _too_long(limit: int, pointer: str) -> str:
-    return f"must be less than {limit + 1} characters [json-pointer:{pointer}]"
-
-
-def _text_of(obj: Any) -> str | None:
-    if isinstance(obj, dict):
-        value = obj.get("text")
-        return value if isinstance(value, str) else None
-    return None
-
-
-def _block_problems(blocks: list[Any]) -> Iterator[str]:
-    if len(blocks) > MAX_BLOCKS:
-        yield f"must provide no more than {MAX_BLOCKS} items [json-pointer:/blocks]"
-    block_ids: set[str] = set()
-    for i, block in enumerate(blocks):
-        where = f"/blocks/{i}"
-        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
-            yield f"missing required field: type [json-pointer:{where}]"
-            continue
-        block_id = block.get("block_id")
-        if block_id is not None:
-            if not isinstance(block_id, str) or len(block_id) > MAX_ID_LENGTH:
-                yield _too_long(MAX_ID_LENGTH, f"{where}/block_id")
-            elif block_id in block_ids:
-                yield f"duplicate block_id {block_id!r} [json-pointer:{where}/block_id]"
-            else:
-                block_ids.add(block_id)
-        kind = block["type"]
-        if kind == "section":
-            yield from _section_problems(block, where)
-        elif kind == "header":
-            text = _text_of(block.get("text"))
-            if text is None:
-                yield f"missing required field: text [json-pointer:{where}/text]"
-            elif len(text) > MAX_HEADER_TEXT:
-                yield _too_long(MAX_HEADER_TEXT, f"{where}/text/text")
-        elif kind == "actions":
-            yield from _elements_problems(block, where, MAX_ACTIONS_ELEMENTS)
-        elif kind == "context":
-            elements = block.get("elements")
-            if not isinstance(elements, list) or not elements:
-                yield f"missing required field: elements [json-pointer:{where}/elements]"
-            elif len(elements) > MAX_CONTEXT_ELEMENTS:
-                yield (
-                    f"must provide no more than {MAX_CONTEXT_ELEMENTS} items "
-                    f"[json-pointer:{where}/elements]"
-                )
-
-
-def _section_problems(block: Mapping[str, Any], where: str) -> Iterator[str]:
-    text = block.get("text")
-    fields = block.get("fields")
-    if text is None and fields is None:
-        yield f"must provide text or fields [json-pointer:{where}]"
-    if text is not None:
-        body = _text_of(text)
-        if body is None:
-            yield f"text must be a text object [json-pointer:{where}/text]"
-        elif len(body) > MAX_SECTION_TEXT:
-            yield _too_long(MAX_SECTION_TEXT, f"{where}/text/text")
-    if fields is not None:
-        if not isinstance(fields, list):
-            yield f"fields must be an array [json-pointer:{where}/fields]"
-        else:
-            if len(fields) > MAX_SECTION_FIELDS:
-                yield (
-                    f"must provide no more than {MAX_SECTION_FIELDS} items "
-                    f"[json-pointer:{where}/fields]"
-                )
-            for j, item in enumerate(fields):
-                body = _text_of(item)
-                if body is None:
-                    yield f"field must be a text object [json-pointer:{where}/fields/{j}]"
-                elif len(body) > MAX_FIELD_TEXT:
-                    yield _too_long(MAX_FIELD_TEXT, f"{where}/fields/{j}/text")
-    accessory = block.get("accessory")
-    if isinstance(accessory, dict):
-        yield from _element_problems(accessory, f"{where}/accessory")
-
-
-def _elements_problems(block: Mapping[str, Any], where: str, limit: int) -> Iterator[str]:
-    elements = block.get("elements")
-    if not isinstance(elements, list) or not elements:
-        yield f"missing required field: elements [json-pointer:{where}/elements]"
-        return
-    if len(elements) > limit:
-        yield f"must provide no more than {limit} items [json-pointer:{where}/elements]"
-    action_ids: set[str] = set()
-    for j, element in enumerate(elements):
-        if not isinstance(element, dict):
-            yield f"element must be an object [json-pointer:{where}/elements/{j}]"
-            continue
-        action_id = element.get("action_id")
-        if isinstance(action_id, str):
-            if action_id in action_ids:
-                yield f"duplicate action_id {action_id!r} [json-pointer:{where}/elements/{j}]"
-            action_ids.add(action_id)
-        yield from _element_problems(element, f"{where}/elements/{j}")
-
-
-def _element_problems(element: Mapping[str, Any], where: str) -> Iterator[str]:
-    action_id = element.get("action_id")
-    if isinstance(action_id, str) and len(action_id) > MAX_ID_LENGTH:
-        yield _too_long(MAX_ID_LENGTH, f"{where}/action_id")
-    if element.get("type") == "button":
-        label = _text_of(element.get("text"))
-        if label is None:
-            yield f"missing required field: text [json-pointer:{where}/text]"
-        elif len(label) > MAX_BUTTON_TEXT:
-            yield _too_long(MAX_BUTTON_TEXT, f"{where}/text/text")
-        value = element.get("value")
-        if isinstance(value, str) and len(value) > MAX_BUTTON_VALUE:
-            yield _too_long(MAX_BUTTON_VALUE, f"{where}/value")
-
-
-# --------------------------------------------------------------------------------------
-# Records
-# --------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -385,11 +185,6 @@ class SignedRequest(NamedTuple):
         return str(self.payload["response_url"])
 
 
-# --------------------------------------------------------------------------------------
-# Workspace model
-# --------------------------------------------------------------------------------------
-
-
 @dataclass
 class FakeUser:
     id: str
@@ -489,11 +284,6 @@ class _ResponseUrl:
     uses: int = 0
 
 
-# --------------------------------------------------------------------------------------
-# The fake
-# --------------------------------------------------------------------------------------
-
-
 def _decode_json_args(args: JSON) -> JSON:
     out = dict(args)
     for key in _JSON_STRING_ARGS:
@@ -506,6 +296,8 @@ def _decode_json_args(args: JSON) -> JSON:
 
 class FakeSlack:
     """A Slack workspace on 127.0.0.1 for one test: ``async with FakeSlack() as fake: ...``."""
+
+    # ----------------------------------------------------------------
 
     def __init__(
         self,

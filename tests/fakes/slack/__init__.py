@@ -34,6 +34,8 @@ Everything the app sends is recorded (`calls`, `posted`, `ephemerals`, `updates`
 
 from __future__ import annotations
 
+from .interactions import ACK_DEADLINE_SECONDS, InteractionResult, ResponsePost, SlashResult
+from .interactions import RESPONSE_URL_MAX_USES as RESPONSE_URL_MAX_USES
 from .limits import MAX_ACTIONS_ELEMENTS as MAX_ACTIONS_ELEMENTS
 from .limits import MAX_BLOCKS, MAX_SECTION_FIELDS, MAX_SECTION_TEXT, MAX_TEXT, validate_message
 from .limits import MAX_BUTTON_TEXT as MAX_BUTTON_TEXT
@@ -42,25 +44,16 @@ from .limits import MAX_CONTEXT_ELEMENTS as MAX_CONTEXT_ELEMENTS
 from .limits import MAX_FIELD_TEXT as MAX_FIELD_TEXT
 from .limits import MAX_HEADER_TEXT as MAX_HEADER_TEXT
 from .limits import MAX_ID_LENGTH as MAX_ID_LENGTH
-from .server import (
-    ACK_DEADLINE_SECONDS,
-    SIGNATURE_MAX_AGE_SECONDS,
-    ApiCall,
-    FakeSlack,
-    InteractionResult,
-    ResponsePost,
-    SignedRequest,
-    SlashResult,
-    serve_bolt_http,
-)
+from .server import FakeSlack, serve_bolt_http
+from .signing import SIGNATURE_MAX_AGE_SECONDS, SignedRequest
 
 # Everything else the single module offered before the split, importable as before.
-from .server import JSON as JSON
-from .server import RESPONSE_URL_MAX_USES as RESPONSE_URL_MAX_USES
-from .server import FakeChannel as FakeChannel
-from .server import FakeUser as FakeUser
-from .server import SlackError as SlackError
-from .server import T as T
+from .state import JSON as JSON
+from .state import T as T
+from .web_api import ApiCall
+from .web_api import SlackError as SlackError
+from .workspace import FakeChannel as FakeChannel
+from .workspace import FakeUser as FakeUser
 
 __all__ = [
     "ACK_DEADLINE_SECONDS",

@@ -36,6 +36,14 @@ Conventions:
   `unhandled` (assert it is empty to catch new discord.py calls);
 * stored messages are live dicts: later edits show in `InteractionResult.message` and
   `channel_messages`.
+
+Layout, one module per protocol area (`FakeDiscord` in server.py is built from the parts):
+limits.py (what Discord answers 400/50035 for), wire.py (shared constants and helpers),
+state.py (`_State`: the attributes every part shares, addresses, waiting), rest.py (REST
+transport, request records, fault injection), gateway.py, guilds.py (users, guilds, channels,
+permissions), messages.py, interactions.py (callbacks, webhooks, `InteractionResult`),
+commands.py (command sync and command interaction data), driving.py (`invoke`, `click`, ...).
+An attribute that ``FakeDiscord.__init__`` sets and a part uses is declared in `_State`.
 """
 
 from __future__ import annotations

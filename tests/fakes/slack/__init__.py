@@ -30,6 +30,13 @@ Typical use::
 
 Everything the app sends is recorded (`calls`, `posted`, `ephemerals`, `updates`,
 `responses`) and every wait has a timeout, so a broken app fails a test instead of hanging it.
+
+Layout, one module per protocol area (`FakeSlack` in server.py is built from the parts):
+limits.py (Block Kit validation), state.py (`_State`: the attributes every part shares,
+addresses, ids, waiting), workspace.py (users, channels), web_api.py (``/api/<method>``, faults),
+interactions.py (slash command and button payloads, acks, response_urls), socket_mode.py
+(apps.connections.open and the websocket), signing.py (HTTP mode: signed requests).
+An attribute that ``FakeSlack.__init__`` sets and a part uses is declared in `_State`.
 """
 
 from __future__ import annotations

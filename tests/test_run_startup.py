@@ -54,7 +54,7 @@ class Run:
         """SIGINT, as Ctrl-C or a service manager would; the exit code."""
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGINT)
-        return await self.exit_code(30)
+        return await self.exit_code(60)
 
 
 @contextlib.asynccontextmanager

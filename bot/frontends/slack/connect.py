@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
-from typing import NoReturn
+from collections.abc import Awaitable, Iterator
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -36,30 +35,38 @@ class SlackStartupError(StartError):
 
 async def check_bot_token(client: AsyncWebClient, base_url: str) -> AsyncSlackResponse:
     """auth.test with the bot token: its answer names the bot and team and lists the scopes."""
-    try:
-        return await client.auth_test()
-    except SlackApiError as error:
-        _raise_for(error, "Slack refused the bot token (SLACK_BOT_TOKEN)")
-    except (aiohttp.ClientError, TimeoutError) as error:
-        raise Unavailable(
-            f"cannot reach the Slack Web API at {base_url}: {type(error).__name__}"
-        ) from None
+    refused = "Slack refused the bot token (SLACK_BOT_TOKEN)"
+    return await _call(client.auth_test(), refused, base_url)
 
 
 async def open_socket(client: AsyncWebClient, app_token: str, base_url: str) -> str:
     """apps.connections.open with the app-level token: the Socket Mode URL to connect to."""
-    try:
-        response = await client.apps_connections_open(app_token=app_token)
-    except SlackApiError as error:
-        _raise_for(error, "Slack refused the app-level token (SLACK_APP_TOKEN)")
-    except (aiohttp.ClientError, TimeoutError) as error:
-        raise Unavailable(
-            f"cannot reach the Slack Web API at {base_url}: {type(error).__name__}"
-        ) from None
+    refused = "Slack refused the app-level token (SLACK_APP_TOKEN)"
+    response = await _call(client.apps_connections_open(app_token=app_token), refused, base_url)
     url = response.get("url")
     if not isinstance(url, str) or not url:
         raise Unavailable("apps.connections.open answered without a URL")
     return url
+
+
+async def _call(
+    call: Awaitable[AsyncSlackResponse], refused: str, base_url: str
+) -> AsyncSlackResponse:
+    """The Web API call's answer; SlackStartupError(`refused`: code) or Unavailable."""
+    try:
+        return await call
+    except SlackApiError as error:
+        code = error_code(error)
+        status = getattr(error.response, "status_code", 200)
+        if code in TRANSIENT_ERRORS or status == 429 or status >= 500:
+            raise Unavailable(
+                f"Slack answered {code} (HTTP {status})", retry_after=_retry_after(error)
+            ) from None
+        raise SlackStartupError(f"{refused}: {code}") from None
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise Unavailable(
+            f"cannot reach the Slack Web API at {base_url}: {type(error).__name__}"
+        ) from None
 
 
 def error_code(error: SlackApiError) -> str:
@@ -67,16 +74,6 @@ def error_code(error: SlackApiError) -> str:
         return str(error.response.get("error") or "unknown_error")
     except (AttributeError, TypeError):
         return "unknown_error"
-
-
-def _raise_for(error: SlackApiError, refused: str) -> NoReturn:
-    code = error_code(error)
-    status = getattr(error.response, "status_code", 200)
-    if code in TRANSIENT_ERRORS or status == 429 or status >= 500:
-        raise Unavailable(
-            f"Slack answered {code} (HTTP {status})", retry_after=_retry_after(error)
-        ) from None
-    raise SlackStartupError(f"{refused}: {code}") from None
 
 
 def _retry_after(error: SlackApiError) -> float | None:

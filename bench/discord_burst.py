@@ -17,10 +17,11 @@ per burst: answered count, throughput, p50/p99/max latency, and the CPU time per
 the bot's process (event loop plus the SQLite thread) and of the fake's; then the bot's peak
 RSS.
 
-Machines differ by 3x, so the same bursts then go, against the same fake, to a trivial
+Machines differ by 3x, so the same bursts also go, against the same fake, to a trivial
 discord.py bot (`bench.trivial_bot`: the same commands, each answering a constant embed: the
 ceiling discord.py itself allows), and confbot's throughput is printed as a share of that
-bot's (the goal: 0.9 or more). `--no-baseline` skips it.
+bot's (the goal: 0.9 or more), in `--rounds` turns (median ratio printed). `--no-baseline`
+skips it.
 """
 
 from __future__ import annotations
@@ -339,29 +340,39 @@ async def _bursts_through(fake: _FakeProcess, args: argparse.Namespace) -> list[
     return bursts
 
 
-async def run_subprocess(args: argparse.Namespace) -> tuple[list[Burst], list[Burst]]:
-    """(confbot's bursts, the trivial bot's), one after the other against one fake."""
+Round = tuple[list[Burst], list[Burst]]  # (confbot's bursts, the trivial bot's)
+
+
+async def run_subprocess(args: argparse.Namespace) -> list[Round]:
+    """`--rounds` rounds of confbot's bursts, then the trivial bot's, against one fake: taking
+    turns spreads a busy machine's noise over both."""
     with tempfile.TemporaryDirectory() as folder:
         db, core = await _open_core(Path(folder))
         fake, info = await _FakeProcess.start()
         bot_task: asyncio.Task[None] | None = None
-        baseline: list[Burst] = []
+        rounds: list[Round] = []
+        identifies = 0
         try:
-            bot_task = await _start_bot(core, db, info)
-            await fake.ask({"op": "ready"})
-            bursts = await _bursts_through(fake, args)
-            await _stop_bot(bot_task)
-            bot_task = None
-            if args.baseline:
-                bot_task, endpoints = await _start_baseline(info)
-                try:
-                    await fake.ask({"op": "ready", "identifies": 2})
-                    baseline = await _bursts_through(fake, args)
-                finally:
-                    await _stop_bot(bot_task)
-                    bot_task = None
-                    endpoints.__exit__(None, None, None)
-            return bursts, baseline
+            for _ in range(max(1, args.rounds)):
+                bot_task = await _start_bot(core, db, info)
+                identifies += 1
+                await fake.ask({"op": "ready", "identifies": identifies})
+                bursts = await _bursts_through(fake, args)
+                await _stop_bot(bot_task)
+                bot_task = None
+                baseline: list[Burst] = []
+                if args.baseline:
+                    bot_task, endpoints = await _start_baseline(info)
+                    identifies += 1
+                    try:
+                        await fake.ask({"op": "ready", "identifies": identifies})
+                        baseline = await _bursts_through(fake, args)
+                    finally:
+                        await _stop_bot(bot_task)
+                        bot_task = None
+                        endpoints.__exit__(None, None, None)
+                rounds.append((bursts, baseline))
+            return rounds
         finally:
             if bot_task is not None:
                 await _stop_bot(bot_task)
@@ -369,7 +380,7 @@ async def run_subprocess(args: argparse.Namespace) -> tuple[list[Burst], list[Bu
             await db.close()
 
 
-async def run_in_process(args: argparse.Namespace) -> tuple[list[Burst], list[Burst]]:
+async def run_in_process(args: argparse.Namespace) -> list[Round]:
     from tests.fakes.discord import FakeDiscord
 
     with tempfile.TemporaryDirectory() as folder:
@@ -406,18 +417,39 @@ async def run_in_process(args: argparse.Namespace) -> tuple[list[Burst], list[Bu
                 finally:
                     await _stop_bot(bot_task)
                     endpoints.__exit__(None, None, None)
-            return bursts, baseline
+            return [(bursts, baseline)]
 
 
-def _print_ratios(bursts: list[Burst], baseline: list[Burst]) -> None:
-    print("  the trivial discord.py bot (constant embed), same bursts, same fake:")
-    _print_bursts(baseline)
-    for ours, ceiling in zip(bursts, baseline, strict=True):
-        ratio = ours.rate / ceiling.rate if ceiling.rate else 0.0
-        print(
-            f"  {ours.mix:<6} confbot {ours.rate:.0f}/s = {ratio:.2f} of discord.py's ceiling "
-            f"{ceiling.rate:.0f}/s (goal: 0.90 or more)"
-        )
+def _ratio(ours: Burst, ceiling: Burst) -> float:
+    return ours.rate / ceiling.rate if ceiling.rate else 0.0
+
+
+def _print_rounds(rounds: list[Round]) -> None:
+    for number, (bursts, baseline) in enumerate(rounds, 1):
+        print(f" round {number}: confbot")
+        _print_bursts(bursts)
+        if not baseline:
+            continue
+        print(f" round {number}: the trivial discord.py bot (constant embed), same fake")
+        _print_bursts(baseline)
+        for ours, ceiling in zip(bursts, baseline, strict=True):
+            print(
+                f"  {ours.mix:<6} confbot {ours.rate:.0f}/s = {_ratio(ours, ceiling):.2f} of "
+                f"discord.py's ceiling {ceiling.rate:.0f}/s"
+            )
+    if any(baseline for _, baseline in rounds):
+        print(" confbot as a share of discord.py's ceiling, median over the rounds (goal 0.90):")
+        for index, burst in enumerate(rounds[0][0]):
+            ratios = [_ratio(b[index], c[index]) for b, c in rounds if c]
+            # CPU time per command is steadier than throughput on a machine others share.
+            by_cpu = [
+                c[index].bot_cpu / b[index].bot_cpu for b, c in rounds if c and b[index].bot_cpu
+            ]
+            print(
+                f"  {burst.mix:<6} {statistics.median(ratios):.2f} by throughput "
+                f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)}); "
+                f"{statistics.median(by_cpu) if by_cpu else 0:.2f} by the bot's CPU per command"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -429,6 +461,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--mix", nargs="+", choices=MIXES, default=list(MIXES), help="bursts to run"
     )
     parser.add_argument("--in-process", action="store_true", help="run the fake in-process")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="turns of confbot then the trivial bot (default 3)"
+    )
     parser.add_argument(
         "--no-baseline",
         dest="baseline",
@@ -448,13 +483,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     started = time.perf_counter()
     runner = run_in_process if args.in_process else run_subprocess
-    bursts, baseline = asyncio.run(runner(args))
-    _print_bursts(bursts)
-    if baseline:
-        _print_ratios(bursts, baseline)
-    every = [lat for burst in bursts for lat in burst.latencies]
+    rounds = asyncio.run(runner(args))
+    _print_rounds(rounds)
+    every = [lat for bursts, _ in rounds for burst in bursts for lat in burst.latencies]
     if every:
-        print(f"  all    mean {statistics.fmean(every) * 1000:.1f} ms over {len(every)} commands")
+        print(f"  confbot mean {statistics.fmean(every) * 1000:.1f} ms over {len(every)} commands")
     what = "bot, core, SQLite and the fake" if args.in_process else "bot, core and SQLite"
     print(f"  bot peak RSS {_peak_rss_mb():.1f} MB (this process: {what})")
     print(f"  total {time.perf_counter() - started:.1f} s")

@@ -42,16 +42,32 @@ def build_core(db: Database, *, at: datetime | None = None) -> Core:
 async def serve(app: App, frontends: Sequence[Frontend] | None = None) -> list[StartError]:
     """Serve `frontends` (default: the configured ones) in this process until all have
     stopped; the start errors of those that could not start (each one line; the others are
-    stopped with them)."""
+    stopped with them). Cancelled (Ctrl-C), it stops them all."""
     try:
         chosen = list(frontends) if frontends is not None else configured(app.settings)
-    except StartError as error:
-        return [error]
-    failed: list[StartError] = []
+    except StartError as half_configured:
+        return [half_configured]
+    tasks = [asyncio.create_task(f.serve(app), name=f"serve-{f.name}") for f in chosen]
     try:
-        async with asyncio.TaskGroup() as group:
-            for frontend in chosen:
-                group.create_task(frontend.serve(app), name=f"serve-{frontend.name}")
-    except* StartError as failures:
-        failed.extend(error for error in failures.exceptions if isinstance(error, StartError))
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        await _stop(tasks)
+    failed: list[StartError] = []
+    for task in tasks:
+        error = None if task.cancelled() else task.exception()
+        if isinstance(error, StartError):
+            failed.append(error)
+        elif error is not None:
+            raise error
     return failed
+
+
+async def _stop(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel every task still running, and again each second while one goes on: Python
+    3.11's `asyncio.wait_for` loses a cancellation that comes just as what it waits for is
+    done (discord.py's gateway connect waits so), and Ctrl-C must still stop the bot."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=1.0)

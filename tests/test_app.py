@@ -4,6 +4,7 @@ end; adding a front end is implementing `Frontend` and one line in the registry.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 
 import pytest
@@ -74,3 +75,31 @@ async def test_a_front_end_that_cannot_start_stops_the_others_and_says_why(
 
     assert [str(error) for error in failed] == ["the token was refused"]
     assert waiting.served == [app]
+
+
+async def test_ctrl_c_stops_a_front_end_that_missed_the_first_cancellation(
+    bundled_db: Database,
+) -> None:
+    """As discord.py's connect does under Python 3.11 when Ctrl-C comes just as the gateway
+    answers: the first cancellation is lost."""
+    stopped = asyncio.Event()
+
+    @dataclass
+    class Deaf:
+        name: str = "deaf"
+
+        async def serve(self, app: App) -> None:
+            with contextlib.suppress(asyncio.CancelledError):  # lost, as wait_for loses it
+                await asyncio.Event().wait()
+            try:
+                await asyncio.Event().wait()
+            finally:
+                stopped.set()
+
+    app = App(Settings.from_env({}), bundled_db, build_core(bundled_db))
+    serving = asyncio.create_task(serve(app, [Deaf()]))
+    await asyncio.sleep(0.1)
+    serving.cancel()
+    done, _ = await asyncio.wait({serving}, timeout=10)
+    assert done == {serving} and serving.cancelled()
+    assert stopped.is_set()

@@ -32,7 +32,8 @@ SAMPLES_MARK = "samples"
 
 def samples_required() -> bool:
     """CI must run every samples test; elsewhere they may be skipped."""
-    return bool(os.environ.get("CI")) or os.environ.get("CONFBOT_REQUIRE_SAMPLES") == "1"
+    ci = os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
+    return ci or os.environ.get("CONFBOT_REQUIRE_SAMPLES") == "1"
 
 
 def missing_shared(names: tuple[str, ...]) -> list[str]:

@@ -25,6 +25,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
+from bot.commands.invocation import Invocation
 from bot.config import Secret, SlackSettings
 from bot.core import Core
 from bot.frontends.slack import build_app, post_loop, serve
@@ -512,8 +513,10 @@ class BrokenCore(Core):
         super().__init__(db)
         self.secret = secret
 
-    async def talk(self, query: str, conference: str | None = None) -> Answer:
-        raise RuntimeError(f"the database fell over while holding {self.secret}")
+    async def run(self, invocation: Invocation) -> Answer:
+        if invocation.command == "talk":
+            raise RuntimeError(f"the database fell over while holding {self.secret}")
+        return await super().run(invocation)
 
 
 @pytest.mark.parametrize("transport", ["http", "socket"])

@@ -1,0 +1,196 @@
+"""The command table: each command declared once, and the one way to run it.
+
+A `Command` is a name, a one-line summary (Discord's description, Slack's manifest), its
+`Param`s, whether it needs an admin, and a handler that gets the parsed values and returns an
+`Answer`. `Registry.parse_line` reads a text command line (console, `confbot ask`, Slack) into
+an `Invocation`; `Registry.run` parses its arguments once (`bot.commands.params`), runs the
+handler and stamps the answer with the invocation, so every front end can build follow-ups
+that replay it. Knows no platform.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.answer import Answer, Choice
+from bot.commands.invocation import Invocation
+from bot.commands.params import Param, ParamError, Value, clean_text
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+_FLAG = re.compile(r"(?:^|\s)--([a-z][a-z0-9_-]{0,31})(?:\s+(\S+))?")
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler gets: the invocation and its parsed values."""
+
+    invocation: Invocation
+    values: Mapping[str, Value]
+
+    def text(self, name: str) -> str:
+        value = self.values.get(name, "")
+        return value if isinstance(value, str) else str(value)
+
+    def optional(self, name: str) -> str | None:
+        return self.text(name) or None
+
+    def number(self, name: str, default: int) -> int:
+        value = self.values.get(name)
+        return value if isinstance(value, int) else default
+
+
+Handler = Callable[["Core", Call], Awaitable[Answer]]
+WordSplitter = Callable[[str], Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command, declared once. `split_words` spreads the free words of a command line
+    over several positional parameters (/schedule: a day, then a room)."""
+
+    name: str
+    summary: str
+    params: tuple[Param, ...]
+    handler: Handler
+    help: str = ""
+    admin: bool = False
+    split_words: WordSplitter | None = None
+    slash: bool = True  # a Discord and Slack slash command (not /help: text front ends only)
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    @property
+    def positional(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.positional)
+
+    @property
+    def flags(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if not p.positional)
+
+    def usage(self) -> str:
+        """'/schedule [DAY] [ROOM] [--conference SLUG]'."""
+        parts = [f"/{self.name}"]
+        for param in self.positional:
+            parts.append(param.label if param.required else f"[{param.label}]")
+        for param in self.flags:
+            parts.append(f"[--{param.name} {param.label}]")
+        return " ".join(parts)
+
+    def hint(self) -> str:
+        """The usage without the command name (Slack's usage_hint)."""
+        return self.usage().partition(" ")[2]
+
+
+class Registry:
+    """The commands by name, in the order they were declared."""
+
+    def __init__(self, commands: Sequence[Command]) -> None:
+        self._commands = {command.name: command for command in commands}
+        if len(self._commands) != len(commands):
+            raise ValueError("two commands share a name")
+
+    def __iter__(self) -> Iterator[Command]:
+        return iter(self._commands.values())
+
+    def __len__(self) -> int:
+        return len(self._commands)
+
+    def get(self, name: str) -> Command | None:
+        return self._commands.get(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._commands)
+
+    def parse_line(self, line: str) -> Invocation | Answer:
+        """'/search data --conference normconf-2022' -> Invocation('search', ...); a usage
+        Answer for an unknown command or a flag the command does not take."""
+        name, words = split_command(line)
+        name = name or "help"
+        command = self.get(name)
+        if command is None:
+            return usage(name[:32], f"There is no /{name[:32]} command.", known=False)
+        args: dict[str, str] = {}
+        kept: list[str] = []
+        position = 0
+        for match in _FLAG.finditer(words):
+            flag, value = match.group(1), match.group(2)
+            param = command.param(flag)
+            if param is None or param.positional:
+                continue  # not one of ours: words to look for ("/search --force")
+            if value is None:
+                return usage(command.name, f"--{flag} needs a value: {param.help}.")
+            args[flag] = value
+            kept.append(words[position : match.start()])
+            position = match.end()
+        kept.append(words[position:])
+        rest = " ".join(" ".join(kept).split())
+        if rest and command.split_words is not None:
+            args.update({k: v for k, v in command.split_words(rest).items() if v})
+        elif rest and command.positional:
+            args[command.positional[0].name] = rest
+        return Invocation.from_mapping(command.name, args)
+
+    async def run(self, core: Core, invocation: Invocation) -> Answer:
+        """Parse the invocation's arguments, run its handler, stamp the answer with it."""
+        command = self.get(invocation.command)
+        if command is None:
+            name = invocation.command[:32]
+            return usage(name, f"There is no /{name} command.", known=False)
+        values: dict[str, Value] = {}
+        for param in command.params:
+            raw = invocation.get(param.name)
+            if not raw:
+                continue
+            try:
+                values[param.name] = param.parse(raw)
+            except ParamError as error:
+                return usage(command.name, f"{error} Usage: {command.usage()}")
+        # Arguments the command does not take (a hand-made button) are dropped.
+        kept = Invocation.from_mapping(command.name, {k: str(v) for k, v in values.items()})
+        answer = await command.handler(core, Call(kept, values))
+        return dataclasses.replace(
+            answer,
+            invocation=answer.invocation or kept,
+            choices=tuple(self._complete(choice, kept) for choice in answer.choices),
+            actions=tuple(self._complete(action, kept) for action in answer.actions),
+        )
+
+    def _complete(self, choice: Choice, source: Invocation) -> Choice:
+        """A follow-up named by (command, query) as the invocation it replays: the query as
+        the target's first positional argument, and every option of `source` the target also
+        takes (a talk picked from a search stays in the search's conference)."""
+        if choice.invocation is not None:
+            return choice
+        target = self.get(choice.command)
+        if target is None or not target.positional:
+            return choice
+        primary = target.positional[0].name
+        args = {p.name: source.get(p.name) for p in target.flags}
+        args[primary] = choice.query
+        invocation = Invocation.from_mapping(target.name, args)
+        return dataclasses.replace(choice, invocation=invocation)
+
+
+def split_command(line: str) -> tuple[str, str]:
+    """'/talk  keynote' -> ('talk', 'keynote'); a bare word is a command; case-insensitive.
+    The argument is not shortened here, so the command can say when it shortens it."""
+    head, _, rest = clean_text(line).partition(" ")
+    return head.lstrip("/").lower(), rest.strip()
+
+
+def usage(command: str, message: str, known: bool = True) -> Answer:
+    return Answer(
+        kind="usage",
+        title=f"/{command}" if known else "Unknown command",
+        text=message + ("" if known else " Try /help."),
+        found=False,
+        ephemeral=True,
+    )

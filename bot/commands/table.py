@@ -1,0 +1,47 @@
+"""The command table: every command the bot answers, in the order /help lists them.
+
+Adding a command is one declaration in its module and one line here; the front ends, the
+Slack manifest check, `confbot ask --help` and /help all follow from it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.answer import Answer, Field
+from bot.commands.nuggets import NUGGET
+from bot.commands.programme import NEXT, NOW, SCHEDULE
+from bot.commands.registry import Call, Command, Registry
+from bot.commands.search import SEARCH
+from bot.commands.talks import SPEAKER, TALK
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+
+async def help_command(core: Core, call: Call) -> Answer:
+    return help_answer()
+
+
+def help_answer() -> Answer:
+    listed = [c for c in COMMANDS if c.name != "help"]
+    return Answer(
+        kind="help",
+        title="confbot commands",
+        text="Ask about the conference talks.",
+        fields=(
+            *(Field(command.usage(), command.help or command.summary) for command in listed),
+            Field(
+                "--conference SLUG",
+                "Narrow "
+                + ", ".join(f"/{c.name}" for c in listed if c.param("conference"))
+                + " to one conference.",
+            ),
+        ),
+        ephemeral=True,
+    )
+
+
+HELP = Command("help", "What confbot can do", (), help_command, help="This list.", slash=False)
+
+COMMANDS = Registry((TALK, SPEAKER, NUGGET, SEARCH, NOW, NEXT, SCHEDULE, HELP))

@@ -164,19 +164,24 @@ class Registry:
         )
 
     def _complete(self, choice: Choice, source: Invocation) -> Choice:
-        """A follow-up named by (command, query) as the invocation it replays: the query as
-        the target's first positional argument, and every option of `source` the target also
-        takes (a talk picked from a search stays in the search's conference)."""
         if choice.invocation is not None:
             return choice
+        invocation = self.replay(choice, source)
+        return choice if invocation is None else dataclasses.replace(choice, invocation=invocation)
+
+    def replay(self, choice: Choice, source: Invocation | None = None) -> Invocation | None:
+        """The invocation a follow-up replays. One named by (command, query) gets the query
+        as the target's first positional argument, and every option of `source` the target
+        also takes (a talk picked from a search stays in the search's conference). None when
+        the target is not a command."""
+        if choice.invocation is not None:
+            return choice.invocation
         target = self.get(choice.command)
         if target is None or not target.positional:
-            return choice
-        primary = target.positional[0].name
-        args = {p.name: source.get(p.name) for p in target.flags}
-        args[primary] = choice.query
-        invocation = Invocation.from_mapping(target.name, args)
-        return dataclasses.replace(choice, invocation=invocation)
+            return None
+        args = {p.name: source.get(p.name) for p in target.flags} if source else {}
+        args[target.positional[0].name] = choice.query
+        return Invocation.from_mapping(target.name, args)
 
 
 def split_command(line: str) -> tuple[str, str]:

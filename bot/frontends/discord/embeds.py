@@ -6,23 +6,21 @@ name 256 and value 1024, footer 2048, 6000 characters across the embed; select o
 label/description/value 100; button labels 80; custom_id 100. Data and user text is escaped
 (markdown and @everyone/@here), search highlights become bold.
 
-Buttons and select menus carry what they do in their custom_id, so they keep working after a
-restart: ``cf:<code><page><sep><query>`` where code is t(alk), s(peaker), n(ugget) or q
-(search, with the page to show), sep ``:`` before the query itself, or ``#`` before a token of
-the short-lived in-memory `QueryStash` when the query does not fit in 100 characters (such a
-button expires with the stash or a restart). The select menu of a choice list is ``cf:pick:e``
-(the pick replaces the message: the ambiguity flow) or ``cf:pick:n`` (the pick is a new message:
-search hits, a speaker's talks), and each option's value is ``<code>:<query>`` or
-``<code>#<token>``.
+Buttons and select menus carry the `Invocation` they replay in their custom_id, so they keep
+working after a restart: ``cf:r:<invocation>`` (the answer replaces the message: a search page)
+or ``cf:a:<invocation>`` (a new message: "Another one"), the invocation encoded by
+`bot.commands.invocation.pack`, or ``#`` and a token of the short-lived in-memory `Stash` when
+it does not fit in 100 characters (such a button expires with the stash or a restart). The
+select menu of a choice list is ``cf:pick:e`` (the pick replaces the message: the ambiguity
+flow) or ``cf:pick:n`` (the pick is a new message: search hits, a speaker's talks), and each
+option's value is a packed invocation. Buttons made before invocations (``cf:q2:data``) still
+work: `legacy` reads them.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import secrets
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -31,6 +29,8 @@ import discord
 from discord import app_commands
 
 from bot.answer import Answer, Choice, render_highlights, strip_highlights
+from bot.commands.invocation import Invocation, Stash, Unpacked, pack, unpack
+from bot.commands.table import COMMANDS
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -53,13 +53,16 @@ AUTOCOMPLETE_TEXT_MAX = 100
 ELLIPSIS = "…"
 EMPTY = "\u200b"  # a field name or value may not be empty
 
-COMMAND_CODES = {"talk": "t", "speaker": "s", "nugget": "n", "search": "q"}
-CODE_COMMANDS = {code: command for command, code in COMMAND_CODES.items()}
-ASK_TEMPLATE = re.compile(
-    r"cf:(?P<code>[tsnq])(?P<page>\d{0,4})(?P<sep>[:#])(?P<ref>.*)", re.DOTALL
-)
+ASK_TEMPLATE = re.compile(r"cf:(?P<mode>[ra]):(?P<payload>.*)", re.DOTALL)
 PICK_TEMPLATE = re.compile(r"cf:pick:(?P<mode>[en])")
-_VALUE = re.compile(r"(?P<code>[tsnq])(?P<sep>[:#])(?P<ref>.*)", re.DOTALL)
+REPLACE, ANEW = "r", "a"
+# Before invocations: cf:<code><page><sep><query>, and option values <code><sep><query>.
+LEGACY_CODES = {"t": ("talk", "query"), "s": ("speaker", "query"), "n": ("nugget", "query")}
+LEGACY_CODES["q"] = ("search", "text")
+LEGACY_TEMPLATE = re.compile(r"cf:(?P<code>[tsnq])(?P<page>\d{0,4})(?P<sep>[:#])(?P<ref>.*)", re.S)
+_LEGACY_VALUE = re.compile(r"(?P<code>[tsnq])(?P<sep>[:#])(?P<ref>.*)", re.DOTALL)
+QueryStash = Stash  # the name tests and older callers know
+BUTTON_TEMPLATE = re.compile(r"cf:(?:[ra]:|[tsnq]\d{0,4}[:#]).*", re.DOTALL)
 
 COLOURS = {
     "talk": discord.Colour.blurple(),
@@ -179,109 +182,40 @@ def answer_embed(answer: Answer) -> discord.Embed:
 # The custom_id scheme
 
 
-class QueryStash:
-    """Short-lived queries too long for a custom_id: token -> query, bounded and expiring.
-
-    Lives in the bot (no globals); a restart forgets it, so such buttons then say "expired".
-    """
-
-    def __init__(
-        self,
-        ttl: float = 30 * 60.0,
-        max_entries: int = 4096,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self._clock = clock
-        self._by_token: OrderedDict[str, tuple[str, float]] = OrderedDict()
-        self._by_query: dict[str, str] = {}
-
-    def __len__(self) -> int:
-        return len(self._by_token)
-
-    def put(self, query: str) -> str:
-        now = self._clock()
-        token = self._by_query.get(query)
-        if token is not None and token in self._by_token:
-            self._by_token[token] = (query, now)
-            self._by_token.move_to_end(token)
-            return token
-        self._expire(now)
-        token = secrets.token_urlsafe(9)
-        self._by_token[token] = (query, now)
-        self._by_query[query] = token
-        while len(self._by_token) > self.max_entries:
-            _, (old, _) = self._by_token.popitem(last=False)
-            self._by_query.pop(old, None)
-        return token
-
-    def get(self, token: str) -> str | None:
-        entry = self._by_token.get(token)
-        if entry is None:
-            return None
-        query, stored = entry
-        if self._clock() - stored > self.ttl:
-            self._by_token.pop(token, None)
-            self._by_query.pop(query, None)
-            return None
-        return query
-
-    def _expire(self, now: float) -> None:
-        while self._by_token:
-            query, stored = next(iter(self._by_token.values()))
-            if now - stored <= self.ttl:
-                return
-            self._by_token.popitem(last=False)
-            self._by_query.pop(query, None)
+def ask_custom_id(invocation: Invocation, stash: Stash, *, replace: bool = False) -> str:
+    """The custom_id of a button that replays `invocation` (replacing its message or not)."""
+    prefix = f"cf:{REPLACE if replace else ANEW}:"
+    return pack(invocation, stash, CUSTOM_ID_MAX, prefix)
 
 
-@dataclass(frozen=True)
-class Ask:
-    """What a button or a select option asks the core: `query` None when its stash expired."""
-
-    command: str
-    query: str | None
-    page: int | None = None
+def option_value(invocation: Invocation, stash: Stash) -> str:
+    return pack(invocation, stash, SELECT_TEXT_MAX)
 
 
-def ask_custom_id(command: str, query: str, stash: QueryStash, page: int | None = None) -> str:
-    """The custom_id of a button that runs `command` with `query` (and a search page)."""
-    head = f"cf:{COMMAND_CODES[command]}{'' if page is None else page}"
-    inline = f"{head}:{query}"
-    if len(inline) <= CUSTOM_ID_MAX:
-        return inline
-    return f"{head}#{stash.put(query)}"
-
-
-def option_value(command: str, query: str, stash: QueryStash) -> str:
-    inline = f"{COMMAND_CODES[command]}:{query}"
-    if len(inline) <= SELECT_TEXT_MAX:
-        return inline
-    return f"{COMMAND_CODES[command]}#{stash.put(query)}"
-
-
-def _resolve(code: str, sep: str, ref: str, stash: QueryStash, page: str = "") -> Ask | None:
-    command = CODE_COMMANDS.get(code)
-    if command is None:
-        return None
-    query = ref if sep == ":" else stash.get(ref)
-    return Ask(command, query, int(page) if page else None)
-
-
-def parse_custom_id(custom_id: str, stash: QueryStash) -> Ask | None:
-    """The `Ask` of a button custom_id, None if it is not one of ours."""
+def parse_custom_id(custom_id: str, stash: Stash) -> Unpacked | None:
+    """What a button custom_id replays (its invocation None when expired); None if not ours."""
     match = ASK_TEMPLATE.fullmatch(custom_id)
-    if match is None:
-        return None
-    return _resolve(match["code"], match["sep"], match["ref"], stash, match["page"])
+    if match is not None:
+        return unpack(match["payload"], stash)
+    old = LEGACY_TEMPLATE.fullmatch(custom_id)
+    return None if old is None else legacy(old, stash, old["page"])
 
 
-def parse_option_value(value: str, stash: QueryStash) -> Ask | None:
-    match = _VALUE.fullmatch(value)
-    if match is None:
-        return None
-    return _resolve(match["code"], match["sep"], match["ref"], stash)
+def parse_option_value(value: str, stash: Stash) -> Unpacked | None:
+    found = unpack(value, stash)
+    if found is not None:
+        return found
+    old = _LEGACY_VALUE.fullmatch(value)
+    return None if old is None else legacy(old, stash)
+
+
+def legacy(match: re.Match[str], stash: Stash, page: str = "") -> Unpacked:
+    """A button or option made before invocations: a command code and its query."""
+    command, name = LEGACY_CODES[match["code"]]
+    query = match["ref"] if match["sep"] == ":" else stash.get(match["ref"])
+    if query is None:
+        return Unpacked(None)
+    return Unpacked(Invocation.of(command, page=page or None, **{name: query}))
 
 
 # --------------------------------------------------------------------------------------------
@@ -292,22 +226,26 @@ def parse_option_value(value: str, stash: QueryStash) -> Ask | None:
 class ComponentHandler(Protocol):
     """What the bot implements to answer a click on one of our buttons or select menus."""
 
-    stash: QueryStash
+    stash: Stash
 
     async def handle_component(
-        self, interaction: discord.Interaction[Any], ask: Ask | None, *, edit: bool
+        self, interaction: discord.Interaction[Any], found: Unpacked | None, *, edit: bool
     ) -> None: ...
 
 
 async def _dispatch(
-    interaction: discord.Interaction[Any], resolve: Callable[[QueryStash], Ask | None], edit: bool
+    interaction: discord.Interaction[Any],
+    resolve: Callable[[Stash], Unpacked | None],
+    edit: bool,
 ) -> None:
     client = interaction.client
     if isinstance(client, ComponentHandler):
         await client.handle_component(interaction, resolve(client.stash), edit=edit)
 
 
-class AskButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=ASK_TEMPLATE):
+class AskButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=BUTTON_TEMPLATE
+):
     """A button that asks the core again: an action ("another one") or a search page.
 
     Page buttons replace the message they are on; action buttons answer with a new message.
@@ -346,12 +284,13 @@ class AskButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], temp
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         custom_id = str(self.item.custom_id)
         match = ASK_TEMPLATE.fullmatch(custom_id)
-        paged = bool(match is not None and match["page"])
+        old = LEGACY_TEMPLATE.fullmatch(custom_id)
+        replace = match["mode"] == REPLACE if match else bool(old and old["page"])
 
-        def resolve(stash: QueryStash) -> Ask | None:
+        def resolve(stash: Stash) -> Unpacked | None:
             return parse_custom_id(custom_id, stash)
 
-        await _dispatch(interaction, resolve, edit=paged)
+        await _dispatch(interaction, resolve, edit=replace)
 
 
 class PickSelect(
@@ -392,7 +331,7 @@ class PickSelect(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         values = list(self.item.values)
 
-        def resolve(stash: QueryStash) -> Ask | None:
+        def resolve(stash: Stash) -> Unpacked | None:
             return parse_option_value(values[0], stash) if values else None
 
         await _dispatch(interaction, resolve, edit=self.mode == "e")
@@ -402,14 +341,15 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (AskButton, PickS
 """Register with `bot.add_dynamic_items(*DYNAMIC_ITEMS)` so clicks work across restarts."""
 
 
-def _option(choice: Choice, stash: QueryStash) -> discord.SelectOption | None:
-    if choice.command not in COMMAND_CODES:
+def _option(choice: Choice, stash: Stash) -> discord.SelectOption | None:
+    invocation = COMMANDS.replay(choice)
+    if invocation is None:
         return None
     label = fit(plain(choice.label), SELECT_TEXT_MAX) or ELLIPSIS
     description = fit(plain(choice.description), SELECT_TEXT_MAX) or None
     return discord.SelectOption(
         label=label,
-        value=option_value(choice.command, choice.query, stash),
+        value=option_value(invocation, stash),
         description=description,
     )
 
@@ -423,7 +363,7 @@ def _placeholder(answer: Answer) -> str:
     return "Pick one…"
 
 
-def answer_view(answer: Answer, stash: QueryStash) -> discord.ui.View | None:
+def answer_view(answer: Answer, stash: Stash) -> discord.ui.View | None:
     """Components for the answer (None when it needs none): choices as a select menu, actions
     as buttons, search pages as Previous/Next, and a link button when the talk has a page.
 
@@ -431,8 +371,8 @@ def answer_view(answer: Answer, stash: QueryStash) -> discord.ui.View | None:
     clicks reach the registered dynamic items (`DYNAMIC_ITEMS`) instead.
     """
     url = _valid_url(answer.url)
-    query = answer.meta.get("query", "")
-    paged = answer.kind == "search" and answer.pages > 1 and bool(query)
+    replayed = answer.invocation
+    paged = answer.kind == "search" and answer.pages > 1 and replayed is not None
     if not (answer.choices or answer.actions or url or paged):
         return None
     view = discord.ui.View(timeout=None)
@@ -453,9 +393,10 @@ def answer_view(answer: Answer, stash: QueryStash) -> discord.ui.View | None:
     used_ids: set[str] = set()
     buttons: list[discord.ui.Item[Any]] = []
     for action in answer.actions:
-        if action.command not in COMMAND_CODES:
+        invocation = COMMANDS.replay(action)
+        if invocation is None:
             continue
-        custom_id = ask_custom_id(action.command, action.query, stash)
+        custom_id = ask_custom_id(invocation, stash)
         if custom_id in used_ids:
             continue
         used_ids.add(custom_id)
@@ -469,11 +410,11 @@ def answer_view(answer: Answer, stash: QueryStash) -> discord.ui.View | None:
         view.add_item(item)
     if buttons:
         row += 1
-    if paged:
+    if paged and replayed is not None:
         previous_page, next_page = answer.page - 1, answer.page + 1
         view.add_item(
             AskButton(
-                ask_custom_id("search", query, stash, page=previous_page),
+                ask_custom_id(replayed.with_args(page=previous_page), stash, replace=True),
                 "◀ Previous",
                 disabled=previous_page < 1,
                 row=row,
@@ -481,7 +422,7 @@ def answer_view(answer: Answer, stash: QueryStash) -> discord.ui.View | None:
         )
         view.add_item(
             AskButton(
-                ask_custom_id("search", query, stash, page=next_page),
+                ask_custom_id(replayed.with_args(page=next_page), stash, replace=True),
                 "Next ▶",
                 disabled=next_page > answer.pages,
                 row=row,
@@ -503,7 +444,7 @@ class Rendered:
     ephemeral: bool
 
 
-def render(answer: Answer, stash: QueryStash) -> Rendered:
+def render(answer: Answer, stash: Stash) -> Rendered:
     return Rendered(answer_embed(answer), answer_view(answer, stash), answer.ephemeral)
 
 

@@ -32,6 +32,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import reminders as remind
 from bot.answer import Answer
+from bot.commands.invocation import Stash
+from bot.commands.table import COMMANDS
 from bot.config import SlackSettings
 from bot.core import Core
 from bot.frontends.slack.blocks import (
@@ -65,7 +67,7 @@ FRONTEND = "slack"
 POST_INTERVAL_SECONDS = 60.0
 RESPOND_RETRY_MAX_SECONDS = 3.0
 
-CORE_COMMANDS = ("/talk", "/speaker", "/nugget", "/search", "/now", "/next", "/schedule")
+CORE_COMMANDS = tuple(f"/{command.name}" for command in COMMANDS if command.slash)
 WISDOM_COMMAND = "/wisdom"
 REMIND_COMMAND = "/remind"
 REQUIRED_SCOPES = frozenset({"commands", "chat:write", "users:read"})
@@ -173,6 +175,7 @@ class SlackFrontend:
         self.client = client
         self.stats = Stats()
         self.scopes: frozenset[str] | None = None
+        self.stash = Stash()
 
     # -- the core commands
 
@@ -182,11 +185,13 @@ class SlackFrontend:
         return await self.core.ask(f"/{name.lstrip('/').lower()} {text}")
 
     async def click(self, value: str) -> Answer:
-        """The answer to a button whose value is ``command|query`` (see blocks)."""
-        command, query, page = parse_button_value(value)
-        if command == "search":
-            return await self.core.search(query, page)
-        return await self.command(command, query)
+        """The answer to a button: the invocation its value carries, replayed (see blocks)."""
+        invocation = parse_button_value(value, self.stash)
+        if invocation is None:
+            return _line_answer(
+                "That button is out of date; run the command again.", title="Expired"
+            )
+        return await self.core.run(invocation)
 
     # -- /wisdom
 
@@ -562,7 +567,7 @@ async def _send(
     frontend: SlackFrontend, respond: AsyncRespond, answer: Answer, *, replace: bool = False
 ) -> bool:
     """Send `answer` through respond(); one retry after a 429. False when Slack refused it."""
-    message = answer_message(answer)
+    message = answer_message(answer, frontend.stash)
     kwargs: dict[str, Any] = {
         "text": message["text"],
         "blocks": message["blocks"],

@@ -165,6 +165,10 @@ class Lookup:
                 names = [(index.speaker_ids[i], name) for name, _, i in scored]
         return [Choice(label=name, command="speaker", query=name) for _, name in names[:limit]]
 
+    async def conference_slugs(self) -> list[str]:
+        """Every loaded conference's short name, sorted."""
+        return sorted(set((await self.name_index()).talk_conferences))
+
     async def corrected_expression(self, text: str) -> str:
         """An FTS5 expression with each unknown word replaced by its closest indexed word
         (as a prefix query, since indexed words are stemmed); '' when nothing changed."""

@@ -6,6 +6,7 @@ Slack manifest check, `confbot ask --help` and /help all follow from it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.answer import Answer, Field
@@ -20,10 +21,11 @@ if TYPE_CHECKING:
 
 
 async def help_command(core: Core, call: Call) -> Answer:
-    return help_answer()
+    return help_answer(await core.lookup.conference_slugs())
 
 
-def help_answer() -> Answer:
+def help_answer(conferences: Sequence[str] = ()) -> Answer:
+    """Every command with its parameters, and the conferences to narrow to."""
     listed = [c for c in COMMANDS if c.name != "help"]
     return Answer(
         kind="help",
@@ -35,7 +37,8 @@ def help_answer() -> Answer:
                 "--conference SLUG",
                 "Narrow "
                 + ", ".join(f"/{c.name}" for c in listed if c.param("conference"))
-                + " to one conference.",
+                + " to one conference"
+                + (f": {', '.join(conferences)}." if conferences else "."),
             ),
         ),
         ephemeral=True,

@@ -17,7 +17,7 @@ from bot.commands.invocation import Invocation
 from bot.commands.lookup import MAX_CHOICES, Lookup
 from bot.commands.params import MAX_PAGE, MAX_QUERY_LENGTH, clean_query
 from bot.commands.programme import split_day
-from bot.commands.registry import split_command
+from bot.commands.registry import NOBODY, Caller, split_command
 from bot.commands.search import SEARCH_PAGE_SIZE
 from bot.commands.table import COMMANDS
 from bot.schedule import Clock, ScheduleAnswers, system_clock
@@ -55,14 +55,17 @@ class Core:
     def version_check_seconds(self, seconds: float) -> None:
         self.lookup.version_check_seconds = seconds
 
-    async def ask(self, line: str) -> Answer:
+    async def ask(self, line: str, caller: Caller = NOBODY) -> Answer:
         """Answer one command line such as '/talk keynote' or 'search data --page 2'."""
         parsed = self.commands.parse_line(line)
-        return parsed if isinstance(parsed, Answer) else await self.run(parsed)
+        if isinstance(parsed, Answer):
+            return parsed
+        return await self.run(parsed, caller)
 
-    async def run(self, invocation: Invocation) -> Answer:
-        """Answer one invocation (what a button or a console follow-up replays)."""
-        return await self.commands.run(self, invocation)
+    async def run(self, invocation: Invocation, caller: Caller = NOBODY) -> Answer:
+        """Answer one invocation (what a button or a console follow-up replays), for
+        `caller` (who may run the admin commands is the front end's say)."""
+        return await self.commands.run(self, invocation, caller)
 
     async def talk(self, query: str, conference: str | None = None) -> Answer:
         return await self.run(Invocation.of("talk", query=query, conference=conference))

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+_COMMAND = re.compile(r"[a-z][a-z0-9_-]{0,31}(?: [a-z][a-z0-9_-]{0,31})?")  # "wisdom subscribe"
 _ESCAPES = (("%", "%25"), ("&", "%26"), ("=", "%3D"))
 _UNESCAPE = re.compile("%25|%26|%3D")
 
@@ -70,7 +71,7 @@ def encode(invocation: Invocation) -> str:
 def decode(text: str) -> Invocation | None:
     """The invocation `encode` wrote, or None for anything else."""
     command, mark, rest = text.partition("?")
-    if not mark or not _NAME.fullmatch(command):
+    if not mark or not _COMMAND.fullmatch(command):
         return None
     args: dict[str, str] = {}
     for pair in rest.split("&") if rest else ():

@@ -69,6 +69,7 @@ NUGGET = Command(
             Text(MAX_QUERY_LENGTH, shorten=True),
             "Only nuggets by this speaker",
             autocomplete="speakers",
+            metavar="NAME",
         ),
         Param(
             "talk",

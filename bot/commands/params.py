@@ -5,8 +5,8 @@ number within limits, a conference slug, a day), whether it is required, whether
 words of a text command line go to it (`positional`), and where its autocomplete comes from.
 Every front end hands the raw values to `parse_args`; handlers only ever see parsed values.
 
-The admin commands to come (/wisdom, /remind) add types here (a time of day, an IANA zone, a
-channel, minutes) without touching any front end.
+The admin commands to come (/wisdom, /remind) use the types here too: `TimeOfDay`, `Zone`,
+`Channel`, and `Number(1, 1440)` for minutes.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MAX_QUERY_LENGTH = 200
 MAX_NAME_LENGTH = 100
@@ -23,8 +24,11 @@ MAX_PAGE = 9999
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _ASCII_DIGITS = re.compile(r"[0-9]{1,40}")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}")
+_CHANNEL = re.compile(r"<#([A-Z0-9]{2,30})(?:\|[^>]{0,80})?>|([CG][A-Z0-9]{6,30}|[0-9]{15,25})")
 
-Autocomplete = Literal["talks", "speakers", "conferences", "rooms", "days"]
+Autocomplete = Literal["talks", "speakers", "conferences", "scheduled", "rooms", "days"]
 Value = str | int
 
 
@@ -107,7 +111,65 @@ class Slug:
         return slug
 
 
-ParamType = Text | Number | Slug
+@dataclass(frozen=True)
+class TimeOfDay:
+    """A local time of day, 'HH:MM' (24-hour clock), as text: '9:05' -> '09:05'."""
+
+    python_type: type = str
+    describe: str = "time"
+    max_length: int = 5
+
+    def parse(self, raw: str, label: str) -> Value:
+        match = _TIME.fullmatch(clean_text(raw))
+        if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ParamError(
+                f"{label} wants a time of day such as 09:00 (24-hour clock); "
+                f"“{clean_text(raw)[:20]}” is not one."
+            )
+        return f"{int(match[1]):02d}:{match[2]}"
+
+
+@dataclass(frozen=True)
+class Zone:
+    """An IANA time zone name such as Europe/Amsterdam."""
+
+    python_type: type = str
+    describe: str = "zone"
+    max_length: int = 64
+
+    def parse(self, raw: str, label: str) -> Value:
+        name = clean_text(raw)
+        if _ZONE.fullmatch(name):
+            try:
+                ZoneInfo(name)
+                return name
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        raise ParamError(
+            f"{label} wants a time zone such as Europe/Amsterdam; “{name[:40]}” is not one."
+        )
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A channel: its id, or a mention of it (``<#C0123|general>`` on Slack, ``<#123>`` on
+    Discord); the id as text."""
+
+    python_type: type = str
+    describe: str = "channel"
+    max_length: int = 100
+
+    def parse(self, raw: str, label: str) -> Value:
+        match = _CHANNEL.fullmatch(clean_text(raw))
+        if match is None:
+            raise ParamError(
+                f"{label} wants a channel picked from the # list (so its id comes along); "
+                f"“{clean_text(raw)[:40]}” is not one."
+            )
+        return match[1] or match[2]
+
+
+ParamType = Text | Number | Slug | TimeOfDay | Zone | Channel
 
 
 @dataclass(frozen=True)
@@ -154,8 +216,20 @@ def words(
 
 
 CONFERENCE = Param(
-    "conference", Slug(), "Only this conference (its short name)", autocomplete="conferences"
+    "conference",
+    Slug(),
+    "Only this conference (its short name)",
+    autocomplete="conferences",
+    metavar="SLUG",
+)
+# The programme commands only know the conferences with talk times.
+SCHEDULED = Param(
+    "conference",
+    Slug(),
+    "Only this conference (its short name)",
+    autocomplete="scheduled",
+    metavar="SLUG",
 )
 ROOM = Param("room", Text(MAX_NAME_LENGTH), "Part of a room name, e.g. curie", autocomplete="rooms")
 DAY = Param("day", Text(40), "today, tomorrow, friday, day 2 or 2019-08-22", autocomplete="days")
-PAGE = Param("page", Number(1, MAX_PAGE), "Which page of the results")
+PAGE = Param("page", Number(1, MAX_PAGE), "Which page of the results", metavar="N")

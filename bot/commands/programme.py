@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.answer import Answer
-from bot.commands.params import CONFERENCE, DAY, ROOM, Param
+from bot.commands.params import DAY, ROOM, SCHEDULED, Param
 from bot.commands.registry import Call, Command
 
 if TYPE_CHECKING:
@@ -67,21 +67,21 @@ async def schedule(core: Core, call: Call) -> Answer:
 NOW = Command(
     "now",
     "What's on right now",
-    (POSITIONAL_ROOM, CONFERENCE),
+    (POSITIONAL_ROOM, SCHEDULED),
     now,
     help="What's on right now (in the conference's time zone).",
 )
 NEXT = Command(
     "next",
     "What's next, in each room",
-    (POSITIONAL_ROOM, CONFERENCE),
+    (POSITIONAL_ROOM, SCHEDULED),
     next_up,
     help="The next talk in each room.",
 )
 SCHEDULE = Command(
     "schedule",
     "A day's programme",
-    (_positional(DAY), POSITIONAL_ROOM, CONFERENCE),
+    (_positional(DAY), POSITIONAL_ROOM, SCHEDULED),
     schedule,
     help="A day's programme: today, tomorrow, friday, day 2.",
     split_words=_day_and_room,

@@ -27,11 +27,27 @@ _FLAG = re.compile(r"(?:^|\s)--([a-z][a-z0-9_-]{0,31})(?:\s+(\S+))?")
 
 
 @dataclass(frozen=True)
+class Caller:
+    """Who asks, and where, as the front end knows it; `admin` is the front end's verdict
+    (Discord: Manage Server; Slack: a workspace admin or SLACK_ADMIN_USER_IDS)."""
+
+    frontend: str = ""
+    user: str = ""
+    place: str = ""  # the Discord guild or the Slack team
+    channel: str = ""
+    admin: bool = False
+
+
+NOBODY = Caller()
+
+
+@dataclass(frozen=True)
 class Call:
-    """What a handler gets: the invocation and its parsed values."""
+    """What a handler gets: the invocation, its parsed values and who asked."""
 
     invocation: Invocation
     values: Mapping[str, Value]
+    caller: Caller = NOBODY
 
     def text(self, name: str) -> str:
         value = self.values.get(name, "")
@@ -52,7 +68,9 @@ WordSplitter = Callable[[str], Mapping[str, str]]
 @dataclass(frozen=True)
 class Command:
     """One command, declared once. `split_words` spreads the free words of a command line
-    over several positional parameters (/schedule: a day, then a room)."""
+    over several positional parameters (/schedule: a day, then a room). A command with
+    `subcommands` is a group (/wisdom subscribe ...): its own handler answers a bare /wisdom,
+    and each subcommand is registered as "wisdom subscribe", admin when the group is."""
 
     name: str
     summary: str
@@ -62,6 +80,12 @@ class Command:
     admin: bool = False
     split_words: WordSplitter | None = None
     slash: bool = True  # a Discord and Slack slash command (not /help: text front ends only)
+    subcommands: tuple[Command, ...] = ()
+
+    @property
+    def short_name(self) -> str:
+        """The name within its group ("subscribe" of "wisdom subscribe")."""
+        return self.name.rpartition(" ")[2]
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -75,7 +99,9 @@ class Command:
         return tuple(p for p in self.params if not p.positional)
 
     def usage(self) -> str:
-        """'/schedule [DAY] [ROOM] [--conference SLUG]'."""
+        """'/schedule [DAY] [ROOM] [--conference SLUG]'; '/wisdom subscribe|status' for a group."""
+        if self.subcommands:
+            return f"/{self.name} " + "|".join(sub.short_name for sub in self.subcommands)
         parts = [f"/{self.name}"]
         for param in self.positional:
             parts.append(param.label if param.required else f"[{param.label}]")
@@ -95,6 +121,17 @@ class Registry:
         self._commands = {command.name: command for command in commands}
         if len(self._commands) != len(commands):
             raise ValueError("two commands share a name")
+        self._all = dict(self._commands)
+        for group in commands:
+            subs = tuple(
+                dataclasses.replace(
+                    sub, name=f"{group.name} {sub.name}", admin=sub.admin or group.admin
+                )
+                for sub in group.subcommands
+            )
+            self._commands[group.name] = dataclasses.replace(group, subcommands=subs)
+            self._all[group.name] = self._commands[group.name]
+            self._all.update((sub.name, sub) for sub in subs)
 
     def __iter__(self) -> Iterator[Command]:
         return iter(self._commands.values())
@@ -103,7 +140,13 @@ class Registry:
         return len(self._commands)
 
     def get(self, name: str) -> Command | None:
-        return self._commands.get(name)
+        """A command by name, a subcommand by its full name ("wisdom subscribe")."""
+        return self._all.get(name)
+
+    def leaves(self) -> Iterator[Command]:
+        """Every command that runs: the plain ones and each subcommand of a group."""
+        for command in self:
+            yield from command.subcommands or (command,)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -114,9 +157,15 @@ class Registry:
         Answer for an unknown command or a flag the command does not take."""
         name, words = split_command(line)
         name = name or "help"
-        command = self.get(name)
+        command = self._commands.get(name)
         if command is None:
             return usage(name[:32], f"There is no /{name[:32]} command.", known=False)
+        if command.subcommands:
+            word, _, words = words.partition(" ")
+            sub = self.get(f"{name} {word.lower()}")
+            if sub is None:
+                return usage(name, f"Usage: {command.usage()}")
+            command = sub
         args: dict[str, str] = {}
         kept: list[str] = []
         position = 0
@@ -138,12 +187,20 @@ class Registry:
             args[command.positional[0].name] = rest
         return Invocation.from_mapping(command.name, args)
 
-    async def run(self, core: Core, invocation: Invocation) -> Answer:
+    async def run(self, core: Core, invocation: Invocation, caller: Caller = NOBODY) -> Answer:
         """Parse the invocation's arguments, run its handler, stamp the answer with it."""
         command = self.get(invocation.command)
         if command is None:
             name = invocation.command[:32]
             return usage(name, f"There is no /{name} command.", known=False)
+        if command.admin and not caller.admin:
+            return Answer(
+                kind="error",
+                title="Not allowed",
+                text=f"Only admins can use /{command.name}.",
+                found=False,
+                ephemeral=True,
+            )
         values: dict[str, Value] = {}
         for param in command.params:
             raw = invocation.get(param.name)
@@ -155,7 +212,7 @@ class Registry:
                 return usage(command.name, f"{error} Usage: {command.usage()}")
         # Arguments the command does not take (a hand-made button) are dropped.
         kept = Invocation.from_mapping(command.name, {k: str(v) for k, v in values.items()})
-        answer = await command.handler(core, Call(kept, values))
+        answer = await command.handler(core, Call(kept, values, caller))
         return dataclasses.replace(
             answer,
             invocation=answer.invocation or kept,

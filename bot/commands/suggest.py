@@ -26,6 +26,10 @@ async def suggestions(
     if source == "speakers":
         return await core.suggest_speakers(typed)
     if source == "conferences":
+        typed = clean_text(typed).lower()
+        slugs = await core.lookup.conference_slugs()
+        return [Choice(slug, "conference", slug) for slug in slugs if typed in slug]
+    if source == "scheduled":
         return await core.programme.suggest_conferences(typed)
     if source == "rooms":
         return await core.programme.suggest_rooms(typed, conference)

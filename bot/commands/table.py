@@ -45,6 +45,18 @@ def help_answer(conferences: Sequence[str] = ()) -> Answer:
     )
 
 
+def usage_text(registry: Registry | None = None) -> str:
+    """Every command with its parameters, for `confbot ask --help`."""
+    lines = ["commands:"]
+    for command in registry or COMMANDS:
+        lines.append(f"  {command.usage()}")
+        lines.append(f"      {command.help or command.summary}")
+        for param in command.params:
+            name = param.label if param.positional else f"--{param.name} {param.label}"
+            lines.append(f"      {name:<24} {param.help}")
+    return "\n".join(lines)
+
+
 HELP = Command("help", "What confbot can do", (), help_command, help="This list.", slash=False)
 
 COMMANDS = Registry((TALK, SPEAKER, NUGGET, SEARCH, NOW, NEXT, SCHEDULE, HELP))

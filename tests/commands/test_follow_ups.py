@@ -17,6 +17,7 @@ import pytest
 
 from bot.answer import Answer
 from bot.commands.invocation import Invocation, Stash
+from bot.commands.registry import NOBODY, Caller
 from bot.commands.table import COMMANDS
 from bot.core import Core
 from bot.frontends.console import ConsoleSession
@@ -80,9 +81,9 @@ async def console_follow_ups(core: Core, answer: Answer) -> list[Invocation]:
     replayed: list[Invocation] = []
     real_run = core.run
 
-    async def record(invocation: Invocation) -> Answer:
+    async def record(invocation: Invocation, caller: Caller = NOBODY) -> Answer:
         replayed.append(invocation)
-        return await real_run(invocation)
+        return await real_run(invocation, caller)
 
     core.run = record  # type: ignore[method-assign]
     try:
@@ -132,8 +133,8 @@ FRONT_ENDS: dict[str, Extract] = {
 
 
 def test_every_command_and_every_parameter_has_a_sample() -> None:
-    assert set(SAMPLES) == set(COMMANDS.names)
-    for command in COMMANDS:
+    assert set(SAMPLES) == {command.name for command in COMMANDS.leaves()}
+    for command in COMMANDS.leaves():
         assert set(SAMPLES[command.name]) == {p.name for p in command.params}, command.name
 
 

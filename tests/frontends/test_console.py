@@ -1,23 +1,25 @@
 """The console: follow-ups replay the invocation they came from, a bad number or a page past the
-end keeps the choices and says what is valid, help lists the console words, and on a real
-terminal Ctrl-C leaves at once and the arrow keys recall history."""
+end keeps the choices and says what is valid, help lists the console words, Ctrl-C interrupts
+a read that waits for a line, and a terminal gets line editing and history."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import re
-import select
+import signal
 import sys
-import time
-from pathlib import Path
+import threading
 
 import pytest
 
 from bot.core import Core
-from bot.frontends.console import ConsoleSession, run_console
-from tests.conftest import REPO
+from bot.frontends.console import (
+    ConsoleSession,
+    enable_line_editing,
+    interruptible,
+    run_console,
+)
 
 
 async def session_output(core: Core, *lines: str) -> list[str]:
@@ -75,73 +77,39 @@ async def test_a_number_typed_in_superscript_after_a_search_is_an_answer(core: C
     assert "The last answer takes a number from 1 to" in out.getvalue()
 
 
-# -- on a real terminal ------------------------------------------------------------------------
-
-
-class Terminal:
-    """`confbot console` on a pseudo-terminal that is its controlling terminal, so Ctrl-C is
-    a real SIGINT from the line discipline, as when a person presses it."""
-
-    def __init__(self, db: Path) -> None:
-        import pty
-
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
-        env.update(CONFBOT_DB=str(db), PYTHONPATH=str(REPO), TERM="xterm")
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child: become confbot
-            os.chdir(REPO)
-            os.execve(sys.executable, [sys.executable, "-m", "bot", "console"], env)
-        self.seen = b""
-
-    def wait_for(self, text: bytes, limit: float = 60.0) -> bytes:
-        """Read until `text` shows up (the limit only keeps a broken run from hanging)."""
-        end = time.monotonic() + limit
-        while text not in self.seen and time.monotonic() < end:
-            ready, _, _ = select.select([self.fd], [], [], 0.2)
-            if ready:
-                try:
-                    self.seen += os.read(self.fd, 65536)
-                except OSError:
-                    break
-        assert text in self.seen, self.seen[-500:]
-        seen, self.seen = self.seen, b""
-        return seen
-
-    def type(self, keys: bytes) -> None:
-        os.write(self.fd, keys)
-
-    def exit_code(self, limit: float = 30.0) -> int | None:
-        end = time.monotonic() + limit
-        while time.monotonic() < end:
-            done, status = os.waitpid(self.pid, os.WNOHANG)
-            if done:
-                return os.waitstatus_to_exitcode(status)
-            select.select([self.fd], [], [], 0.2)
-            with contextlib.suppress(OSError):
-                os.read(self.fd, 65536)
-        return None
-
-    def close(self) -> None:
-        try:
-            os.kill(self.pid, 9)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(self.fd)
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
-def test_ctrl_c_leaves_at_once_and_the_arrow_keys_recall_history(tmp_path: Path) -> None:
-    terminal = Terminal(tmp_path / "tty.sqlite3")
+def test_ctrl_c_interrupts_a_read_that_is_waiting_for_input() -> None:
+    """What asyncio's own Ctrl-C handler does not do: it only cancels the main task, and a
+    read already waiting for a line went on waiting for Enter."""
+    waiting, _never_written = os.pipe()
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
     try:
-        terminal.wait_for(b"confbot> ")
-        terminal.type(b"/talk keynote\r")
-        terminal.wait_for(b"An ML Fairytale")
-        terminal.wait_for(b"confbot> ")
-        terminal.type(b"\x1b[A\r")  # up arrow: the last line again
-        recalled = terminal.wait_for(b"confbot> ")
-        assert b"An ML Fairytale" in recalled and b"^[[A" not in recalled
-        terminal.type(b"\x03")  # Ctrl-C at the prompt, no Enter after it
-        assert terminal.exit_code() == 0
+        with pytest.raises(KeyboardInterrupt), interruptible():
+            timer.start()
+            os.read(waiting, 1)  # blocks until the signal
     finally:
-        terminal.close()
+        timer.cancel()
+        os.close(waiting)
+        os.close(_never_written)
+
+
+async def test_the_console_leaves_quietly_on_ctrl_c_and_on_end_of_input(core: Core) -> None:
+    def interrupted(prompt: str) -> str:
+        raise KeyboardInterrupt
+
+    def ended(prompt: str) -> str:
+        raise EOFError
+
+    for read_line in (interrupted, ended):
+        out = io.StringIO()
+        await run_console(core, read_line, out)
+        assert out.getvalue().endswith("quit' leaves.\n\n")
+
+
+def test_line_editing_is_turned_on_only_for_a_terminal() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert enable_line_editing(io.StringIO()) is False
+    assert enable_line_editing(Terminal()) is True
+    assert "readline" in sys.modules  # input() now edits lines and keeps a history

@@ -17,8 +17,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.commands.invocation import Invocation
-from bot.commands.params import Number, Param
-from bot.commands.registry import Command, Registry
+from bot.commands.params import Channel, Number, Param
+from bot.commands.registry import Caller, Command, Registry
 from bot.commands.suggest import suggestions
 from bot.commands.table import COMMANDS
 from bot.frontends.discord.bot import ConfBot
@@ -35,6 +35,8 @@ def option_type(param: Param) -> Any:
     kind = param.type
     if isinstance(kind, Number):
         annotation: Any = app_commands.Range[int, kind.minimum, kind.maximum]
+    elif isinstance(kind, Channel):
+        annotation = discord.TextChannel
     else:
         annotation = app_commands.Range[str, 1, kind.max_length]
     return annotation if param.required else Optional[annotation]  # noqa: UP045
@@ -54,11 +56,28 @@ def _callback(command: Command) -> Callback:
         bot = interaction.client
         invocation = Invocation.from_mapping(
             command.name,
-            {name: str(value).strip() for name, value in options.items() if value is not None},
+            {name: _option_text(value) for name, value in options.items() if value is not None},
         )
-        await bot.send_answer(interaction, lambda: bot.core.run(invocation))
+        if command.admin:
+            caller = Caller(
+                frontend="discord",
+                user=str(interaction.user.id),
+                place=str(interaction.guild_id or ""),
+                channel=str(interaction.channel_id or ""),
+                admin=interaction.guild is not None and interaction.permissions.manage_guild,
+            )
+            await bot.send_answer(interaction, lambda: bot.core.run(invocation, caller))
+        else:
+            await bot.send_answer(interaction, lambda: bot.core.run(invocation))
 
     return callback
+
+
+def _option_text(value: Any) -> str:
+    """An option's value as the text a parameter parses (a channel by its id)."""
+    if isinstance(value, discord.abc.Snowflake):
+        return str(value.id)
+    return str(value).strip()
 
 
 def _autocomplete(param: Param) -> AutocompleteCallback:
@@ -104,14 +123,33 @@ def slash_command(command: Command) -> app_commands.Command[Any, ..., None]:
         p.name: _autocomplete(p) for p in options if p.autocomplete is not None
     }
     return app_commands.Command(
-        name=command.name,
+        name=command.short_name,
         description=command.summary[:DESCRIPTION_MAX],
         callback=callback,
     )
 
 
-def slash_commands(registry: Registry = COMMANDS) -> list[app_commands.Command[Any, ..., None]]:
-    return [slash_command(command) for command in registry if command.slash]
+AppCommand = app_commands.Command[Any, ..., None] | app_commands.Group
+
+
+def app_command(command: Command) -> AppCommand:
+    """A plain command, or a group of subcommands (admin groups need Manage Server, in a
+    server: Discord hides them from others, and the registry checks again on every call)."""
+    if not command.subcommands:
+        return slash_command(command)
+    group = app_commands.Group(
+        name=command.name,
+        description=command.summary[:DESCRIPTION_MAX],
+        guild_only=command.admin,
+        default_permissions=discord.Permissions(manage_guild=True) if command.admin else None,
+    )
+    for sub in command.subcommands:
+        group.add_command(slash_command(sub))
+    return group
+
+
+def slash_commands(registry: Registry = COMMANDS) -> list[AppCommand]:
+    return [app_command(command) for command in registry if command.slash]
 
 
 async def setup(bot: commands.Bot) -> None:

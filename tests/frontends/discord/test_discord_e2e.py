@@ -354,6 +354,29 @@ async def test_search_shows_ranked_hits_with_snippets_and_pages(
     assert_clean(fake)
 
 
+async def test_search_narrowed_to_a_conference_keeps_it_on_the_next_page(
+    fake: FakeDiscord, bot: ConfBot
+) -> None:
+    first = await fake.invoke("search", {"text": "data", "conference": "normconf-2022"})
+    assert embed(first)["description"] == "6 talk(s) match."
+    assert embed(first)["footer"]["text"].endswith("Page 1 of 2")
+
+    second = await fake.click(first, first.custom_ids[-1])  # Next ▶
+
+    assert embed(first)["footer"]["text"].endswith("Page 2 of 2")
+    assert embed(first)["description"] == "6 talk(s) match."  # not every conference's talks
+    assert second.type == 7
+
+
+async def test_search_offers_the_conference_option_with_autocomplete(
+    fake: FakeDiscord, bot: ConfBot
+) -> None:
+    choices = await fake.autocomplete(
+        "search", {"text": "data", "conference": "norm"}, focused="conference"
+    )
+    assert [c["value"] for c in choices] == ["normconf-2022"]
+
+
 # -- /wisdom: admin commands and the permission gate ------------------------------------------
 
 

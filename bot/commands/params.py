@@ -63,8 +63,6 @@ class Text:
 
     max_length: int = MAX_QUERY_LENGTH
     shorten: bool = False
-    python_type: type = str
-    describe: str = "text"
 
     def parse(self, raw: str, label: str) -> Value:
         text = clean_text(raw)
@@ -79,8 +77,6 @@ class Number:
 
     minimum: int = 1
     maximum: int = MAX_PAGE
-    python_type: type = int
-    describe: str = "number"
     max_length: int = 40
 
     def parse(self, raw: str, label: str) -> Value:
@@ -97,8 +93,6 @@ class Number:
 class Slug:
     """A conference's short name, as /help and autocomplete show it (lower-cased)."""
 
-    python_type: type = str
-    describe: str = "slug"
     max_length: int = MAX_NAME_LENGTH
 
     def parse(self, raw: str, label: str) -> Value:
@@ -115,8 +109,6 @@ class Slug:
 class TimeOfDay:
     """A local time of day, 'HH:MM' (24-hour clock), as text: '9:05' -> '09:05'."""
 
-    python_type: type = str
-    describe: str = "time"
     max_length: int = 5
 
     def parse(self, raw: str, label: str) -> Value:
@@ -133,8 +125,6 @@ class TimeOfDay:
 class Zone:
     """An IANA time zone name such as Europe/Amsterdam."""
 
-    python_type: type = str
-    describe: str = "zone"
     max_length: int = 64
 
     def parse(self, raw: str, label: str) -> Value:
@@ -155,8 +145,6 @@ class Channel:
     """A channel: its id, or a mention of it (``<#C0123|general>`` on Slack, ``<#123>`` on
     Discord); the id as text."""
 
-    python_type: type = str
-    describe: str = "channel"
     max_length: int = 100
 
     def parse(self, raw: str, label: str) -> Value:

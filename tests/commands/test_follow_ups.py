@@ -9,9 +9,7 @@ or a listing) keeps every argument of the first that the second also takes (the 
 from __future__ import annotations
 
 import io
-import random
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -21,15 +19,8 @@ from bot.commands.registry import NOBODY, Caller
 from bot.commands.table import COMMANDS
 from bot.core import Core
 from bot.frontends.console import ConsoleSession
-from bot.frontends.discord.embeds import parse_custom_id, parse_option_value, render
+from bot.frontends.discord.components import parse_custom_id, parse_option_value, render
 from bot.frontends.slack.blocks import answer_message, parse_button_value
-from bot.records import Conference, Speaker, Talk
-from bot.store.content import load_data_dir, replace_conferences
-from bot.store.db import Database
-from tests.conftest import REPO
-
-START = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
-NOW = START + timedelta(minutes=10)
 
 # Every argument of every command, set to a value whose answer offers follow-ups.
 SAMPLES: dict[str, dict[str, str]] = {
@@ -46,31 +37,6 @@ SAMPLES: dict[str, dict[str, str]] = {
     "schedule": {"day": "today", "room": "hall", "conference": "walk-2026"},
     "help": {},
 }
-
-
-def walk_conference() -> Conference:
-    """Two rooms, a talk in each every hour of one day, in UTC."""
-    talks = tuple(
-        Talk(
-            slug=f"{room.lower().replace(' ', '-')}-{hour}",
-            title=f"Data talk {hour} in {room}",
-            speakers=(Speaker(f"Speaker {hour}"),),
-            summary="About data.",
-            starts_at=START + timedelta(hours=hour),
-            ends_at=START + timedelta(hours=hour, minutes=45),
-            room=room,
-        )
-        for room in ("Hall A", "Hall B")
-        for hour in range(4)
-    )
-    return Conference("walk-2026", "Walk 2026", talks=talks, timezone="UTC")
-
-
-@pytest.fixture
-async def walk_core(db: Database) -> Core:
-    await load_data_dir(db, REPO / "data")
-    await replace_conferences(db, [walk_conference()], origin="import")
-    return Core(db, rng=random.Random(3), clock=lambda: NOW)
 
 
 Extract = Callable[[Core, Answer], Awaitable[list[Invocation]]]

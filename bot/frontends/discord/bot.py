@@ -36,12 +36,8 @@ from bot.answer import Answer
 from bot.commands.invocation import Stash, Unpacked
 from bot.config import DiscordSettings
 from bot.core import Core
-from bot.frontends.discord.embeds import (
-    DYNAMIC_ITEMS,
-    autocomplete_choices,
-    render,
-    short_line,
-)
+from bot.frontends.discord.components import DYNAMIC_ITEMS, render
+from bot.frontends.discord.embeds import autocomplete_choices, short_line
 from bot.frontends.discord.poster import DiscordPoster
 from bot.reminders import ReminderOutcome, ReminderPoster
 from bot.store.db import Database

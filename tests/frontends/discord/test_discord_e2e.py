@@ -36,7 +36,7 @@ from bot.frontends.discord import (
     sync_commands,
 )
 from bot.frontends.discord.bot import ERROR_LINE, TOKEN_REJECTED
-from bot.frontends.discord.embeds import QueryStash
+from bot.frontends.discord.components import QueryStash
 from bot.wisdom import Outcome
 from tests.fakes.discord import FakeDiscord, InteractionResult, running_bot, use_fake_discord
 

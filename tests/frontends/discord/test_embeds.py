@@ -15,19 +15,21 @@ from bot.answer import HIGHLIGHT_END, HIGHLIGHT_START, Answer, Choice, Field
 from bot.commands.invocation import Invocation, Unpacked
 from bot.core import Core
 from bot.frontends.discord.bot import INVITE_PERMISSIONS, invite_url
-from bot.frontends.discord.embeds import (
-    CUSTOM_ID_MAX,
-    EMBED_TOTAL_MAX,
+from bot.frontends.discord.components import (
     QueryStash,
-    answer_embed,
     answer_view,
     ask_custom_id,
-    autocomplete_choices,
-    escape,
-    fit,
     parse_custom_id,
     parse_option_value,
     render,
+)
+from bot.frontends.discord.embeds import (
+    CUSTOM_ID_MAX,
+    EMBED_TOTAL_MAX,
+    answer_embed,
+    autocomplete_choices,
+    escape,
+    fit,
 )
 from bot.frontends.discord.poster import classify
 from bot.store.content import load_data_dir

@@ -11,6 +11,7 @@ that replay it. Knows no platform.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -90,11 +91,11 @@ class Command:
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 
-    @property
+    @functools.cached_property
     def positional(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.positional)
 
-    @property
+    @functools.cached_property
     def flags(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if not p.positional)
 
@@ -213,7 +214,7 @@ class Registry:
         # Arguments the command does not take (a hand-made button) are dropped.
         kept = Invocation.from_mapping(command.name, {k: str(v) for k, v in values.items()})
         answer = await command.handler(core, Call(kept, values, caller))
-        return dataclasses.replace(
+        return _stamped(
             answer,
             invocation=answer.invocation or kept,
             choices=tuple(self._complete(choice, kept) for choice in answer.choices),
@@ -224,7 +225,9 @@ class Registry:
         if choice.invocation is not None:
             return choice
         invocation = self.replay(choice, source)
-        return choice if invocation is None else dataclasses.replace(choice, invocation=invocation)
+        if invocation is None:
+            return choice
+        return Choice(choice.label, choice.command, choice.query, choice.description, invocation)
 
     def replay(self, choice: Choice, source: Invocation | None = None) -> Invocation | None:
         """The invocation a follow-up replays. One named by (command, query) gets the query
@@ -239,6 +242,15 @@ class Registry:
         args = {p.name: source.get(p.name) for p in target.flags} if source else {}
         args[target.positional[0].name] = choice.query
         return Invocation.from_mapping(target.name, args)
+
+
+def _stamped(answer: Answer, **changes: object) -> Answer:
+    """`answer` with `changes`: a copy of its fields, not `dataclasses.replace`, which runs
+    `__init__` again and was the registry's largest cost per answer (every command, every
+    front end)."""
+    stamped = object.__new__(Answer)
+    stamped.__dict__.update(answer.__dict__, **changes)
+    return stamped
 
 
 def split_command(line: str) -> tuple[str, str]:

@@ -64,7 +64,8 @@ def render_text(answer: Answer) -> str:
             detail = f" — {choice.description}" if choice.description else ""
             lines.append(f"  {number}. {choice.label}{detail}  (/{choice.command} {choice.query})")
     if answer.pages > 1:
-        lines.append(f"Page {answer.page} of {answer.pages} (type 'more' for the next).")
+        more = " (type 'more' for the next)" if answer.page < answer.pages else ""
+        lines.append(f"Page {answer.page} of {answer.pages}{more}.")
     if answer.url:
         lines.append(answer.url)
     if answer.footer:

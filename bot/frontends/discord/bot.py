@@ -2,12 +2,12 @@
 talk reminders).
 
 `ConfBot` holds no command logic and no SQL: commands call `Core` (and the wisdom and reminder
-services)
-and render the `Answer` they get (`embeds.render`). It is built from outside with an open
-`Database` and `Core` (nothing happens at import). Intents are minimal (guilds only: no
-privileged intent), mentions are off for everything the bot sends, and `ConfTree.on_error` is
-the one place errors are handled: logged with their traceback, answered with one short
-ephemeral line.
+services) and render the `Answer` they get (`components.render`). The user commands are
+generated from the command table (`slash.py`); a click replays the invocation it carries.
+It is built from outside with an open `Database` and `Core` (nothing happens at import).
+Intents are minimal (guilds only: no privileged intent), mentions are off for everything the
+bot sends, and `ConfTree.on_error` is the one place errors are handled: logged with their
+traceback, answered with one short ephemeral line.
 
 `serve` runs the bot until it is stopped; `sync_commands` registers the slash commands (to a
 dev guild or globally: deliberately, not on every start); `invite_url` is the OAuth2 link with

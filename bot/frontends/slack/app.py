@@ -3,7 +3,8 @@
 Slash commands /talk, /speaker, /nugget, /search, /now, /next, /schedule, /wisdom and
 /remind are acked at once; the answer then goes to the command's response_url through
 `respond()`, as Block Kit rendered by `bot.frontends.slack.blocks` from the core's `Answer`.
-Buttons re-ask the core. /wisdom and /remind are for workspace admins/owners and the users in
+The user commands come from the command table; buttons replay the invocation their value
+carries. /wisdom and /remind are for workspace admins/owners and the users in
 SLACK_ADMIN_USER_IDS. Errors are caught in one place (the app's error handler): logged with
 their traceback, answered with one short ephemeral line. `serve` runs the app in Socket Mode
 or HTTP mode together with the post loop (daily wisdom and talk reminders).

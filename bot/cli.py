@@ -50,12 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load = commands.add_parser("load", help="validate the data folder and load it")
     load.add_argument("--force", action="store_true", help="reload even if nothing changed")
+    from bot.commands.table import usage_text
+
     ask = commands.add_parser(
         "ask",
         help='answer one command, e.g. confbot ask "/talk keynote"',
-        description="Answer one command and exit: /talk QUERY, /speaker NAME, "
-        "/nugget [WHO OR WHAT], /search TEXT [--page N], /help. Exit status 0 for any "
+        description="Answer one command line and exit; quote it, options included: "
+        'confbot ask "/search data --conference normconf-2022". Exit status 0 for any '
         "answer (a 'no match' is an answer), 2 for a usage error.",
+        epilog=usage_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ask.add_argument("line", nargs="+", help="the command, e.g. /talk keynote")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,13 @@ from bot.records import (
     Talk,
     validate_conference,
     validate_talk,
+)
+from bot.sources.files import (
+    MAX_DATA_FILE_BYTES,
+    file_problem,
+    parse_failure,
+    read_bytes,
+    read_text,
 )
 
 CONFERENCE_FILE = "conference.toml"
@@ -50,29 +58,62 @@ _NUGGET_KEYS = {"text", "speaker", "source"}
 
 
 def read_data_dir(root: Path) -> list[Conference]:
-    """Every conference folder under `root` (a folder holding conference.toml), sorted."""
+    """Every conference folder under `root`, sorted.
+
+    A folder is a conference folder when it holds a conference.toml or any .toml file; one
+    without a readable conference.toml is an error, never silently skipped. Names starting
+    with "." (editor lock files, .git) are ignored here and by the fingerprint alike.
+    """
     if not root.is_dir():
         raise RecordError("data folder not found", path=str(root))
-    conferences = [
-        read_conference(folder)
-        for folder in sorted(root.iterdir())
-        if (folder / CONFERENCE_FILE).is_file()
-    ]
+    conferences = [read_conference(folder) for folder in _conference_folders(root)]
     if not conferences:
         raise RecordError(f"no conference folders (with {CONFERENCE_FILE}) found", path=str(root))
     return conferences
 
 
 def data_fingerprint(root: Path) -> str:
-    """A digest of every data file's path and bytes: equal digests mean equal data."""
+    """A digest of every entry the loader looks at: equal digests mean equal data.
+
+    An entry that cannot be read (a folder named x.toml, a dangling symlink, a loop) adds
+    what is wrong with it, so adding one to a loaded folder is noticed, not "unchanged".
+    """
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and (path.suffix == ".toml" or path.suffix in TRANSCRIPT_SUFFIXES):
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(b"\0")
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
+    for path in _data_entries(root):
+        digest.update(str(path.relative_to(root)).encode(errors="surrogateescape"))
+        digest.update(b"\0")
+        if path.parent != root:
+            try:
+                digest.update(read_bytes(path, max_bytes=MAX_DATA_FILE_BYTES))
+            except RecordError as error:
+                digest.update(b"!" + error.message.encode())
+        digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _visible(folder: Path) -> list[Path]:
+    try:
+        return sorted(entry for entry in folder.iterdir() if not entry.name.startswith("."))
+    except OSError:
+        return []
+
+
+def _is_data_file(path: Path) -> bool:
+    return path.suffix == ".toml" or path.suffix in TRANSCRIPT_SUFFIXES
+
+
+def _conference_folders(root: Path) -> Iterator[Path]:
+    for folder in _visible(root):
+        if folder.is_dir() and any(entry.suffix == ".toml" for entry in _visible(folder)):
+            yield folder
+
+
+def _data_entries(root: Path) -> Iterator[Path]:
+    """Each conference folder, then its data files (whatever kind of entry they are)."""
+    for folder in _visible(root):
+        yield folder
+        if folder.is_dir():
+            yield from (entry for entry in _visible(folder) if _is_data_file(entry))
 
 
 def read_conference(folder: Path) -> Conference:
@@ -84,10 +125,18 @@ def read_conference(folder: Path) -> Conference:
             path=str(folder),
             field="slug",
         )
+    if not conference_path.exists() and not conference_path.is_symlink():
+        raise RecordError(
+            f"this folder holds talk files but no {CONFERENCE_FILE} (every conference folder"
+            " needs one; see data/README.md)",
+            path=str(conference_path),
+        )
     document = _TomlDocument(conference_path)
     document.reject_unknown(_CONFERENCE_KEYS)
     talks = tuple(
-        read_talk(path) for path in sorted(folder.glob("*.toml")) if path.name != CONFERENCE_FILE
+        read_talk(path)
+        for path in _visible(folder)
+        if path.suffix == ".toml" and path.name != CONFERENCE_FILE
     )
     conference = Conference(
         slug=slug,
@@ -106,6 +155,7 @@ def read_conference(folder: Path) -> Conference:
     except RecordError as error:
         if not error.path:
             error.path = str(conference_path)
+            error.line = document.line_of(error.field) or 1
         raise
     return conference
 
@@ -135,7 +185,7 @@ def read_talk(path: Path) -> Talk:
     transcript, transcript_source, cues = None, None, ()
     transcript_name = document.optional_text("transcript")
     if transcript_name:
-        transcript, cues = _read_transcript(document, path.parent / transcript_name)
+        transcript, cues = _read_transcript(document, path.parent, transcript_name)
         transcript_source = document.text("transcript_source")
     talk = Talk(
         slug=slug,
@@ -160,7 +210,7 @@ def read_talk(path: Path) -> Talk:
     try:
         validate_talk(talk)
     except RecordError as error:
-        error.line = document.line_of(error.field.split("[")[0]) or 1
+        error.line = document.line_of_field(error.field) or 1
         raise
     return talk
 
@@ -168,15 +218,16 @@ def read_talk(path: Path) -> Talk:
 def _read_nuggets(document: _TomlDocument) -> tuple[Nugget, ...]:
     raw = document.data.get("nuggets", [])
     if not isinstance(raw, list):
-        raise document.error("nuggets", "use [[nuggets]] tables")
+        raise document.error("nuggets", f"use [[nuggets]] tables, not {_toml_type(raw)}")
     nuggets: list[Nugget] = []
     seen: set[str] = set()
     for index, table in enumerate(raw):
         if not isinstance(table, dict):
             raise RecordError(
-                "use [[nuggets]] tables",
+                f"use [[nuggets]] tables, not {_toml_type(table)} values",
                 path=document.name,
-                line=document.line_of_table("nuggets", index),
+                line=document.line_of_table("nuggets", index) or document.line_of("nuggets"),
+                field=f"nuggets[{index}]",
             )
         unknown = sorted(set(table) - _NUGGET_KEYS)
         if unknown:
@@ -205,16 +256,25 @@ def _read_nuggets(document: _TomlDocument) -> tuple[Nugget, ...]:
     return tuple(nuggets)
 
 
-def _read_transcript(document: _TomlDocument, path: Path) -> tuple[str, tuple[Any, ...]]:
-    if path.suffix not in TRANSCRIPT_SUFFIXES or not path.is_file():
+def _read_transcript(
+    document: _TomlDocument, folder: Path, name: str
+) -> tuple[str, tuple[Any, ...]]:
+    if Path(name).name != name or name.startswith(".") or any(c in name for c in "\\\0"):
         raise document.error(
-            "transcript",
-            f"transcript file {path.name!r} not found beside the talk "
-            f"(use {', '.join(TRANSCRIPT_SUFFIXES)})",
+            "transcript", "must be the name of a file beside the talk, without a folder"
         )
+    if not name.endswith(TRANSCRIPT_SUFFIXES):
+        raise document.error(
+            "transcript", f"transcript {name!r} must end in {', '.join(TRANSCRIPT_SUFFIXES)}"
+        )
+    path = folder / name
+    problem = file_problem(path)
+    if problem is not None:
+        if not path.exists() and not path.is_symlink():
+            problem = "not found beside the talk"
+        raise document.error("transcript", f"transcript file {name!r} {problem}")
     if path.suffix == ".txt":
-        text = path.read_text(encoding="utf-8").strip()
-        return text, ()
+        return read_text(path).strip(), ()
     from bot.sources.transcripts import cues_to_text, parse_transcript
 
     cues = parse_transcript(path)
@@ -226,7 +286,7 @@ def _check_zone(document: _TomlDocument, zone: str) -> None:
 
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise document.error("timezone", f"unknown IANA time zone {zone!r}") from None
 
 
@@ -235,29 +295,20 @@ class _TomlDocument:
 
     def __init__(self, path: Path) -> None:
         self.name = str(path)
-        try:
-            self.source = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            line = path.read_bytes()[: error.start].count(b"\n") + 1
-            raise RecordError("not valid UTF-8", path=self.name, line=line) from None
+        self.source = read_text(path)
         self.lines = self.source.splitlines()
         try:
             self.data: dict[str, Any] = tomllib.loads(self.source)
-        except tomllib.TOMLDecodeError as error:
-            match = re.search(r"line (\d+)", str(error))
-            raise RecordError(
-                f"not valid TOML: {re.sub(r' [(]at line.*', '', str(error))}",
-                path=self.name,
-                line=int(match.group(1)) if match else None,
-            ) from None
+        except (tomllib.TOMLDecodeError, RecursionError) as error:
+            raise parse_failure(error, origin=self.name, text=self.source, what="TOML") from None
 
     def error(self, key: str, message: str) -> RecordError:
         return RecordError(message, path=self.name, line=self.line_of(key), field=key)
 
     def nugget_error(self, index: int, key: str, message: str) -> RecordError:
         """An error in the index-th [[nuggets]] table, at the key's line (or the header's)."""
-        line = self.line_of(key, table_index=index) or self.line_of_table("nuggets", index)
-        return RecordError(message, path=self.name, line=line, field=f"nuggets[{index}].{key}")
+        field = f"nuggets[{index}].{key}"
+        return RecordError(message, path=self.name, line=self.line_of_field(field), field=field)
 
     def reject_unknown(self, allowed: set[str]) -> None:
         for key in self.data:
@@ -265,33 +316,44 @@ class _TomlDocument:
                 raise self.error(key, f"unknown key (allowed: {', '.join(sorted(allowed))})")
 
     def line_of(self, key: str, table_index: int | None = None) -> int | None:
-        """The line of `key`: top-level, or inside the table_index-th [[nuggets]] table."""
+        """The line of `key`: top-level, or inside the table_index-th [[nuggets]] table.
+
+        A key is found as `key = `, a dotted `key.x = ` or quoted; a top-level key that is
+        not assigned before the first table is looked for as a table header `[key]`.
+        """
         start, end = 0, len(self.lines)
-        if table_index is None:
-            end = next(
-                (i for i, line in enumerate(self.lines) if line.lstrip().startswith("[")), end
-            )
-        else:
+        if table_index is not None:
             header = self.line_of_table("nuggets", table_index)
             if header is None:
                 return None
             start = header
-            end = next(
-                (
-                    i
-                    for i in range(start, len(self.lines))
-                    if self.lines[i].lstrip().startswith("[")
-                ),
-                end,
-            )
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        end = next((i for i in range(start, end) if self.lines[i].lstrip().startswith("[")), end)
+        name = _key_pattern(key)
+        assignment = re.compile(rf"^\s*{name}\s*[=.]")
         for number in range(start, end):
-            if pattern.match(self.lines[number]):
+            if assignment.match(self.lines[number]):
                 return number + 1
+        if table_index is None:
+            header_pattern = re.compile(rf"^\s*\[\[?\s*{name}\s*[\].]")
+            for number, line in enumerate(self.lines):
+                if header_pattern.match(line):
+                    return number + 1
         return None
 
+    def line_of_field(self, field: str) -> int | None:
+        """The line of a field as errors name it: 'title' or 'nuggets[2].text'."""
+        match = re.fullmatch(r"(\w+)\[(\d+)\](?:\.(\w+))?", field)
+        if match is None:
+            return self.line_of(field)
+        table, index, key = match[1], int(match[2]), match[3]
+        return (
+            (self.line_of(key, table_index=index) if key else None)
+            or self.line_of_table(table, index)
+            or self.line_of(table)
+        )
+
     def line_of_table(self, name: str, index: int) -> int | None:
-        pattern = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]")
+        pattern = re.compile(rf"^\s*\[\[\s*{_key_pattern(name)}\s*\]\]")
         headers = [i + 1 for i, line in enumerate(self.lines) if pattern.match(line)]
         return headers[index] if index < len(headers) else None
 
@@ -335,3 +397,24 @@ class _TomlDocument:
         if not all(isinstance(item, str) and item.strip() for item in value):
             raise self.error(key, "must be a list of non-empty names")
         return [item.strip() for item in value]
+
+
+def _key_pattern(key: str) -> str:
+    """A regex for a TOML key as written: bare, "quoted" or 'quoted'."""
+    escaped = re.escape(key)
+    return rf"(?:{escaped}|\"{escaped}\"|'{escaped}')"
+
+
+def _toml_type(value: object) -> str:
+    """What a TOML value is, in the words of the TOML spec."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a date or time"

@@ -17,7 +17,8 @@ from pathlib import Path
 from xml.parsers.expat import errors as expat_errors
 
 from bot.records import Conference, RecordError
-from bot.sources.schedule_json import conference_from_schedule, read_schedule_text
+from bot.sources.schedule_document import conference_from_schedule
+from bot.sources.schedule_json import read_schedule_text
 
 _DTD_DECLARATION = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _POSITION_SUFFIX = re.compile(r": line \d+, column \d+$")

@@ -102,6 +102,10 @@ class Conference:
     description: str | None = None
     origin: str = "data"
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # Where the conference itself is declared (its conference.toml, or the export and the
+    # line of its acronym), for errors about the conference as a whole.
+    origin_file: str | None = field(default=None, compare=False)
+    origin_line: int | None = field(default=None, compare=False)
 
 
 def slugify(text: str, max_length: int = 60) -> str:

@@ -144,6 +144,8 @@ def read_conference(folder: Path) -> Conference:
         description=document.optional_text("description"),
         talks=talks,
         origin="data",
+        origin_file=str(conference_path),
+        origin_line=1,
     )
     if conference.timezone:
         _check_zone(document, conference.timezone)

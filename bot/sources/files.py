@@ -12,6 +12,7 @@ import errno
 import os
 import re
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.records import RecordError
@@ -19,6 +20,23 @@ from bot.records import RecordError
 # A data file (a talk, a transcript) is small; a generous cap keeps a stray video or disk
 # image named x.txt from being read into memory.
 MAX_DATA_FILE_BYTES = 16 * 1024 * 1024
+
+# The settings that raise the import limits (bot/config.py reads them).
+MAX_MB_SETTING = "CONFBOT_IMPORT_MAX_MB"
+MAX_EVENTS_SETTING = "CONFBOT_IMPORT_MAX_EVENTS"
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How large a schedule export confbot accepts. The largest real ones (FOSDEM: about
+    1,000 events, a few MB) are far below the defaults; a 1,000,000-event export is not a
+    schedule but a mistake or an attack, and would take minutes and gigabytes to import."""
+
+    max_bytes: int = 50_000_000
+    max_events: int = 20_000
+
+
+DEFAULT_LIMITS = ImportLimits()
 
 _TOML_POSITION = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)\s*$")
 
@@ -72,9 +90,8 @@ def read_bytes(path: Path, *, max_bytes: int, limit_name: str = "") -> bytes:
 
 def too_large(max_bytes: int, limit_name: str = "") -> str:
     """The message for input over a size limit, naming the setting that raises it."""
-    size = f"{max_bytes / 1_000_000:g} MB" if max_bytes >= 1_000_000 else f"{max_bytes} bytes"
-    raise_it = f" (raise {limit_name} to accept it)" if limit_name else ""
-    return f"the file is larger than {size}{raise_it}"
+    hint = f" (raise {limit_name} to accept it)" if limit_name else ""
+    return f"the file is larger than {max_bytes / 1_000_000:g} MB{hint}"
 
 
 def decode_text(raw: bytes, *, origin: str) -> str:

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.records import Conference, Speaker, Talk, slugify
+from bot.records import Conference, RecordError, Speaker, Talk, slugify
+from bot.sources.files import MAX_EVENTS_SETTING
 from bot.sources.schedule_fields import FieldReader
 from bot.sources.schedule_text import clean_markup, parse_duration, talk_kind
 
@@ -43,14 +44,17 @@ def conference_from_schedule(
     origin_file: str,
     raw_text: str = "",
     generator: str | None = None,
+    max_events: int | None = None,
 ) -> Conference:
     """Map a c3voc schedule document ({"schedule": {...}}) to a Conference (origin "import").
 
     `raw_text` is the file's text, used only to find line numbers for errors. `generator`
     names the exporting tool for `Talk.source`; when None it is read from the document or
-    guessed ("pretalx" or "frab").
+    guessed ("pretalx" or "frab"). A document with more than `max_events` events is refused
+    before any talk is built.
     """
-    return _ScheduleReader(origin_file, raw_text).conference(document, generator)
+    reader = _ScheduleReader(origin_file, raw_text)
+    return reader.conference(document, generator, max_events)
 
 
 class _ScheduleReader(FieldReader):
@@ -60,12 +64,17 @@ class _ScheduleReader(FieldReader):
         super().__init__(origin_file, raw_text)
         self.file_name = Path(origin_file).name
         self.taken_slugs: set[str] = set()
+        # guid -> (title, how many events had it): reminders are keyed by guid, so two
+        # events with one guid would share (and so lose) a reminder.
+        self.guids: dict[str, tuple[str, int]] = {}
         # The same person speaks at many talks; build each Speaker once.
         self.speaker_cache: dict[tuple[str, str | None], Speaker] = {}
 
     # -- conference -----------------------------------------------------------------------
 
-    def conference(self, document: Mapping[str, object], generator: str | None) -> Conference:
+    def conference(
+        self, document: Mapping[str, object], generator: str | None, max_events: int | None
+    ) -> Conference:
         schedule = self.mapping(document, "schedule", field="schedule", anchor=None)
         conference = self.mapping(schedule, "conference", field="conference", anchor=None)
         acronym = self.required_text(
@@ -82,6 +91,13 @@ class _ScheduleReader(FieldReader):
         if not isinstance(days, list):
             problem = "is missing" if days is None else "must be a list"
             raise self.error(f"'days' {problem}", field="conference.days", anchor=acronym)
+        if max_events is not None and (count := _count_events(days)) > max_events:
+            raise self.error(
+                f"the export holds {count} events, more than the {max_events} accepted (raise"
+                f" {MAX_EVENTS_SETTING} to accept it)",
+                field="conference.days",
+                anchor='"days"',
+            )
         if generator is None:
             generator = _generator_name(document, schedule, days)
         source = f"{self.file_name} ({generator} schedule export)"
@@ -108,6 +124,8 @@ class _ScheduleReader(FieldReader):
             or None,
             origin="import",
             extra=extra,
+            origin_file=self.origin_file,
+            origin_line=self.find_line('"conference"', acronym),
         )
 
     def zone(self, name: str) -> ZoneInfo:
@@ -124,12 +142,7 @@ class _ScheduleReader(FieldReader):
             start = self.text(days[0], "date", field="day.date", anchor=None)
         if not start:
             return None
-        try:
-            return date.fromisoformat(start.strip()[:10]).year
-        except ValueError:
-            raise self.error(
-                f"bad date {start!r}", field="conference.start", anchor=anchor, value=start
-            ) from None
+        return self.calendar_date(start, field="conference.start", anchor=anchor).year
 
     # -- days and events ------------------------------------------------------------------
 
@@ -138,6 +151,7 @@ class _ScheduleReader(FieldReader):
             raise self.error("each day must be an object", field="conference.days")
         rooms = self.mapping(day, "rooms", field="day.rooms", anchor=_day_anchor(day))
         for room_name, events in rooms.items():
+            self.checked(room_name, field="day.rooms", anchor=_day_anchor(day))
             if not isinstance(events, list):
                 raise self.error(
                     f"room {room_name!r} must hold a list of events",
@@ -151,7 +165,7 @@ class _ScheduleReader(FieldReader):
                         field="day.rooms",
                         anchor=json.dumps(room_name),
                     )
-                yield self.talk(event, str(room_name), day, zone, source)
+                yield self.talk(event, room_name, day, zone, source)
 
     def talk(
         self,
@@ -169,8 +183,9 @@ class _ScheduleReader(FieldReader):
                 if isinstance(candidate, str) and candidate:
                     anchor = candidate
                     break
-        guid = self.required_text(event, "guid", field="guid", anchor=anchor)
+        guid = self.required_text(event, "guid", field="guid", anchor=anchor).strip()
         title = self.required_text(event, "title", field="title", anchor=anchor)
+        self.claim_guid(guid, title)
         slug_text = self.text(event, "slug", field="slug", anchor=anchor)
         starts_at = self.start_instant(event, day, zone, anchor=anchor)
         ends_at = self.end_instant(event, starts_at, anchor=anchor)
@@ -193,7 +208,7 @@ class _ScheduleReader(FieldReader):
             track=_blank_to_none(self.text(event, "track", field="track", anchor=anchor)),
             language=_blank_to_none(self.text(event, "language", field="language", anchor=anchor)),
             links=self.links(event, anchor=anchor),
-            guid=guid.strip(),
+            guid=guid,
             origin_file=self.origin_file,
         )
 
@@ -222,12 +237,7 @@ class _ScheduleReader(FieldReader):
             ) from None
         day_anchor = _day_anchor(day)
         day_date_text = self.required_text(day, "date", field="day.date", anchor=day_anchor)
-        try:
-            day_date = date.fromisoformat(day_date_text.strip())
-        except ValueError:
-            raise self.error(
-                f"bad date {day_date_text!r}", field="day.date", value=day_date_text
-            ) from None
+        day_date = self.calendar_date(day_date_text, field="day.date", anchor=day_anchor)
         day_start_text = self.required_text(
             day, "day_start", field="day.day_start", anchor=day_anchor
         )
@@ -268,7 +278,7 @@ class _ScheduleReader(FieldReader):
         for person in self.listing(event, "persons", field="persons", anchor=anchor):
             biography: str | None = None
             if isinstance(person, str):
-                name: str | None = person
+                name: str | None = self.checked(person, field="persons", anchor=anchor)
             elif isinstance(person, Mapping):
                 name = self.text(person, "name", field="persons.name", anchor=anchor)
                 if not (name and name.strip()):
@@ -297,7 +307,9 @@ class _ScheduleReader(FieldReader):
         """The URLs of the event's links ({url, title} objects or plain URLs), in order."""
         urls: list[str] = []
         for link in self.listing(event, "links", field="links", anchor=anchor):
-            url = link if isinstance(link, str) else None
+            url = (
+                self.checked(link, field="links", anchor=anchor) if isinstance(link, str) else None
+            )
             if isinstance(link, Mapping):
                 url = self.text(link, "url", field="links.url", anchor=anchor)
             elif not isinstance(link, str):
@@ -305,6 +317,22 @@ class _ScheduleReader(FieldReader):
             if url and url.strip() and url.strip() not in urls:
                 urls.append(url.strip())
         return tuple(urls)
+
+    def claim_guid(self, guid: str, title: str) -> None:
+        """Remember the event's guid; RecordError naming both events when it is taken."""
+        first_title, count = self.guids.get(guid, ("", 0))
+        if count:
+            first_line = self.nth_line(guid, 0)
+            line = self.nth_line(guid, count)
+            raise RecordError(
+                f"guid {guid!r} is used by two events: {first_title.strip()!r} (line"
+                f" {first_line}) and {title.strip()!r} (line {line}); each event needs its own"
+                " guid (reminders are keyed by it)",
+                path=self.origin_file,
+                line=line or first_line,
+                field="guid",
+            )
+        self.guids[guid] = (title, count + 1)
 
     def unique_slug(self, base: str) -> str:
         """`base`, or base-2, base-3, ... when it is taken (file order decides)."""
@@ -356,6 +384,16 @@ def _generator_name(
         ):
             return "pretalx"
     return "frab"
+
+
+def _count_events(days: list[object]) -> int:
+    """How many events the days hold (what is not a list of events is counted as none)."""
+    count = 0
+    for day in days:
+        rooms = day.get("rooms") if isinstance(day, Mapping) else None
+        if isinstance(rooms, Mapping):
+            count += sum(len(events) for events in rooms.values() if isinstance(events, list))
+    return count
 
 
 def _first_event(days: list[object]) -> Mapping[str, object] | None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 
-from bot.records import RecordError
+from bot.records import EARLIEST_YEAR, LATEST_YEAR, RecordError, in_calendar
 
 
 class FieldReader:
@@ -46,6 +46,15 @@ class FieldReader:
             return None
         return text.count("\n", 0, at) + 1
 
+    def nth_line(self, value: str, n: int) -> int | None:
+        """The line of the n-th (from 0) occurrence of `value` in the raw text, if any."""
+        at = -1
+        for _ in range(n + 1):
+            at = self.raw_text.find(value, at + 1)
+            if at < 0:
+                return None
+        return self.raw_text.count("\n", 0, at) + 1
+
     # -- typed access ---------------------------------------------------------------------
 
     def text(
@@ -53,14 +62,32 @@ class FieldReader:
     ) -> str | None:
         """record[key] as a string, or None when it is absent or null."""
         value = record.get(key)
-        if value is None or isinstance(value, str):
-            return value
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return self.checked(value, field=field, anchor=anchor)
         raise self.error(
             f"'{key}' must be a string, not {type(value).__name__}",
             field=field,
             anchor=anchor,
             value=json.dumps(value) if isinstance(value, int | float | bool) else None,
         )
+
+    def checked(self, value: str, *, field: str, anchor: str | None) -> str:
+        """`value`, unless it holds a lone UTF-16 surrogate (a JSON "\\ud800" escape), which
+        no UTF-8 text, and so no database row, can hold."""
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as error:
+                code = f"\\u{ord(value[error.start]):04x}"
+                raise self.error(
+                    f"holds {code}, half of a UTF-16 pair: not a character",
+                    field=field,
+                    anchor=anchor,
+                    value=code,
+                ) from None
+        return value
 
     def required_text(
         self, record: Mapping[str, object], key: str, *, field: str, anchor: str | None
@@ -104,4 +131,26 @@ class FieldReader:
             raise self.error(
                 f"date-time {raw!r} has no UTC offset", field=field, anchor=anchor, value=raw
             )
+        if not in_calendar(moment):
+            raise self.error(
+                f"date-time {raw!r} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR}",
+                field=field,
+                anchor=anchor,
+                value=raw,
+            )
         return moment
+
+    def calendar_date(self, raw: str, *, field: str, anchor: str | None) -> date:
+        """An ISO date (the first ten characters of `raw`) within the supported years."""
+        try:
+            day = date.fromisoformat(raw.strip()[:10])
+        except ValueError:
+            raise self.error(f"bad date {raw!r}", field=field, anchor=anchor, value=raw) from None
+        if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            raise self.error(
+                f"date {raw!r} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR}",
+                field=field,
+                anchor=anchor,
+                value=raw,
+            )
+        return day

@@ -11,15 +11,26 @@ import json
 from pathlib import Path
 
 from bot.records import Conference, RecordError
+from bot.sources.files import (
+    DEFAULT_LIMITS,
+    MAX_MB_SETTING,
+    ImportLimits,
+    parse_failure,
+    read_text,
+)
 from bot.sources.schedule_document import conference_from_schedule
 
 
-def load_schedule_json(path: Path) -> Conference:
+def load_schedule_json(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> Conference:
     """Read a schedule JSON file into a Conference (not yet validated; see detect.load_schedule)."""
-    return parse_schedule_json(read_schedule_text(path), origin_file=str(path))
+    return parse_schedule_json(
+        read_schedule_text(path, limits), origin_file=str(path), limits=limits
+    )
 
 
-def parse_schedule_json(text: str, *, origin_file: str) -> Conference:
+def parse_schedule_json(
+    text: str, *, origin_file: str, limits: ImportLimits = DEFAULT_LIMITS
+) -> Conference:
     """Parse schedule JSON text; `origin_file` names the file in records and errors."""
     try:
         document = json.loads(text)
@@ -30,6 +41,8 @@ def parse_schedule_json(text: str, *, origin_file: str) -> Conference:
             path=origin_file,
             line=error.lineno,
         ) from None
+    except (ValueError, RecursionError) as error:  # a 5,000-digit number; nesting too deep
+        raise parse_failure(error, origin=origin_file, text=text, what="JSON") from None
     if not isinstance(document, dict) or not isinstance(document.get("schedule"), dict):
         raise RecordError(
             "not a schedule export: no top-level 'schedule' object",
@@ -37,23 +50,15 @@ def parse_schedule_json(text: str, *, origin_file: str) -> Conference:
             line=1,
             field="schedule",
         )
-    return conference_from_schedule(document, origin_file=origin_file, raw_text=text)
+    return conference_from_schedule(
+        document, origin_file=origin_file, raw_text=text, max_events=limits.max_events
+    )
 
 
-def read_schedule_text(path: Path) -> str:
-    """The file's text as UTF-8 (a byte-order mark is dropped); RecordError when unreadable."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise RecordError(f"cannot read the file: {error.strerror}", path=str(path)) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise RecordError(
-            f"not UTF-8 text ({error.reason})",
-            path=str(path),
-            line=raw.count(b"\n", 0, error.start) + 1,
-        ) from None
+def read_schedule_text(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> str:
+    """The file's text as UTF-8 (a byte-order mark is dropped); RecordError when it is not a
+    readable regular file, is larger than the limit, or is not UTF-8."""
+    return read_text(path, max_bytes=limits.max_bytes, limit_name=MAX_MB_SETTING)
 
 
 def _truncation_hint(error: json.JSONDecodeError) -> str:

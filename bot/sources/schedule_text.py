@@ -9,8 +9,12 @@ import html
 import re
 from datetime import timedelta
 
-_HOURS_MINUTES = re.compile(r"^(\d+):([0-5]\d)$")
-_DAYS_HOURS_MINUTES = re.compile(r"^(\d+):([01]\d|2[0-3]):([0-5]\d)$")
+_HOURS_MINUTES = re.compile(r"^(\d{1,9}):([0-5]\d)$")
+_DAYS_HOURS_MINUTES = re.compile(r"^(\d{1,9}):([01]\d|2[0-3]):([0-5]\d)$")
+
+# The longest event a schedule may hold: a camp's permanent installation runs for days; a
+# year is a typo, and makes every "what's on now" scan cover that year.
+MAX_DURATION = timedelta(days=31)
 
 _HTML_BREAK = re.compile(r"<br\s*/?>|</p\s*>|</li\s*>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
@@ -35,17 +39,22 @@ _KIND_KEYWORDS = (
 
 
 def parse_duration(text: str) -> timedelta:
-    """'0:30', '01:30', '26:00' (hours:minutes) or '1:02:30' (days:hours:minutes).
+    """'0:30', '01:30', '26:00' (hours:minutes) or '1:02:30' (days:hours:minutes), at most
+    MAX_DURATION.
 
     The JSON schema allows only H:MM; the XSD also allows three parts, which CCCamp 2023's
     export used for days:hours:minutes (EventFahrplan reads it the same way).
     """
     text = text.strip()
     if match := _HOURS_MINUTES.match(text):
-        return timedelta(hours=int(match[1]), minutes=int(match[2]))
-    if match := _DAYS_HOURS_MINUTES.match(text):
-        return timedelta(days=int(match[1]), hours=int(match[2]), minutes=int(match[3]))
-    raise ValueError(f"bad duration {text!r}; expected H:MM or D:HH:MM")
+        duration = timedelta(hours=int(match[1]), minutes=int(match[2]))
+    elif match := _DAYS_HOURS_MINUTES.match(text):
+        duration = timedelta(days=int(match[1]), hours=int(match[2]), minutes=int(match[3]))
+    else:
+        raise ValueError(f"bad duration {text[:40]!r}; expected H:MM or D:HH:MM")
+    if duration > MAX_DURATION:
+        raise ValueError(f"duration {text!r} is longer than {MAX_DURATION.days} days")
+    return duration
 
 
 def talk_kind(event_type: str | None) -> str:

@@ -38,6 +38,7 @@ class ImportLimits:
 
 DEFAULT_LIMITS = ImportLimits()
 
+_STRUCTURE = re.compile(r'[\[\]{}"\\\n]')
 _TOML_POSITION = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)\s*$")
 
 
@@ -118,6 +119,33 @@ def last_line(text: str) -> int:
     return text.count("\n", 0, len(text.rstrip("\n"))) + 1
 
 
+def nesting_line(text: str, depth: int = 100) -> int | None:
+    """The line where brackets ([ and {, outside double-quoted strings) first nest `depth`
+    deep: where a parser that gave up on nesting got lost."""
+    level = 0
+    in_string = False
+    escaped = False
+    for match in _STRUCTURE.finditer(text):
+        char = match.group()
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"' or char == "\n":
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "[{":
+            level += 1
+            if level >= depth:
+                return text.count("\n", 0, match.start()) + 1
+        elif char in "]}":
+            level = max(0, level - 1)
+    return None
+
+
 def parse_failure(
     error: Exception, *, origin: str, text: str, what: str, line: int | None = None
 ) -> RecordError:
@@ -129,7 +157,9 @@ def parse_failure(
     """
     if isinstance(error, RecursionError):
         return RecordError(
-            f"not valid {what}: values are nested too deeply", path=origin, line=line
+            f"not valid {what}: values are nested too deeply",
+            path=origin,
+            line=nesting_line(text) or line,
         )
     message = str(error)
     match = _TOML_POSITION.search(message)

@@ -77,8 +77,11 @@ def read_bytes(path: Path, *, max_bytes: int, limit_name: str = "") -> bytes:
         raise RecordError(problem, path=str(path))
     try:
         with path.open("rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
                 raise RecordError("is not a regular file", path=str(path))
+            if info.st_size > max_bytes:  # refused before a byte is read
+                raise RecordError(too_large(max_bytes, limit_name), path=str(path))
             raw = handle.read(max_bytes + 1)
     except OSError as error:
         raise RecordError(

@@ -27,18 +27,29 @@ from bot.sources.detect import load_schedule
 COMMANDS = ("/talk keynote", "/talk {ref}", "/speaker zzzqqq", "/search dockr", "/talk zzzqqq")
 
 
+# A small parent for each confbot process, so its peak RSS is its own and not the pages it
+# would share with this (large) process after a fork.
+_MEASURE = (
+    "import resource, subprocess, sys;"
+    "code = subprocess.call([sys.executable, '-m', 'bot', *sys.argv[1:]],"
+    " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)"
+)
+
+
 def run(args: Sequence[str], env: Mapping[str, str]) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MB, exit status) of one `confbot` child process."""
+    """(seconds, peak RSS in MB, exit status) of one `confbot` process."""
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", *args],
+    measured = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *args],
         env=dict(env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, process.returncode
+    seconds = time.perf_counter() - started
+    peak_kb, code = measured.stdout.split()
+    return seconds, int(peak_kb) / 1024, int(code)
 
 
 def report(label: str, outcome: tuple[float, float, int]) -> None:
@@ -46,12 +57,23 @@ def report(label: str, outcome: tuple[float, float, int]) -> None:
     print(f"{label}: {seconds:.2f} s, peak RSS {rss:.0f} MB, exit {status}")
 
 
+def ask_seconds(command: str, env: Mapping[str, str]) -> float:
+    """Wall time of one cold `confbot ask` process (no measuring parent in between)."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "bot", "ask", command],
+        env=dict(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    return time.perf_counter() - started
+
+
 def cold_asks(env: Mapping[str, str], ref: str, runs: int) -> dict[str, float]:
     run(["load"], env)
     return {
-        command: statistics.median(
-            run(["ask", command.format(ref=ref)], env)[0] for _ in range(runs)
-        )
+        command: statistics.median(ask_seconds(command.format(ref=ref), env) for _ in range(runs))
         for command in COMMANDS
     }
 

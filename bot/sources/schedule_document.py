@@ -78,7 +78,7 @@ class _ScheduleReader(FieldReader):
         schedule = self.mapping(document, "schedule", field="schedule", anchor=None)
         conference = self.mapping(schedule, "conference", field="conference", anchor=None)
         acronym = self.required_text(
-            conference, "acronym", field="conference.acronym", anchor='"conference"'
+            conference, "acronym", field="conference.acronym", anchor=self.conference_anchor()
         )
         title = self.required_text(conference, "title", field="conference.title", anchor=acronym)
         zone_name = self.text(
@@ -125,8 +125,12 @@ class _ScheduleReader(FieldReader):
             origin="import",
             extra=extra,
             origin_file=self.origin_file,
-            origin_line=self.find_line('"conference"', acronym),
+            origin_line=self.find_line(self.conference_anchor(), acronym),
         )
+
+    def conference_anchor(self) -> str:
+        """Where the conference object starts in the raw text: JSON's key or XML's tag."""
+        return '"conference"' if '"conference"' in self.raw_text else "<conference>"
 
     def zone(self, name: str) -> ZoneInfo:
         try:

@@ -21,13 +21,6 @@ from bot.sources.files import (
 from bot.sources.schedule_document import conference_from_schedule
 
 
-def load_schedule_json(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> Conference:
-    """Read a schedule JSON file into a Conference (not yet validated; see detect.load_schedule)."""
-    return parse_schedule_json(
-        read_schedule_text(path, limits), origin_file=str(path), limits=limits
-    )
-
-
 def parse_schedule_json(
     text: str, *, origin_file: str, limits: ImportLimits = DEFAULT_LIMITS
 ) -> Conference:

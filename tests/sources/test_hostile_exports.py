@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from bot.store.content import load_data_dir
 from bot.store.db import Database
 from bot.store.imports import import_conference
 from tests.conftest import BUNDLED_DATA
+from tests.sources.test_schedule_json import events_of, read_document
 from tests.sources.test_schedule_xml import schedule_xml_from_json
 from tests.store.test_content import dump
 
@@ -28,17 +28,11 @@ FRAB = SAMPLES / "frab-camp2019.json"
 
 @pytest.fixture(scope="module")
 def frab_document() -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(FRAB.read_text(encoding="utf-8"))
-    return document
-
-
-def events_of(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for day in document["schedule"]["conference"]["days"]:
-        for events in day["rooms"].values():
-            yield from events
+    return read_document(FRAB)
 
 
 def write(tmp_path: Path, document: dict[str, Any], name: str = "schedule.json") -> Path:
+    """The document as JSON, non-ASCII escaped (so a lone surrogate survives as \\udXXX)."""
     path = tmp_path / name
     path.write_text(json.dumps(document, indent=2), encoding="utf-8")
     return path

@@ -38,7 +38,7 @@ class ImportLimits:
 
 DEFAULT_LIMITS = ImportLimits()
 
-_STRUCTURE = re.compile(r'[\[\]{}"\\\n]')
+_STRUCTURE = re.compile(r'\\.|[\[\]{}"\n]', re.DOTALL)
 _TOML_POSITION = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)\s*$")
 
 
@@ -127,24 +127,17 @@ def nesting_line(text: str, depth: int = 100) -> int | None:
     deep: where a parser that gave up on nesting got lost."""
     level = 0
     in_string = False
-    escaped = False
     for match in _STRUCTURE.finditer(text):
-        char = match.group()
+        token = match.group()
         if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"' or char == "\n":
-                in_string = False
-            continue
-        if char == '"':
+            in_string = token not in ('"', "\n")  # an escape pair (\" too) is one token
+        elif token == '"':
             in_string = True
-        elif char in "[{":
+        elif token in "[{":
             level += 1
             if level >= depth:
                 return text.count("\n", 0, match.start()) + 1
-        elif char in "]}":
+        elif token in "]}":
             level = max(0, level - 1)
     return None
 

@@ -75,8 +75,10 @@ class _ScheduleReader(FieldReader):
     def conference(
         self, document: Mapping[str, object], generator: str | None, max_events: int | None
     ) -> Conference:
-        schedule = self.mapping(document, "schedule", field="schedule", anchor=None)
-        conference = self.mapping(schedule, "conference", field="conference", anchor=None)
+        schedule = self.mapping(document, "schedule", field="schedule", anchor='"schedule"')
+        conference = self.mapping(
+            schedule, "conference", field="conference", anchor=self.conference_anchor()
+        )
         acronym = self.required_text(
             conference, "acronym", field="conference.acronym", anchor=self.conference_anchor()
         )
@@ -99,7 +101,9 @@ class _ScheduleReader(FieldReader):
                 anchor='"days"',
             )
         if generator is None:
-            generator = _generator_name(document, schedule, days)
+            generator = self.checked(
+                _generator_name(document, schedule, days), field="generator.name", anchor=None
+            )
         source = f"{self.file_name} ({generator} schedule export)"
 
         talks: list[Talk] = []

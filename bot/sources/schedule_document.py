@@ -35,7 +35,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.records import Conference, RecordError, Speaker, Talk, slugify
 from bot.sources.files import MAX_EVENTS_SETTING
 from bot.sources.schedule_fields import FieldReader
-from bot.sources.schedule_text import clean_markup, parse_duration, talk_kind
+from bot.sources.schedule_text import (
+    clean_markup,
+    count_events,
+    generator_name,
+    parse_duration,
+    talk_kind,
+)
 
 
 def conference_from_schedule(
@@ -93,7 +99,7 @@ class _ScheduleReader(FieldReader):
         if not isinstance(days, list):
             problem = "is missing" if days is None else "must be a list"
             raise self.error(f"'days' {problem}", field="conference.days", anchor=acronym)
-        if max_events is not None and (count := _count_events(days)) > max_events:
+        if max_events is not None and (count := count_events(days)) > max_events:
             raise self.error(
                 f"the export holds {count} events, more than the {max_events} accepted (raise"
                 f" {MAX_EVENTS_SETTING} to accept it)",
@@ -102,7 +108,7 @@ class _ScheduleReader(FieldReader):
             )
         if generator is None:
             generator = self.checked(
-                _generator_name(document, schedule, days), field="generator.name", anchor=None
+                generator_name(document, schedule, days), field="generator.name", anchor=None
             )
         source = f"{self.file_name} ({generator} schedule export)"
 
@@ -366,50 +372,4 @@ def _day_anchor(day: Mapping[str, object]) -> str | None:
         value = day.get(key)
         if isinstance(value, str) and value:
             return value
-    return None
-
-
-def _generator_name(
-    document: Mapping[str, object], schedule: Mapping[str, object], days: list[object]
-) -> str:
-    """The exporting tool: the document's `generator.name`, else 'pretalx' when the export
-    looks like pretalx's (pretalx URL, person or event codes), else 'frab'."""
-    generator = document.get("generator")
-    if isinstance(generator, Mapping):
-        name = generator.get("name")
-        if isinstance(name, str) and name.strip():
-            return name.strip()
-    base_url = schedule.get("base_url")
-    if isinstance(base_url, str) and "pretalx" in base_url:
-        return "pretalx"
-    first_event = _first_event(days)
-    if first_event is not None:
-        persons = first_event.get("persons")
-        if "code" in first_event or "answers" in first_event:
-            return "pretalx"
-        if isinstance(persons, list) and any(
-            isinstance(person, Mapping) and "code" in person for person in persons
-        ):
-            return "pretalx"
-    return "frab"
-
-
-def _count_events(days: list[object]) -> int:
-    """How many events the days hold (what is not a list of events is counted as none)."""
-    count = 0
-    for day in days:
-        rooms = day.get("rooms") if isinstance(day, Mapping) else None
-        if isinstance(rooms, Mapping):
-            count += sum(len(events) for events in rooms.values() if isinstance(events, list))
-    return count
-
-
-def _first_event(days: list[object]) -> Mapping[str, object] | None:
-    for day in days:
-        rooms = day.get("rooms") if isinstance(day, Mapping) else None
-        if not isinstance(rooms, Mapping):
-            continue
-        for events in rooms.values():
-            if isinstance(events, list) and events and isinstance(events[0], Mapping):
-                return events[0]
     return None

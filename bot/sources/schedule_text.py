@@ -1,4 +1,5 @@
-"""Text helpers for schedule exports: durations, event types and markup in text fields.
+"""Helpers for schedule exports that need no file position: durations, event types, markup
+in text fields, which tool made the export and how many events it holds.
 
 Both importers (JSON and XML) go through `schedule_document`, which uses these.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 
 _HOURS_MINUTES = re.compile(r"^(\d{1,9}):([0-5]\d)$")
@@ -87,3 +89,49 @@ def clean_markup(text: str | None) -> str:
     if "\n\n\n" in text:
         text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()
+
+
+def generator_name(
+    document: Mapping[str, object], schedule: Mapping[str, object], days: list[object]
+) -> str:
+    """The exporting tool: the document's `generator.name`, else 'pretalx' when the export
+    looks like pretalx's (pretalx URL, person or event codes), else 'frab'."""
+    generator = document.get("generator")
+    if isinstance(generator, Mapping):
+        name = generator.get("name")
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    base_url = schedule.get("base_url")
+    if isinstance(base_url, str) and "pretalx" in base_url:
+        return "pretalx"
+    first_event = _first_event(days)
+    if first_event is not None:
+        persons = first_event.get("persons")
+        if "code" in first_event or "answers" in first_event:
+            return "pretalx"
+        if isinstance(persons, list) and any(
+            isinstance(person, Mapping) and "code" in person for person in persons
+        ):
+            return "pretalx"
+    return "frab"
+
+
+def count_events(days: list[object]) -> int:
+    """How many events the days hold (what is not a list of events is counted as none)."""
+    count = 0
+    for day in days:
+        rooms = day.get("rooms") if isinstance(day, Mapping) else None
+        if isinstance(rooms, Mapping):
+            count += sum(len(events) for events in rooms.values() if isinstance(events, list))
+    return count
+
+
+def _first_event(days: list[object]) -> Mapping[str, object] | None:
+    for day in days:
+        rooms = day.get("rooms") if isinstance(day, Mapping) else None
+        if not isinstance(rooms, Mapping):
+            continue
+        for events in rooms.values():
+            if isinstance(events, list) and events and isinstance(events[0], Mapping):
+                return events[0]
+    return None

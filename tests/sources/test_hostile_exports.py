@@ -3,15 +3,12 @@ a silent half-import), and a refused import leaves the database byte-identical."
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from bot.cli import main
 from bot.records import RecordError
@@ -24,7 +21,6 @@ from tests.conftest import BUNDLED_DATA
 from tests.sources.test_schedule_json import events_of, read_document
 from tests.sources.test_schedule_xml import schedule_xml_from_json
 from tests.store.test_content import dump
-from tests.test_cli import clean_env
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 FRAB = SAMPLES / "frab-camp2019.json"
@@ -230,39 +226,3 @@ def test_confbot_import_exits_1_with_one_line_and_keeps_the_database(
     assert "CONFBOT_IMPORT_MAX_EVENTS" in err.splitlines()[0]
     assert "Traceback" not in err
     assert dump(tmp_path / "cli.sqlite3") == before
-
-
-async def test_a_download_over_the_size_limit_is_cut_off_naming_the_setting(
-    tmp_path: Path,
-) -> None:
-    padded = FRAB.read_bytes() + b" " * 1_100_000  # valid JSON, 1.1 MB+
-
-    async def schedule(request: web.Request) -> web.Response:
-        return web.Response(body=padded, content_type="application/json")
-
-    app = web.Application()
-    app.router.add_get("/schedule.json", schedule)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    env = {**clean_env(tmp_path / "cli.sqlite3"), "CONFBOT_IMPORT_MAX_MB": "1"}
-    try:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "import",
-            f"http://127.0.0.1:{port}/schedule.json",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        _, err = await asyncio.wait_for(process.communicate(), 60)
-    finally:
-        await runner.cleanup()
-    assert process.returncode == 1
-    assert "larger than 1 MB (raise CONFBOT_IMPORT_MAX_MB" in err.decode()
-    assert "Traceback" not in err.decode()

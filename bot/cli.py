@@ -186,7 +186,7 @@ async def _dispatch(
         if args.command == "load":
             return await _load(db, data_dir, force=args.force)
         if args.command == "import":
-            return await _import(db, args.file)
+            return await _import(db, args.file, settings)
         if args.command == "transcript":
             return await _attach_transcript(db, args.talk, args.file, args.source)
         if not await _ensure_loaded(db, data_dir):
@@ -221,17 +221,23 @@ async def _load(db: Database, data_dir: Path, *, force: bool) -> int:
     return EXIT_OK
 
 
-async def _import(db: Database, source: str) -> int:
+async def _import(db: Database, source: str, settings: Settings) -> int:
     from bot.sources.detect import load_schedule, parse_schedule
-    from bot.store.content import replace_conferences
+    from bot.sources.files import ImportLimits
+    from bot.store.imports import import_conference
 
+    limits = ImportLimits(
+        max_bytes=settings.import_max_mb * 1_000_000, max_events=settings.import_max_events
+    )
     path = Path(source)
     try:
         if source.startswith(("https://", "http://")):
-            conference = parse_schedule(await _download(source), origin_file=source)
+            text = await _download(source, limits.max_bytes)
+            conference = parse_schedule(text, origin_file=source, limits=limits)
             path = Path(source.rsplit("/", 1)[-1] or "schedule")
         else:
-            conference = load_schedule(path)
+            conference = load_schedule(path, limits)
+        report = await import_conference(db, conference, origin=f"import:{path.name}")
     except DownloadError as error:
         print(f"confbot: {error}", file=sys.stderr)
         return EXIT_FAILURE
@@ -239,25 +245,7 @@ async def _import(db: Database, source: str) -> int:
         print(f"confbot: {error}", file=sys.stderr)
         print("confbot: nothing was imported; the database is unchanged.", file=sys.stderr)
         return EXIT_FAILURE
-    except OSError as error:
-        print(f"confbot: cannot read {path}: {error.strerror}", file=sys.stderr)
-        return EXIT_FAILURE
-    before = {
-        str(row[0])
-        for row in await db.fetch_all(
-            "SELECT t.guid FROM talks t JOIN conferences c ON c.id = t.conference_id "
-            "WHERE c.slug = ? AND t.guid IS NOT NULL",
-            (conference.slug,),
-        )
-    }
-    await replace_conferences(db, [conference], origin=f"import:{path.name}")
-    after = {talk.guid for talk in conference.talks if talk.guid}
-    removed = len(before - after)
-    added = len(after - before)
-    print(
-        f"imported {conference.name} ({conference.slug}): {len(conference.talks)} talk(s)"
-        + (f", {added} new, {removed} removed since the last import" if before else "")
-    )
+    print(report.describe())
     return EXIT_OK
 
 
@@ -265,31 +253,32 @@ class DownloadError(RuntimeError):
     """A schedule URL that could not be fetched; the message says why."""
 
 
-MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
-
-
-async def _download(url: str) -> str:
-    """Fetch a schedule export over HTTP(S): 30 s at most, 50 MB at most, UTF-8 text."""
+async def _download(url: str, max_bytes: int) -> str:
+    """Fetch a schedule export over HTTP(S): 30 s at most, `max_bytes` at most, UTF-8 text."""
     import aiohttp
+
+    from bot.sources.files import MAX_MB_SETTING, too_large
 
     try:
         timeout = aiohttp.ClientTimeout(total=30)
         async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as reply:
             if reply.status != 200:
                 raise DownloadError(f"{url} answered HTTP {reply.status}; nothing was imported")
-            body = b""
+            chunks: list[bytes] = []
+            size = 0
             async for chunk in reply.content.iter_chunked(1 << 16):
-                body += chunk
-                if len(body) > MAX_DOWNLOAD_BYTES:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > max_bytes:
                     break
     except (aiohttp.ClientError, TimeoutError) as error:
         raise DownloadError(
             f"cannot download {url} ({type(error).__name__}); nothing was imported"
         ) from None
-    if len(body) > MAX_DOWNLOAD_BYTES:
-        raise DownloadError(f"{url} is larger than 50 MB; nothing was imported")
+    if size > max_bytes:
+        raise DownloadError(f"{url}: {too_large(max_bytes, MAX_MB_SETTING)}; nothing was imported")
     try:
-        return body.decode("utf-8-sig")
+        return b"".join(chunks).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DownloadError(f"{url} is not UTF-8 text; nothing was imported") from None
 

@@ -19,6 +19,7 @@ from bot.commands.params import clean_query
 from bot.store import queries
 from bot.store.content import DATA_VERSION_KEY, get_meta
 from bot.store.db import Database
+from bot.store.names import conference_slugs, talk_ids_by_ref
 from bot.store.queries import SpeakerView, TalkLabel, TalkView
 
 MAX_CHOICES = 25
@@ -46,19 +47,25 @@ _KIND_ALIASES = {
 
 
 @dataclass
+class _Names:
+    """Ids and names side by side, for fuzzy matching in memory."""
+
+    ids: list[int]
+    names: list[str]
+    conferences: list[str] = field(default_factory=list)
+
+
+@dataclass
 class _NameIndex:
-    """Titles, slugs and speaker names in memory: slug lookups and fuzzy matching cost no
-    database round trip. Rebuilt when the store's data version changes."""
+    """What the lookup keeps per data version: cached views and, loaded only when a fuzzy
+    match first needs them, every title and speaker name (slugs are looked up in SQL, so a
+    cold answer on a large database does not read them all). Rebuilt when the version
+    changes."""
 
     version: str
     checked_at: float
-    talk_ids: list[int]
-    talk_labels: list[str]
-    talk_conferences: list[str]
-    speaker_ids: list[int]
-    speaker_names: list[str]
-    refs: dict[str, list[int]] = field(default_factory=dict)
-    conference_by_id: dict[int, str] = field(default_factory=dict)
+    talks: _Names | None = None
+    speakers: _Names | None = None
     talk_views: dict[int, TalkView] = field(default_factory=dict)
     speaker_views: dict[int, SpeakerView | None] = field(default_factory=dict)
     timed: bool = False
@@ -97,19 +104,14 @@ class Lookup:
 
     async def resolve_talks(self, text: str, conference: str | None) -> list[TalkLabel]:
         """Talks that answer `text`: one is a match, several are a choice."""
-        index = await self.name_index()
-        by_ref = [
-            talk_id
-            for talk_id in index.refs.get(text.lower(), [])
-            if conference is None or index.conference_by_id[talk_id] == conference
-        ]
+        by_ref = await talk_ids_by_ref(self.db, text.lower(), conference)
         if by_ref:
             return await queries.talk_labels(self.db, by_ref)
         kind = _KIND_ALIASES.get(text.lower())
         if kind:
             by_kind = await queries.talk_ids_by_kind(self.db, kind, conference)
-            if by_kind:
-                return await queries.talk_labels(self.db, by_kind)
+            if by_kind:  # only MAX_CHOICES are offered: label no more (thousands, imported)
+                return await queries.talk_labels(self.db, by_kind[:MAX_CHOICES])
         expression = queries.fts_expression(text)
         # A hit in a title or a speaker's name outranks any hit in a summary or transcript.
         ranked = await queries.rank_talks(
@@ -131,7 +133,7 @@ class Lookup:
         """Autocomplete: talks whose title or speaker starts with the typed words."""
         text, _ = clean_query(prefix)
         if not text:
-            ids = (await self.name_index()).talk_ids[:limit]
+            ids = (await self.talk_names()).ids[:limit]
         else:
             # _in_title_or_speakers gives '' when the text has no word: straight to fuzzy.
             expression = in_title_or_speakers(queries.fts_expression(text, prefix_last=True))
@@ -149,9 +151,9 @@ class Lookup:
             return [matches[0][0]]
         if matches:
             return [speaker_id for speaker_id, _ in matches]
-        index = await self.name_index()
-        scored = closest(text, index.speaker_names, SPEAKER_FUZZY_ACCEPT, 5)
-        return [index.speaker_ids[i] for _, _, i in _close_scores(scored)]
+        speakers = await self.speaker_names()
+        scored = closest(text, speakers.names, SPEAKER_FUZZY_ACCEPT, 5)
+        return [speakers.ids[i] for _, _, i in _close_scores(scored)]
 
     async def suggest_speakers(self, prefix: str, limit: int = MAX_CHOICES) -> list[Choice]:
         text, _ = clean_query(prefix)
@@ -160,14 +162,14 @@ class Lookup:
         else:
             names = await queries.speakers_matching(self.db, text, limit=limit)
             if not names:
-                index = await self.name_index()
-                scored = closest(text, index.speaker_names, FUZZY_SUGGEST, limit)
-                names = [(index.speaker_ids[i], name) for name, _, i in scored]
+                speakers = await self.speaker_names()
+                scored = closest(text, speakers.names, FUZZY_SUGGEST, limit)
+                names = [(speakers.ids[i], name) for name, _, i in scored]
         return [Choice(label=name, command="speaker", query=name) for _, name in names[:limit]]
 
     async def conference_slugs(self) -> list[str]:
         """Every loaded conference's short name, sorted."""
-        return sorted(set((await self.name_index()).talk_conferences))
+        return await conference_slugs(self.db)
 
     async def corrected_expression(self, text: str) -> str:
         """An FTS5 expression with each unknown word replaced by its closest indexed word
@@ -203,13 +205,31 @@ class Lookup:
     async def fuzzy_talks(
         self, text: str, cutoff: float, limit: int, conference: str | None = None
     ) -> list[tuple[int, float]]:
-        index = await self.name_index()
-        scored = closest(text, index.talk_labels, cutoff, None if conference else limit)
+        talks = await self.talk_names()
+        scored = closest(text, talks.names, cutoff, None if conference else limit)
         return [
-            (index.talk_ids[i], float(score))
+            (talks.ids[i], float(score))
             for _, score, i in scored
-            if conference is None or index.talk_conferences[i] == conference
+            if conference is None or talks.conferences[i] == conference
         ][:limit]
+
+    async def talk_names(self) -> _Names:
+        index = await self.name_index()
+        if index.talks is None:
+            talks = await queries.talk_titles(self.db)
+            index.talks = _Names(
+                ids=[t[0] for t in talks],
+                names=[t[1] for t in talks],
+                conferences=[t[2] for t in talks],
+            )
+        return index.talks
+
+    async def speaker_names(self) -> _Names:
+        index = await self.name_index()
+        if index.speakers is None:
+            speakers = await queries.speaker_names(self.db)
+            index.speakers = _Names(ids=[s[0] for s in speakers], names=[s[1] for s in speakers])
+        return index.speakers
 
     async def name_index(self) -> _NameIndex:
         """The name index, re-validated against the data version at most every few seconds
@@ -222,22 +242,9 @@ class Lookup:
         if index is not None and index.version == version:
             index.checked_at = now
             return index
-        talks = await queries.talk_titles(self.db)
-        speakers = await queries.speaker_names(self.db)
-        refs: dict[str, list[int]] = {}
-        for talk_id, _, conference_slug, slug in talks:
-            refs.setdefault(slug, []).append(talk_id)
-            refs.setdefault(f"{conference_slug}/{slug}", []).append(talk_id)
         self._names = _NameIndex(
             version=version,
             checked_at=now,
-            talk_ids=[t[0] for t in talks],
-            talk_labels=[t[1] for t in talks],
-            talk_conferences=[t[2] for t in talks],
-            speaker_ids=[s[0] for s in speakers],
-            speaker_names=[s[1] for s in speakers],
-            refs=refs,
-            conference_by_id={t[0]: t[2] for t in talks},
             timed=await queries.has_timed_transcripts(self.db),
         )
         return self._names

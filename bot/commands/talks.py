@@ -82,8 +82,7 @@ async def speaker(core: Core, call: Call) -> Answer:
             ),
             shortened,
         )
-    index = await lookup.name_index()
-    near = closest(text, index.speaker_names, FUZZY_SUGGEST, 3)
+    near = closest(text, (await lookup.speaker_names()).names, FUZZY_SUGGEST, 3)
     return note_shortened(
         Answer(
             kind="not_found",

@@ -15,7 +15,9 @@ from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from bot.cli_sources import add_source_commands, run_source_command
 from bot.config import SETTINGS_HELP, Settings, SettingsError
 from bot.records import RecordError
 from bot.store.db import Database, StoreError
@@ -119,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     transcript.add_argument("talk", help="the talk as conference/slug (as /talk shows it)")
     transcript.add_argument("file", type=Path, help="the .vtt or .srt file")
     transcript.add_argument("--source", default="", help="how it was made (default: file name)")
+    add_source_commands(commands)
     return parser
 
 
@@ -185,6 +188,8 @@ async def _dispatch(
             return await _import(db, args.file)
         if args.command == "transcript":
             return await _attach_transcript(db, args.talk, args.file, args.source)
+        if args.command == "source":
+            return await run_source_command(db, args, datetime.now(UTC))
         if not await _ensure_loaded(db, data_dir):
             return EXIT_FAILURE
         from bot.core import Core
@@ -219,18 +224,22 @@ async def _load(db: Database, data_dir: Path, *, force: bool) -> int:
 
 async def _import(db: Database, source: str) -> int:
     from bot.sources.detect import load_schedule, parse_schedule
+    from bot.sources.fetch import Failed, Fetched, fetch_source, redact_url
     from bot.store.content import replace_conferences
 
     path = Path(source)
     try:
         if source.startswith(("https://", "http://")):
-            conference = parse_schedule(await _download(source), origin_file=source)
-            path = Path(source.rsplit("/", 1)[-1] or "schedule")
+            fetched = await fetch_source(source)
+            if isinstance(fetched, Failed):
+                shown = redact_url(source)
+                print(f"confbot: {shown} {fetched.reason}; nothing was imported", file=sys.stderr)
+                return EXIT_FAILURE
+            assert isinstance(fetched, Fetched)  # no validators were sent: never Unchanged
+            conference = parse_schedule(fetched.text, origin_file=redact_url(source))
+            path = Path(urlsplit(source).path.rsplit("/", 1)[-1] or "schedule")
         else:
             conference = load_schedule(path)
-    except DownloadError as error:
-        print(f"confbot: {error}", file=sys.stderr)
-        return EXIT_FAILURE
     except RecordError as error:
         print(f"confbot: {error}", file=sys.stderr)
         print("confbot: nothing was imported; the database is unchanged.", file=sys.stderr)
@@ -255,39 +264,6 @@ async def _import(db: Database, source: str) -> int:
         + (f", {added} new, {removed} removed since the last import" if before else "")
     )
     return EXIT_OK
-
-
-class DownloadError(RuntimeError):
-    """A schedule URL that could not be fetched; the message says why."""
-
-
-MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
-
-
-async def _download(url: str) -> str:
-    """Fetch a schedule export over HTTP(S): 30 s at most, 50 MB at most, UTF-8 text."""
-    import aiohttp
-
-    try:
-        timeout = aiohttp.ClientTimeout(total=30)
-        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as reply:
-            if reply.status != 200:
-                raise DownloadError(f"{url} answered HTTP {reply.status}; nothing was imported")
-            body = b""
-            async for chunk in reply.content.iter_chunked(1 << 16):
-                body += chunk
-                if len(body) > MAX_DOWNLOAD_BYTES:
-                    break
-    except (aiohttp.ClientError, TimeoutError) as error:
-        raise DownloadError(
-            f"cannot download {url} ({type(error).__name__}); nothing was imported"
-        ) from None
-    if len(body) > MAX_DOWNLOAD_BYTES:
-        raise DownloadError(f"{url} is larger than 50 MB; nothing was imported")
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DownloadError(f"{url} is not UTF-8 text; nothing was imported") from None
 
 
 async def _attach_transcript(db: Database, talk: str, path: Path, source: str) -> int:

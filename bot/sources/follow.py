@@ -1,0 +1,275 @@
+"""Follow organisers' live schedule sources: poll each when due, import what changed.
+
+`poll_due(db, now)` is what a runner calls every tick. Each due source is claimed in the
+database (so a tick that runs long, or a second process, never polls it twice), fetched
+conditionally, and only a new body is parsed and imported with the same importer as
+`confbot import`. A failed, truncated or invalid fetch keeps the last good programme, logs
+one line (URL without credentials) and backs off exponentially; success resets the backoff.
+Every next poll is jittered by ±10 % so many bots never poll an organiser in step.
+
+Platform-neutral: times come in as `now`; nothing here knows a chat platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+import aiohttp
+
+from bot.records import RecordError
+from bot.sources.detect import parse_schedule
+from bot.sources.fetch import (
+    DEFAULT_TIMEOUT_SECONDS,
+    Failed,
+    Fetched,
+    Unchanged,
+    fetch_source,
+    redact_url,
+)
+from bot.store import sources as store
+from bot.store.content import replace_conferences
+from bot.store.db import Database
+from bot.store.sources import Source
+
+log = logging.getLogger(__name__)
+
+MIN_INTERVAL = timedelta(seconds=30)
+DEFAULT_INTERVAL = timedelta(minutes=2)
+MAX_BACKOFF = timedelta(minutes=30)
+JITTER = 0.10
+# A programme is stale once no poll has confirmed it for this many intervals: one missed poll
+# is jitter or a blip, two in a row is worth telling readers about.
+STALE_AFTER_INTERVALS = 2
+
+_INTERVAL = re.compile(r"(\d+)\s*([smh]?)")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
+
+
+class IntervalError(ValueError):
+    """An interval that cannot be read or is shorter than allowed; the message says which."""
+
+
+def parse_interval(text: str, *, minimum: timedelta = MIN_INTERVAL) -> timedelta:
+    """'30s', '2m', '1h' or plain seconds ('90') -> a timedelta of at least `minimum`."""
+    match = _INTERVAL.fullmatch(text.strip().lower())
+    if match is None:
+        raise IntervalError(f"not an interval: {text!r}; use e.g. 30s, 2m, 1h or 90 (seconds)")
+    interval = timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
+    check_interval(interval, minimum=minimum)
+    return interval
+
+
+def check_interval(interval: timedelta, *, minimum: timedelta = MIN_INTERVAL) -> None:
+    if interval < minimum:
+        raise IntervalError(
+            f"an interval of {describe_interval(interval)} is too short: the minimum is "
+            f"{describe_interval(minimum)}, so organisers' servers are not hammered"
+        )
+
+
+def describe_interval(interval: timedelta) -> str:
+    seconds = int(interval.total_seconds())
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+async def follow(
+    db: Database,
+    url: str,
+    interval: timedelta,
+    now: datetime,
+    *,
+    minimum: timedelta = MIN_INTERVAL,
+) -> bool:
+    """Start following `url` (due at once), or change its interval; True when new.
+    `minimum` is lowered only by benchmarks and tests."""
+    check_interval(interval, minimum=minimum)
+    if not url.startswith(("https://", "http://")):
+        raise IntervalError(f"not an http:// or https:// URL: {redact_url(url)}")
+    return await store.add_source(db, url, interval, now)
+
+
+def next_delay(interval: timedelta, failures: int, rng: random.Random) -> timedelta:
+    """The interval, doubled per consecutive failure up to MAX_BACKOFF (never below the
+    interval itself), then jittered by ±10 %."""
+    delay = interval
+    if failures:
+        delay = max(interval, min(interval * 2 ** min(failures, 32), MAX_BACKOFF))
+    return delay * (1 + rng.uniform(-JITTER, JITTER))
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    url: str  # redacted
+    result: Literal["imported", "unchanged", "failed"]
+    detail: str
+    next_poll_at: datetime
+    conference: str | None = None
+    failures: int = 0
+
+    def describe(self) -> str:
+        return f"{self.url}: {self.result}: {self.detail}"
+
+
+async def poll_due(
+    db: Database,
+    now: datetime,
+    *,
+    everything: bool = False,
+    time_limit: float = DEFAULT_TIMEOUT_SECONDS,
+    rng: random.Random | None = None,
+    session: aiohttp.ClientSession | None = None,
+) -> list[PollOutcome]:
+    """Poll every source due at `now` (all of them with `everything`) and record each
+    outcome. Cheap when nothing is due: one indexed query."""
+    due = await (store.list_sources(db) if everything else store.due_sources(db, now))
+    if not due:
+        return []
+    chance = rng or random.Random()
+    if session is not None:
+        return await _poll_all(db, due, now, time_limit, chance, session)
+    async with aiohttp.ClientSession() as own:
+        return await _poll_all(db, due, now, time_limit, chance, own)
+
+
+async def _poll_all(
+    db: Database,
+    due: Sequence[Source],
+    now: datetime,
+    time_limit: float,
+    rng: random.Random,
+    session: aiohttp.ClientSession,
+) -> list[PollOutcome]:
+    hold_until = now + timedelta(seconds=time_limit) + MIN_INTERVAL
+    claimed = [s for s in due if await store.claim_poll(db, s, now, hold_until)]
+    polls = [
+        poll_source(db, s, now, time_limit=time_limit, rng=rng, session=session) for s in claimed
+    ]
+    return list(await asyncio.gather(*polls))
+
+
+async def poll_source(
+    db: Database,
+    source: Source,
+    now: datetime,
+    *,
+    time_limit: float = DEFAULT_TIMEOUT_SECONDS,
+    rng: random.Random | None = None,
+    session: aiohttp.ClientSession | None = None,
+) -> PollOutcome:
+    """Fetch one source conditionally; import a new body; record and log the outcome."""
+    chance = rng or random.Random()
+    shown = redact_url(source.url)
+    result = await fetch_source(
+        source.url,
+        etag=source.etag,
+        last_modified=source.last_modified,
+        body_hash=source.body_hash,
+        time_limit=time_limit,
+        session=session,
+    )
+    if isinstance(result, Fetched):
+        try:
+            conference = await asyncio.to_thread(parse_schedule, result.text, origin_file=shown)
+        except RecordError as error:
+            result = Failed(f"not a usable schedule: {error}")
+        else:
+            await replace_conferences(db, [conference], origin=f"source:{shown}")
+            upcoming = now + next_delay(source.interval, 0, chance)
+            await store.record_import(
+                db,
+                source.id,
+                now,
+                upcoming,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                body_hash=result.body_hash,
+                conference_slug=conference.slug,
+            )
+            outcome = PollOutcome(
+                shown,
+                "imported",
+                f"{conference.slug}: {len(conference.talks)} talk(s)",
+                upcoming,
+                conference.slug,
+            )
+            log.info("source %s", outcome.describe())
+            return outcome
+    if isinstance(result, Unchanged):
+        upcoming = now + next_delay(source.interval, 0, chance)
+        await store.record_unchanged(
+            db, source.id, now, upcoming, etag=result.etag, last_modified=result.last_modified
+        )
+        outcome = PollOutcome(shown, "unchanged", result.why, upcoming, source.conference_slug)
+        log.debug("source %s", outcome.describe())
+        return outcome
+    failures = source.failures + 1
+    upcoming = now + next_delay(source.interval, failures, chance)
+    await store.record_failure(db, source.id, upcoming, failures=failures, error=result.reason)
+    kept = (
+        f"keeping {source.conference_slug} as imported {source.last_import_at:%Y-%m-%d %H:%M} UTC"
+        if source.conference_slug and source.last_import_at
+        else "nothing imported from it yet"
+    )
+    outcome = PollOutcome(
+        shown,
+        "failed",
+        f"{result.reason}; {kept}; failure {failures} in a row, next try at "
+        f"{upcoming:%H:%M:%S} UTC",
+        upcoming,
+        source.conference_slug,
+        failures,
+    )
+    log.warning("source %s", outcome.describe())
+    return outcome
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """A followed programme that no poll has confirmed for longer than its interval allows."""
+
+    url: str  # redacted
+    confirmed_at: datetime
+    age: timedelta
+    last_error: str | None
+
+    def footer(self) -> str:
+        """One line for under /now and /schedule."""
+        why = f" ({self.last_error})" if self.last_error else ""
+        return (
+            f"Programme last confirmed {_ago(self.age)} ago from {self.url}{why}; "
+            "it may be out of date."
+        )
+
+
+async def programme_staleness(
+    db: Database, conference_slug: str, now: datetime
+) -> Staleness | None:
+    """The stalest followed source of `conference_slug` when it is overdue, else None (also
+    for a conference that no source feeds)."""
+    overdue = [
+        Staleness(redact_url(s.url), s.last_success_at, now - s.last_success_at, s.last_error)
+        for s in await store.sources_of_conference(db, conference_slug)
+        if s.last_success_at is not None
+        and now - s.last_success_at > s.interval * STALE_AFTER_INTERVALS
+    ]
+    return max(overdue, key=lambda s: s.age, default=None)
+
+
+def _ago(age: timedelta) -> str:
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 120:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h" if hours < 48 else f"{hours // 24} days"

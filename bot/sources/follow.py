@@ -154,7 +154,21 @@ async def _poll_all(
     polls = [
         poll_source(db, s, now, time_limit=time_limit, rng=rng, session=session) for s in claimed
     ]
-    return list(await asyncio.gather(*polls))
+    outcomes: list[PollOutcome] = []
+    results = await asyncio.gather(*polls, return_exceptions=True)
+    for source, result in zip(claimed, results, strict=True):
+        if isinstance(result, PollOutcome):
+            outcomes.append(result)
+            continue
+        if not isinstance(result, Exception):
+            raise result
+        # A bug or a store error in one source must not lose the others' outcomes; the
+        # claim already moved this one's next poll to `hold_until`.
+        shown = redact_url(source.url)
+        log.error("source %s: poll failed unexpectedly", shown, exc_info=result)
+        detail = f"internal error ({type(result).__name__}); see the log"
+        outcomes.append(PollOutcome(shown, "failed", detail, hold_until, source.conference_slug))
+    return outcomes
 
 
 async def poll_source(
@@ -185,7 +199,7 @@ async def poll_source(
         else:
             await replace_conferences(db, [conference], origin=f"source:{shown}")
             upcoming = now + next_delay(source.interval, 0, chance)
-            await store.record_import(
+            await store.record_success(
                 db,
                 source.id,
                 now,
@@ -206,7 +220,7 @@ async def poll_source(
             return outcome
     if isinstance(result, Unchanged):
         upcoming = now + next_delay(source.interval, 0, chance)
-        await store.record_unchanged(
+        await store.record_success(
             db, source.id, now, upcoming, etag=result.etag, last_modified=result.last_modified
         )
         outcome = PollOutcome(shown, "unchanged", result.why, upcoming, source.conference_slug)

@@ -127,7 +127,7 @@ async def claim_poll(db: Database, source: Source, now: datetime, hold_until: da
     )
 
 
-async def record_unchanged(
+async def record_success(
     db: Database,
     source_id: int,
     now: datetime,
@@ -135,30 +135,19 @@ async def record_unchanged(
     *,
     etag: str | None,
     last_modified: str | None,
+    body_hash: str | None = None,
+    conference_slug: str | None = None,
 ) -> None:
+    """A poll that confirmed the programme (304, same body) or imported a new one (`body_hash`
+    given). An import replaces the validators; a confirmation keeps any not sent again."""
     await db.execute(
-        "UPDATE sources SET last_success_at = ?, consecutive_failures = 0, last_error = NULL, "
-        "next_poll_at = ?, etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) "
-        "WHERE id = ?",
-        (stamp(now), stamp(next_poll_at), etag, last_modified, source_id),
-    )
-
-
-async def record_import(
-    db: Database,
-    source_id: int,
-    now: datetime,
-    next_poll_at: datetime,
-    *,
-    etag: str | None,
-    last_modified: str | None,
-    body_hash: str,
-    conference_slug: str,
-) -> None:
-    await db.execute(
-        "UPDATE sources SET last_success_at = ?1, last_import_at = ?1, "
-        "consecutive_failures = 0, last_error = NULL, next_poll_at = ?2, etag = ?3, "
-        "last_modified = ?4, body_hash = ?5, conference_slug = ?6 WHERE id = ?7",
+        "UPDATE sources SET last_success_at = ?1, consecutive_failures = 0, last_error = NULL, "
+        "next_poll_at = ?2, "
+        "etag = CASE WHEN ?5 IS NULL THEN coalesce(?3, etag) ELSE ?3 END, "
+        "last_modified = CASE WHEN ?5 IS NULL THEN coalesce(?4, last_modified) ELSE ?4 END, "
+        "body_hash = coalesce(?5, body_hash), "
+        "last_import_at = CASE WHEN ?5 IS NULL THEN last_import_at ELSE ?1 END, "
+        "conference_slug = coalesce(?6, conference_slug) WHERE id = ?7",
         (
             stamp(now),
             stamp(next_poll_at),

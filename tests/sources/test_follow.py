@@ -17,6 +17,7 @@ import pytest
 
 from bot.core import Core
 from bot.frontends.console import render_text
+from bot.records import Conference
 from bot.sources.follow import (
     MAX_BACKOFF,
     IntervalError,
@@ -258,3 +259,25 @@ async def test_a_programme_is_stale_once_polls_have_not_confirmed_it_for_two_int
         f"Programme last confirmed 7 min ago from {server.url} (answered HTTP 503); "
         "it may be out of date."
     )
+
+
+async def test_an_unexpected_error_in_one_source_keeps_the_others_outcomes(
+    db: Database, server: ScheduleServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.sources.follow as following
+    from bot.sources.detect import parse_schedule as original
+
+    def fails_for_one(text: str, *, origin_file: str) -> Conference:
+        if "broken" in origin_file:
+            raise RuntimeError("a bug")  # injected fault: stands for any bug or store error
+        return original(text, origin_file=origin_file)
+
+    monkeypatch.setattr(following, "parse_schedule", fails_for_one)
+    await follow(db, server.url, EVERY, T0)
+    await follow(db, server.url + "?broken=1", EVERY, T0)
+    outcomes = sorted(await poll_due(db, T0), key=lambda o: o.url)
+    assert [(o.result, o.detail) for o in outcomes] == [
+        ("imported", "democon: 36 talk(s)"),
+        ("failed", "internal error (RuntimeError); see the log"),
+    ]
+    assert await poll_due(db, T0 + timedelta(seconds=1)) == []  # held, not retried at once

@@ -133,7 +133,7 @@ def test_import_url_uses_the_same_fetcher(confbot: Confbot, server: ScheduleServ
     code, _, err = confbot("import", server.url)
     assert code == 1
     assert err == (
-        f"confbot: {server.url} truncated: the connection dropped in the middle of the body; "
+        f"confbot: {server.url} truncated: the connection dropped before the whole body arrived; "
         "nothing was imported\n"
     )
     assert confbot.talk_count("democon") == 36

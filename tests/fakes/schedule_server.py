@@ -4,7 +4,8 @@
 do: a strong `ETag` (the body's hash) and a `Last-Modified`, answering `If-None-Match`
 (which wins, as RFC 9110 says) or else `If-Modified-Since` with 304. `mode` makes it
 misbehave on purpose: a 404, a 503, an answer slower than any client waits, a body cut short
-(`Content-Length` says more than is sent, then the connection closes), a body that is not a
+(`Content-Length` says more than is sent, or chunks stop without the last one, then the
+connection closes), a body that is not a
 schedule. It counts what it answered, so a test can tell a 304 from a parsed body.
 
     async with ScheduleServer(body) as server:
@@ -26,7 +27,9 @@ from typing import Literal
 
 from aiohttp import web
 
-Mode = Literal["ok", "not found", "unavailable", "slow", "truncated", "not a schedule"]
+Mode = Literal[
+    "ok", "not found", "unavailable", "slow", "truncated", "truncated chunks", "not a schedule"
+]
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -118,8 +121,8 @@ class ScheduleServer:
                 await asyncio.wait_for(self._release.wait(), self.slow_seconds)
         if self.mode == "not a schedule":
             return web.Response(text="<!doctype html><p>Log in to see the schedule</p>")
-        if self.mode == "truncated":
-            return await self._truncated(request)
+        if self.mode in {"truncated", "truncated chunks"}:
+            return await self._truncated(request, chunked=self.mode == "truncated chunks")
         if self.validators and self._not_modified(request):
             self.counts.not_modified += 1
             return web.Response(status=304, headers=self._validator_headers())
@@ -145,10 +148,13 @@ class ScheduleServer:
             return {}
         return {"ETag": self.etag, "Last-Modified": format_datetime(self.modified, usegmt=True)}
 
-    async def _truncated(self, request: web.Request) -> web.StreamResponse:
-        """Promise the whole body, send half, hang up."""
+    async def _truncated(self, request: web.Request, *, chunked: bool) -> web.StreamResponse:
+        """Promise the whole body (by Content-Length, or chunks), send half, hang up."""
         reply = web.StreamResponse(headers={"Content-Type": "application/json"})
-        reply.content_length = len(self.body)
+        if chunked:
+            reply.enable_chunked_encoding()
+        else:
+            reply.content_length = len(self.body)
         await reply.prepare(request)
         await reply.write(self.body[: len(self.body) // 2])
         assert request.transport is not None

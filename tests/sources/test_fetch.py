@@ -61,6 +61,7 @@ async def test_a_body_with_the_last_good_hash_is_unchanged_without_validators() 
         ("not found", "answered HTTP 404"),
         ("unavailable", "answered HTTP 503"),
         ("truncated", "truncated"),
+        ("truncated chunks", "truncated"),
     ],
 )
 async def test_failures_are_values_with_one_line_reasons(

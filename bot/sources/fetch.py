@@ -21,6 +21,7 @@ import aiohttp
 DEFAULT_TIMEOUT_SECONDS = 30.0
 MAX_BODY_BYTES = 50 * 1024 * 1024
 _CHUNK = 1 << 16
+USER_AGENT = "confbot (conference companion bot; follows the published schedule)"
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ async def fetch_source(
     keeps one), otherwise one is opened for this request."""
     if not url.startswith(("https://", "http://")):
         return Failed("not an http:// or https:// URL")
-    headers: dict[str, str] = {}
+    headers = {"User-Agent": USER_AGENT}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:

@@ -13,6 +13,7 @@ Platform-neutral: times come in as `now`; nothing here knows a chat platform.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import re
@@ -197,7 +198,11 @@ async def poll_source(
         except RecordError as error:
             result = Failed(f"not a usable schedule: {error}")
         else:
-            await replace_conferences(db, [conference], origin=f"source:{shown}")
+            # The source's programme is what it says now: a conference it no longer describes
+            # (the organisers changed the acronym) goes, as a folder removed from data/ does.
+            origin = f"source:{shown}"
+            conference = dataclasses.replace(conference, origin=origin)
+            await replace_conferences(db, [conference], origin=origin, remove_other=True)
             upcoming = now + next_delay(source.interval, 0, chance)
             await store.record_success(
                 db,

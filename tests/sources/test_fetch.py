@@ -6,7 +6,15 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.sources.fetch import Failed, Fetched, Unchanged, body_digest, fetch_source, redact_url
+from bot.sources.fetch import (
+    USER_AGENT,
+    Failed,
+    Fetched,
+    Unchanged,
+    body_digest,
+    fetch_source,
+    redact_url,
+)
 from tests.conftest import SHARED
 from tests.fakes.schedule_server import ScheduleServer
 
@@ -27,6 +35,7 @@ async def test_a_first_fetch_returns_the_body_with_its_validators(server: Schedu
     assert result.last_modified == "Thu, 01 Jan 2026 00:00:01 GMT"
     assert result.body_hash == body_digest(DEMOCON)
     assert server.counts.conditional == 0
+    assert server.counts.last_headers["User-Agent"] == USER_AGENT
 
 
 async def test_the_validators_make_the_next_fetch_a_304(server: ScheduleServer) -> None:

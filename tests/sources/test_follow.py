@@ -18,6 +18,7 @@ import pytest
 from bot.core import Core
 from bot.frontends.console import render_text
 from bot.records import Conference
+from bot.sources.detect import load_schedule
 from bot.sources.follow import (
     MAX_BACKOFF,
     IntervalError,
@@ -28,7 +29,7 @@ from bot.sources.follow import (
     poll_due,
     programme_staleness,
 )
-from bot.store.content import DATA_VERSION_KEY, get_meta
+from bot.store.content import DATA_VERSION_KEY, get_meta, replace_conferences
 from bot.store.db import Database
 from bot.store.queries import talk_titles
 from bot.store.sources import Source, list_sources
@@ -36,6 +37,7 @@ from tests.conftest import SHARED
 from tests.fakes.schedule_server import ScheduleServer
 
 DEMOCON = (SHARED / "samples" / "pretalx-democon.json").read_bytes()
+CAMP = SHARED / "samples" / "frab-camp2019.json"
 FIRST_TITLE = "Focused 5thgeneration hardware"
 T0 = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
 EVERY = timedelta(minutes=2)
@@ -109,6 +111,21 @@ async def test_a_changed_export_is_imported_on_the_next_poll(
     assert FIRST_TITLE not in await titles(db)
     assert await data_version(db) != version
     assert (await only_source(db)).etag == server.etag
+
+
+async def test_a_renamed_conference_replaces_the_one_the_source_fed_and_no_other(
+    db: Database, server: ScheduleServer
+) -> None:
+    await replace_conferences(db, [load_schedule(CAMP)], origin="import:camp.json")
+    await followed(db, server)
+    document = json.loads(DEMOCON)
+    document["schedule"]["conference"]["acronym"] = "democon-2"
+    server.publish(json.dumps(document).encode())
+    outcome = await poll_once(db, (await only_source(db)).next_poll_at)
+    assert (outcome.result, outcome.conference) == ("imported", "democon-2")
+    slugs = {slug for _, _, slug, _ in await talk_titles(db)}
+    assert slugs == {"democon-2", "camp2019"}
+    assert (await only_source(db)).conference_slug == "democon-2"
 
 
 async def test_an_identical_body_without_validators_is_unchanged_and_not_parsed(
@@ -265,7 +282,7 @@ async def test_an_unexpected_error_in_one_source_keeps_the_others_outcomes(
     db: Database, server: ScheduleServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import bot.sources.follow as following
-    from bot.sources.detect import parse_schedule as original
+    from bot.sources.detect import parse_schedule as original  # before the patch
 
     def fails_for_one(text: str, *, origin_file: str) -> Conference:
         if "broken" in origin_file:

@@ -19,7 +19,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import aiohttp
@@ -163,12 +163,11 @@ async def _poll_all(
             continue
         if not isinstance(result, Exception):
             raise result
-        # A bug or a store error in one source must not lose the others' outcomes; the
-        # claim already moved this one's next poll to `hold_until`.
-        shown = redact_url(source.url)
-        log.error("source %s: poll failed unexpectedly", shown, exc_info=result)
-        detail = f"internal error ({type(result).__name__}); see the log"
-        outcomes.append(PollOutcome(shown, "failed", detail, hold_until, source.conference_slug))
+        # A bug or a store error in one source must not lose the others' outcomes; it is
+        # recorded like a failed fetch, and retried once the claim's hold has passed.
+        log.error("source %s: poll failed unexpectedly", redact_url(source.url), exc_info=result)
+        reason = f"internal error ({type(result).__name__}); see the log"
+        outcomes.append(await _failed(db, source, reason, now, rng, next_poll_at=hold_until))
     return outcomes
 
 
@@ -183,7 +182,6 @@ async def poll_source(
 ) -> PollOutcome:
     """Fetch one source conditionally; import a new body; record and log the outcome."""
     chance = rng or random.Random()
-    shown = redact_url(source.url)
     result = await fetch_source(
         source.url,
         etag=source.etag,
@@ -194,62 +192,81 @@ async def poll_source(
     )
     if isinstance(result, Fetched):
         try:
-            conference = await asyncio.to_thread(parse_schedule, result.text, origin_file=shown)
+            return await _import(db, source, result, now, chance)
         except RecordError as error:
             result = Failed(f"not a usable schedule: {error}")
-        else:
-            # The source's programme is what it says now: a conference it no longer describes
-            # (the organisers changed the acronym) goes, as a folder removed from data/ does.
-            origin = f"source:{shown}"
-            conference = dataclasses.replace(conference, origin=origin)
-            await replace_conferences(db, [conference], origin=origin, remove_other=True)
-            upcoming = now + next_delay(source.interval, 0, chance)
-            await store.record_success(
-                db,
-                source.id,
-                now,
-                upcoming,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                body_hash=result.body_hash,
-                conference_slug=conference.slug,
-            )
-            outcome = PollOutcome(
-                shown,
-                "imported",
-                f"{conference.slug}: {len(conference.talks)} talk(s)",
-                upcoming,
-                conference.slug,
-            )
-            log.info("source %s", outcome.describe())
-            return outcome
     if isinstance(result, Unchanged):
         upcoming = now + next_delay(source.interval, 0, chance)
         await store.record_success(
             db, source.id, now, upcoming, etag=result.etag, last_modified=result.last_modified
         )
-        outcome = PollOutcome(shown, "unchanged", result.why, upcoming, source.conference_slug)
+        outcome = PollOutcome(
+            redact_url(source.url), "unchanged", result.why, upcoming, source.conference_slug
+        )
         log.debug("source %s", outcome.describe())
         return outcome
+    return await _failed(db, source, result.reason, now, chance)
+
+
+async def _import(
+    db: Database, source: Source, fetched: Fetched, now: datetime, rng: random.Random
+) -> PollOutcome:
+    """Parse (off the event loop) and import a new body; RecordError when it is no schedule."""
+    shown = redact_url(source.url)
+    conference = await asyncio.to_thread(parse_schedule, fetched.text, origin_file=shown)
+    # The source's programme is what it says now: a conference it no longer describes (the
+    # organisers changed the acronym) goes, as a folder removed from data/ does.
+    origin = f"source:{shown}"
+    conference = dataclasses.replace(conference, origin=origin)
+    await replace_conferences(db, [conference], origin=origin, remove_other=True)
+    upcoming = now + next_delay(source.interval, 0, rng)
+    await store.record_success(
+        db,
+        source.id,
+        now,
+        upcoming,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        body_hash=fetched.body_hash,
+        conference_slug=conference.slug,
+    )
+    detail = f"{conference.slug}: {len(conference.talks)} talk(s)"
+    outcome = PollOutcome(shown, "imported", detail, upcoming, conference.slug)
+    log.info("source %s", outcome.describe())
+    return outcome
+
+
+async def _failed(
+    db: Database,
+    source: Source,
+    reason: str,
+    now: datetime,
+    rng: random.Random,
+    *,
+    next_poll_at: datetime | None = None,
+) -> PollOutcome:
+    """Record a failure (the last good programme stays), back off, log one line."""
     failures = source.failures + 1
-    upcoming = now + next_delay(source.interval, failures, chance)
-    await store.record_failure(db, source.id, upcoming, failures=failures, error=result.reason)
+    upcoming = next_poll_at or now + next_delay(source.interval, failures, rng)
+    await store.record_failure(db, source.id, upcoming, failures=failures, error=reason)
     kept = (
-        f"keeping {source.conference_slug} as imported {source.last_import_at:%Y-%m-%d %H:%M} UTC"
+        f"keeping {source.conference_slug} as imported {_utc(source.last_import_at)}"
         if source.conference_slug and source.last_import_at
         else "nothing imported from it yet"
     )
+    detail = (
+        f"{reason}; {kept}; failure {failures} in a row, next try at "
+        f"{upcoming.astimezone(UTC):%H:%M:%S} UTC"
+    )
     outcome = PollOutcome(
-        shown,
-        "failed",
-        f"{result.reason}; {kept}; failure {failures} in a row, next try at "
-        f"{upcoming:%H:%M:%S} UTC",
-        upcoming,
-        source.conference_slug,
-        failures,
+        redact_url(source.url), "failed", detail, upcoming, source.conference_slug, failures
     )
     log.warning("source %s", outcome.describe())
     return outcome
+
+
+def _utc(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 @dataclass(frozen=True)

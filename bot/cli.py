@@ -235,7 +235,7 @@ async def _import(db: Database, source: str) -> int:
                 shown = redact_url(source)
                 print(f"confbot: {shown} {fetched.reason}; nothing was imported", file=sys.stderr)
                 return EXIT_FAILURE
-            assert isinstance(fetched, Fetched)  # no validators were sent: never Unchanged
+            assert isinstance(fetched, Fetched)  # no validators sent: a 304 is Failed too
             conference = parse_schedule(fetched.text, origin_file=redact_url(source))
             path = Path(urlsplit(source).path.rsplit("/", 1)[-1] or "schedule")
         else:

@@ -26,7 +26,8 @@ USER_AGENT = "confbot (conference companion bot; follows the published schedule)
 
 @dataclass(frozen=True)
 class Unchanged:
-    """The source holds what we last imported: a 304, or a 200 whose body hashes the same."""
+    """The source holds what we last imported: a 304 to a conditional request, or a 200 whose
+    body hashes the same."""
 
     why: Literal["not modified", "same body"]
     etag: str | None
@@ -126,6 +127,8 @@ async def _get(
         new_etag = reply.headers.get("ETag")
         new_modified = reply.headers.get("Last-Modified")
         if reply.status == 304:
+            if "If-None-Match" not in headers and "If-Modified-Since" not in headers:
+                return Failed("answered 304 Not Modified to a request that named no version", 304)
             return Unchanged("not modified", new_etag or headers.get("If-None-Match"), new_modified)
         if reply.status != 200:
             return Failed(f"answered HTTP {reply.status}", reply.status)

@@ -71,6 +71,7 @@ async def test_a_body_with_the_last_good_hash_is_unchanged_without_validators() 
         ("unavailable", "answered HTTP 503"),
         ("truncated", "truncated"),
         ("truncated chunks", "truncated"),
+        ("always 304", "answered 304 Not Modified to a request that named no version"),
     ],
 )
 async def test_failures_are_values_with_one_line_reasons(

@@ -15,7 +15,9 @@ from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from bot.cli_sources import add_source_commands, run_source_command
 from bot.config import SETTINGS_HELP, Settings, SettingsError
 from bot.records import RecordError
 from bot.store.db import Database, StoreError
@@ -123,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     transcript.add_argument("talk", help="the talk as conference/slug (as /talk shows it)")
     transcript.add_argument("file", type=Path, help="the .vtt or .srt file")
     transcript.add_argument("--source", default="", help="how it was made (default: file name)")
+    add_source_commands(commands)
     return parser
 
 
@@ -189,6 +192,8 @@ async def _dispatch(
             return await _import(db, args.file, settings)
         if args.command == "transcript":
             return await _attach_transcript(db, args.talk, args.file, args.source)
+        if args.command == "source":
+            return await run_source_command(db, args, datetime.now(UTC))
         if not await _ensure_loaded(db, data_dir):
             return EXIT_FAILURE
         from bot.core import Core
@@ -223,7 +228,8 @@ async def _load(db: Database, data_dir: Path, *, force: bool) -> int:
 
 async def _import(db: Database, source: str, settings: Settings) -> int:
     from bot.sources.detect import load_schedule, parse_schedule
-    from bot.sources.files import ImportLimits
+    from bot.sources.fetch import Failed, Fetched, fetch_source, redact_url
+    from bot.sources.files import MAX_MB_SETTING, ImportLimits, too_large
     from bot.store.imports import import_conference
 
     limits = ImportLimits(
@@ -232,55 +238,26 @@ async def _import(db: Database, source: str, settings: Settings) -> int:
     path = Path(source)
     try:
         if source.startswith(("https://", "http://")):
-            text = await _download(source, limits.max_bytes)
-            conference = parse_schedule(text, origin_file=source, limits=limits)
-            path = Path(source.rsplit("/", 1)[-1] or "schedule")
+            fetched = await fetch_source(source, max_bytes=limits.max_bytes)
+            if isinstance(fetched, Failed):
+                shown = redact_url(source)
+                reason = fetched.reason
+                if reason.startswith("larger than"):
+                    reason = too_large(limits.max_bytes, MAX_MB_SETTING)
+                print(f"confbot: {shown} {reason}; nothing was imported", file=sys.stderr)
+                return EXIT_FAILURE
+            assert isinstance(fetched, Fetched)  # no validators sent: a 304 is Failed too
+            conference = parse_schedule(fetched.text, origin_file=redact_url(source), limits=limits)
+            path = Path(urlsplit(source).path.rsplit("/", 1)[-1] or "schedule")
         else:
             conference = load_schedule(path, limits)
         report = await import_conference(db, conference, origin=f"import:{path.name}")
-    except DownloadError as error:
-        print(f"confbot: {error}", file=sys.stderr)
-        return EXIT_FAILURE
     except RecordError as error:
         print(f"confbot: {error}", file=sys.stderr)
         print("confbot: nothing was imported; the database is unchanged.", file=sys.stderr)
         return EXIT_FAILURE
     print(report.describe())
     return EXIT_OK
-
-
-class DownloadError(RuntimeError):
-    """A schedule URL that could not be fetched; the message says why."""
-
-
-async def _download(url: str, max_bytes: int) -> str:
-    """Fetch a schedule export over HTTP(S): 30 s at most, `max_bytes` at most, UTF-8 text."""
-    import aiohttp
-
-    from bot.sources.files import MAX_MB_SETTING, too_large
-
-    try:
-        timeout = aiohttp.ClientTimeout(total=30)
-        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as reply:
-            if reply.status != 200:
-                raise DownloadError(f"{url} answered HTTP {reply.status}; nothing was imported")
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in reply.content.iter_chunked(1 << 16):
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > max_bytes:
-                    break
-    except (aiohttp.ClientError, TimeoutError) as error:
-        raise DownloadError(
-            f"cannot download {url} ({type(error).__name__}); nothing was imported"
-        ) from None
-    if size > max_bytes:
-        raise DownloadError(f"{url}: {too_large(max_bytes, MAX_MB_SETTING)}; nothing was imported")
-    try:
-        return b"".join(chunks).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DownloadError(f"{url} is not UTF-8 text; nothing was imported") from None
 
 
 async def _attach_transcript(db: Database, talk: str, path: Path, source: str) -> int:

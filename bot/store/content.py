@@ -111,8 +111,9 @@ async def replace_conferences(
 
 
 def origin_kind(origin: str) -> str:
-    """'data' or 'import' for an origin such as 'import:camp.json'."""
-    return origin.partition(":")[0]
+    """'data' or 'import' for an origin such as 'import:camp.json' (a followed source,
+    'source:URL', is an import too)."""
+    return "data" if origin.partition(":")[0] == "data" else "import"
 
 
 async def _refuse_taken_slugs(db: Database, conferences: Sequence[Conference]) -> None:

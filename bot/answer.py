@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.commands.invocation import Invocation
+
 HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
 
@@ -27,15 +29,24 @@ class Field:
 
 @dataclass(frozen=True)
 class Choice:
-    """One option of an ambiguous answer, or a follow-up action ("another nugget").
+    """One option of an ambiguous answer, a follow-up action ("another nugget"), or an
+    autocomplete suggestion.
 
-    `command` and `query` re-ask the core: choosing it runs `command` with `query`.
+    A follow-up carries the `invocation` it replays (see `follow_up`); `command` and `query`
+    name it for display, and are all an autocomplete suggestion has (`query` is the value).
     """
 
     label: str
     command: str
     query: str
     description: str = ""
+    invocation: Invocation | None = None
+
+
+def follow_up(label: str, invocation: Invocation, description: str = "") -> Choice:
+    """A choice or action that replays `invocation` when picked."""
+    shown = invocation.get("query") or invocation.get("text")
+    return Choice(label, invocation.command, shown, description, invocation)
 
 
 @dataclass(frozen=True)
@@ -60,9 +71,13 @@ class Answer:
     page: int = 1
     pages: int = 1
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    invocation: Invocation | None = field(default=None, compare=False, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
+        data.pop("invocation")
+        for choice in (*data["choices"], *data["actions"]):
+            choice.pop("invocation")
         data["text"] = strip_highlights(self.text)
         data["fields"] = [{**f, "value": strip_highlights(str(f["value"]))} for f in data["fields"]]
         return data

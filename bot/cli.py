@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from bot import logs
+from bot.cli_sources import add_source_commands, run_source_command
 from bot.config import SETTINGS_HELP, Settings, SettingsError
 from bot.records import RecordError
 from bot.store.db import Database, StoreError
@@ -54,12 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load = commands.add_parser("load", help="validate the data folder and load it")
     load.add_argument("--force", action="store_true", help="reload even if nothing changed")
+    from bot.commands.table import usage_text
+
     ask = commands.add_parser(
         "ask",
         help='answer one command, e.g. confbot ask "/talk keynote"',
-        description="Answer one command and exit: /talk QUERY, /speaker NAME, "
-        "/nugget [WHO OR WHAT], /search TEXT [--page N], /help. Exit status 0 for any "
+        description="Answer one command line and exit; quote it, options included: "
+        'confbot ask "/search data --conference normconf-2022". Exit status 0 for any '
         "answer (a 'no match' is an answer), 2 for a usage error.",
+        epilog=usage_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ask.add_argument("line", nargs="+", help="the command, e.g. /talk keynote")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
@@ -123,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     transcript.add_argument("talk", help="the talk as conference/slug (as /talk shows it)")
     transcript.add_argument("file", type=Path, help="the .vtt or .srt file")
     transcript.add_argument("--source", default="", help="how it was made (default: file name)")
+    add_source_commands(commands)
     return parser
 
 
@@ -182,9 +189,11 @@ async def _dispatch(
         if args.command == "load":
             return await _load(db, data_dir, force=args.force)
         if args.command == "import":
-            return await _import(db, args.file)
+            return await _import(db, args.file, settings)
         if args.command == "transcript":
             return await _attach_transcript(db, args.talk, args.file, args.source)
+        if args.command == "source":
+            return await run_source_command(db, args, datetime.now(UTC))
         if not await _ensure_loaded(db, data_dir):
             return EXIT_FAILURE
         from bot.app import App, build_core
@@ -215,77 +224,38 @@ async def _load(db: Database, data_dir: Path, *, force: bool) -> int:
     return EXIT_OK
 
 
-async def _import(db: Database, source: str) -> int:
+async def _import(db: Database, source: str, settings: Settings) -> int:
     from bot.sources.detect import load_schedule, parse_schedule
-    from bot.store.content import replace_conferences
+    from bot.sources.fetch import Failed, Fetched, fetch_source, redact_url
+    from bot.sources.files import MAX_MB_SETTING, ImportLimits, too_large
+    from bot.store.imports import import_conference
 
+    limits = ImportLimits(
+        max_bytes=settings.import_max_mb * 1_000_000, max_events=settings.import_max_events
+    )
     path = Path(source)
     try:
         if source.startswith(("https://", "http://")):
-            conference = parse_schedule(await _download(source), origin_file=source)
-            path = Path(source.rsplit("/", 1)[-1] or "schedule")
+            fetched = await fetch_source(source, max_bytes=limits.max_bytes)
+            if isinstance(fetched, Failed):
+                shown = redact_url(source)
+                reason = fetched.reason
+                if reason.startswith("larger than"):
+                    reason = too_large(limits.max_bytes, MAX_MB_SETTING)
+                print(f"confbot: {shown} {reason}; nothing was imported", file=sys.stderr)
+                return EXIT_FAILURE
+            assert isinstance(fetched, Fetched)  # no validators sent: a 304 is Failed too
+            conference = parse_schedule(fetched.text, origin_file=redact_url(source), limits=limits)
+            path = Path(urlsplit(source).path.rsplit("/", 1)[-1] or "schedule")
         else:
-            conference = load_schedule(path)
-    except DownloadError as error:
-        print(f"confbot: {error}", file=sys.stderr)
-        return EXIT_FAILURE
+            conference = load_schedule(path, limits)
+        report = await import_conference(db, conference, origin=f"import:{path.name}")
     except RecordError as error:
         print(f"confbot: {error}", file=sys.stderr)
         print("confbot: nothing was imported; the database is unchanged.", file=sys.stderr)
         return EXIT_FAILURE
-    except OSError as error:
-        print(f"confbot: cannot read {path}: {error.strerror}", file=sys.stderr)
-        return EXIT_FAILURE
-    before = {
-        str(row[0])
-        for row in await db.fetch_all(
-            "SELECT t.guid FROM talks t JOIN conferences c ON c.id = t.conference_id "
-            "WHERE c.slug = ? AND t.guid IS NOT NULL",
-            (conference.slug,),
-        )
-    }
-    await replace_conferences(db, [conference], origin=f"import:{path.name}")
-    after = {talk.guid for talk in conference.talks if talk.guid}
-    removed = len(before - after)
-    added = len(after - before)
-    print(
-        f"imported {conference.name} ({conference.slug}): {len(conference.talks)} talk(s)"
-        + (f", {added} new, {removed} removed since the last import" if before else "")
-    )
+    print(report.describe())
     return EXIT_OK
-
-
-class DownloadError(RuntimeError):
-    """A schedule URL that could not be fetched; the message says why."""
-
-
-MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
-
-
-async def _download(url: str) -> str:
-    """Fetch a schedule export over HTTP(S): 30 s at most, 50 MB at most, UTF-8 text."""
-    import aiohttp
-
-    try:
-        timeout = aiohttp.ClientTimeout(total=30)
-        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as reply:
-            if reply.status != 200:
-                raise DownloadError(f"{url} answered HTTP {reply.status}; nothing was imported")
-            body = b""
-            async for chunk in reply.content.iter_chunked(1 << 16):
-                body += chunk
-                if len(body) > MAX_DOWNLOAD_BYTES:
-                    break
-    except (aiohttp.ClientError, TimeoutError) as error:
-        raise DownloadError(
-            f"cannot download {url} ({type(error).__name__}); nothing was imported"
-        ) from None
-    if len(body) > MAX_DOWNLOAD_BYTES:
-        raise DownloadError(f"{url} is larger than 50 MB; nothing was imported")
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DownloadError(f"{url} is not UTF-8 text; nothing was imported") from None
 
 
 async def _attach_transcript(db: Database, talk: str, path: Path, source: str) -> int:

@@ -24,6 +24,8 @@ SETTINGS_HELP: dict[str, str] = {
     "CONFBOT_WISDOM_GRACE_HOURS": "how late a missed daily post may still go out (default 6)",
     "CONFBOT_START_RETRY_SECONDS": "how long `confbot run` retries a platform that is away at "
     "start (default 300; 0: not at all)",
+    "CONFBOT_IMPORT_MAX_MB": "largest schedule export `confbot import` accepts, in MB (default 50)",
+    "CONFBOT_IMPORT_MAX_EVENTS": "most events one schedule export may hold (default 20000)",
     "DISCORD_TOKEN": "bot token; when set, `confbot run` starts the Discord bot",
     "DISCORD_DEV_GUILD": "guild id that `confbot sync` targets by default",
     "DISCORD_API_BASE": "REST base URL (default https://discord.com/api/v10)",
@@ -106,6 +108,8 @@ class Settings:
     log_level: str = "INFO"
     wisdom_grace_hours: float = 6.0
     start_retry_seconds: float = DEFAULT_START_RETRY_SECONDS
+    import_max_mb: int = 50
+    import_max_events: int = 20_000
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None
 
@@ -163,6 +167,8 @@ class Settings:
         return cls(
             start_retry_seconds=_seconds(env, "CONFBOT_START_RETRY_SECONDS"),
             db_path=Path(env.get("CONFBOT_DB") or DEFAULT_DB),
+            import_max_mb=_positive_int(env, "CONFBOT_IMPORT_MAX_MB", 50),
+            import_max_events=_positive_int(env, "CONFBOT_IMPORT_MAX_EVENTS", 20_000),
             data_dir=Path(env.get("CONFBOT_DATA") or BUNDLED_DATA),
             log_level=level,
             wisdom_grace_hours=grace_hours,
@@ -190,3 +196,12 @@ def _int(env: Mapping[str, str], key: str) -> int | None:
         return int(value)
     except ValueError:
         raise SettingsError(f"{key} must be a whole number, not {value!r}") from None
+
+
+def _positive_int(env: Mapping[str, str], key: str, default: int) -> int:
+    value = _int(env, key)
+    if value is None:
+        return default
+    if value < 1:
+        raise SettingsError(f"{key} must be at least 1, not {value}")
+    return value

@@ -16,6 +16,11 @@ from datetime import datetime
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
+# The years a conference or a talk may fall in. Outside them a time is a typo or hostile
+# input, and date arithmetic (a reminder 10 minutes before year 1) would overflow.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2999
+
 TALK_KINDS = ("talk", "keynote", "closing", "unconference", "lightning", "workshop", "other")
 
 
@@ -97,6 +102,10 @@ class Conference:
     description: str | None = None
     origin: str = "data"
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # Where the conference itself is declared (its conference.toml, or the export and the
+    # line of its acronym), for errors about the conference as a whole.
+    origin_file: str | None = field(default=None, compare=False)
+    origin_line: int | None = field(default=None, compare=False)
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -124,12 +133,22 @@ class RecordError(ValueError):
         return f"{where}:{what} {self.message}"
 
 
+def in_calendar(moment: datetime) -> bool:
+    """True when the moment (with or without an offset) falls in EARLIEST_YEAR-LATEST_YEAR, so
+    converting it to UTC or adding a day to it cannot overflow."""
+    return EARLIEST_YEAR <= moment.year <= LATEST_YEAR
+
+
 def validate_conference(conference: Conference) -> None:
     """Check the invariants every source must meet; raise RecordError on the first breach."""
     if not SLUG_PATTERN.match(conference.slug):
         raise RecordError(f"bad conference slug {conference.slug!r}", field="slug")
     if not conference.name.strip():
         raise RecordError("conference name is empty", field="name")
+    if conference.year is not None and not EARLIEST_YEAR <= conference.year <= LATEST_YEAR:
+        raise RecordError(
+            f"year {conference.year} is outside {EARLIEST_YEAR}-{LATEST_YEAR}", field="year"
+        )
     seen: set[str] = set()
     for talk in conference.talks:
         if talk.slug in seen:
@@ -160,8 +179,16 @@ def validate_talk(talk: Talk) -> None:
             field="kind",
         )
     for name, moment in (("starts_at", talk.starts_at), ("ends_at", talk.ends_at)):
-        if moment is not None and moment.tzinfo is None:
+        if moment is None:
+            continue
+        if moment.tzinfo is None:
             raise RecordError("times must carry a time zone", path=path, field=name)
+        if not in_calendar(moment):
+            raise RecordError(
+                f"{moment.isoformat()} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR}",
+                path=path,
+                field=name,
+            )
     if talk.starts_at and talk.ends_at and talk.ends_at < talk.starts_at:
         raise RecordError("ends before it starts", path=path, field="ends_at")
     for index, nugget in enumerate(talk.nuggets):

@@ -36,6 +36,13 @@ def samples_required() -> bool:
     return ci or os.environ.get("CONFBOT_REQUIRE_SAMPLES") == "1"
 
 
+def shared_bytes(name: str) -> bytes:
+    """A file of ../shared/ read at import time, or b"" when it is missing (the tests that use
+    it carry the samples marker, so they are skipped then and never see the b"")."""
+    path = SHARED / name
+    return path.read_bytes() if path.is_file() else b""
+
+
 def missing_shared(names: tuple[str, ...]) -> list[str]:
     """The names (paths or globs relative to ../shared/) that match no file."""
     return [name for name in names if not any(path.is_file() for path in SHARED.glob(name))]

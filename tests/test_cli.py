@@ -275,8 +275,13 @@ async def test_import_from_a_url_and_a_failing_url(tmp_path: Path) -> None:
     async def schedule(request: web.Request) -> web.Response:
         return web.Response(body=CAMP.read_bytes(), content_type="application/json")
 
+    async def too_large(request: web.Request) -> web.Response:
+        padded = CAMP.read_bytes() + b" " * 1_000_000  # still valid JSON, over 1 MB
+        return web.Response(body=padded, content_type="application/json")
+
     app = web.Application()
     app.router.add_get("/camp/schedule.json", schedule)
+    app.router.add_get("/camp/padded.json", too_large)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -286,6 +291,7 @@ async def test_import_from_a_url_and_a_failing_url(tmp_path: Path) -> None:
         for path, expected_code, expected_text in (
             ("/camp/schedule.json", 0, "imported Chaos Communication Camp 2019"),
             ("/missing.json", 1, "answered HTTP 404; nothing was imported"),
+            ("/camp/padded.json", 1, "larger than 1 MB (raise CONFBOT_IMPORT_MAX_MB"),
         ):
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -294,12 +300,13 @@ async def test_import_from_a_url_and_a_failing_url(tmp_path: Path) -> None:
                 "import",
                 f"http://127.0.0.1:{port}{path}",
                 cwd=tmp_path,
-                env=clean_env(tmp_path / "cli.sqlite3"),
+                env={**clean_env(tmp_path / "cli.sqlite3"), "CONFBOT_IMPORT_MAX_MB": "1"},
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
             )
             out, err = await asyncio.wait_for(process.communicate(), 60)
             assert process.returncode == expected_code
             assert expected_text in (out + err).decode()
+            assert b"Traceback" not in err
     finally:
         await runner.cleanup()

@@ -1,24 +1,43 @@
 """The terminal front end: renders an `Answer` as text and runs an interactive prompt.
 
-Needs no token and imports neither discord nor slack, so `confbot ask` starts fast.
+Needs no token and imports neither discord nor slack, so `confbot ask` starts fast. The prompt
+reads in the main thread with Python's own Ctrl-C handling (so Ctrl-C leaves at once), with
+line editing and history from `readline` when stdin is a terminal. Follow-ups replay the
+`Invocation` the last answer carries: a number picks a choice, `more` the next page, `again`
+the first action; a bad number or a page past the last says what is valid and keeps the
+choices.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
-from bot.answer import Answer, render_highlights
-from bot.core import Core, split_command
+from bot.answer import Answer, Field, render_highlights
+from bot.commands.params import parse_whole_number
+from bot.commands.registry import split_command
+from bot.commands.table import COMMANDS
+from bot.core import Core
 
 PROMPT = "confbot> "
 WELCOME = (
     "confbot console. Try: /talk keynote · /speaker vincent · /nugget · /search crontab\n"
     "A number picks a choice, 'more' shows the next search page, 'again' repeats the "
     "follow-up action, 'help' lists commands, 'quit' leaves."
+)
+QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit"})
+MORE_WORDS = frozenset({"more", "next"})
+AGAIN_WORDS = frozenset({"again", "another"})
+CONSOLE_WORDS = (
+    Field("a number", "Pick that choice of the last answer."),
+    Field("more", "The next page of the last search."),
+    Field("again", "The last answer's first follow-up (\u201cAnother one\u201d)."),
+    Field("quit", "Leave (Ctrl-D and Ctrl-C too)."),
 )
 
 
@@ -45,7 +64,8 @@ def render_text(answer: Answer) -> str:
             detail = f" — {choice.description}" if choice.description else ""
             lines.append(f"  {number}. {choice.label}{detail}  (/{choice.command} {choice.query})")
     if answer.pages > 1:
-        lines.append(f"Page {answer.page} of {answer.pages} (type 'more' for the next).")
+        more = " (type 'more' for the next)" if answer.page < answer.pages else ""
+        lines.append(f"Page {answer.page} of {answer.pages}{more}.")
     if answer.url:
         lines.append(answer.url)
     if answer.footer:
@@ -61,6 +81,10 @@ def _identity(text: str) -> str:
     return text
 
 
+def _note(title: str, text: str) -> Answer:
+    return Answer(kind="usage", title=title, text=text, found=False, ephemeral=True)
+
+
 class ConsoleSession:
     """One interactive session: remembers the last answer so '2' or 'more' can follow it."""
 
@@ -74,28 +98,81 @@ class ConsoleSession:
         text = line.strip()
         if not text:
             return True
-        if text.lower() in {"quit", "exit", "/quit", "/exit"}:
+        if text.lower() in QUIT_WORDS:
             return False
-        answer = await self._answer(text)
-        self.last = answer
+        answer, keep = await self._answer(text)
+        if not keep:
+            self.last = answer
         self.out.write(render_text(answer) + "\n")
         self.out.flush()
         return True
 
-    async def _answer(self, text: str) -> Answer:
-        last = self.last
-        if last and text.isdigit() and 1 <= int(text) <= len(last.choices):
-            choice = last.choices[int(text) - 1]
-            return await self.core.ask(f"/{choice.command} {choice.query}")
-        if last and text.lower() in {"more", "next"} and last.kind == "search":
-            return await self.core.search(last.meta.get("query", ""), last.page + 1)
-        if last and text.lower() in {"again", "another"} and last.actions:
-            action = last.actions[0]
-            return await self.core.ask(f"/{action.command} {action.query}")
+    async def _answer(self, text: str) -> tuple[Answer, bool]:
+        """The answer to `text`, and whether the last answer stays the one to follow."""
+        last, word = self.last, text.lower()
+        if last is not None and text.isdigit():  # any digits here, "²" too: parsed below
+            return await self._pick(last, text)
+        if last is not None and word in MORE_WORDS:
+            return await self._more(last)
+        if last is not None and word in AGAIN_WORDS and last.actions:
+            invocation = COMMANDS.replay(last.actions[0], last.invocation)
+            if invocation is not None:
+                return await self.core.run(invocation), False
         command, _ = split_command(text)
         if command in {"help", "?"}:
-            return await self.core.ask("/help")
-        return await self.core.ask(text if text.startswith("/") else "/" + text)
+            return await self._help(), last is not None
+        return await self.core.ask(text if text.startswith("/") else "/" + text), False
+
+    async def _pick(self, last: Answer, text: str) -> tuple[Answer, bool]:
+        number = parse_whole_number(text)
+        count = len(last.choices)
+        if number is None or not 1 <= number <= count:
+            valid = f"a number from 1 to {count}" if count else "no number: it has no choices"
+            return _note("No such choice", f"The last answer takes {valid}."), True
+        invocation = COMMANDS.replay(last.choices[number - 1], last.invocation)
+        if invocation is None:
+            return _note("No such choice", "That choice cannot be followed here."), True
+        return await self.core.run(invocation), False
+
+    async def _more(self, last: Answer) -> tuple[Answer, bool]:
+        replayed = last.invocation
+        command = COMMANDS.get(replayed.command) if replayed else None
+        if replayed is None or command is None or command.param("page") is None:
+            return _note("Nothing more", "'more' follows a search: try /search crontab."), True
+        if last.page >= last.pages:
+            text = f"That was the last page ({last.page} of {last.pages})."
+            return _note("No more pages", text), True
+        return await self.core.run(replayed.with_args(page=last.page + 1)), False
+
+    async def _help(self) -> Answer:
+        answer = await self.core.ask("/help")
+        fields = (*answer.fields, *CONSOLE_WORDS)
+        return Answer(**{**answer.__dict__, "fields": fields})
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt at once while inside (asyncio's own handler only
+    cancels the main task, which leaves a blocking read waiting for Enter)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def enable_line_editing(stdin: TextIO = sys.stdin) -> bool:
+    """Arrow keys, line editing and history for `input` when stdin is a terminal."""
+    if not stdin.isatty():
+        return False
+    try:
+        import readline  # noqa: F401  (importing it is what turns editing on)
+    except ImportError:  # not every Python has it (Windows)
+        return False
+    return True
 
 
 async def run_console(
@@ -103,12 +180,16 @@ async def run_console(
     read_line: Callable[[str], str] = input,
     out: TextIO = sys.stdout,
 ) -> None:
-    """Read lines until EOF or 'quit'; input is read off the event loop's thread."""
+    """Read lines until EOF, Ctrl-C or 'quit'. Nothing else runs on the loop meanwhile, so
+    the line is read in this thread, where Ctrl-C can interrupt it."""
+    if read_line is input:
+        enable_line_editing()
     session = ConsoleSession(core, out)
     out.write(WELCOME + "\n")
     while True:
         try:
-            line = await asyncio.to_thread(read_line, PROMPT)
+            with interruptible():
+                line = read_line(PROMPT)
         except (EOFError, KeyboardInterrupt):
             out.write("\n")
             return

@@ -8,9 +8,7 @@ loaded, so a bad file never reaches the database.
 from __future__ import annotations
 
 import hashlib
-import re
-import tomllib
-from datetime import datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,13 @@ from bot.records import (
     validate_conference,
     validate_talk,
 )
+from bot.sources.files import (
+    MAX_DATA_FILE_BYTES,
+    file_problem,
+    read_bytes,
+    read_text,
+)
+from bot.sources.toml_document import TomlDocument, toml_type
 
 CONFERENCE_FILE = "conference.toml"
 TRANSCRIPT_SUFFIXES = (".txt", ".vtt", ".srt")
@@ -50,29 +55,62 @@ _NUGGET_KEYS = {"text", "speaker", "source"}
 
 
 def read_data_dir(root: Path) -> list[Conference]:
-    """Every conference folder under `root` (a folder holding conference.toml), sorted."""
+    """Every conference folder under `root`, sorted.
+
+    A folder is a conference folder when it holds a conference.toml or any .toml file; one
+    without a readable conference.toml is an error, never silently skipped. Names starting
+    with "." (editor lock files, .git) are ignored here and by the fingerprint alike.
+    """
     if not root.is_dir():
         raise RecordError("data folder not found", path=str(root))
-    conferences = [
-        read_conference(folder)
-        for folder in sorted(root.iterdir())
-        if (folder / CONFERENCE_FILE).is_file()
-    ]
+    conferences = [read_conference(folder) for folder in _conference_folders(root)]
     if not conferences:
         raise RecordError(f"no conference folders (with {CONFERENCE_FILE}) found", path=str(root))
     return conferences
 
 
 def data_fingerprint(root: Path) -> str:
-    """A digest of every data file's path and bytes: equal digests mean equal data."""
+    """A digest of every entry the loader looks at: equal digests mean equal data.
+
+    An entry that cannot be read (a folder named x.toml, a dangling symlink, a loop) adds
+    what is wrong with it, so adding one to a loaded folder is noticed, not "unchanged".
+    """
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and (path.suffix == ".toml" or path.suffix in TRANSCRIPT_SUFFIXES):
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(b"\0")
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
+    for path in _data_entries(root):
+        digest.update(str(path.relative_to(root)).encode(errors="surrogateescape"))
+        digest.update(b"\0")
+        if path.parent != root:
+            try:
+                digest.update(read_bytes(path, max_bytes=MAX_DATA_FILE_BYTES))
+            except RecordError as error:
+                digest.update(b"!" + error.message.encode())
+        digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _visible(folder: Path) -> list[Path]:
+    try:
+        return sorted(entry for entry in folder.iterdir() if not entry.name.startswith("."))
+    except OSError:
+        return []
+
+
+def _is_data_file(path: Path) -> bool:
+    return path.suffix == ".toml" or path.suffix in TRANSCRIPT_SUFFIXES
+
+
+def _conference_folders(root: Path) -> Iterator[Path]:
+    for folder in _visible(root):
+        if folder.is_dir() and any(entry.suffix == ".toml" for entry in _visible(folder)):
+            yield folder
+
+
+def _data_entries(root: Path) -> Iterator[Path]:
+    """Each conference folder, then its data files (whatever kind of entry they are)."""
+    for folder in _visible(root):
+        yield folder
+        if folder.is_dir():
+            yield from (entry for entry in _visible(folder) if _is_data_file(entry))
 
 
 def read_conference(folder: Path) -> Conference:
@@ -84,10 +122,18 @@ def read_conference(folder: Path) -> Conference:
             path=str(folder),
             field="slug",
         )
-    document = _TomlDocument(conference_path)
+    if not conference_path.exists() and not conference_path.is_symlink():
+        raise RecordError(
+            f"this folder holds talk files but no {CONFERENCE_FILE} (every conference folder"
+            " needs one; see data/README.md)",
+            path=str(conference_path),
+        )
+    document = TomlDocument(conference_path)
     document.reject_unknown(_CONFERENCE_KEYS)
     talks = tuple(
-        read_talk(path) for path in sorted(folder.glob("*.toml")) if path.name != CONFERENCE_FILE
+        read_talk(path)
+        for path in _visible(folder)
+        if path.suffix == ".toml" and path.name != CONFERENCE_FILE
     )
     conference = Conference(
         slug=slug,
@@ -98,6 +144,8 @@ def read_conference(folder: Path) -> Conference:
         description=document.optional_text("description"),
         talks=talks,
         origin="data",
+        origin_file=str(conference_path),
+        origin_line=1,
     )
     if conference.timezone:
         _check_zone(document, conference.timezone)
@@ -106,12 +154,13 @@ def read_conference(folder: Path) -> Conference:
     except RecordError as error:
         if not error.path:
             error.path = str(conference_path)
+            error.line = document.line_of(error.field) or 1
         raise
     return conference
 
 
 def read_talk(path: Path) -> Talk:
-    document = _TomlDocument(path)
+    document = TomlDocument(path)
     document.reject_unknown(_TALK_KEYS)
     slug = path.stem
     if not SLUG_PATTERN.match(slug):
@@ -135,7 +184,7 @@ def read_talk(path: Path) -> Talk:
     transcript, transcript_source, cues = None, None, ()
     transcript_name = document.optional_text("transcript")
     if transcript_name:
-        transcript, cues = _read_transcript(document, path.parent / transcript_name)
+        transcript, cues = _read_transcript(document, path.parent, transcript_name)
         transcript_source = document.text("transcript_source")
     talk = Talk(
         slug=slug,
@@ -160,23 +209,24 @@ def read_talk(path: Path) -> Talk:
     try:
         validate_talk(talk)
     except RecordError as error:
-        error.line = document.line_of(error.field.split("[")[0]) or 1
+        error.line = document.line_of_field(error.field) or 1
         raise
     return talk
 
 
-def _read_nuggets(document: _TomlDocument) -> tuple[Nugget, ...]:
+def _read_nuggets(document: TomlDocument) -> tuple[Nugget, ...]:
     raw = document.data.get("nuggets", [])
     if not isinstance(raw, list):
-        raise document.error("nuggets", "use [[nuggets]] tables")
+        raise document.error("nuggets", f"use [[nuggets]] tables, not {toml_type(raw)}")
     nuggets: list[Nugget] = []
     seen: set[str] = set()
     for index, table in enumerate(raw):
         if not isinstance(table, dict):
             raise RecordError(
-                "use [[nuggets]] tables",
+                f"use [[nuggets]] tables, not {toml_type(table)} values",
                 path=document.name,
-                line=document.line_of_table("nuggets", index),
+                line=document.line_of_table("nuggets", index) or document.line_of("nuggets"),
+                field=f"nuggets[{index}]",
             )
         unknown = sorted(set(table) - _NUGGET_KEYS)
         if unknown:
@@ -205,133 +255,35 @@ def _read_nuggets(document: _TomlDocument) -> tuple[Nugget, ...]:
     return tuple(nuggets)
 
 
-def _read_transcript(document: _TomlDocument, path: Path) -> tuple[str, tuple[Any, ...]]:
-    if path.suffix not in TRANSCRIPT_SUFFIXES or not path.is_file():
+def _read_transcript(
+    document: TomlDocument, folder: Path, name: str
+) -> tuple[str, tuple[Any, ...]]:
+    if Path(name).name != name or name.startswith(".") or any(c in name for c in "\\\0"):
         raise document.error(
-            "transcript",
-            f"transcript file {path.name!r} not found beside the talk "
-            f"(use {', '.join(TRANSCRIPT_SUFFIXES)})",
+            "transcript", "must be the name of a file beside the talk, without a folder"
         )
+    if not name.endswith(TRANSCRIPT_SUFFIXES):
+        raise document.error(
+            "transcript", f"transcript {name!r} must end in {', '.join(TRANSCRIPT_SUFFIXES)}"
+        )
+    path = folder / name
+    problem = file_problem(path)
+    if problem is not None:
+        if not path.exists() and not path.is_symlink():
+            problem = "not found beside the talk"
+        raise document.error("transcript", f"transcript file {name!r} {problem}")
     if path.suffix == ".txt":
-        text = path.read_text(encoding="utf-8").strip()
-        return text, ()
+        return read_text(path).strip(), ()
     from bot.sources.transcripts import cues_to_text, parse_transcript
 
     cues = parse_transcript(path)
     return cues_to_text(cues), tuple(cues)
 
 
-def _check_zone(document: _TomlDocument, zone: str) -> None:
+def _check_zone(document: TomlDocument, zone: str) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise document.error("timezone", f"unknown IANA time zone {zone!r}") from None
-
-
-class _TomlDocument:
-    """A parsed TOML file that can say on which line a key stands."""
-
-    def __init__(self, path: Path) -> None:
-        self.name = str(path)
-        try:
-            self.source = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            line = path.read_bytes()[: error.start].count(b"\n") + 1
-            raise RecordError("not valid UTF-8", path=self.name, line=line) from None
-        self.lines = self.source.splitlines()
-        try:
-            self.data: dict[str, Any] = tomllib.loads(self.source)
-        except tomllib.TOMLDecodeError as error:
-            match = re.search(r"line (\d+)", str(error))
-            raise RecordError(
-                f"not valid TOML: {re.sub(r' [(]at line.*', '', str(error))}",
-                path=self.name,
-                line=int(match.group(1)) if match else None,
-            ) from None
-
-    def error(self, key: str, message: str) -> RecordError:
-        return RecordError(message, path=self.name, line=self.line_of(key), field=key)
-
-    def nugget_error(self, index: int, key: str, message: str) -> RecordError:
-        """An error in the index-th [[nuggets]] table, at the key's line (or the header's)."""
-        line = self.line_of(key, table_index=index) or self.line_of_table("nuggets", index)
-        return RecordError(message, path=self.name, line=line, field=f"nuggets[{index}].{key}")
-
-    def reject_unknown(self, allowed: set[str]) -> None:
-        for key in self.data:
-            if key not in allowed:
-                raise self.error(key, f"unknown key (allowed: {', '.join(sorted(allowed))})")
-
-    def line_of(self, key: str, table_index: int | None = None) -> int | None:
-        """The line of `key`: top-level, or inside the table_index-th [[nuggets]] table."""
-        start, end = 0, len(self.lines)
-        if table_index is None:
-            end = next(
-                (i for i, line in enumerate(self.lines) if line.lstrip().startswith("[")), end
-            )
-        else:
-            header = self.line_of_table("nuggets", table_index)
-            if header is None:
-                return None
-            start = header
-            end = next(
-                (
-                    i
-                    for i in range(start, len(self.lines))
-                    if self.lines[i].lstrip().startswith("[")
-                ),
-                end,
-            )
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for number in range(start, end):
-            if pattern.match(self.lines[number]):
-                return number + 1
-        return None
-
-    def line_of_table(self, name: str, index: int) -> int | None:
-        pattern = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]")
-        headers = [i + 1 for i, line in enumerate(self.lines) if pattern.match(line)]
-        return headers[index] if index < len(headers) else None
-
-    def _get(self, key: str, kind: type, describe: str, required: bool) -> Any:
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                raise RecordError(
-                    "is missing (add it near the top of the file)",
-                    path=self.name,
-                    line=1,
-                    field=key,
-                )
-            return None
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise self.error(key, f"must be {describe}")
-        return value
-
-    def text(self, key: str) -> str:
-        value: str = self._get(key, str, "text", required=True)
-        if not value.strip():
-            raise self.error(key, "must not be empty")
-        return value.strip()
-
-    def optional_text(self, key: str) -> str | None:
-        value: str | None = self._get(key, str, "text", required=False)
-        return value.strip() or None if value is not None else None
-
-    def optional_int(self, key: str) -> int | None:
-        value: int | None = self._get(key, int, "a whole number", required=False)
-        return value
-
-    def optional_datetime(self, key: str) -> datetime | None:
-        value: datetime | None = self._get(key, datetime, "a TOML date-time", required=False)
-        if value is not None and value.tzinfo is None:
-            raise self.error(key, "needs a UTC offset, e.g. 2022-12-15T16:00:00Z")
-        return value
-
-    def text_list(self, key: str) -> list[str]:
-        value: list[Any] = self._get(key, list, "a list of names", required=True)
-        if not all(isinstance(item, str) and item.strip() for item in value):
-            raise self.error(key, "must be a list of non-empty names")
-        return [item.strip() for item in value]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.records import Conference, RecordError, validate_conference
+from bot.sources.files import DEFAULT_LIMITS, ImportLimits
 from bot.sources.schedule_json import parse_schedule_json, read_schedule_text
 from bot.sources.schedule_xml import parse_schedule_xml
 
@@ -28,18 +29,20 @@ def detect_format(text: str) -> ScheduleFormat | None:
     return None
 
 
-def load_schedule(path: Path) -> Conference:
+def load_schedule(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> Conference:
     """Read a pretalx/frab schedule export (JSON or schedule.xml) into a valid Conference."""
-    return parse_schedule(read_schedule_text(path), origin_file=str(path))
+    return parse_schedule(read_schedule_text(path, limits), origin_file=str(path), limits=limits)
 
 
-def parse_schedule(text: str, *, origin_file: str) -> Conference:
+def parse_schedule(
+    text: str, *, origin_file: str, limits: ImportLimits = DEFAULT_LIMITS
+) -> Conference:
     """The same, from text already read (a file or a download named `origin_file`)."""
     schedule_format = detect_format(text)
     if schedule_format == "json":
-        conference = parse_schedule_json(text, origin_file=origin_file)
+        conference = parse_schedule_json(text, origin_file=origin_file, limits=limits)
     elif schedule_format == "xml":
-        conference = parse_schedule_xml(text, origin_file=origin_file)
+        conference = parse_schedule_xml(text, origin_file=origin_file, limits=limits)
     else:
         if not text.strip():
             raise RecordError("not a schedule export: the file is empty", path=origin_file)

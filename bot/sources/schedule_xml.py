@@ -17,7 +17,9 @@ from pathlib import Path
 from xml.parsers.expat import errors as expat_errors
 
 from bot.records import Conference, RecordError
-from bot.sources.schedule_json import conference_from_schedule, read_schedule_text
+from bot.sources.files import DEFAULT_LIMITS, ImportLimits
+from bot.sources.schedule_document import conference_from_schedule
+from bot.sources.schedule_json import read_schedule_text
 
 _DTD_DECLARATION = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _POSITION_SUFFIX = re.compile(r": line \d+, column \d+$")
@@ -63,12 +65,16 @@ _EVENT_FIELDS = frozenset(
 )
 
 
-def load_schedule_xml(path: Path) -> Conference:
+def load_schedule_xml(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> Conference:
     """Read a schedule.xml file into a Conference (not yet validated; see detect.load_schedule)."""
-    return parse_schedule_xml(read_schedule_text(path), origin_file=str(path))
+    return parse_schedule_xml(
+        read_schedule_text(path, limits), origin_file=str(path), limits=limits
+    )
 
 
-def parse_schedule_xml(text: str, *, origin_file: str) -> Conference:
+def parse_schedule_xml(
+    text: str, *, origin_file: str, limits: ImportLimits = DEFAULT_LIMITS
+) -> Conference:
     """Parse schedule.xml text; `origin_file` names the file in records and errors."""
     reject_dtd(text, origin_file=origin_file)
     try:
@@ -89,7 +95,12 @@ def parse_schedule_xml(text: str, *, origin_file: str) -> Conference:
             line=1,
             field="schedule",
         )
-    return conference_from_schedule(schedule_document(root), origin_file=origin_file, raw_text=text)
+    return conference_from_schedule(
+        schedule_document(root),
+        origin_file=origin_file,
+        raw_text=text,
+        max_events=limits.max_events,
+    )
 
 
 def reject_dtd(text: str, *, origin_file: str) -> None:

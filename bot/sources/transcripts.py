@@ -17,6 +17,7 @@ import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from bot.records import Cue, RecordError
+from bot.sources.files import read_text
 
 # The inline tags SRT players understand (<i>, <b>, <u>, <font color=...>); dropped from text.
 _SRT_TAG = re.compile(r"</?(?:i|b|u|font)\b[^>]*>", re.IGNORECASE)
@@ -27,7 +28,7 @@ _VTT_TIMING = re.compile(rf"^\s*{_VTT_TIMESTAMP}\s+-->\s+{_VTT_TIMESTAMP}(?:\s|$
 
 def parse_transcript(path: Path) -> tuple[Cue, ...]:
     """The cues of a .vtt or .srt file (told apart by the WEBVTT header), in file order."""
-    text = _read_text(path)
+    text = read_text(path)
     if text.lstrip().startswith("WEBVTT"):
         return _parse_webvtt(text, path)
     return _parse_srt(text, path)
@@ -47,15 +48,6 @@ def cues_to_text(cues: Iterable[Cue], *, paragraph_gap_ms: int = 3000) -> str:
         paragraphs[-1].append(words)
         previous = cue
     return "\n\n".join(" ".join(paragraph) for paragraph in paragraphs)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise RecordError(f"cannot read the file: {error.strerror}", path=str(path)) from None
-    except UnicodeDecodeError as error:
-        raise RecordError(f"not UTF-8 text ({error.reason})", path=str(path)) from None
 
 
 def _parse_webvtt(text: str, path: Path) -> tuple[Cue, ...]:
@@ -101,7 +93,7 @@ def _parse_srt(text: str, path: Path) -> tuple[Cue, ...]:
             path=str(path),
             line=cleaned.count("\n", 0, error.expected_start) + 1,
         ) from None
-    except ValueError as error:  # a timestamp srt matched but could not convert
+    except (ValueError, OverflowError) as error:  # a timestamp srt matched but cannot convert
         raise RecordError(f"not a valid SRT file: {error}", path=str(path)) from None
     cues = (
         Cue(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.records import Conference, Cue, Talk
+from bot.records import Conference, Cue, RecordError, Talk
 from bot.sources.bundled import data_fingerprint, read_data_dir
 from bot.store.db import Database
 
@@ -76,12 +76,15 @@ async def replace_conferences(
     """Replace the given conferences (by slug) in one transaction.
 
     With `remove_other`, conferences of the same origin that are not in `conferences` are
-    deleted too (a conference folder removed from data/).
+    deleted too (a conference folder removed from data/). A slug held by a conference of the
+    other kind (data folder or import) is refused with a RecordError: neither may replace
+    the other.
     """
     talks = sum(len(c.talks) for c in conferences)
     nuggets = sum(len(t.nuggets) for c in conferences for t in c.talks)
     removed: list[str] = []
     async with db.transaction() as connection:
+        await _refuse_taken_slugs(db, conferences)
         slugs = {c.slug for c in conferences}
         if remove_other:
             rows = await connection.execute_fetchall(
@@ -105,6 +108,43 @@ async def replace_conferences(
     report = LoadReport(len(conferences), talks, nuggets, changed=True, removed=tuple(removed))
     log.info("%s (origin %s)", report.describe(), origin)
     return report
+
+
+def origin_kind(origin: str) -> str:
+    """'data' or 'import' for an origin such as 'import:camp.json' (a followed source,
+    'source:URL', is an import too)."""
+    return "data" if origin.partition(":")[0] == "data" else "import"
+
+
+async def _refuse_taken_slugs(db: Database, conferences: Sequence[Conference]) -> None:
+    """RecordError when a conference's slug belongs to a conference of the other kind: an
+    import over a data-folder conference would drop its nuggets and transcripts, and a data
+    folder over an import would drop the import's talks and their reminders."""
+    for conference in conferences:
+        row = await db.fetch_one(
+            "SELECT c.origin, (SELECT t.origin_file FROM talks t WHERE t.conference_id = c.id "
+            "LIMIT 1) FROM conferences c WHERE c.slug = ?",
+            (conference.slug,),
+        )
+        if row is None or origin_kind(str(row[0])) == origin_kind(conference.origin):
+            continue
+        if origin_kind(conference.origin) == "import":
+            message = (
+                f"the conference slug {conference.slug!r} (from the acronym) belongs to a "
+                "conference from the data folder; an import cannot replace it: give the "
+                "export another acronym"
+            )
+            field = "conference.acronym"
+        else:
+            source = Path(str(row[1])).name if row[1] else "a schedule export"
+            message = (
+                f"the conference slug {conference.slug!r} belongs to the conference imported "
+                f"from {source}; rename this folder"
+            )
+            field = "slug"
+        raise RecordError(
+            message, path=conference.origin_file or "", line=conference.origin_line, field=field
+        )
 
 
 async def attach_transcript(

@@ -197,9 +197,34 @@ CREATE TABLE reminder_log (
 );
 """
 
+# Followed schedule sources (bot/store/sources.py, polled by bot/sources/follow.py); never
+# touched by a data load. The validators and body hash are those of the last good import, so a
+# failed or invalid fetch never makes the next poll skip a real change.
+SOURCES_V5 = """
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    interval_seconds INTEGER NOT NULL CHECK (interval_seconds >= 1),
+    added_at TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    body_hash TEXT,
+    last_attempt_at TEXT,
+    last_success_at TEXT,
+    last_import_at TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_poll_at TEXT NOT NULL,
+    last_error TEXT,
+    conference_slug TEXT
+);
+CREATE INDEX sources_by_next_poll ON sources(next_poll_at);
+CREATE INDEX sources_by_conference ON sources(conference_slug);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
     (3, TRANSCRIPTS_V3),
     (4, REMINDERS_V4),
+    (5, SOURCES_V5),
 ]

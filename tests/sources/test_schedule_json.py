@@ -13,12 +13,8 @@ import pytest
 
 from bot.records import Conference, RecordError, Talk
 from bot.sources.detect import load_schedule
-from bot.sources.schedule_json import (
-    clean_markup,
-    parse_duration,
-    parse_schedule_json,
-    talk_kind,
-)
+from bot.sources.schedule_json import parse_schedule_json
+from bot.sources.schedule_text import clean_markup, parse_duration, talk_kind
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 PRETALX = SAMPLES / "pretalx-rc3.json"

@@ -2,12 +2,12 @@
 talk reminders).
 
 `ConfBot` holds no command logic and no SQL: commands call `Core` (and the wisdom and reminder
-services)
-and render the `Answer` they get (`embeds.render`). It is built from outside with an open
-`Database` and `Core` (nothing happens at import). Intents are minimal (guilds only: no
-privileged intent), mentions are off for everything the bot sends, and `ConfTree.on_error` is
-the one place errors are handled: logged with their traceback, answered with one short
-ephemeral line.
+services) and render the `Answer` they get (`components.render`). The user commands are
+generated from the command table (`slash.py`); a click replays the invocation it carries.
+It is built from outside with an open `Database` and `Core` (nothing happens at import).
+Intents are minimal (guilds only: no privileged intent), mentions are off for everything the
+bot sends, and `ConfTree.on_error` is the one place errors are handled: logged with their
+traceback, answered with one short ephemeral line.
 
 `serve` runs the bot until it is stopped; `sync_commands` registers the slash commands (to a
 dev guild or globally: deliberately, not on every start); `invite_url` is the OAuth2 link with
@@ -33,16 +33,11 @@ from discord.ext import commands
 
 from bot import logs
 from bot.answer import Answer
+from bot.commands.invocation import Stash, Unpacked
 from bot.config import DiscordSettings
 from bot.core import Core
-from bot.frontends.discord.embeds import (
-    DYNAMIC_ITEMS,
-    Ask,
-    QueryStash,
-    autocomplete_choices,
-    render,
-    short_line,
-)
+from bot.frontends.discord.components import DYNAMIC_ITEMS, render
+from bot.frontends.discord.embeds import autocomplete_choices, short_line
 from bot.frontends.discord.poster import DiscordPoster
 from bot.frontends.discord.start import TOKEN_REJECTED as TOKEN_REJECTED
 from bot.frontends.discord.start import (
@@ -64,9 +59,7 @@ from bot.wisdom import DEFAULT_GRACE, Clock, Outcome, WisdomPoster
 log = logging.getLogger("confbot.discord")
 
 EXTENSIONS: tuple[str, ...] = (
-    "bot.frontends.discord.cogs.talks",
-    "bot.frontends.discord.cogs.programme",
-    "bot.frontends.discord.cogs.nuggets",
+    "bot.frontends.discord.slash",
     "bot.frontends.discord.cogs.wisdom",
     "bot.frontends.discord.cogs.reminders",
 )
@@ -229,7 +222,7 @@ class ConfBot(commands.Bot):
         self.wisdom_interval = wisdom_interval
         self.answer_timeout = answer_timeout
         self.autocomplete_timeout = autocomplete_timeout
-        self.stash = QueryStash()
+        self.stash = Stash()
         self.served = 0
         self._extensions = tuple(extensions)
         self.poster = DiscordPoster(self)
@@ -402,23 +395,14 @@ class ConfBot(commands.Bot):
             return []
         return autocomplete_choices(choices)
 
-    async def ask_core(self, ask: Ask) -> Answer:
-        """What a button or a select option asks."""
-        query = ask.query or ""
-        if ask.command == "talk":
-            return await self.core.talk(query)
-        if ask.command == "speaker":
-            return await self.core.speaker(query)
-        if ask.command == "nugget":
-            return await self.core.nugget(query)
-        return await self.core.search(query, ask.page or 1)
-
     async def handle_component(
-        self, interaction: discord.Interaction[Any], ask: Ask | None, *, edit: bool
+        self, interaction: discord.Interaction[Any], found: Unpacked | None, *, edit: bool
     ) -> None:
-        """A click on one of our buttons or select menus (see `embeds.DYNAMIC_ITEMS`)."""
+        """A click on one of our buttons or select menus (see `embeds.DYNAMIC_ITEMS`): the
+        invocation it carries, replayed."""
         try:
-            if ask is None or ask.query is None:
+            invocation = found.invocation if found is not None else None
+            if invocation is None:
                 await interaction.response.send_message(
                     "That button has expired; run the command again.", ephemeral=True
                 )
@@ -426,7 +410,7 @@ class ConfBot(commands.Bot):
             message = interaction.message
             private = message is not None and message.flags.ephemeral
             await self.send_answer(
-                interaction, lambda: self.ask_core(ask), edit=edit, ephemeral=private
+                interaction, lambda: self.core.run(invocation), edit=edit, ephemeral=private
             )
         except Exception as error:
             await self.tree.on_error(interaction, ComponentFailed(error))

@@ -5,27 +5,14 @@ them, so everything is cut here, with an ellipsis: title 256, description 4096, 
 name 256 and value 1024, footer 2048, 6000 characters across the embed; select options 25 with
 label/description/value 100; button labels 80; custom_id 100. Data and user text is escaped
 (markdown and @everyone/@here), search highlights become bold.
-
-Buttons and select menus carry what they do in their custom_id, so they keep working after a
-restart: ``cf:<code><page><sep><query>`` where code is t(alk), s(peaker), n(ugget) or q
-(search, with the page to show), sep ``:`` before the query itself, or ``#`` before a token of
-the short-lived in-memory `QueryStash` when the query does not fit in 100 characters (such a
-button expires with the stash or a restart). The select menu of a choice list is ``cf:pick:e``
-(the pick replaces the message: the ambiguity flow) or ``cf:pick:n`` (the pick is a new message:
-search hits, a speaker's talks), and each option's value is ``<code>:<query>`` or
-``<code>#<token>``.
+The buttons and select menus are built in `components`.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import secrets
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Iterable
 
 import discord
 from discord import app_commands
@@ -52,14 +39,6 @@ AUTOCOMPLETE_TEXT_MAX = 100
 
 ELLIPSIS = "…"
 EMPTY = "\u200b"  # a field name or value may not be empty
-
-COMMAND_CODES = {"talk": "t", "speaker": "s", "nugget": "n", "search": "q"}
-CODE_COMMANDS = {code: command for command, code in COMMAND_CODES.items()}
-ASK_TEMPLATE = re.compile(
-    r"cf:(?P<code>[tsnq])(?P<page>\d{0,4})(?P<sep>[:#])(?P<ref>.*)", re.DOTALL
-)
-PICK_TEMPLATE = re.compile(r"cf:pick:(?P<mode>[en])")
-_VALUE = re.compile(r"(?P<code>[tsnq])(?P<sep>[:#])(?P<ref>.*)", re.DOTALL)
 
 COLOURS = {
     "talk": discord.Colour.blurple(),
@@ -118,7 +97,7 @@ def plain(text: str) -> str:
     return " ".join(strip_highlights(text).split())
 
 
-def _valid_url(url: str | None) -> str | None:
+def valid_url(url: str | None) -> str | None:
     if url and len(url) <= URL_MAX and re.match(r"^https?://[^\s]+$", url):
         return url
     return None
@@ -166,345 +145,13 @@ def answer_embed(answer: Answer) -> discord.Embed:
         title=title,
         description=description or None,
         colour=COLOURS.get(answer.kind, NEUTRAL) if answer.found else NEUTRAL,
-        url=_valid_url(answer.url),
+        url=valid_url(answer.url),
     )
     for name, value, inline in fields:
         embed.add_field(name=name, value=value, inline=inline)
     if footer:
         embed.set_footer(text=footer)
     return embed
-
-
-# --------------------------------------------------------------------------------------------
-# The custom_id scheme
-
-
-class QueryStash:
-    """Short-lived queries too long for a custom_id: token -> query, bounded and expiring.
-
-    Lives in the bot (no globals); a restart forgets it, so such buttons then say "expired".
-    """
-
-    def __init__(
-        self,
-        ttl: float = 30 * 60.0,
-        max_entries: int = 4096,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self._clock = clock
-        self._by_token: OrderedDict[str, tuple[str, float]] = OrderedDict()
-        self._by_query: dict[str, str] = {}
-
-    def __len__(self) -> int:
-        return len(self._by_token)
-
-    def put(self, query: str) -> str:
-        now = self._clock()
-        token = self._by_query.get(query)
-        if token is not None and token in self._by_token:
-            self._by_token[token] = (query, now)
-            self._by_token.move_to_end(token)
-            return token
-        self._expire(now)
-        token = secrets.token_urlsafe(9)
-        self._by_token[token] = (query, now)
-        self._by_query[query] = token
-        while len(self._by_token) > self.max_entries:
-            _, (old, _) = self._by_token.popitem(last=False)
-            self._by_query.pop(old, None)
-        return token
-
-    def get(self, token: str) -> str | None:
-        entry = self._by_token.get(token)
-        if entry is None:
-            return None
-        query, stored = entry
-        if self._clock() - stored > self.ttl:
-            self._by_token.pop(token, None)
-            self._by_query.pop(query, None)
-            return None
-        return query
-
-    def _expire(self, now: float) -> None:
-        while self._by_token:
-            query, stored = next(iter(self._by_token.values()))
-            if now - stored <= self.ttl:
-                return
-            self._by_token.popitem(last=False)
-            self._by_query.pop(query, None)
-
-
-@dataclass(frozen=True)
-class Ask:
-    """What a button or a select option asks the core: `query` None when its stash expired."""
-
-    command: str
-    query: str | None
-    page: int | None = None
-
-
-def ask_custom_id(command: str, query: str, stash: QueryStash, page: int | None = None) -> str:
-    """The custom_id of a button that runs `command` with `query` (and a search page)."""
-    head = f"cf:{COMMAND_CODES[command]}{'' if page is None else page}"
-    inline = f"{head}:{query}"
-    if len(inline) <= CUSTOM_ID_MAX:
-        return inline
-    return f"{head}#{stash.put(query)}"
-
-
-def option_value(command: str, query: str, stash: QueryStash) -> str:
-    inline = f"{COMMAND_CODES[command]}:{query}"
-    if len(inline) <= SELECT_TEXT_MAX:
-        return inline
-    return f"{COMMAND_CODES[command]}#{stash.put(query)}"
-
-
-def _resolve(code: str, sep: str, ref: str, stash: QueryStash, page: str = "") -> Ask | None:
-    command = CODE_COMMANDS.get(code)
-    if command is None:
-        return None
-    query = ref if sep == ":" else stash.get(ref)
-    return Ask(command, query, int(page) if page else None)
-
-
-def parse_custom_id(custom_id: str, stash: QueryStash) -> Ask | None:
-    """The `Ask` of a button custom_id, None if it is not one of ours."""
-    match = ASK_TEMPLATE.fullmatch(custom_id)
-    if match is None:
-        return None
-    return _resolve(match["code"], match["sep"], match["ref"], stash, match["page"])
-
-
-def parse_option_value(value: str, stash: QueryStash) -> Ask | None:
-    match = _VALUE.fullmatch(value)
-    if match is None:
-        return None
-    return _resolve(match["code"], match["sep"], match["ref"], stash)
-
-
-# --------------------------------------------------------------------------------------------
-# Components
-
-
-@runtime_checkable
-class ComponentHandler(Protocol):
-    """What the bot implements to answer a click on one of our buttons or select menus."""
-
-    stash: QueryStash
-
-    async def handle_component(
-        self, interaction: discord.Interaction[Any], ask: Ask | None, *, edit: bool
-    ) -> None: ...
-
-
-async def _dispatch(
-    interaction: discord.Interaction[Any], resolve: Callable[[QueryStash], Ask | None], edit: bool
-) -> None:
-    client = interaction.client
-    if isinstance(client, ComponentHandler):
-        await client.handle_component(interaction, resolve(client.stash), edit=edit)
-
-
-class AskButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=ASK_TEMPLATE):
-    """A button that asks the core again: an action ("another one") or a search page.
-
-    Page buttons replace the message they are on; action buttons answer with a new message.
-    """
-
-    def __init__(
-        self,
-        custom_id: str,
-        label: str,
-        *,
-        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
-        disabled: bool = False,
-        row: int | None = None,
-    ) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=fit(label, BUTTON_LABEL_MAX) or ELLIPSIS,
-                custom_id=custom_id,
-                style=style,
-                disabled=disabled,
-            ),
-            row=row,
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> AskButton:
-        label = getattr(item, "label", None) or ELLIPSIS
-        return cls(match.group(0), label)
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        custom_id = str(self.item.custom_id)
-        match = ASK_TEMPLATE.fullmatch(custom_id)
-        paged = bool(match is not None and match["page"])
-
-        def resolve(stash: QueryStash) -> Ask | None:
-            return parse_custom_id(custom_id, stash)
-
-        await _dispatch(interaction, resolve, edit=paged)
-
-
-class PickSelect(
-    discord.ui.DynamicItem[discord.ui.Select[discord.ui.View]], template=PICK_TEMPLATE
-):
-    """The select menu of a list of choices; each option's value is the question it asks."""
-
-    def __init__(
-        self,
-        mode: str,
-        options: Sequence[discord.SelectOption],
-        placeholder: str = "Pick one…",
-        row: int | None = None,
-    ) -> None:
-        super().__init__(
-            discord.ui.Select(
-                custom_id=f"cf:pick:{mode}",
-                placeholder=fit(placeholder, SELECT_PLACEHOLDER_MAX),
-                options=list(options)[:SELECT_OPTIONS_MAX],
-                min_values=1,
-                max_values=1,
-            ),
-            row=row,
-        )
-        self.mode = mode
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> PickSelect:
-        options = list(getattr(item, "options", None) or [discord.SelectOption(label="?")])
-        return cls(match["mode"], options)
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        values = list(self.item.values)
-
-        def resolve(stash: QueryStash) -> Ask | None:
-            return parse_option_value(values[0], stash) if values else None
-
-        await _dispatch(interaction, resolve, edit=self.mode == "e")
-
-
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (AskButton, PickSelect)
-"""Register with `bot.add_dynamic_items(*DYNAMIC_ITEMS)` so clicks work across restarts."""
-
-
-def _option(choice: Choice, stash: QueryStash) -> discord.SelectOption | None:
-    if choice.command not in COMMAND_CODES:
-        return None
-    label = fit(plain(choice.label), SELECT_TEXT_MAX) or ELLIPSIS
-    description = fit(plain(choice.description), SELECT_TEXT_MAX) or None
-    return discord.SelectOption(
-        label=label,
-        value=option_value(choice.command, choice.query, stash),
-        description=description,
-    )
-
-
-def _placeholder(answer: Answer) -> str:
-    commands = {c.command for c in answer.choices}
-    if commands == {"talk"}:
-        return "Pick a talk…" if answer.kind in ("choices", "not_found") else "Open a talk…"
-    if commands == {"speaker"}:
-        return "Pick a speaker…"
-    return "Pick one…"
-
-
-def answer_view(answer: Answer, stash: QueryStash) -> discord.ui.View | None:
-    """Components for the answer (None when it needs none): choices as a select menu, actions
-    as buttons, search pages as Previous/Next, and a link button when the talk has a page.
-
-    The view is stopped before it is returned: discord.py then keeps no state for it, and
-    clicks reach the registered dynamic items (`DYNAMIC_ITEMS`) instead.
-    """
-    url = _valid_url(answer.url)
-    query = answer.meta.get("query", "")
-    paged = answer.kind == "search" and answer.pages > 1 and bool(query)
-    if not (answer.choices or answer.actions or url or paged):
-        return None
-    view = discord.ui.View(timeout=None)
-    used: set[str] = set()
-    options: list[discord.SelectOption] = []
-    for choice in answer.choices:
-        option = _option(choice, stash)
-        if option is not None and option.value not in used:
-            used.add(option.value)
-            options.append(option)
-        if len(options) == SELECT_OPTIONS_MAX:
-            break
-    row = 0
-    if options:
-        mode = "e" if answer.kind in ("choices", "not_found") else "n"
-        view.add_item(PickSelect(mode, options, _placeholder(answer), row=row))
-        row += 1
-    used_ids: set[str] = set()
-    buttons: list[discord.ui.Item[Any]] = []
-    for action in answer.actions:
-        if action.command not in COMMAND_CODES:
-            continue
-        custom_id = ask_custom_id(action.command, action.query, stash)
-        if custom_id in used_ids:
-            continue
-        used_ids.add(custom_id)
-        buttons.append(AskButton(custom_id, plain(action.label), style=discord.ButtonStyle.primary))
-    if url is not None:
-        buttons.append(
-            discord.ui.Button(label="Talk page", url=url, style=discord.ButtonStyle.link)
-        )
-    for item in buttons[:BUTTONS_PER_ROW]:
-        item.row = row
-        view.add_item(item)
-    if buttons:
-        row += 1
-    if paged:
-        previous_page, next_page = answer.page - 1, answer.page + 1
-        view.add_item(
-            AskButton(
-                ask_custom_id("search", query, stash, page=previous_page),
-                "◀ Previous",
-                disabled=previous_page < 1,
-                row=row,
-            )
-        )
-        view.add_item(
-            AskButton(
-                ask_custom_id("search", query, stash, page=next_page),
-                "Next ▶",
-                disabled=next_page > answer.pages,
-                row=row,
-            )
-        )
-    if not view.children:
-        return None
-    view.stop()
-    return view
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """An answer ready to send: its embed, its components (or None) and whether only the
-    asker should see it."""
-
-    embed: discord.Embed
-    view: discord.ui.View | None
-    ephemeral: bool
-
-
-def render(answer: Answer, stash: QueryStash) -> Rendered:
-    return Rendered(answer_embed(answer), answer_view(answer, stash), answer.ephemeral)
 
 
 # --------------------------------------------------------------------------------------------

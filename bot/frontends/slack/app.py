@@ -3,7 +3,8 @@
 Slash commands /talk, /speaker, /nugget, /search, /now, /next, /schedule, /wisdom and
 /remind are acked at once; the answer then goes to the command's response_url through
 `respond()`, as Block Kit rendered by `bot.frontends.slack.blocks` from the core's `Answer`.
-Buttons re-ask the core. /wisdom and /remind are for workspace admins/owners and the users in
+The user commands come from the command table; buttons replay the invocation their value
+carries. /wisdom and /remind are for workspace admins/owners and the users in
 SLACK_ADMIN_USER_IDS. Errors are caught in one place (the app's error handler): logged with
 their traceback, answered with one short ephemeral line. `serve` runs the app in Socket Mode
 or HTTP mode together with the post loop (daily wisdom and talk reminders).
@@ -32,6 +33,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import logs
 from bot import reminders as remind
 from bot.answer import Answer
+from bot.commands.invocation import Stash
+from bot.commands.table import COMMANDS
 from bot.config import SlackSettings
 from bot.core import Core
 from bot.frontends.slack.blocks import (
@@ -70,7 +73,7 @@ FRONTEND = "slack"
 POST_INTERVAL_SECONDS = 60.0
 RESPOND_RETRY_MAX_SECONDS = 3.0
 
-CORE_COMMANDS = ("/talk", "/speaker", "/nugget", "/search", "/now", "/next", "/schedule")
+CORE_COMMANDS = tuple(f"/{command.name}" for command in COMMANDS if command.slash)
 WISDOM_COMMAND = "/wisdom"
 REMIND_COMMAND = "/remind"
 REQUIRED_SCOPES = frozenset({"commands", "chat:write", "users:read"})
@@ -174,6 +177,7 @@ class SlackFrontend:
         self.client = client
         self.stats = Stats()
         self.scopes: frozenset[str] | None = None
+        self.stash = Stash()
 
     # -- the core commands
 
@@ -183,11 +187,13 @@ class SlackFrontend:
         return await self.core.ask(f"/{name.lstrip('/').lower()} {text}")
 
     async def click(self, value: str) -> Answer:
-        """The answer to a button whose value is ``command|query`` (see blocks)."""
-        command, query, page = parse_button_value(value)
-        if command == "search":
-            return await self.core.search(query, page)
-        return await self.command(command, query)
+        """The answer to a button: the invocation its value carries, replayed (see blocks)."""
+        invocation = parse_button_value(value, self.stash)
+        if invocation is None:
+            return _line_answer(
+                "That button is out of date; run the command again.", title="Expired"
+            )
+        return await self.core.run(invocation)
 
     # -- /wisdom
 
@@ -563,7 +569,7 @@ async def _send(
     frontend: SlackFrontend, respond: AsyncRespond, answer: Answer, *, replace: bool = False
 ) -> bool:
     """Send `answer` through respond(); one retry after a 429. False when Slack refused it."""
-    message = answer_message(answer)
+    message = answer_message(answer, frontend.stash)
     kwargs: dict[str, Any] = {
         "text": message["text"],
         "blocks": message["blocks"],

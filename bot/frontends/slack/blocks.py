@@ -16,8 +16,12 @@ Safety and limits
 
 Buttons
 -------
-Every button's ``value`` is ``"command|query"`` (``"search:2|crontab"`` for a search page), so a
-click re-asks the core with `parse_button_value`. The ``action_id`` says what a click does:
+Every button's ``value`` is the `Invocation` it replays, encoded
+(``search?conference=normconf-2022&page=2&text=data``), so a click replays it with every
+argument (`parse_button_value`). Every parameter has a length cap, so an encoded invocation
+fits in 2,000 characters; one that does not is kept in the front end's `Stash` and the value
+is ``#`` and its token (without a stash such a button is left out). Values made before
+invocations (``"search:2|crontab"``) are still read. The ``action_id`` says what a click does:
 ``confbot_pick_N`` (a choice of an ambiguous or "did you mean" answer: the answer replaces the
 question), ``confbot_open_N`` (a follow-up such as a talk from a speaker's list: a new
 message), ``confbot_action_N`` (a follow-up action such as "Another one": a new message) and
@@ -32,6 +36,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bot.answer import Answer, Choice, Field, render_highlights, strip_highlights
+from bot.commands.invocation import STASH_MARK, Invocation, Stash, decode, encode, pack
+from bot.commands.table import COMMANDS
 
 Block = dict[str, Any]
 
@@ -104,17 +110,30 @@ def text_message(line: str) -> dict[str, Any]:
 # -- buttons -------------------------------------------------------------------------------
 
 
-def button_value(command: str, query: str, page: int | None = None) -> str:
-    """``"command|query"``, or ``"search:2|query"`` for a page; at most 2,000 characters."""
-    head = f"{command}:{page}" if page is not None else command
-    return f"{head}|{query}"[:MAX_BUTTON_VALUE]
+def button_value(invocation: Invocation, stash: Stash | None = None) -> str | None:
+    """The invocation as a button value: inline, else a `stash` token; None when it fits
+    neither."""
+    value = encode(invocation)
+    if len(value) <= MAX_BUTTON_VALUE:
+        return value
+    return pack(invocation, stash, MAX_BUTTON_VALUE) if stash is not None else None
 
 
-def parse_button_value(value: str) -> tuple[str, str, int]:
-    """``"search:2|crontab"`` -> ``("search", "crontab", 2)``; the page is 1 when absent."""
-    head, _, query = value.partition("|")
+def parse_button_value(value: str, stash: Stash | None = None) -> Invocation | None:
+    """The invocation a button replays; None when the value is not ours or has expired."""
+    if value.startswith(STASH_MARK):
+        found = stash.get(value[len(STASH_MARK) :]) if stash is not None else None
+        return decode(found) if found is not None else None
+    invocation = decode(value)
+    if invocation is not None:
+        return invocation
+    head, bar, query = value.partition("|")  # before invocations: "search:2|crontab"
     command, _, page = head.partition(":")
-    return command.strip().lower(), query, int(page) if page.isdigit() else 1
+    target = COMMANDS.get(command.strip().lower())
+    if not bar or target is None or not target.positional:
+        return None
+    args = {target.positional[0].name: query, "page": page if page.isdigit() else ""}
+    return Invocation.from_mapping(target.name, args)
 
 
 def replaces_original(action_id: str) -> bool:
@@ -145,37 +164,46 @@ def _actions_blocks(block_id: str, buttons: Sequence[dict[str, Any]]) -> list[Bl
     ]
 
 
-def _choice_buttons(answer: Answer) -> list[dict[str, Any]]:
-    prefix = PICK if answer.kind in _QUESTION_KINDS else OPEN
-    return [
-        _button(f"{prefix}{i}", choice.label, button_value(choice.command, choice.query))
-        for i, choice in enumerate(answer.choices[:MAX_CHOICE_BUTTONS])
-    ]
-
-
-def _action_buttons(answer: Answer) -> list[dict[str, Any]]:
-    return [
-        _button(
-            f"{ACTION}{i}",
-            action.label,
-            button_value(action.command, action.query),
-            "primary" if i == 0 else None,
-        )
-        for i, action in enumerate(answer.actions[:MAX_ACTION_BUTTONS])
-    ]
-
-
-def _page_buttons(answer: Answer) -> list[dict[str, Any]]:
-    if answer.kind != "search" or answer.pages <= 1:
-        return []
-    query = answer.meta.get("query", "")
+def _follow_up_buttons(
+    prefix: str,
+    follow_ups: Sequence[Choice],
+    limit: int,
+    stash: Stash | None,
+    primary: bool = False,
+) -> list[dict[str, Any]]:
     buttons = []
+    for i, choice in enumerate(follow_ups[:limit]):
+        invocation = COMMANDS.replay(choice)
+        value = button_value(invocation, stash) if invocation is not None else None
+        if value is not None:
+            style = "primary" if primary and i == 0 else None
+            buttons.append(_button(f"{prefix}{i}", choice.label, value, style))
+    return buttons
+
+
+def _choice_buttons(answer: Answer, stash: Stash | None) -> list[dict[str, Any]]:
+    prefix = PICK if answer.kind in _QUESTION_KINDS else OPEN
+    return _follow_up_buttons(prefix, answer.choices, MAX_CHOICE_BUTTONS, stash)
+
+
+def _action_buttons(answer: Answer, stash: Stash | None) -> list[dict[str, Any]]:
+    return _follow_up_buttons(ACTION, answer.actions, MAX_ACTION_BUTTONS, stash, primary=True)
+
+
+def _page_buttons(answer: Answer, stash: Stash | None) -> list[dict[str, Any]]:
+    replayed = answer.invocation
+    if answer.kind != "search" or answer.pages <= 1 or replayed is None:
+        return []
+    pages = []
     if answer.page > 1:
-        buttons.append(
-            _button(PAGE_PREV, "◀ Previous", button_value("search", query, answer.page - 1))
-        )
+        pages.append((PAGE_PREV, "◀ Previous", answer.page - 1))
     if answer.page < answer.pages:
-        buttons.append(_button(PAGE_NEXT, "Next ▶", button_value("search", query, answer.page + 1)))
+        pages.append((PAGE_NEXT, "Next ▶", answer.page + 1))
+    buttons = []
+    for action_id, label, page in pages:
+        value = button_value(replayed.with_args(page=page), stash)
+        if value is not None:
+            buttons.append(_button(action_id, label, value))
     return buttons
 
 
@@ -243,7 +271,7 @@ def _context(answer: Answer) -> Block | None:
     return {"type": "context", "elements": elements[:MAX_CONTEXT_ELEMENTS]}
 
 
-def answer_blocks(answer: Answer) -> list[Block]:
+def answer_blocks(answer: Answer, stash: Stash | None = None) -> list[Block]:
     """The blocks of `answer`, within every Slack limit (at most 50 blocks)."""
     head: list[Block] = [
         {"type": "header", "text": plain(clip(escape(answer.title) or "confbot", MAX_HEADER_TEXT))}
@@ -256,9 +284,9 @@ def answer_blocks(answer: Answer) -> list[Block]:
         body.append(_choices_list(answer.choices))
 
     tail: list[Block] = []
-    tail += _actions_blocks("confbot_choices", _choice_buttons(answer))
-    tail += _actions_blocks("confbot_actions", _action_buttons(answer))
-    tail += _actions_blocks("confbot_pages", _page_buttons(answer))
+    tail += _actions_blocks("confbot_choices", _choice_buttons(answer, stash))
+    tail += _actions_blocks("confbot_actions", _action_buttons(answer, stash))
+    tail += _actions_blocks("confbot_pages", _page_buttons(answer, stash))
     context = _context(answer)
     if context is not None:
         tail.append(context)
@@ -281,6 +309,7 @@ def fallback_text(answer: Answer) -> str:
     return clip(escape("\n".join(parts)), MAX_FALLBACK_TEXT)
 
 
-def answer_message(answer: Answer) -> dict[str, Any]:
-    """``{"text": ..., "blocks": [...]}`` for respond() or chat.postMessage."""
-    return {"text": fallback_text(answer), "blocks": answer_blocks(answer)}
+def answer_message(answer: Answer, stash: Stash | None = None) -> dict[str, Any]:
+    """``{"text": ..., "blocks": [...]}`` for respond() or chat.postMessage; `stash` keeps
+    the follow-ups too long for a button value."""
+    return {"text": fallback_text(answer), "blocks": answer_blocks(answer, stash)}

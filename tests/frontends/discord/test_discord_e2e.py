@@ -24,6 +24,7 @@ import pytest
 from discord import app_commands
 
 from bot.answer import Answer
+from bot.commands.invocation import Invocation
 from bot.config import DiscordSettings, Secret
 from bot.core import Core
 from bot.frontends.discord import (
@@ -35,7 +36,7 @@ from bot.frontends.discord import (
     sync_commands,
 )
 from bot.frontends.discord.bot import ERROR_LINE, TOKEN_REJECTED
-from bot.frontends.discord.embeds import QueryStash
+from bot.frontends.discord.components import QueryStash
 from bot.wisdom import Outcome
 from tests.fakes.discord import FakeDiscord, InteractionResult, running_bot, use_fake_discord
 
@@ -190,7 +191,7 @@ async def test_talk_answers_with_a_rich_embed(fake: FakeDiscord, bot: ConfBot) -
     assert fields(result)["Speaker"] == "Vicki Boykis"
     assert fields(result)["Conference"] == "NormConf 2022"
     assert "fancy crontab" in "".join(f["value"] for f in embed(result)["fields"])
-    assert result.custom_ids == ["cf:n:normconf-2022/an-ml-fairytale"]
+    assert result.custom_ids == ["cf:a:nugget?query=normconf-2022/an-ml-fairytale"]
     assert callback_payloads(fake)[-1]["data"]["allowed_mentions"] == {"parse": []}
     assert fake.channel_messages(fake.channel_id) == [result.message]
     assert_clean(fake)
@@ -263,7 +264,7 @@ async def test_speaker_autocompletes_and_answers_with_talks(
 
     assert embed(result)["title"] == "Vicki Boykis"
     assert "An ML Fairytale" in fields(result)["Talk"]
-    assert result.custom_ids == ["cf:pick:n", "cf:n:Vicki Boykis"]
+    assert result.custom_ids == ["cf:pick:n", "cf:a:nugget?query=Vicki Boykis"]
     opened = await fake.click(result, "cf:pick:n", values=select_values(result)[:1])
     assert opened.type == 4 and opened.message_id != result.message_id
     assert embed(opened)["title"] == "An ML Fairytale"
@@ -278,12 +279,12 @@ async def test_nugget_has_an_another_one_button(fake: FakeDiscord, bot: ConfBot)
 
     assert embed(result)["title"] == "Nugget of wisdom"
     assert fields(result)["Said by"] == "Vicki Boykis"
-    another = await fake.click(result, "cf:n:Vicki Boykis")
+    another = await fake.click(result, "cf:a:nugget?speaker=Vicki Boykis")
     assert another.type == 4 and another.message_id != result.message_id
     assert fields(another)["Said by"] == "Vicki Boykis"
     anything = await fake.invoke("nugget")
     assert embed(anything)["title"] == "Nugget of wisdom"
-    assert anything.custom_ids == ["cf:n:"]
+    assert anything.custom_ids == ["cf:a:nugget?"]
     assert_clean(fake)
 
 
@@ -305,7 +306,7 @@ async def test_buttons_keep_working_after_a_restart(fake: FakeDiscord, core: Cor
         await eventually(lambda: first.served == 1)
 
     async with started(fake, core):
-        another = await fake.click(result, "cf:n:Vicki Boykis")
+        another = await fake.click(result, "cf:a:nugget?speaker=Vicki Boykis")
 
     assert fields(another)["Said by"] == "Vicki Boykis"
 
@@ -342,15 +343,38 @@ async def test_search_shows_ranked_hits_with_snippets_and_pages(
     assert 1 <= len(hits) <= 5 and any("**" in hit["value"] for hit in hits)
     assert embed(first)["footer"]["text"].endswith("Page 1 of 2")
     next_id = first.custom_ids[-1]
-    assert next_id == "cf:q2:data"
+    assert next_id == "cf:r:search?page=2&text=data"
 
     second = await fake.click(first, next_id)
 
     assert second.type == 7 and second.message_id == first.message_id
     assert embed(first)["footer"]["text"].endswith("Page 2 of 2")
-    back = await fake.click(first, "cf:q1:data")
+    back = await fake.click(first, "cf:r:search?page=1&text=data")
     assert embed(back)["footer"]["text"].endswith("Page 1 of 2")
     assert_clean(fake)
+
+
+async def test_search_narrowed_to_a_conference_keeps_it_on_the_next_page(
+    fake: FakeDiscord, bot: ConfBot
+) -> None:
+    first = await fake.invoke("search", {"text": "data", "conference": "normconf-2022"})
+    assert embed(first)["description"] == "6 talk(s) match."
+    assert embed(first)["footer"]["text"].endswith("Page 1 of 2")
+
+    second = await fake.click(first, first.custom_ids[-1])  # Next ▶
+
+    assert embed(first)["footer"]["text"].endswith("Page 2 of 2")
+    assert embed(first)["description"] == "6 talk(s) match."  # not every conference's talks
+    assert second.type == 7
+
+
+async def test_search_offers_the_conference_option_with_autocomplete(
+    fake: FakeDiscord, bot: ConfBot
+) -> None:
+    choices = await fake.autocomplete(
+        "search", {"text": "data", "conference": "norm"}, focused="conference"
+    )
+    assert [c["value"] for c in choices] == ["normconf-2022"]
 
 
 # -- /wisdom: admin commands and the permission gate ------------------------------------------
@@ -618,10 +642,10 @@ async def test_an_error_is_logged_with_its_traceback_and_answered_in_one_ephemer
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def broken(query: str, conference: str | None = None) -> Answer:
+    async def broken(invocation: Invocation) -> Answer:
         raise RuntimeError("the database caught fire")
 
-    monkeypatch.setattr(bot.core, "talk", broken)
+    monkeypatch.setattr(bot.core, "run", broken)
     with caplog.at_level(logging.ERROR, logger="confbot"):
         result = await fake.invoke("talk", {"query": "keynote"})
 
@@ -636,15 +660,15 @@ async def test_a_slow_answer_is_deferred_and_an_error_after_it_uses_a_followup(
     fake: FakeDiscord, core: Core, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with started(fake, core, answer_timeout=0.05) as bot:
-        real_talk = core.talk
+        real_run = core.run
 
-        async def slow(query: str, conference: str | None = None) -> Answer:
+        async def slow(invocation: Invocation) -> Answer:
             await asyncio.sleep(0.3)
-            if query == "boom":
+            if invocation.get("query") == "boom":
                 raise RuntimeError("late failure")
-            return await real_talk(query, conference)
+            return await real_run(invocation)
 
-        monkeypatch.setattr(bot.core, "talk", slow)
+        monkeypatch.setattr(bot.core, "run", slow)
         late = await fake.invoke("talk", {"query": "keynote"})
         failed = await fake.invoke("talk", {"query": "boom"})
 

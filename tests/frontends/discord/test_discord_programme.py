@@ -95,7 +95,7 @@ async def test_now_shows_the_opening_ceremony_in_curie(fake: FakeDiscord, bot: C
     assert embed(result)["title"] == "On now"
     assert fields(result) == {"Wed 11:00–11:30 · Curie": "Opening Ceremony — jinxx, smtw"}
     assert "As of Wed 21 Aug 11:10 CEST" in embed(result)["footer"]["text"]
-    assert select_values(result) == ["t:camp2019/camp2019-10386-opening-ceremony"]
+    assert select_values(result) == ["talk?query=camp2019/camp2019-10386-opening-ceremony"]
     assert_clean(fake)
 
 

@@ -1,5 +1,5 @@
 """Answers render as Discord embeds and components that Discord accepts, escaped, whatever the
-data holds; buttons and select options carry the question they ask in their custom_id."""
+data holds; buttons and select options carry the invocation they replay in their custom_id."""
 
 from __future__ import annotations
 
@@ -12,22 +12,24 @@ import discord
 import pytest
 
 from bot.answer import HIGHLIGHT_END, HIGHLIGHT_START, Answer, Choice, Field
+from bot.commands.invocation import Invocation, Unpacked
 from bot.core import Core
 from bot.frontends.discord.bot import INVITE_PERMISSIONS, invite_url
-from bot.frontends.discord.embeds import (
-    CUSTOM_ID_MAX,
-    EMBED_TOTAL_MAX,
-    Ask,
+from bot.frontends.discord.components import (
     QueryStash,
-    answer_embed,
     answer_view,
     ask_custom_id,
-    autocomplete_choices,
-    escape,
-    fit,
     parse_custom_id,
     parse_option_value,
     render,
+)
+from bot.frontends.discord.embeds import (
+    CUSTOM_ID_MAX,
+    EMBED_TOTAL_MAX,
+    answer_embed,
+    autocomplete_choices,
+    escape,
+    fit,
 )
 from bot.frontends.discord.poster import classify
 from bot.store.content import load_data_dir
@@ -109,8 +111,10 @@ async def test_a_talk_has_an_another_nugget_button_that_asks_again(core: Core) -
 
     ids = custom_ids(answer_view(answer, stash))
 
-    assert ids == ["cf:n:normconf-2022/an-ml-fairytale"]
-    assert parse_custom_id(ids[0], stash) == Ask("nugget", "normconf-2022/an-ml-fairytale")
+    assert ids == ["cf:a:nugget?query=normconf-2022/an-ml-fairytale"]
+    assert parse_custom_id(ids[0], stash) == Unpacked(
+        Invocation.of("nugget", query="normconf-2022/an-ml-fairytale")
+    )
 
 
 async def test_a_talk_with_a_page_links_to_it(core: Core) -> None:
@@ -140,7 +144,9 @@ async def test_an_ambiguous_talk_is_a_select_menu_that_replaces_the_message(core
     assert select["type"] == 3 and select["custom_id"] == "cf:pick:e"
     assert len(select["options"]) == len(answer.choices)
     first = select["options"][0]
-    assert parse_option_value(first["value"], stash) == Ask("talk", answer.choices[0].query)
+    assert parse_option_value(first["value"], stash) == Unpacked(
+        Invocation.of("talk", query=answer.choices[0].query)
+    )
     assert first["label"] == answer.choices[0].label
 
 
@@ -150,7 +156,7 @@ async def test_a_speaker_lists_talks_in_a_select_that_opens_a_new_message(core: 
     rows = components(answer_view(answer, QueryStash()))
 
     assert rows[0]["components"][0]["custom_id"] == "cf:pick:n"
-    assert rows[1]["components"][0]["custom_id"] == "cf:n:Vicki Boykis"
+    assert rows[1]["components"][0]["custom_id"] == "cf:a:nugget?query=Vicki Boykis"
 
 
 async def test_search_hits_are_ranked_fields_with_bold_highlights_and_pages(core: Core) -> None:
@@ -167,7 +173,9 @@ async def test_search_hits_are_ranked_fields_with_bold_highlights_and_pages(core
     page_row = components(view)[-1]["components"]
     assert [b["label"] for b in page_row] == ["◀ Previous", "Next ▶"]
     assert [b["disabled"] for b in page_row] == [True, False]
-    assert parse_custom_id(page_row[1]["custom_id"], stash) == Ask("search", "data", 2)
+    assert parse_custom_id(page_row[1]["custom_id"], stash) == Unpacked(
+        Invocation.of("search", text="data", page=2)
+    )
 
 
 async def test_a_nugget_has_an_another_one_button(core: Core) -> None:
@@ -175,7 +183,7 @@ async def test_a_nugget_has_an_another_one_button(core: Core) -> None:
 
     view = answer_view(answer, QueryStash())
 
-    assert custom_ids(view) == ["cf:n:Vicki Boykis"]
+    assert custom_ids(view) == ["cf:a:nugget?query=Vicki Boykis"]
     assert components(view)[0]["components"][0]["label"] == "Another one"
 
 
@@ -243,15 +251,30 @@ def test_a_long_query_goes_through_the_stash_and_expires() -> None:
     now = [0.0]
     stash = QueryStash(ttl=60.0, clock=lambda: now[0])
     query = "a very long search " * 10
+    invocation = Invocation.of("search", text=query, page=2)
 
-    custom_id = ask_custom_id("search", query, stash, page=2)
+    custom_id = ask_custom_id(invocation, stash, replace=True)
 
     assert len(custom_id) <= CUSTOM_ID_MAX and "#" in custom_id
-    assert parse_custom_id(custom_id, stash) == Ask("search", query, 2)
-    assert ask_custom_id("search", query, stash, page=2) == custom_id  # one token per query
+    assert parse_custom_id(custom_id, stash) == Unpacked(invocation)
+    assert ask_custom_id(invocation, stash, replace=True) == custom_id  # one token per query
     now[0] = 61.0
-    assert parse_custom_id(custom_id, stash) == Ask("search", None, 2)
-    assert parse_custom_id(custom_id, QueryStash()) == Ask("search", None, 2)  # a restart
+    assert parse_custom_id(custom_id, stash) == Unpacked(None)
+    assert parse_custom_id(custom_id, QueryStash()) == Unpacked(None)  # a restart
+
+
+def test_buttons_made_before_invocations_still_work() -> None:
+    stash = QueryStash()
+    assert parse_custom_id("cf:q2:data", stash) == Unpacked(
+        Invocation.of("search", text="data", page=2)
+    )
+    assert parse_custom_id("cf:n:Vicki Boykis", stash) == Unpacked(
+        Invocation.of("nugget", query="Vicki Boykis")
+    )
+    assert parse_option_value("t:normconf-2022/an-ml-fairytale", stash) == Unpacked(
+        Invocation.of("talk", query="normconf-2022/an-ml-fairytale")
+    )
+    assert parse_custom_id("cf:q2#gone", stash) == Unpacked(None)
 
 
 def test_the_stash_is_bounded() -> None:

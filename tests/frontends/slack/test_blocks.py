@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.answer import HIGHLIGHT_END, HIGHLIGHT_START, Answer, Choice, Field
+from bot.commands.invocation import Invocation, Stash
 from bot.core import Core, talk_answer
 from bot.frontends.slack.blocks import (
     MAX_BLOCKS,
@@ -115,7 +116,7 @@ async def test_a_talk_shows_title_summary_side_by_side_facts_nuggets_link_and_a_
         assert any(e["text"].startswith("<http") for e in context["elements"])
     [button] = buttons(answer)
     assert button["text"]["text"] == "Another nugget from this talk"
-    assert button["value"] == f"nugget|{answer.meta['ref']}"
+    assert button["value"] == f"nugget?query={answer.meta['ref']}"
     assert not replaces_original(button["action_id"])
 
 
@@ -128,7 +129,7 @@ async def test_an_ambiguous_answer_lists_the_choices_and_offers_one_button_each(
 
     offered = buttons(answer)
     assert [b["text"]["text"] for b in offered] == [clip(c.label, 75) for c in answer.choices]
-    assert [b["value"] for b in offered] == [f"talk|{c.query}" for c in answer.choices]
+    assert [b["value"] for b in offered] == [f"talk?query={c.query}" for c in answer.choices]
     assert all(replaces_original(b["action_id"]) for b in offered)  # the pick replaces the question
     assert len({b["action_id"] for b in offered}) == len(offered)
 
@@ -136,7 +137,7 @@ async def test_an_ambiguous_answer_lists_the_choices_and_offers_one_button_each(
 async def test_a_nugget_has_an_another_one_button(core: Core) -> None:
     answer = await core.nugget()
     [button] = buttons(answer)
-    assert (button["text"]["text"], button["value"]) == ("Another one", "nugget|")
+    assert (button["text"]["text"], button["value"]) == ("Another one", "nugget?")
 
 
 async def test_search_highlights_are_bold_and_pages_have_previous_and_next_buttons(
@@ -148,14 +149,14 @@ async def test_search_highlights_are_bold_and_pages_have_previous_and_next_butto
     assert "*data*" in texts
     assert HIGHLIGHT_START not in texts and HIGHLIGHT_END not in texts
     pager = blocks_of(first, "actions")[-1]["elements"]
-    assert [(b["action_id"], b["value"]) for b in pager] == [(PAGE_NEXT, "search:2|data")]
+    assert [(b["action_id"], b["value"]) for b in pager] == [(PAGE_NEXT, "search?page=2&text=data")]
     assert any(
         e["text"] == "Page 1 of 2" for b in blocks_of(first, "context") for e in b["elements"]
     )
 
     second = await core.search("data", 2)
     pager = blocks_of(second, "actions")[-1]["elements"]
-    assert [(b["action_id"], b["value"]) for b in pager] == [(PAGE_PREV, "search:1|data")]
+    assert [(b["action_id"], b["value"]) for b in pager] == [(PAGE_PREV, "search?page=1&text=data")]
 
 
 # -- mentions and escaping -----------------------------------------------------------------
@@ -221,11 +222,13 @@ def huge_answer() -> Answer:
         page=2,
         pages=3,
         meta={"query": "q"},
+        invocation=Invocation.of("search", text="q", page=2),
     )
 
 
 def test_an_oversized_answer_is_cut_to_every_slack_limit_with_an_ellipsis() -> None:
-    message = answer_message(huge_answer())
+    stash = Stash()
+    message = answer_message(huge_answer(), stash)
     blocks = message["blocks"]
 
     assert validate_message(message) is None
@@ -257,12 +260,18 @@ def test_clipping_never_splits_an_html_entity() -> None:
     assert clip("short", 10) == "short"
 
 
-def test_button_values_carry_command_query_and_page() -> None:
-    assert button_value("talk", "normconf-2022/an-ml-fairytale") == (
-        "talk|normconf-2022/an-ml-fairytale"
-    )
-    assert parse_button_value(button_value("search", "a|b", 3)) == ("search", "a|b", 3)
-    assert parse_button_value("nugget|") == ("nugget", "", 1)
+def test_button_values_carry_the_whole_invocation() -> None:
+    talk = Invocation.of("talk", query="normconf-2022/an-ml-fairytale")
+    assert button_value(talk) == "talk?query=normconf-2022/an-ml-fairytale"
+    search = Invocation.of("search", text="a|b&c=d%", page=3, conference="normconf-2022")
+    assert parse_button_value(button_value(search) or "") == search
+    assert parse_button_value("nugget?") == Invocation("nugget")
+
+
+def test_button_values_made_before_invocations_are_still_read() -> None:
+    assert parse_button_value("search:2|crontab") == Invocation.of("search", text="crontab", page=2)
+    assert parse_button_value("nugget|") == Invocation("nugget")
+    assert parse_button_value("frobnicate|x") is None
 
 
 def test_the_daily_post_names_speaker_talk_and_conference() -> None:

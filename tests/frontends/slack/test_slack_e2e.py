@@ -25,6 +25,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
+from bot.commands.invocation import Invocation
+from bot.commands.registry import NOBODY, Caller
 from bot.config import Secret, SlackSettings
 from bot.core import Core
 from bot.frontends.slack import build_app, post_loop, serve
@@ -294,6 +296,24 @@ async def test_search_pages_through_results_with_next_and_previous(ws: Workspace
     assert "confbot_page_next" not in button_ids(second)
 
 
+async def test_the_next_page_of_a_narrowed_search_stays_in_its_conference(ws: Workspace) -> None:
+    first = await ws.command("/search", "data --conference normconf-2022")
+    assert "6 talk(s) match." in texts(first.blocks) and "Page 1 of 2" in texts(first.blocks)
+    everywhere = " ".join(texts((await ws.command("/search", "data")).blocks))
+    assert "10 talk(s) match." in everywhere and "Data management" in everywhere  # TuMoCon's
+
+    second = await ws.click("confbot_page_next", first)
+
+    assert "Page 2 of 2" in texts(second.blocks)
+    assert "6 talk(s) match." in texts(second.blocks)  # not every conference's talks
+    assert "Data management" not in " ".join(texts(second.blocks))
+
+
+async def test_a_misspelt_search_says_what_it_searched_for(ws: Workspace) -> None:
+    answer = await ws.command("/search", "dockr")
+    assert "showing results for “docker”" in " ".join(texts(answer.blocks))
+
+
 async def test_a_did_you_mean_suggestion_in_a_private_answer_replaces_it(ws: Workspace) -> None:
     miss = await ws.command("/speaker", "wormerdom")
     assert (miss.response_type, header(miss)) == ("ephemeral", "No speaker found")
@@ -512,8 +532,10 @@ class BrokenCore(Core):
         super().__init__(db)
         self.secret = secret
 
-    async def talk(self, query: str, conference: str | None = None) -> Answer:
-        raise RuntimeError(f"the database fell over while holding {self.secret}")
+    async def run(self, invocation: Invocation, caller: Caller = NOBODY) -> Answer:
+        if invocation.command == "talk":
+            raise RuntimeError(f"the database fell over while holding {self.secret}")
+        return await super().run(invocation, caller)
 
 
 @pytest.mark.parametrize("transport", ["http", "socket"])

@@ -1,0 +1,83 @@
+"""/nugget: a random nugget of wisdom, optionally by a speaker, from a talk or on a topic.
+
+The filter is the talk, else the speaker, else the free words (a talk's nuggets are all by its
+speakers). "Another one" replays the very invocation that produced the nugget.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.answer import Answer, follow_up
+from bot.commands.answers import empty_store, note_shortened, nugget_answer
+from bot.commands.params import MAX_QUERY_LENGTH, Param, Text, clean_query, words
+from bot.commands.registry import Call, Command
+from bot.store import queries
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+
+async def nugget(core: Core, call: Call) -> Answer:
+    """A random nugget; narrowed to a speaker, a talk or a topic when one is given."""
+    text, shortened = clean_query(call.text("talk") or call.text("speaker") or call.text("query"))
+    again = follow_up("Another one", call.invocation)
+    if not text:
+        found = await queries.random_nugget(core.db, core.rng.random())
+        return empty_store() if found is None else nugget_answer(found, again)
+    pool = await nugget_pool(core, text)
+    if not pool:
+        return note_shortened(
+            Answer(
+                kind="not_found",
+                title="No nugget found",
+                text=f"No nugget by or about “{text}”. Try /nugget with no filter.",
+                found=False,
+                ephemeral=True,
+            ),
+            shortened,
+        )
+    found = await queries.nugget_by_id(core.db, core.rng.choice(pool))
+    if found is None:
+        return empty_store()
+    return note_shortened(nugget_answer(found, again), shortened)
+
+
+async def nugget_pool(core: Core, text: str) -> list[int]:
+    speaker_ids = await core.lookup.resolve_speakers(text)
+    if speaker_ids:
+        pool = await queries.nugget_ids_for_speakers(core.db, speaker_ids)
+        if pool:
+            return pool
+    pool = await queries.nugget_ids_matching(core.db, queries.fts_expression(text))
+    if pool:
+        return pool
+    talks = await core.lookup.resolve_talks(text, None)
+    if len(talks) == 1:
+        return await queries.nugget_ids_for_talks(core.db, [talks[0].id])
+    return []
+
+
+NUGGET = Command(
+    "nugget",
+    "A random nugget of wisdom from the talks",
+    (
+        # The free words are for text commands; Discord offers the two named options instead.
+        words("query", "A speaker, a talk or a topic", "WHO OR WHAT", required=False, slash=False),
+        Param(
+            "speaker",
+            Text(MAX_QUERY_LENGTH, shorten=True),
+            "Only nuggets by this speaker",
+            autocomplete="speakers",
+            metavar="NAME",
+        ),
+        Param(
+            "talk",
+            Text(MAX_QUERY_LENGTH, shorten=True),
+            "Only nuggets from this talk",
+            autocomplete="talks",
+        ),
+    ),
+    nugget,
+    help="A random nugget of wisdom, optionally by a speaker, from a talk or on a topic.",
+)

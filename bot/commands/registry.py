@@ -1,0 +1,270 @@
+"""The command table: each command declared once, and the one way to run it.
+
+A `Command` is a name, a one-line summary (Discord's description, Slack's manifest), its
+`Param`s, whether it needs an admin, and a handler that gets the parsed values and returns an
+`Answer`. `Registry.parse_line` reads a text command line (console, `confbot ask`, Slack) into
+an `Invocation`; `Registry.run` parses its arguments once (`bot.commands.params`), runs the
+handler and stamps the answer with the invocation, so every front end can build follow-ups
+that replay it. Knows no platform.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.answer import Answer, Choice
+from bot.commands.invocation import Invocation
+from bot.commands.params import Param, ParamError, Value, clean_text
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+_FLAG = re.compile(r"(?:^|\s)--([a-z][a-z0-9_-]{0,31})(?:\s+(\S+))?")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks, and where, as the front end knows it; `admin` is the front end's verdict
+    (Discord: Manage Server; Slack: a workspace admin or SLACK_ADMIN_USER_IDS)."""
+
+    frontend: str = ""
+    user: str = ""
+    place: str = ""  # the Discord guild or the Slack team
+    channel: str = ""
+    admin: bool = False
+
+
+NOBODY = Caller()
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler gets: the invocation, its parsed values and who asked."""
+
+    invocation: Invocation
+    values: Mapping[str, Value]
+    caller: Caller = NOBODY
+
+    def text(self, name: str) -> str:
+        value = self.values.get(name, "")
+        return value if isinstance(value, str) else str(value)
+
+    def optional(self, name: str) -> str | None:
+        return self.text(name) or None
+
+    def number(self, name: str, default: int) -> int:
+        value = self.values.get(name)
+        return value if isinstance(value, int) else default
+
+
+Handler = Callable[["Core", Call], Awaitable[Answer]]
+WordSplitter = Callable[[str], Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command, declared once. `split_words` spreads the free words of a command line
+    over several positional parameters (/schedule: a day, then a room). A command with
+    `subcommands` is a group (/wisdom subscribe ...): its own handler answers a bare /wisdom,
+    and each subcommand is registered as "wisdom subscribe", admin when the group is."""
+
+    name: str
+    summary: str
+    params: tuple[Param, ...]
+    handler: Handler
+    help: str = ""
+    admin: bool = False
+    split_words: WordSplitter | None = None
+    slash: bool = True  # a Discord and Slack slash command (not /help: text front ends only)
+    subcommands: tuple[Command, ...] = ()
+
+    @property
+    def short_name(self) -> str:
+        """The name within its group ("subscribe" of "wisdom subscribe")."""
+        return self.name.rpartition(" ")[2]
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    @functools.cached_property
+    def positional(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.positional)
+
+    @functools.cached_property
+    def flags(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if not p.positional)
+
+    def usage(self) -> str:
+        """'/schedule [DAY] [ROOM] [--conference SLUG]'; '/wisdom subscribe|status' for a group."""
+        if self.subcommands:
+            return f"/{self.name} " + "|".join(sub.short_name for sub in self.subcommands)
+        parts = [f"/{self.name}"]
+        for param in self.positional:
+            parts.append(param.label if param.required else f"[{param.label}]")
+        for param in self.flags:
+            parts.append(f"[--{param.name} {param.label}]")
+        return " ".join(parts)
+
+    def hint(self) -> str:
+        """The usage without the command name (Slack's usage_hint)."""
+        return self.usage().partition(" ")[2]
+
+
+class Registry:
+    """The commands by name, in the order they were declared."""
+
+    def __init__(self, commands: Sequence[Command]) -> None:
+        self._commands = {command.name: command for command in commands}
+        if len(self._commands) != len(commands):
+            raise ValueError("two commands share a name")
+        self._all = dict(self._commands)
+        for group in commands:
+            subs = tuple(
+                dataclasses.replace(
+                    sub, name=f"{group.name} {sub.name}", admin=sub.admin or group.admin
+                )
+                for sub in group.subcommands
+            )
+            self._commands[group.name] = dataclasses.replace(group, subcommands=subs)
+            self._all[group.name] = self._commands[group.name]
+            self._all.update((sub.name, sub) for sub in subs)
+
+    def __iter__(self) -> Iterator[Command]:
+        return iter(self._commands.values())
+
+    def __len__(self) -> int:
+        return len(self._commands)
+
+    def get(self, name: str) -> Command | None:
+        """A command by name, a subcommand by its full name ("wisdom subscribe")."""
+        return self._all.get(name)
+
+    def leaves(self) -> Iterator[Command]:
+        """Every command that runs: the plain ones and each subcommand of a group."""
+        for command in self:
+            yield from command.subcommands or (command,)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._commands)
+
+    def parse_line(self, line: str) -> Invocation | Answer:
+        """'/search data --conference normconf-2022' -> Invocation('search', ...); a usage
+        Answer for an unknown command or a flag the command does not take."""
+        name, words = split_command(line)
+        name = name or "help"
+        command = self._commands.get(name)
+        if command is None:
+            return usage(name[:32], f"There is no /{name[:32]} command.", known=False)
+        if command.subcommands:
+            word, _, words = words.partition(" ")
+            sub = self.get(f"{name} {word.lower()}")
+            if sub is None:
+                return usage(name, f"Usage: {command.usage()}")
+            command = sub
+        args: dict[str, str] = {}
+        kept: list[str] = []
+        position = 0
+        for match in _FLAG.finditer(words):
+            flag, value = match.group(1), match.group(2)
+            param = command.param(flag)
+            if param is None or param.positional:
+                continue  # not one of ours: words to look for ("/search --force")
+            if value is None:
+                return usage(command.name, f"--{flag} needs a value: {param.help}.")
+            args[flag] = value
+            kept.append(words[position : match.start()])
+            position = match.end()
+        kept.append(words[position:])
+        rest = " ".join(" ".join(kept).split())
+        if rest and command.split_words is not None:
+            args.update({k: v for k, v in command.split_words(rest).items() if v})
+        elif rest and command.positional:
+            args[command.positional[0].name] = rest
+        return Invocation.from_mapping(command.name, args)
+
+    async def run(self, core: Core, invocation: Invocation, caller: Caller = NOBODY) -> Answer:
+        """Parse the invocation's arguments, run its handler, stamp the answer with it."""
+        command = self.get(invocation.command)
+        if command is None:
+            name = invocation.command[:32]
+            return usage(name, f"There is no /{name} command.", known=False)
+        if command.admin and not caller.admin:
+            return Answer(
+                kind="error",
+                title="Not allowed",
+                text=f"Only admins can use /{command.name}.",
+                found=False,
+                ephemeral=True,
+            )
+        values: dict[str, Value] = {}
+        for param in command.params:
+            raw = invocation.get(param.name)
+            if not raw:
+                continue
+            try:
+                values[param.name] = param.parse(raw)
+            except ParamError as error:
+                return usage(command.name, f"{error} Usage: {command.usage()}")
+        # Arguments the command does not take (a hand-made button) are dropped.
+        kept = Invocation.from_mapping(command.name, {k: str(v) for k, v in values.items()})
+        answer = await command.handler(core, Call(kept, values, caller))
+        return _stamped(
+            answer,
+            invocation=answer.invocation or kept,
+            choices=tuple(self._complete(choice, kept) for choice in answer.choices),
+            actions=tuple(self._complete(action, kept) for action in answer.actions),
+        )
+
+    def _complete(self, choice: Choice, source: Invocation) -> Choice:
+        if choice.invocation is not None:
+            return choice
+        invocation = self.replay(choice, source)
+        if invocation is None:
+            return choice
+        return Choice(choice.label, choice.command, choice.query, choice.description, invocation)
+
+    def replay(self, choice: Choice, source: Invocation | None = None) -> Invocation | None:
+        """The invocation a follow-up replays. One named by (command, query) gets the query
+        as the target's first positional argument, and every option of `source` the target
+        also takes (a talk picked from a search stays in the search's conference). None when
+        the target is not a command."""
+        if choice.invocation is not None:
+            return choice.invocation
+        target = self.get(choice.command)
+        if target is None or not target.positional:
+            return None
+        args = {p.name: source.get(p.name) for p in target.flags} if source else {}
+        args[target.positional[0].name] = choice.query
+        return Invocation.from_mapping(target.name, args)
+
+
+def _stamped(answer: Answer, **changes: object) -> Answer:
+    """`answer` with `changes`: a copy of its fields, not `dataclasses.replace`, which runs
+    `__init__` again and was the registry's largest cost per answer (every command, every
+    front end)."""
+    stamped = object.__new__(Answer)
+    stamped.__dict__.update(answer.__dict__, **changes)
+    return stamped
+
+
+def split_command(line: str) -> tuple[str, str]:
+    """'/talk  keynote' -> ('talk', 'keynote'); a bare word is a command; case-insensitive.
+    The argument is not shortened here, so the command can say when it shortens it."""
+    head, _, rest = clean_text(line).partition(" ")
+    return head.lstrip("/").lower(), rest.strip()
+
+
+def usage(command: str, message: str, known: bool = True) -> Answer:
+    return Answer(
+        kind="usage",
+        title=f"/{command}" if known else "Unknown command",
+        text=message + ("" if known else " Try /help."),
+        found=False,
+        ephemeral=True,
+    )

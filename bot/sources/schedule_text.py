@@ -1,0 +1,137 @@
+"""Helpers for schedule exports that need no file position: durations, event types, markup
+in text fields, which tool made the export and how many events it holds.
+
+Both importers (JSON and XML) go through `schedule_document`, which uses these.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+
+_HOURS_MINUTES = re.compile(r"^(\d{1,9}):([0-5]\d)$")
+_DAYS_HOURS_MINUTES = re.compile(r"^(\d{1,9}):([01]\d|2[0-3]):([0-5]\d)$")
+
+# The longest event a schedule may hold: a camp's permanent installation runs for days; a
+# year is a typo, and makes every "what's on now" scan cover that year.
+MAX_DURATION = timedelta(days=31)
+
+_HTML_BREAK = re.compile(r"<br\s*/?>|</p\s*>|</li\s*>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+_MARKDOWN_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\s]*(?:\s+\"[^\"]*\")?\)")
+_MARKDOWN_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MARKDOWN_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+# Keyword in the lowercased event type -> Talk.kind; the first match wins, so "LightningTalk"
+# is a lightning talk, not a talk.
+_KIND_KEYWORDS = (
+    ("keynote", "keynote"),
+    ("lightning", "lightning"),
+    ("workshop", "workshop"),
+    ("hands-on", "workshop"),
+    ("unconference", "unconference"),
+    ("closing", "closing"),
+    ("lecture", "talk"),
+    ("talk", "talk"),
+    ("vortrag", "talk"),
+)
+
+
+def parse_duration(text: str) -> timedelta:
+    """'0:30', '01:30', '26:00' (hours:minutes) or '1:02:30' (days:hours:minutes), at most
+    MAX_DURATION.
+
+    The JSON schema allows only H:MM; the XSD also allows three parts, which CCCamp 2023's
+    export used for days:hours:minutes (EventFahrplan reads it the same way).
+    """
+    text = text.strip()
+    if match := _HOURS_MINUTES.match(text):
+        duration = timedelta(hours=int(match[1]), minutes=int(match[2]))
+    elif match := _DAYS_HOURS_MINUTES.match(text):
+        duration = timedelta(days=int(match[1]), hours=int(match[2]), minutes=int(match[3]))
+    else:
+        raise ValueError(f"bad duration {text[:40]!r}; expected H:MM or D:HH:MM")
+    if duration > MAX_DURATION:
+        raise ValueError(f"duration {text!r} is longer than {MAX_DURATION.days} days")
+    return duration
+
+
+def talk_kind(event_type: str | None) -> str:
+    """Map a schedule event type ('lecture', 'Talk 30 min', 'Workshop 110min', ...) to a kind."""
+    lowered = (event_type or "").lower()
+    for keyword, kind in _KIND_KEYWORDS:
+        if keyword in lowered:
+            return kind
+    return "other"
+
+
+def clean_markup(text: str | None) -> str:
+    """Plain text from a schedule text field: \\r\\n -> \\n, HTML tags and entities, Markdown
+    links, bold and heading marks removed; at most one blank line in a row."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Each pattern runs only when its marker is present: most texts have none (import speed).
+    if "<" in text:
+        text = _HTML_TAG.sub("", _HTML_BREAK.sub("\n", text))
+    if "&" in text:
+        text = html.unescape(text)
+    if "](" in text:
+        text = _MARKDOWN_LINK.sub(r"\1", text)
+    if "**" in text or "__" in text:
+        text = _MARKDOWN_STRONG.sub(r"\2", text)
+    if "#" in text:
+        text = _MARKDOWN_HEADING.sub("", text)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
+
+
+def generator_name(
+    document: Mapping[str, object], schedule: Mapping[str, object], days: list[object]
+) -> str:
+    """The exporting tool: the document's `generator.name`, else 'pretalx' when the export
+    looks like pretalx's (pretalx URL, person or event codes), else 'frab'."""
+    generator = document.get("generator")
+    if isinstance(generator, Mapping):
+        name = generator.get("name")
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    base_url = schedule.get("base_url")
+    if isinstance(base_url, str) and "pretalx" in base_url:
+        return "pretalx"
+    first_event = _first_event(days)
+    if first_event is not None:
+        persons = first_event.get("persons")
+        if "code" in first_event or "answers" in first_event:
+            return "pretalx"
+        if isinstance(persons, list) and any(
+            isinstance(person, Mapping) and "code" in person for person in persons
+        ):
+            return "pretalx"
+    return "frab"
+
+
+def count_events(days: list[object]) -> int:
+    """How many events the days hold (what is not a list of events is counted as none)."""
+    count = 0
+    for day in days:
+        rooms = day.get("rooms") if isinstance(day, Mapping) else None
+        if isinstance(rooms, Mapping):
+            count += sum(len(events) for events in rooms.values() if isinstance(events, list))
+    return count
+
+
+def _first_event(days: list[object]) -> Mapping[str, object] | None:
+    for day in days:
+        rooms = day.get("rooms") if isinstance(day, Mapping) else None
+        if not isinstance(rooms, Mapping):
+            continue
+        for events in rooms.values():
+            if isinstance(events, list) and events and isinstance(events[0], Mapping):
+                return events[0]
+    return None

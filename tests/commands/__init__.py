@@ -1,0 +1,1 @@
+"""Tests of bot/commands: the table, parameters, invocations and follow-ups."""

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.clock import SYSTEM_CLOCK, Clock, RehearsalClock
 from bot.config import SETTINGS_HELP, Settings, SettingsError
 from bot.records import RecordError
 from bot.store.db import Database, StoreError
@@ -44,9 +45,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser(
+    run = commands.add_parser(
         "run",
         help="start the bot: Discord and/or Slack when configured, else the console",
+        description="Start the bot. With --at (and --speed) the whole bot, answers, daily "
+        "wisdom and reminders, runs on a simulated clock: a rehearsal of a conference day.",
+    )
+    run.add_argument(
+        "--at",
+        type=_moment,
+        metavar="WHEN",
+        help="rehearse: start the clock at WHEN (ISO 8601 with offset, e.g. "
+        "2019-08-21T09:55+02:00)",
+    )
+    run.add_argument(
+        "--speed",
+        type=_speed,
+        default=1.0,
+        metavar="N",
+        help="rehearse: the simulated clock runs N times faster (default 1)",
     )
     load = commands.add_parser("load", help="validate the data folder and load it")
     load.add_argument("--force", action="store_true", help="reload even if nothing changed")
@@ -188,10 +205,9 @@ async def _dispatch(
         if not await _ensure_loaded(db, data_dir):
             return EXIT_FAILURE
         from bot.core import Core
-        from bot.schedule import system_clock
 
-        rehearsal: datetime | None = getattr(args, "at", None)
-        core = Core(db, clock=(lambda: rehearsal) if rehearsal else system_clock)
+        clock = _clock(args)
+        core = Core(db, clock=clock)
         if args.command == "ask":
             return await _ask(core, " ".join(args.line), as_json=args.json)
         if args.command == "console":
@@ -200,7 +216,7 @@ async def _dispatch(
             await run_console(core)
             return EXIT_OK
         if args.command == "run":
-            return await _run(core, db, settings)
+            return await _run(core, db, settings, clock)
     return EXIT_USAGE
 
 
@@ -343,7 +359,34 @@ async def _ask(core: object, line: str, *, as_json: bool) -> int:
     return EXIT_USAGE if answer.kind == "usage" else EXIT_OK
 
 
-async def _run(core: object, db: Database, settings: Settings) -> int:
+def _clock(args: argparse.Namespace) -> Clock:
+    """The system clock, or a rehearsal clock for --at / --speed (said loudly in the log)."""
+    at: datetime | None = getattr(args, "at", None)
+    speed: float = getattr(args, "speed", 1.0)
+    if at is None and speed == 1.0:
+        return SYSTEM_CLOCK
+    clock = RehearsalClock(at or datetime.now(UTC), speed)
+    if args.command == "run":
+        log.warning(
+            "REHEARSAL: the clock is simulated: it starts at %s and runs %g times faster than "
+            "real time. Daily wisdom and reminders are posted on that clock.",
+            clock.start.isoformat(),
+            clock.speed,
+        )
+    return clock
+
+
+def _speed(text: str) -> float:
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number, like 60") from None
+    if not 0 < speed <= 100_000:
+        raise argparse.ArgumentTypeError("the speed must be above 0 and at most 100000")
+    return speed
+
+
+async def _run(core: object, db: Database, settings: Settings, clock: Clock) -> int:
     """Serve every configured platform in this process; the console when none is."""
     from bot.core import Core
 
@@ -359,11 +402,13 @@ async def _run(core: object, db: Database, settings: Settings) -> int:
     if settings.discord is not None:
         from bot.frontends import discord as discord_frontend
 
-        services.append(discord_frontend.serve(core, db, settings.discord, wisdom_grace=grace))
+        services.append(
+            discord_frontend.serve(core, db, settings.discord, clock=clock, wisdom_grace=grace)
+        )
     if settings.slack is not None:
         from bot.frontends import slack as slack_frontend
 
-        services.append(slack_frontend.serve(core, db, settings.slack, grace=grace))
+        services.append(slack_frontend.serve(core, db, settings.slack, clock=clock, grace=grace))
     failed: list[BaseException] = []
     try:
         async with asyncio.TaskGroup() as group:

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.answer import Answer, Choice, Field
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.records import TALK_KINDS
-from bot.schedule import Clock, ScheduleAnswers, system_clock
+from bot.schedule import ScheduleAnswers
 from bot.store import queries
 from bot.store.content import DATA_VERSION_KEY, get_meta
 from bot.store.db import Database
@@ -91,7 +92,7 @@ class Core:
     """The command logic over one open `Database`. Cheap to build; holds a fuzzy-match cache."""
 
     def __init__(
-        self, db: Database, rng: random.Random | None = None, clock: Clock = system_clock
+        self, db: Database, rng: random.Random | None = None, clock: Clock = SYSTEM_CLOCK
     ) -> None:
         self.db = db
         self.rng = rng or random.Random()

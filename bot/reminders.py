@@ -176,6 +176,8 @@ class ReminderPost:
     starts_at: datetime
     zone: str
     minutes_before: int
+    attempted_at: datetime | None = None
+    """When the first send was attempted (the claim time); not part of the JSON snapshot."""
 
     @property
     def idempotency_key(self) -> str:
@@ -203,6 +205,7 @@ class ReminderPost:
 
     def to_json(self) -> str:
         data: dict[str, Any] = asdict(self)
+        del data["attempted_at"]
         data["scheduled_at"] = self.scheduled_at.isoformat()
         data["starts_at"] = self.starts_at.isoformat()
         return json.dumps(data)

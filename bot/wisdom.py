@@ -100,20 +100,7 @@ class TransientSendError(Exception):
 
 
 # --------------------------------------------------------------------------------------------
-# Clock and poster protocols
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current moment, timezone-aware."""
-        ...
-
-
-class SystemClock:
-    """The real clock."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
+# The poster protocol (the clock is bot.clock.Clock)
 
 
 class WisdomPoster(Protocol):
@@ -130,9 +117,11 @@ class WisdomPoster(Protocol):
     `find_existing` is asked before a claim is sent again: after a crash between claim and
     record, or after a failed attempt that may have been delivered anyway (a timeout). It
     returns the message id of a message already carrying `post.idempotency_key` (Slack:
-    `conversations.history` since `post.scheduled_at` with `include_all_metadata`; Discord:
-    the bot's own messages in the channel's history since `post.scheduled_at` whose embed
-    matches `wisdom_answer(post)`), or None when there is none. Return None also when the
+    `conversations.history` from `post.attempted_at` with `include_all_metadata`, every page;
+    Discord: the bot's own messages in the channel's history after a snowflake of
+    `post.attempted_at`, paging by 100 to the end, whose nonce or embed matches), or None
+    when there is none. However much was said in the channel since, the lookup must read
+    until past the attempt: a chatty channel is no reason to post twice. Return None also when the
     platform cannot tell (no history permission): the service then resends with the same
     idempotency key, which the platform deduplicates only inside its nonce window, so a
     lookup that can answer is what makes a resend after a long outage safe.
@@ -504,6 +493,9 @@ class WisdomPost:
     talk_title: str
     conference_name: str
     manual: bool = False
+    attempted_at: datetime | None = None
+    """When the first send of this post was attempted (its claim is written right before it);
+    an earlier delivery can only be found from then on. None before any attempt."""
 
     @property
     def idempotency_key(self) -> str:

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiosqlite
 
+from bot.clock import Clock, SystemClock
 from bot.reminders import (
     FilterKind,
     OutcomeKind,
@@ -48,9 +50,7 @@ from bot.store.content import utc_text
 from bot.store.db import Database
 from bot.wisdom import (
     DISABLE_AFTER,
-    Clock,
     PermanentSendError,
-    SystemClock,
     TransientSendError,
     permanent_delay,
     transient_delay,
@@ -329,7 +329,8 @@ class ReminderService:
                 outcomes.append(await self._resolve(sub, row, talk, now))
         for sub, talk in fresh:
             if sub.id not in self._disabled:
-                outcomes.append(await self._attempt(sub, ReminderPost.make(sub, talk), 0, now))
+                post = replace(ReminderPost.make(sub, talk), attempted_at=now)
+                outcomes.append(await self._attempt(sub, post, 0, now))
         wakeups += [o.retry_at for o in outcomes if o.retry_at is not None]
         self.next_wakeup = min(wakeups, default=None)
 
@@ -416,8 +417,11 @@ class ReminderService:
     ) -> ReminderOutcome:
         """A claim left pending by a crash or a failed send."""
         attempts = int(row["attempts"])
+        # A claimed row's updated_utc is its claim time, written right before the first send
+        # (retries leave it alone), so no delivery of it is older.
+        attempted = _dt(row["updated_utc"])
         if talk is not None and now < talk.starts:
-            post = ReminderPost.make(sub, talk)
+            post = replace(ReminderPost.make(sub, talk), attempted_at=attempted)
             if now < post.scheduled_at:  # moved later by a re-import: wait for the new time
                 await self._set(
                     sub.id,
@@ -437,7 +441,7 @@ class ReminderService:
                     retry_at=post.scheduled_at,
                 )
             return await self._attempt(sub, post, attempts, now, lookup=True)
-        post = ReminderPost.from_json(row["post"])
+        post = replace(ReminderPost.from_json(row["post"]), attempted_at=attempted)
         try:
             existing = await self.poster.find_existing(post)
         except Exception as error:  # cannot tell; sending now would be late anyway

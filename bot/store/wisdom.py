@@ -34,11 +34,11 @@ from typing import Any
 
 import aiosqlite
 
+from bot.clock import Clock, SystemClock
 from bot.store.db import Database
 from bot.wisdom import (
     DEFAULT_GRACE,
     DISABLE_AFTER,
-    Clock,
     CycleState,
     Outcome,
     OutcomeKind,
@@ -47,7 +47,6 @@ from bot.wisdom import (
     PostRecord,
     Slot,
     Subscription,
-    SystemClock,
     TransientSendError,
     WisdomInputError,
     WisdomPost,
@@ -180,6 +179,8 @@ def _post(sub: Subscription, row: aiosqlite.Row) -> WisdomPost:
         talk_title=str(row["talk_title"]),
         conference_name=str(row["conference_name"]),
         manual=bool(row["manual"]),
+        # The claim is written right before the first send, so no delivery is older.
+        attempted_at=_dt(row["claimed_at"]),
     )
 
 

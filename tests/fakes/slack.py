@@ -569,6 +569,7 @@ class FakeSlack:
             "users.info": ("bot", self._users_info),
             "conversations.info": ("bot", self._conversations_info),
             "conversations.open": ("bot", self._conversations_open),
+            "conversations.history": ("bot", self._conversations_history),
             "apps.connections.open": ("app", self._apps_connections_open),
         }
 
@@ -644,6 +645,12 @@ class FakeSlack:
     def archive_channel(self, channel_id: str) -> None:
         """Archive a channel: posts there answer is_archived."""
         self.channels[channel_id].archived = True
+
+    def post_user_message(self, channel_id: str, user_id: str, text: str) -> JSON:
+        """A member says something in a channel (stored like Slack stores it)."""
+        message: JSON = {"type": "message", "user": user_id, "text": text, "ts": self._new_ts()}
+        self.channels[channel_id].messages.append(message)
+        return message
 
     def messages_in(self, channel_id: str) -> list[JSON]:
         """The channel's current messages (after chat.update / chat.delete)."""
@@ -1525,6 +1532,28 @@ class FakeSlack:
         if channel is None or channel.deleted:
             raise SlackError("channel_not_found")
         return {"channel": channel.to_api()}
+
+    def _conversations_history(self, args: JSON) -> JSON:
+        """Newest first, after `oldest`, `limit` a page (Slack caps it at 999), paged with an
+        opaque cursor; message metadata only with `include_all_metadata`."""
+        channel = self._require_channel(str(args.get("channel")))
+        if channel.deleted:
+            raise SlackError("channel_not_found")
+        if not channel.is_member:
+            raise SlackError("not_in_channel")
+        oldest = float(args.get("oldest") or 0)
+        newest_first = [m for m in reversed(channel.messages) if float(m["ts"]) > oldest]
+        start = int(str(args.get("cursor") or "page:0").removeprefix("page:"))
+        limit = max(1, min(999, int(args.get("limit") or 100)))
+        page = newest_first[start : start + limit]
+        if str(args.get("include_all_metadata")).lower() not in ("1", "true"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(newest_first)
+        return {
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": f"page:{start + limit}" if more else ""},
+        }
 
     def _conversations_open(self, args: JSON) -> JSON:
         users = str(args.get("users") or "").split(",")

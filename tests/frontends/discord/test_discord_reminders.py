@@ -58,7 +58,7 @@ def clock() -> FakeClock:
 
 
 async def _bot(fake: FakeDiscord, db: Database, clock: FakeClock) -> AsyncIterator[ConfBot]:
-    core = Core(db, rng=random.Random(7), clock=clock.now)
+    core = Core(db, rng=random.Random(7), clock=clock)
     bot = ConfBot(core, db, clock=clock, guild_ready_timeout=0.05, wisdom_interval=3600.0)
     async with running_bot(bot, fake):
         await bot.tree.sync()

@@ -74,7 +74,7 @@ async def ws(request: pytest.FixtureRequest, db: Database) -> AsyncIterator[Work
     transport: str = request.param
     await import_camp(db)
     clock = FakeClock(MORNING)
-    core = Core(db, rng=random.Random(7), clock=clock.now)
+    core = Core(db, rng=random.Random(7), clock=clock)
     async with FakeSlack() as fake:
         general, talks = fake.add_channel("general"), fake.add_channel("talks")
         alice, bob = fake.add_user("alice"), fake.add_user("bob", admin=True)

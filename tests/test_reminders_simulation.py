@@ -30,13 +30,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.answer import Answer
+from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.records import Conference
 from bot.reminders import ReminderPost, ReminderSubscription
 from bot.sources.detect import load_schedule
 from bot.store.content import replace_conferences
 from bot.store.db import Database
 from bot.store.reminders import ReminderService, load_subscriptions, timed_talks
-from bot.wisdom import PermanentSendError, TransientSendError
+from tests.fakes.clock import FakeClock
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "frab-camp2019.json"
 SEED = 2019
@@ -58,14 +59,6 @@ Interval = tuple[datetime, datetime]
 
 class SimulatedCrash(BaseException):
     """The bot process dies."""
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.moment = start
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 @dataclass(frozen=True)

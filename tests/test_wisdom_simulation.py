@@ -34,16 +34,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.answer import Answer
+from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.store.db import Database
 from bot.store.wisdom import WisdomService, get_subscription
-from bot.wisdom import (
-    Outcome,
-    PermanentSendError,
-    TransientSendError,
-    WisdomInputError,
-    WisdomPost,
-    due_instant,
-)
+from bot.wisdom import Outcome, WisdomInputError, WisdomPost, due_instant
+from tests.fakes.clock import FakeClock
 
 SEED = 20240101
 START = datetime(2023, 12, 31, 12, 0, tzinfo=UTC)
@@ -111,17 +106,6 @@ def longest_free(intervals: list[Interval], start: datetime, end: datetime) -> t
             longest = max(longest, a - cursor)
         cursor = max(cursor, b)
     return max(longest, end - cursor)
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.moment = start
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def set(self, moment: datetime) -> None:
-        self.moment = moment
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ The same order as daily wisdom gives the same guarantees (see bot/store/wisdom.p
    insert a 'claimed' row (subscription, talk key) for every reminder due now, and a
    'skipped' row for every reminder whose talk started while the bot was not running. The
    primary key makes a second claim impossible, whichever process or restart tries it.
-2. *Send* through the front end's `ReminderPoster`, with the post's idempotency key, outside
-   any transaction.
+2. *Send* through the front end's `Poster` (bot.delivery.model), with the idempotency key,
+   outside any transaction.
 3. *Record*: status 'sent' with the message id.
 
 A 'claimed' row left by a crash or a failed send is resolved by later runs: while the talk has
@@ -28,13 +28,20 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import Clock, SystemClock
+from bot.delivery.model import (
+    DISABLE_AFTER,
+    OutcomeKind,
+    PermanentSendError,
+    Poster,
+    TransientSendError,
+    permanent_delay,
+    transient_delay,
+)
 from bot.reminders import (
     FilterKind,
-    OutcomeKind,
     ReminderInputError,
     ReminderOutcome,
     ReminderPost,
-    ReminderPoster,
     ReminderStatus,
     ReminderSubscription,
     ReminderTalk,
@@ -48,13 +55,6 @@ from bot.reminders import (
 )
 from bot.store.content import utc_text
 from bot.store.db import Database
-from bot.wisdom import (
-    DISABLE_AFTER,
-    PermanentSendError,
-    TransientSendError,
-    permanent_delay,
-    transient_delay,
-)
 
 _log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class ReminderService:
     def __init__(
         self,
         db: Database,
-        poster: ReminderPoster,
+        poster: Poster[ReminderPost],
         *,
         frontend: str,
         clock: Clock | None = None,

@@ -5,7 +5,7 @@ How a post is made (the order is what gives the guarantees):
 1. *Claim*: one INSERT of the row (subscription, local date) with status 'claimed', the chosen
    nugget and a snapshot of its text and attribution. The primary key makes a second claim for
    the same channel and local date impossible, whichever process or restart tries it.
-2. *Send* through the front end's `WisdomPoster`, with the post's idempotency key.
+2. *Send* through the front end's `Poster` (bot.delivery.model), with the post's idempotency key.
 3. *Record*: status 'sent' with the platform's message id.
 
 A process that dies between 1 and 3 leaves a 'claimed' row. Every `run_due` (and so the one at
@@ -35,22 +35,26 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import Clock, SystemClock
+from bot.delivery.model import (
+    DISABLE_AFTER,
+    OutcomeKind,
+    PermanentSendError,
+    Poster,
+    TransientSendError,
+    permanent_delay,
+    transient_delay,
+)
 from bot.store.db import Database
 from bot.wisdom import (
     DEFAULT_GRACE,
-    DISABLE_AFTER,
     CycleState,
     Outcome,
-    OutcomeKind,
-    PermanentSendError,
     Pick,
     PostRecord,
     Slot,
     Subscription,
-    TransientSendError,
     WisdomInputError,
     WisdomPost,
-    WisdomPoster,
     WisdomStatus,
     channel_seed,
     first_post_date,
@@ -62,9 +66,7 @@ from bot.wisdom import (
     next_nugget,
     parse_post_time,
     parse_zone,
-    permanent_delay,
     plan_slots,
-    transient_delay,
     upcoming_nuggets,
     wisdom_answer,
 )
@@ -487,7 +489,7 @@ class WisdomService:
     def __init__(
         self,
         db: Database,
-        poster: WisdomPoster,
+        poster: Poster[WisdomPost],
         *,
         frontend: str,
         clock: Clock | None = None,

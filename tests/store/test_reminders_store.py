@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Answer
+from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.records import Conference, Speaker, Talk
 from bot.reminders import ReminderInputError, ReminderPost
 from bot.sources.detect import load_schedule
 from bot.store.content import replace_conferences
 from bot.store.db import Database
 from bot.store.reminders import ReminderService, reminders_report
-from bot.wisdom import PermanentSendError, TransientSendError
+from tests.fakes.clock import FakeClock
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)  # the first talk starts here
@@ -28,14 +29,6 @@ T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)  # the first talk starts here
 
 class Crash(BaseException):
     """The process dies here (not an Exception: nothing in the service may swallow it)."""
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.moment = start
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 @dataclass

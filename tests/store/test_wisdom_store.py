@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Answer
+from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.store.db import Database
 from bot.store.wisdom import (
     WisdomService,
@@ -23,35 +24,14 @@ from bot.store.wisdom import (
     post_log,
     wisdom_report,
 )
-from bot.wisdom import (
-    PermanentSendError,
-    TransientSendError,
-    WisdomInputError,
-    WisdomPost,
-    outcome_answer,
-    preview_answer,
-    status_answer,
-)
+from bot.wisdom import WisdomInputError, WisdomPost, outcome_answer, preview_answer, status_answer
+from tests.fakes.clock import FakeClock
 
 AMS = "Europe/Amsterdam"
 
 
 class Crash(BaseException):
     """The process dies here (not an Exception: nothing in the service may swallow it)."""
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.moment = start
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def advance(self, delta: timedelta) -> None:
-        self.moment += delta
-
-    def set(self, moment: datetime) -> None:
-        self.moment = moment
 
 
 @dataclass

@@ -36,6 +36,7 @@ from bot.answer import Answer
 from bot.clock import Clock
 from bot.config import DiscordSettings
 from bot.core import Core
+from bot.delivery.model import Poster
 from bot.delivery.runner import Runner
 from bot.frontends.discord.embeds import (
     DYNAMIC_ITEMS,
@@ -46,11 +47,11 @@ from bot.frontends.discord.embeds import (
     short_line,
 )
 from bot.frontends.discord.poster import DiscordPoster
-from bot.reminders import ReminderOutcome, ReminderPoster
+from bot.reminders import ReminderOutcome, ReminderPost
 from bot.store.db import Database
 from bot.store.reminders import ReminderService
 from bot.store.wisdom import WisdomService
-from bot.wisdom import DEFAULT_GRACE, Outcome, WisdomPoster
+from bot.wisdom import DEFAULT_GRACE, Outcome, WisdomPost
 
 log = logging.getLogger("confbot.discord")
 
@@ -70,8 +71,8 @@ INVITE_SCOPES = ("bot", "applications.commands")
 DEFERRED = "confbot_deferred"  # interaction.extras key: how the answer was deferred, if it was
 ERROR_LINE = "Sorry, something went wrong while answering that. It has been logged."
 
-WisdomFactory = Callable[[Database, WisdomPoster], WisdomService]
-ReminderFactory = Callable[[Database, ReminderPoster], ReminderService]
+WisdomFactory = Callable[[Database, Poster[WisdomPost]], WisdomService]
+ReminderFactory = Callable[[Database, Poster[ReminderPost]], ReminderService]
 Produce = Callable[[], Awaitable[Answer]]
 SuggestionSource = Callable[[], Awaitable[Sequence[Any]]]
 T = TypeVar("T")
@@ -246,7 +247,7 @@ class ConfBot(commands.Bot):
         )
         self._wisdom_task: asyncio.Task[None] | None = None  # the post loop
 
-    def _default_wisdom(self, db: Database, poster: WisdomPoster) -> WisdomService:
+    def _default_wisdom(self, db: Database, poster: Poster[WisdomPost]) -> WisdomService:
         return WisdomService(
             db,
             poster,
@@ -256,7 +257,7 @@ class ConfBot(commands.Bot):
             log=logging.getLogger("confbot.discord.wisdom"),
         )
 
-    def _default_reminders(self, db: Database, poster: ReminderPoster) -> ReminderService:
+    def _default_reminders(self, db: Database, poster: Poster[ReminderPost]) -> ReminderService:
         return ReminderService(
             db,
             poster,

@@ -22,9 +22,10 @@ import aiohttp
 import discord
 
 from bot.answer import Answer
+from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.frontends.discord.embeds import answer_embed
 from bot.reminders import ReminderPost, reminder_answer
-from bot.wisdom import PermanentSendError, TransientSendError, WisdomPost, wisdom_answer
+from bot.wisdom import WisdomPost, wisdom_answer
 
 log = logging.getLogger("confbot.discord.poster")
 
@@ -88,7 +89,7 @@ def _describe(post: Post) -> str:
 
 
 class DiscordPoster:
-    """Implements `bot.wisdom.WisdomPoster` and `bot.reminders.ReminderPoster` over a logged-in
+    """Implements `bot.delivery.model.Poster` (for daily wisdom and reminders) over a logged-in
     discord.py client."""
 
     def __init__(

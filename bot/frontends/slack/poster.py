@@ -20,9 +20,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
+from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.frontends.slack.blocks import answer_message
 from bot.reminders import ReminderPost
-from bot.wisdom import PermanentSendError, TransientSendError, WisdomPost
+from bot.wisdom import WisdomPost
 
 log = logging.getLogger("confbot.slack")
 
@@ -85,7 +86,7 @@ def metadata(post: Post) -> dict[str, Any]:
 
 
 class SlackPoster:
-    """Implements `bot.wisdom.WisdomPoster` and `bot.reminders.ReminderPoster` over an
+    """Implements `bot.delivery.model.Poster` (for daily wisdom and reminders) over an
     `AsyncWebClient`. `posts` counts the daily posts made, `reminders` the reminders.
 
     `scopes` are the bot token's granted scopes when known (from `auth.test`): the history

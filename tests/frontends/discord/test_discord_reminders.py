@@ -24,25 +24,13 @@ from bot.sources.detect import load_schedule
 from bot.store.content import replace_conferences
 from bot.store.db import Database
 from tests.conftest import SHARED
+from tests.fakes.clock import FakeClock
 from tests.fakes.discord import FakeDiscord, InteractionResult, running_bot
 
 JSON = dict[str, Any]
 BERLIN = ZoneInfo("Europe/Berlin")
 MORNING = datetime(2019, 8, 21, 10, 0, tzinfo=BERLIN)
 TEN_TO_ELEVEN = datetime(2019, 8, 21, 10, 50, tzinfo=BERLIN)
-
-
-class FakeClock:
-    """The services' and the core's clock, moved by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.moment = now
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def set(self, moment: datetime) -> None:
-        self.moment = moment
 
 
 @pytest.fixture

@@ -29,10 +29,10 @@ from bot.store.content import replace_conferences
 from bot.store.db import Database
 from bot.store.reminders import ReminderService
 from tests.conftest import SHARED
+from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlack, ResponsePost
 from tests.frontends.slack.test_slack_e2e import (
     Driver,
-    FakeClock,
     eventually,
     header,
     running,

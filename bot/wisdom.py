@@ -409,10 +409,12 @@ class WisdomPost:
     attempted_at: datetime | None = None
     """When the first send of this post was attempted (its claim is written right before it);
     an earlier delivery can only be found from then on. None before any attempt."""
+    stored_key: str | None = None
+    """The idempotency key its delivery row holds (from before a renumbering), if any."""
 
     @property
     def idempotency_key(self) -> str:
-        return idempotency_key(self.subscription_id, self.local_date)
+        return self.stored_key or idempotency_key(self.subscription_id, self.local_date)
 
 
 Status = Literal["claimed", "sent", "skipped", "failed"]

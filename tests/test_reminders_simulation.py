@@ -237,8 +237,8 @@ async def test_reminders_over_a_whole_conference(tmp_path: Path) -> None:
         clock.moment = max(step, now) + timedelta(seconds=rng.uniform(0, 20))
     subs = {s.channel_id: s for s in await load_subscriptions(db)}
     log = {
-        (int(r["subscription_id"]), str(r["talk_key"])): str(r["status"])
-        for r in await db.fetch_all("SELECT * FROM reminder_log")
+        (int(r["subscription_id"]), str(r["key"])): str(r["status"])
+        for r in await db.fetch_all("SELECT * FROM deliveries")
     }
     await db.close()
 

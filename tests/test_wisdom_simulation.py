@@ -533,11 +533,11 @@ async def run_year(path: Path) -> tuple[World, dict[str, int], SkipLog]:
                 moment = min(moment, min(starts))
             clock.set(max(moment, now + timedelta(seconds=1)))
         assert bot.db is not None
-        rows = await bot.db.fetch_all("SELECT status, COUNT(*) FROM wisdom_posts GROUP BY status")
+        rows = await bot.db.fetch_all("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
         statuses = {str(row[0]): int(row[1]) for row in rows}
         skipped_rows = await bot.db.fetch_all(
-            "SELECT s.channel_id, p.local_date, p.error FROM wisdom_posts p "
-            "JOIN wisdom_subscriptions s ON s.id = p.subscription_id WHERE p.status = 'skipped'"
+            "SELECT s.channel_id, p.key AS local_date, p.error FROM deliveries p "
+            "JOIN subscriptions s ON s.id = p.subscription_id WHERE p.status = 'skipped'"
         )
         unlogged = {
             (str(row[0]), date.fromisoformat(row[1]))

@@ -128,7 +128,7 @@ async def run_at(service: ReminderService, clock: FakeClock, moment: datetime) -
 
 
 async def log_status(db: Database) -> dict[str, str]:
-    rows = await db.fetch_all("SELECT talk_key, status FROM reminder_log ORDER BY talk_key")
+    rows = await db.fetch_all("SELECT key, status FROM deliveries ORDER BY key")
     return {str(row[0]): str(row[1]) for row in rows}
 
 
@@ -164,7 +164,7 @@ async def test_subscribe_rejects_bad_input_and_stores_nothing(
     }
     with pytest.raises(ReminderInputError, match=message):
         await service.subscribe(**args)  # type: ignore[arg-type]
-    assert await db.fetch_all("SELECT * FROM reminder_subscriptions") == []
+    assert await db.fetch_all("SELECT * FROM subscriptions WHERE kind = 'reminder'") == []
 
 
 async def test_subscribe_names_every_problem_at_once(service: ReminderService) -> None:

@@ -1,7 +1,8 @@
 """A database made by main before the delivery engine (tests/store/fixtures/main-v4.sql, see
-its header) opens with this code, and delivery carries on from it: every subscription and log
-row keeps its meaning, the daily rotation continues without repeats, a post an earlier
-process sent before it died is recovered, not sent again, and a sent reminder stays sent.
+its header) is migrated to the one table pair (`subscriptions`, `deliveries`, migration 5)
+and delivery carries on from it: every subscription and log row keeps its meaning, the daily
+rotation continues without repeats, a post an earlier process sent before it died is
+recovered under the key it was sent with, not sent again, and a sent reminder stays sent.
 """
 
 from __future__ import annotations
@@ -88,6 +89,26 @@ async def upgraded(tmp_path: Path) -> Database:
     return db
 
 
+WISDOM_C1, WISDOM_SLACK = 4, 5  # wisdom ids 1..3 follow the reminders' 1..3 after the move
+
+
+async def test_the_old_tables_are_gone_and_every_row_moved(upgraded: Database) -> None:
+    assert await upgraded.schema_version() == 5
+    tables = {str(r[0]) for r in await upgraded.fetch_all("SELECT name FROM sqlite_master")}
+    assert not tables & {"wisdom_subscriptions", "wisdom_posts", "reminder_subscriptions"}
+    assert "reminder_log" not in tables
+    kinds = await upgraded.fetch_all(
+        "SELECT s.kind, count(DISTINCT s.id), count(d.key) FROM subscriptions s "
+        "LEFT JOIN deliveries d ON d.subscription_id = s.id GROUP BY s.kind ORDER BY s.kind"
+    )
+    assert [tuple(row) for row in kinds] == [("reminder", 3, 9), ("wisdom", 3, 17)]
+    keys = await upgraded.fetch_all(
+        "SELECT idempotency_key FROM deliveries WHERE subscription_id = ? AND key = ?",
+        (WISDOM_C1, "2024-04-25"),
+    )
+    assert [row[0] for row in keys] == ["wisdom-1-20240425"]  # the key it was sent with
+
+
 async def test_every_wisdom_subscription_and_post_keeps_its_meaning(upgraded: Database) -> None:
     subs = {sub.id: sub for sub in await list_subscriptions(upgraded)}
     assert [(s.frontend, s.channel_id, s.zone, s.enabled) for s in subs.values()] == [
@@ -95,8 +116,8 @@ async def test_every_wisdom_subscription_and_post_keeps_its_meaning(upgraded: Da
         ("slack", "C9", "America/New_York", False),
         ("discord", "c2", "UTC", True),
     ]
-    assert subs[2].disabled_reason == "channel_not_found (3 failed attempts in a row)"
-    c1 = {record.local_date.isoformat(): record for record in await post_log(upgraded, 1)}
+    assert subs[WISDOM_SLACK].disabled_reason == "channel_not_found (3 failed attempts in a row)"
+    c1 = {r.local_date.isoformat(): r for r in await post_log(upgraded, WISDOM_C1)}
     assert {day: r.status for day, r in c1.items()} == {
         "2024-04-20": "sent",
         "2024-04-21": "sent",
@@ -107,14 +128,14 @@ async def test_every_wisdom_subscription_and_post_keeps_its_meaning(upgraded: Da
     }
     assert c1["2024-04-20"].message_id == "discord-m1"
     assert c1["2024-04-25"].error == "rate limited by Discord (429)"
-    failed = [r for r in await post_log(upgraded, 2) if r.status == "failed"]
+    failed = [r for r in await post_log(upgraded, WISDOM_SLACK) if r.status == "failed"]
     assert len(failed) == 2 and all(r.error for r in failed)
 
 
 async def test_the_rotation_continues_without_repeats_and_the_crashed_post_is_recovered(
     upgraded: Database,
 ) -> None:
-    sent_before = {r.nugget_key for r in await post_log(upgraded, 1) if r.status == "sent"}
+    sent_before = {r.nugget_key for r in await post_log(upgraded, WISDOM_C1) if r.status == "sent"}
     clock = FakeClock(datetime(2024, 4, 25, 12, 5, tzinfo=UTC))
     poster = FakePoster(clock, already=dict(DISCORD_HOLDS))
     service = WisdomService(upgraded, poster, frontend="discord", clock=clock)
@@ -130,7 +151,7 @@ async def test_the_rotation_continues_without_repeats_and_the_crashed_post_is_re
     keys = [post.nugget_key for post in posted if isinstance(post, WisdomPost)]
     assert len(keys) == 5
     assert len(set(keys)) == 5 and not set(keys) & sent_before
-    recovered = next(r for r in await post_log(upgraded, 1) if r.local_date.day == 25)
+    recovered = next(r for r in await post_log(upgraded, WISDOM_C1) if r.local_date.day == 25)
     assert (recovered.status, recovered.message_id) == ("sent", "discord-m7")
 
 

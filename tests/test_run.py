@@ -26,6 +26,23 @@ from tests.test_cli import clean_env
 OPENING = datetime(2019, 8, 21, 11, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
 
+async def confbot_run(
+    tmp_path: Path, env: dict[str, str], *args: str
+) -> asyncio.subprocess.Process:
+    """`confbot run ARGS` as a real process, its output piped."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        *args,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
 async def test_run_serves_discord_and_slack_in_one_process(tmp_path: Path) -> None:
     async with FakeDiscord() as discord, FakeSlack() as slack:
         env = clean_env(tmp_path / "run.sqlite3")
@@ -37,16 +54,7 @@ async def test_run_serves_discord_and_slack_in_one_process(tmp_path: Path) -> No
             SLACK_APP_TOKEN=slack.app_token,
             SLACK_API_URL=slack.api_url,
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await confbot_run(tmp_path, env)
         try:
             await discord.wait_until_identified(timeout=30)
             await slack.wait_for_socket(timeout=30)
@@ -103,20 +111,7 @@ async def test_a_rehearsal_runs_the_post_loop_on_the_simulated_clock(tmp_path: P
             SLACK_API_URL=slack.api_url,
         )
         start = (OPENING - timedelta(minutes=15)).isoformat()
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--at",
-            start,
-            "--speed",
-            "60",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        process = await confbot_run(tmp_path, env, "--at", start, "--speed", "60")
         try:
             await slack.wait_for_socket(timeout=30)
             post = await slack.wait_for_post(channel, timeout=60)

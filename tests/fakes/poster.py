@@ -3,17 +3,39 @@
 It implements `bot.delivery.model.Poster` for any post: `send` records the message under the
 post's idempotency key (a scripted error in `errors` is raised instead), `find_existing`
 answers from what was delivered (or from `already`, messages a test says the platform holds:
-posts an earlier process sent before it died).
+posts an earlier process sent before it died). `KilledAfterSending` wraps a real poster (the
+Discord or Slack one, against its fake) and dies right after a delivery.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from bot.answer import Answer
 from bot.clock import Clock
-from bot.delivery.model import Post
+from bot.delivery.model import Post, Poster
+
+P = TypeVar("P", bound=Post)
+
+
+class Crash(BaseException):
+    """The process is killed here (not an Exception: nothing in delivery may swallow it)."""
+
+
+class KilledAfterSending(Generic[P]):
+    """A real poster, but the process dies once the post is out, before it is recorded."""
+
+    def __init__(self, poster: Poster[P]) -> None:
+        self.poster = poster
+
+    async def send(self, post: P, answer: Answer) -> str:
+        await self.poster.send(post, answer)
+        raise Crash("killed before hearing back")
+
+    async def find_existing(self, post: P) -> str | None:
+        return await self.poster.find_existing(post)
 
 
 @dataclass

@@ -8,12 +8,12 @@ recovered under the key it was sent with, not sent again, and a sent reminder st
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.records import Conference, Speaker, Talk
 from bot.reminders import ReminderPost
 from bot.store.content import load_data_dir, replace_conferences
 from bot.store.db import Database
@@ -23,42 +23,23 @@ from bot.wisdom import WisdomPost
 from tests.conftest import BUNDLED_DATA
 from tests.fakes.clock import FakeClock
 from tests.fakes.poster import FakePoster
+from tests.store.test_reminders_store import CONF as STORE_CONF
+from tests.store.test_reminders_store import T0, make_talk
 
 FIXTURE = Path(__file__).parent / "fixtures" / "main-v4.sql"
-T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)  # TestConf's first talk, as in the fixture
 
 # What the platforms held when main's processes stopped (printed by make_main_v4.py.txt):
 # the claim of 25 April in c1 was delivered before a crash, so was the reminder of epsilon.
 DISCORD_HOLDS = {"wisdom-1-20240425": "discord-m7", "r-9fedd93b9b158efa4e94d01": "discord-m12"}
 
 
-def _talk(slug: str, minutes: int, room: str = "Curie", guid: str | None = None) -> Talk:
-    start = T0 + timedelta(minutes=minutes)
-    return Talk(
-        slug=slug,
-        title=slug.title(),
-        speakers=(Speaker("Ada"),),
-        summary="",
-        starts_at=start,
-        ends_at=start + timedelta(minutes=30),
-        room=room,
-        track="Security" if room == "Curie" else "Art",
-        guid=guid,
-    )
-
-
-CONF = Conference(
-    slug="testconf",
-    name="TestConf",
-    timezone="Europe/Berlin",
-    origin="import",
+# TestConf of the reminder store tests, with the two later talks the fixture was made with.
+CONF = replace(
+    STORE_CONF,
     talks=(
-        _talk("alpha", 0, guid="guid-alpha"),
-        _talk("beta", 60, room="Meitner"),
-        _talk("gamma", 120, guid="guid-gamma"),
-        _talk("delta", 180, room="Meitner", guid="guid-delta"),
-        _talk("epsilon", 24 * 60),
-        _talk("zeta", 48 * 60, guid="guid-zeta"),
+        *STORE_CONF.talks,
+        make_talk("epsilon", 24 * 60),
+        make_talk("zeta", 48 * 60, guid="guid-zeta"),
     ),
 )
 

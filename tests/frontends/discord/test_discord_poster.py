@@ -12,37 +12,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import tests.fakes.discord as fake_discord
-from bot.answer import Answer
 from bot.core import Core
 from bot.frontends.discord import ConfBot
 from bot.frontends.discord.poster import DiscordPoster
 from bot.store.wisdom import WisdomService
-from bot.wisdom import WisdomPost
 from tests.fakes.clock import FakeClock
 from tests.fakes.discord import FakeDiscord, running_bot
+from tests.fakes.poster import Crash, KilledAfterSending
 
 AMS = "Europe/Amsterdam"
 # Monday 3 June 2024, 08:00 in Amsterdam (CEST): the post is due at 09:00 local, 07:00 UTC.
 EIGHT_AM = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
 FOUR_HOURS_LATE = EIGHT_AM + timedelta(hours=5)
-
-
-class Crash(BaseException):
-    """The process is killed here (not an Exception: nothing may swallow it)."""
-
-
-class KilledAfterSending:
-    """The real poster, but the process dies once the post is out, before it is recorded."""
-
-    def __init__(self, poster: DiscordPoster) -> None:
-        self.poster = poster
-
-    async def send(self, post: WisdomPost, answer: Answer) -> str:
-        await self.poster.send(post, answer)
-        raise Crash("killed before hearing back")
-
-    async def find_existing(self, post: WisdomPost) -> str | None:
-        return await self.poster.find_existing(post)
 
 
 @pytest.fixture

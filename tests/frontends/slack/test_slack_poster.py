@@ -6,57 +6,28 @@ the channel got since (`conversations.history` from the attempt, every page).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answer import Answer
 from bot.frontends.slack.poster import SlackPoster
-from bot.records import Conference, Speaker, Talk
-from bot.reminders import ReminderPost
+from bot.records import Conference
 from bot.store.content import replace_conferences
 from bot.store.db import Database
 from bot.store.reminders import ReminderService
 from tests.fakes.clock import FakeClock
+from tests.fakes.poster import Crash, KilledAfterSending
 from tests.fakes.slack import FakeSlack
+from tests.store.test_reminders_store import T0, make_talk
 
-TALK_STARTS = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 CONF = Conference(
     slug="testconf",
     name="TestConf",
     timezone="Europe/Berlin",
     origin="import",
-    talks=(
-        Talk(
-            slug="alpha",
-            title="Alpha",
-            speakers=(Speaker("Ada"),),
-            summary="",
-            starts_at=TALK_STARTS,
-            ends_at=TALK_STARTS + timedelta(minutes=30),
-            room="Curie",
-        ),
-    ),
+    talks=(make_talk("alpha", 0),),
 )
-
-
-class Crash(BaseException):
-    """The process is killed here (not an Exception: nothing may swallow it)."""
-
-
-class KilledAfterSending:
-    """The real poster, but the process dies once the post is out, before it is recorded."""
-
-    def __init__(self, poster: SlackPoster) -> None:
-        self.poster = poster
-
-    async def send(self, post: ReminderPost, answer: Answer) -> str:
-        await self.poster.send(post, answer)
-        raise Crash("killed before hearing back")
-
-    async def find_existing(self, post: ReminderPost) -> str | None:
-        return await self.poster.find_existing(post)
 
 
 @pytest.fixture
@@ -72,7 +43,7 @@ async def test_a_reminder_is_found_after_a_crash_in_a_chatty_channel(
     channel = fake.add_channel("talks")
     chatter = fake.add_user("chatter")
     client = AsyncWebClient(token=fake.bot_token, base_url=fake.api_url)
-    clock = FakeClock(TALK_STARTS - timedelta(hours=1))
+    clock = FakeClock(T0 - timedelta(hours=1))
     first = ReminderService(
         db, KilledAfterSending(SlackPoster(client)), frontend="slack", clock=clock
     )
@@ -81,12 +52,12 @@ async def test_a_reminder_is_found_after_a_crash_in_a_chatty_channel(
     )
     for n in range(50):
         fake.post_user_message(channel, chatter, f"before {n}")
-    clock.set(TALK_STARTS - timedelta(minutes=20))  # the bot was down; the reminder is late
+    clock.set(T0 - timedelta(minutes=20))  # the bot was down; the reminder is late
     with pytest.raises(Crash):
         await first.run_due()
     for n in range(450):  # more than two pages of chat after the reminder
         fake.post_user_message(channel, chatter, f"after {n}")
-    clock.set(TALK_STARTS - timedelta(minutes=15))
+    clock.set(T0 - timedelta(minutes=15))
     second = ReminderService(db, SlackPoster(client), frontend="slack", clock=clock)
 
     outcomes = await second.run_due()

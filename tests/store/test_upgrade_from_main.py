@@ -8,6 +8,7 @@ recovered under the key it was sent with, not sent again, and a sent reminder st
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,13 +62,13 @@ def restore(path: Path) -> None:
 
 
 @pytest.fixture
-async def upgraded(tmp_path: Path) -> Database:
+async def upgraded(tmp_path: Path) -> AsyncIterator[Database]:
     path = tmp_path / "from-main.sqlite3"
     restore(path)
-    db = await Database.open(path)
-    await load_data_dir(db, BUNDLED_DATA)
-    await replace_conferences(db, [CONF], origin="import")
-    return db
+    async with await Database.open(path) as db:
+        await load_data_dir(db, BUNDLED_DATA)
+        await replace_conferences(db, [CONF], origin="import")
+        yield db
 
 
 WISDOM_C1, WISDOM_SLACK = 4, 5  # wisdom ids 1..3 follow the reminders' 1..3 after the move

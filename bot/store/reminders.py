@@ -34,6 +34,7 @@ from bot.delivery.model import (
     PermanentSendError,
     Poster,
     TransientSendError,
+    describe,
     permanent_delay,
     transient_delay,
 )
@@ -450,7 +451,7 @@ class ReminderService:
             existing = await self.poster.find_existing(post)
         except Exception as error:  # cannot tell; sending now would be late anyway
             existing = None
-            self.log.warning("reminders: could not check %r: %s", post.title, _describe(error))
+            self.log.warning("reminders: could not check %r: %s", post.title, describe(error))
         if existing is not None:
             return await self._sent(sub, post, existing, recovered=True)
         reason = "the talk was cancelled" if talk is None else "the talk started before it went out"
@@ -493,7 +494,7 @@ class ReminderService:
         except Exception as error:
             self.log.exception("reminders: unexpected error posting to channel %s", sub.channel_id)
             return await self._retry(
-                sub, post, _describe(error), now + transient_delay(attempts + 1, None)
+                sub, post, describe(error), now + transient_delay(attempts + 1, None)
             )
         return await self._sent(sub, post, str(message_id), recovered=False)
 
@@ -603,12 +604,6 @@ def _open(row: Any, talk: ReminderTalk) -> bool:
     if row is None:
         return True
     return bool(row["status"] == "skipped" and row["end_at"] != _ts(talk.starts))
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, PermanentSendError | TransientSendError):
-        return error.reason
-    return f"{type(error).__name__}: {error}"
 
 
 async def reminders_report(db: Database, now: datetime, *, limit: int = 20) -> str:

@@ -42,6 +42,7 @@ from bot.delivery.model import (
     PermanentSendError,
     Poster,
     TransientSendError,
+    describe,
     permanent_delay,
     transient_delay,
 )
@@ -915,7 +916,7 @@ class WisdomService:
                 sub, record, "failed", f"window closed; could not check it: {error.reason}"
             )
         except Exception as error:
-            reason = _describe(error)
+            reason = describe(error)
             if now < record.end_at + LOOKUP_GIVE_UP:
                 retry_at = now + transient_delay(record.attempts + 1, None)
                 await self._note_attempt(sub, record, reason, retry_at, now)
@@ -961,7 +962,7 @@ class WisdomService:
             self.log.exception(
                 "daily wisdom: unexpected error posting to %s channel %s", *_who(sub)
             )
-            return await self._transient(sub, _record(row), _describe(error), None, now)
+            return await self._transient(sub, _record(row), describe(error), None, now)
         return await self._sent(sub, post, str(message_id), recovered=False)
 
     async def _sent(
@@ -1158,12 +1159,6 @@ def _who(sub: Subscription) -> tuple[str, str]:
 
 def _by_date(record: PostRecord) -> date:
     return record.local_date
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, PermanentSendError | TransientSendError):
-        return error.reason
-    return f"{type(error).__name__}: {error}"
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from bot import logs
 from bot.cli_sources import add_source_commands, run_source_command
+from bot.clock import SYSTEM_CLOCK, Clock, RehearsalClock
 from bot.config import SETTINGS_HELP, Settings, SettingsError
 from bot.records import RecordError
 from bot.store.db import Database, StoreError
@@ -50,9 +51,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser(
+    run = commands.add_parser(
         "run",
         help="start the bot: Discord and/or Slack when configured, else the console",
+        description="Start the bot. With --at (and --speed) the whole bot, answers, daily "
+        "wisdom and reminders, runs on a simulated clock: a rehearsal of a conference day.",
+    )
+    run.add_argument(
+        "--at",
+        type=_moment,
+        metavar="WHEN",
+        help="rehearse: start the clock at WHEN (ISO 8601 with offset, e.g. "
+        "2019-08-21T09:55+02:00)",
+    )
+    run.add_argument(
+        "--speed",
+        type=_speed,
+        default=1.0,
+        metavar="N",
+        help="rehearse: the simulated clock runs N times faster (default 1)",
     )
     load = commands.add_parser("load", help="validate the data folder and load it")
     load.add_argument("--force", action="store_true", help="reload even if nothing changed")
@@ -198,7 +215,8 @@ async def _dispatch(
             return EXIT_FAILURE
         from bot.app import App, build_core
 
-        core = build_core(db, at=getattr(args, "at", None))
+        clock = _clock(args)
+        core = build_core(db, clock=clock)
         if args.command == "ask":
             return await _ask(core, " ".join(args.line), as_json=args.json)
         if args.command == "console":
@@ -207,7 +225,7 @@ async def _dispatch(
             await run_console(core)
             return EXIT_OK
         if args.command == "run":
-            return await _run(App(settings, db, core))
+            return await _run(App(settings, db, core, clock))
     return EXIT_USAGE
 
 
@@ -309,6 +327,33 @@ async def _ask(core: object, line: str, *, as_json: bool) -> int:
     answer = await core.ask(line)
     sys.stdout.write(render_json(answer) if as_json else render_text(answer))
     return EXIT_USAGE if answer.kind == "usage" else EXIT_OK
+
+
+def _clock(args: argparse.Namespace) -> Clock:
+    """The system clock, or a rehearsal clock for --at / --speed (said loudly in the log)."""
+    at: datetime | None = getattr(args, "at", None)
+    speed: float = getattr(args, "speed", 1.0)
+    if at is None and speed == 1.0:
+        return SYSTEM_CLOCK
+    clock = RehearsalClock(at or datetime.now(UTC), speed)
+    if args.command == "run":
+        log.warning(
+            "REHEARSAL: the clock is simulated: it starts at %s and runs %g times faster than "
+            "real time. Daily wisdom and reminders are posted on that clock.",
+            clock.start.isoformat(),
+            clock.speed,
+        )
+    return clock
+
+
+def _speed(text: str) -> float:
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number, like 60") from None
+    if not 0 < speed <= 100_000:
+        raise argparse.ArgumentTypeError("the speed must be above 0 and at most 100000")
+    return speed
 
 
 async def _run(app: App) -> int:

@@ -22,6 +22,7 @@ from bot.reminders import ReminderPost
 from bot.store.db import Database
 from bot.store.reminders import ReminderService
 from tests.conftest import REPO, SHARED
+from tests.fakes.clock import FakeClock
 
 
 def clean_env(db: Path) -> dict[str, str]:
@@ -237,9 +238,7 @@ def test_wisdom_lists_subscriptions_and_simulates_days(tmp_path: Path) -> None:
     assert wisdom.stdout.startswith("Daily wisdom: 0 subscriptions")
 
 
-class FixedClock:
-    def now(self) -> datetime:
-        return datetime(2019, 8, 21, 7, 0, tzinfo=UTC)
+SEVEN_UTC = FakeClock(datetime(2019, 8, 21, 7, 0, tzinfo=UTC))
 
 
 class UnusedPoster:
@@ -254,7 +253,12 @@ class UnusedPoster:
 async def test_reminders_lists_subscriptions_and_the_next_reminders(tmp_path: Path) -> None:
     assert confbot(tmp_path, "import", str(CAMP)).returncode == 0
     async with await Database.open(tmp_path / "cli.sqlite3") as db:
-        service = ReminderService(db, UnusedPoster(), frontend="discord", clock=FixedClock())
+        service = ReminderService(
+            db,
+            UnusedPoster(),
+            frontend="discord",
+            clock=FakeClock(datetime(2019, 8, 21, 7, 0, tzinfo=UTC)),
+        )
         await service.subscribe(
             guild_id="g",
             channel_id="c",

@@ -8,19 +8,27 @@ post log) are never touched.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.records import Conference, Cue, RecordError
-from bot.sources.bundled import data_fingerprint, read_data_dir
+from bot.sources.bundled import (
+    ChangedTalks,
+    KnownFile,
+    data_fingerprint,
+    read_changed,
+    scan_data_dir,
+)
 from bot.store.changes import TalkChange, record_changes
+from bot.store.data_files import keep_files, loaded_files
 from bot.store.db import Database
-from bot.store.diff import update_conference
-from bot.store.rows import longest_talk_seconds, next_id, speaker_ids, talk_row
+from bot.store.diff import update_conference, update_talks
+from bot.store.rows import conference_values, next_id, speaker_ids, talk_row
 from bot.store.rows import utc_text as utc_text  # where schedule.py and reminders.py look
 
 log = logging.getLogger(__name__)
@@ -52,18 +60,37 @@ class LoadReport:
 
 
 async def load_data_dir(db: Database, root: Path, *, force: bool = False) -> LoadReport:
-    """Read and validate every file under `root`, then replace the data-folder conferences.
+    """Read and validate what changed under `root`, then update the data-folder conferences.
 
-    Raises RecordError (file, line, field) before touching the database when a file is bad.
-    Loading the same files twice changes nothing: the second call sees an equal fingerprint.
+    Only files whose digest differs from the last load are parsed (`force` reads them all);
+    the database ends as a full load would leave it. Raises RecordError (file, line, field)
+    before touching the database when a file is bad. Loading the same files twice changes
+    nothing: the second call sees an equal fingerprint.
     """
-    fingerprint = data_fingerprint(root)
-    if not force and await get_meta(db, DATA_FINGERPRINT_KEY) == fingerprint:
+    loaded = {} if force else await loaded_files(db)
+    scan = scan_data_dir(root, loaded)
+    if not force and await get_meta(db, DATA_FINGERPRINT_KEY) == scan.fingerprint:
         return LoadReport(0, 0, 0, changed=False)
-    conferences = read_data_dir(root)
-    return await replace_conferences(
-        db, conferences, origin="data", remove_other=True, fingerprint=fingerprint
+    rows = await db.fetch_all("SELECT slug FROM conferences WHERE origin = 'data'")
+    known = set() if force else {str(row[0]) for row in rows}
+    conferences, changed, present = read_changed(root, scan, loaded, known)
+    report = await replace_conferences(
+        db,
+        conferences,
+        origin="data",
+        remove_other=True,
+        fingerprint=scan.fingerprint,
+        changed_talks=changed,
+        keep=present,
+        files=scan.files,
     )
+    row = await db.fetch_one(
+        "SELECT count(DISTINCT c.id), count(DISTINCT t.id), count(n.id) FROM conferences c "
+        "LEFT JOIN talks t ON t.conference_id = c.id LEFT JOIN nuggets n ON n.talk_id = t.id "
+        "WHERE c.origin = 'data'"
+    )
+    assert row is not None
+    return dataclasses.replace(report, conferences=row[0], talks=row[1], nuggets=row[2])
 
 
 async def needs_load(db: Database, root: Path) -> bool:
@@ -79,12 +106,17 @@ async def replace_conferences(
     remove_other: bool = False,
     fingerprint: str | None = None,
     now: datetime | None = None,
+    changed_talks: Sequence[ChangedTalks] = (),
+    keep: Collection[str] = (),
+    files: Mapping[str, KnownFile] | None = None,
 ) -> LoadReport:
     """Bring the given conferences (by slug) to these records in one transaction.
 
     A stored conference is updated in place (bot/store/diff.py): talks keep their ids, an
     identical conference writes nothing and leaves the data version alone; the programme
     changes found are stored as one batch (detected at `now`) and returned in the report.
+    A data load passes only the folders it read whole in `conferences`, the talk files it
+    read in `changed_talks`, every slug still in the folder in `keep`, and the files seen.
 
     With `remove_other`, conferences of the same origin that are not in `conferences` are
     deleted too (a conference folder removed from data/). A slug held by a conference of the
@@ -98,7 +130,7 @@ async def replace_conferences(
     async with db.transaction() as connection:
         await _refuse_taken_slugs(db, conferences)
         before = connection.total_changes
-        slugs = {c.slug for c in conferences}
+        slugs = {c.slug for c in conferences} | set(keep)
         rows = await connection.execute_fetchall("SELECT slug, id, origin FROM conferences")
         stored = {str(row[0]): int(row[1]) for row in rows}
         removed = sorted(
@@ -109,6 +141,12 @@ async def replace_conferences(
         for conference in conferences:
             if conference.slug in stored:
                 changes.extend(await update_conference(db, stored[conference.slug], conference))
+        for part in changed_talks:
+            changes.extend(
+                await update_talks(
+                    db, stored[part.conference], part.conference, part.talks, part.removed
+                )
+            )
         fresh = [c for c in conferences if c.slug not in stored]
         if fresh:
             await _insert_conferences(db, fresh)
@@ -122,6 +160,8 @@ async def replace_conferences(
             )
             batch_id = await record_changes(db, changes, now or datetime.now(UTC))
             await _bump_data_version(db)
+        if files is not None:
+            await keep_files(db, files)
         if fingerprint is not None and await get_meta(db, DATA_FINGERPRINT_KEY) != fingerprint:
             await _set_meta(db, DATA_FINGERPRINT_KEY, fingerprint)
     report = LoadReport(
@@ -273,19 +313,7 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
     cue_rows: list[tuple[object, ...]] = []
     speakers_by_name = await speaker_ids(db, [t for c in conferences for t in c.talks])
     for conference in conferences:
-        conference_rows.append(
-            (
-                conference_id,
-                conference.slug,
-                conference.name,
-                conference.year,
-                conference.url,
-                conference.timezone,
-                conference.description,
-                conference.origin,
-                longest_talk_seconds(conference.talks),
-            )
-        )
+        conference_rows.append((conference_id, conference.slug, *conference_values(conference)))
         for talk in conference.talks:
             talk_rows.append(talk_row(talk_id, conference_id, talk))
             talk_speaker_rows.extend(

@@ -17,13 +17,14 @@ from datetime import datetime
 from bot.records import Conference, Cue, Talk
 from bot.store.changes import TalkChange, TalkSnapshot
 from bot.store.db import Database
-from bot.store.rows import longest_talk_seconds, next_id, speaker_ids, talk_row
+from bot.store.rows import conference_values, next_id, speaker_ids, talk_row
 
 # The talk columns after id and conference_id, in talk_row's order.
 _TALK_COLUMNS = (
     "slug, title, kind, summary, speaker_note, transcript, transcript_source, url, source, "
     "starts_at, ends_at, starts_utc, ends_utc, room, track, language, links, guid, origin_file"
 )
+_TALK_COLUMNS_OF_T = ", ".join(f"t.{name.strip()}" for name in _TALK_COLUMNS.split(","))
 _CONFERENCE_COLUMNS = "name, year, url, timezone, description, origin, longest_talk_seconds"
 
 
@@ -60,37 +61,67 @@ async def update_conference(
     """Bring the stored conference `conference_id` to `conference`; the changes found."""
     await _update_conference_row(db, conference_id, conference)
     stored = await _stored_talks(db, conference_id)
-    wanted = {
-        identity(t.guid, t.slug): _wanted(conference.slug, t)
-        for t in await _with_attached(db, conference)
-    }
+    wanted = await _with_attached(db, conference.slug, conference.talks)
+    keys = {identity(t.guid, t.slug) for t in wanted}
+    gone = [have for key, have in stored.items() if key not in keys]
+    return await _apply(db, conference_id, conference.slug, wanted, stored, gone)
+
+
+async def update_talks(
+    db: Database, conference_id: int, conference: str, talks: Sequence[Talk], removed: Sequence[str]
+) -> list[TalkChange]:
+    """Update only these talks of the stored conference (matched by slug: data-folder talks
+    have no guid) and delete the `removed` slugs; the changes found."""
+    stored = await _stored_talks(db, conference_id, [t.slug for t in talks] + list(removed))
+    wanted = await _with_attached(db, conference, talks)
+    dropped = set(removed)
+    gone = [have for have in stored.values() if have.row[0] in dropped]
+    changes = await _apply(db, conference_id, conference, wanted, stored, gone)
+    rows = await db.fetch_all(
+        "SELECT starts_at, ends_at FROM talks WHERE conference_id = ? "
+        "AND starts_at IS NOT NULL AND ends_at IS NOT NULL",
+        (conference_id,),
+    )
+    longest = max(
+        (
+            int((datetime.fromisoformat(e) - datetime.fromisoformat(s)).total_seconds())
+            for s, e in rows
+        ),
+        default=0,
+    )
+    await db.execute(
+        "UPDATE conferences SET longest_talk_seconds = ? "
+        "WHERE id = ? AND longest_talk_seconds != ?",
+        (longest, conference_id, longest),
+    )
+    return changes
+
+
+async def _apply(
+    db: Database,
+    conference_id: int,
+    conference: str,
+    talks: Sequence[Talk],
+    stored: dict[str, _Stored],
+    gone: Sequence[_Stored],
+) -> list[TalkChange]:
+    wanted = {identity(t.guid, t.slug): _wanted(conference, t) for t in talks}
     changes: list[TalkChange] = []
     changed: list[tuple[_Stored, _Wanted]] = []
     for key, want in wanted.items():
         have = stored.get(key)
         if have is None:
+            new = _snapshot_of(want.talk)
             changes.append(
-                TalkChange(
-                    conference.slug,
-                    talk_key(conference.slug, want.talk),
-                    "new",
-                    None,
-                    _snapshot_of(want.talk),
-                )
+                TalkChange(conference, talk_key(conference, want.talk), "new", None, new)
             )
         elif _differs(have, want):
             changed.append((have, want))
-            changes.extend(_classify(conference.slug, have, want))
-    gone = [have for key, have in stored.items() if key not in wanted]
+            changes.extend(_classify(conference, have, want))
     for have in gone:
+        old = _snapshot_stored(have)
         changes.append(
-            TalkChange(
-                conference.slug,
-                _stored_key(conference.slug, have),
-                "cancelled",
-                _snapshot_stored(have),
-                None,
-            )
+            TalkChange(conference, _stored_key(conference, have), "cancelled", old, None)
         )
     await _delete_talks(db, [have.id for have in gone])
     await _rewrite_talks(db, changed)
@@ -101,15 +132,7 @@ async def update_conference(
 
 
 async def _update_conference_row(db: Database, conference_id: int, conference: Conference) -> None:
-    values = (
-        conference.name,
-        conference.year,
-        conference.url,
-        conference.timezone,
-        conference.description,
-        conference.origin,
-        longest_talk_seconds(conference.talks),
-    )
+    values = conference_values(conference)
     row = await db.fetch_one(
         f"SELECT {_CONFERENCE_COLUMNS} FROM conferences WHERE id = ?", (conference_id,)
     )
@@ -122,16 +145,16 @@ async def _update_conference_row(db: Database, conference_id: int, conference: C
     )
 
 
-async def _with_attached(db: Database, conference: Conference) -> list[Talk]:
-    """The conference's talks as they will be stored: an attached transcript replaces the
-    export's (as `_apply_attached_transcripts` does after a fresh insert)."""
+async def _with_attached(db: Database, conference: str, records: Sequence[Talk]) -> list[Talk]:
+    """The talks as they will be stored: an attached transcript replaces the source's (as
+    `_apply_attached_transcripts` does after a fresh insert)."""
     rows = await db.fetch_all(
         "SELECT talk_slug, source, text, cues FROM attached_transcripts WHERE conference_slug = ?",
-        (conference.slug,),
+        (conference,),
     )
     attached = {str(row[0]): row for row in rows}
     talks = []
-    for talk in conference.talks:
+    for talk in records:
         row = attached.get(talk.slug)
         if row is not None:
             cues = tuple(Cue(int(s), int(e), str(t)) for s, e, t in json.loads(str(row[3])))
@@ -153,31 +176,39 @@ def _wanted(conference: str, talk: Talk) -> _Wanted:
     )
 
 
-async def _stored_talks(db: Database, conference_id: int) -> dict[str, _Stored]:
+async def _stored_talks(
+    db: Database, conference_id: int, slugs: Sequence[str] | None = None
+) -> dict[str, _Stored]:
+    """The stored talks of the conference (only those with these slugs, when given)."""
+    where, parameters = "t.conference_id = ?", list[object]([conference_id])
+    if slugs is not None:
+        if not slugs:
+            return {}
+        where += f" AND t.slug IN ({','.join('?' * len(slugs))})"
+        parameters.extend(slugs)
     talks: dict[int, _Stored] = {}
     for row in await db.fetch_all(
-        f"SELECT id, {_TALK_COLUMNS} FROM talks WHERE conference_id = ? ORDER BY id",
-        (conference_id,),
+        f"SELECT t.id, {_TALK_COLUMNS_OF_T} FROM talks t WHERE {where} ORDER BY t.id", parameters
     ):
         talks[int(row[0])] = _Stored(int(row[0]), tuple(row[1:]), [], [], [])
     for row in await db.fetch_all(
         "SELECT ts.talk_id, s.name, s.folded, s.biography FROM talk_speakers ts "
-        "JOIN speakers s ON s.id = ts.speaker_id JOIN talks t ON t.id = ts.talk_id "
-        "WHERE t.conference_id = ? ORDER BY ts.talk_id, ts.position",
-        (conference_id,),
+        f"JOIN speakers s ON s.id = ts.speaker_id JOIN talks t ON t.id = ts.talk_id WHERE {where} "
+        "ORDER BY ts.talk_id, ts.position",
+        parameters,
     ):
         talks[int(row[0])].speakers.append((str(row[1]), str(row[2]), row[3]))
     for row in await db.fetch_all(
         "SELECT n.talk_id, n.key, n.position, n.text, n.speaker, n.source FROM nuggets n "
-        "JOIN talks t ON t.id = n.talk_id WHERE t.conference_id = ? ORDER BY n.talk_id, n.position",
-        (conference_id,),
+        f"JOIN talks t ON t.id = n.talk_id WHERE {where} ORDER BY n.talk_id, n.position",
+        parameters,
     ):
         talks[int(row[0])].nuggets.append(tuple(row[1:]))
     if talks:
         for row in await db.fetch_all(
             "SELECT talk_id, text, start_ms FROM cue_search WHERE talk_id IN "
-            "(SELECT id FROM talks WHERE conference_id = ?) ORDER BY rowid",
-            (conference_id,),
+            f"(SELECT t.id FROM talks t WHERE {where}) ORDER BY rowid",
+            parameters,
         ):
             talks[int(row[0])].cues.append(tuple(row[1:]))
     keyed: dict[str, _Stored] = {}

@@ -45,10 +45,11 @@ def export_digest(raw: bytes) -> str:
 
 async def unchanged_import(db: Database, digest: str) -> ImportReport | None:
     """The report of re-importing an export whose bytes are those of the last import of a
-    conference (so it need not even be parsed), else None."""
+    conference (so it need not even be parsed), else None. A followed source that has since
+    updated the conference (origin 'source:URL') makes the export worth parsing again."""
     row = await db.fetch_one(
         "SELECT c.name, c.slug, (SELECT count(*) FROM talks t WHERE t.conference_id = c.id) "
-        "FROM conferences c WHERE c.fingerprint = ? AND c.origin != 'data'",
+        "FROM conferences c WHERE c.fingerprint = ? AND c.origin = 'import'",
         (digest,),
     )
     if row is None:

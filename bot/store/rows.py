@@ -10,8 +10,22 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.records import Talk
+from bot.records import Conference, Talk
 from bot.store.db import Database
+
+
+def conference_values(conference: Conference) -> tuple[object, ...]:
+    """The conference's columns after id and slug: name, year, url, timezone, description,
+    origin, longest_talk_seconds."""
+    return (
+        conference.name,
+        conference.year,
+        conference.url,
+        conference.timezone,
+        conference.description,
+        conference.origin,
+        longest_talk_seconds(conference.talks),
+    )
 
 
 def longest_talk_seconds(talks: Sequence[Talk]) -> int:

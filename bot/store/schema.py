@@ -224,7 +224,9 @@ CREATE INDEX sources_by_conference ON sources(conference_slug);
 # Programme changes found by a re-import (bot/store/changes.py): state, never touched by a
 # load. One row per talk and kind of change in a batch (one batch per import that changed
 # something); the old and new values are copied so a cancelled talk can still be shown after
-# its row in `talks` is gone. Speakers are JSON arrays of names.
+# its row in `talks` is gone. Speakers are JSON arrays of names. data_files holds the digest
+# and stat of each data-folder file as last loaded ('folder/name'), so a reload reads and
+# parses only the files that changed.
 PROGRAMME_CHANGES_V6 = """
 CREATE TABLE programme_changes (
     id INTEGER PRIMARY KEY,
@@ -249,6 +251,13 @@ CREATE TABLE programme_changes (
 CREATE INDEX programme_changes_by_conference
     ON programme_changes(conference_slug, detected_at);
 CREATE INDEX programme_changes_by_time ON programme_changes(detected_at);
+CREATE TABLE data_files (
+    path TEXT PRIMARY KEY,
+    digest TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    checked_ns INTEGER NOT NULL
+);
 """
 
 MIGRATIONS: list[tuple[int, str]] = [

@@ -11,9 +11,9 @@ from pathlib import Path
 from bot.records import Conference, Cue, Speaker, Talk
 from bot.sources.detect import load_schedule
 from bot.store.changes import changes_since, recent_changes
-from bot.store.content import DATA_VERSION_KEY, attach_transcript, get_meta
+from bot.store.content import DATA_VERSION_KEY, attach_transcript, get_meta, replace_conferences
 from bot.store.db import Database
-from bot.store.imports import import_conference
+from bot.store.imports import export_digest, import_conference, unchanged_import
 from tests.conftest import SHARED
 from tests.store.snapshot import content_snapshot
 from tests.store.test_content import dump
@@ -172,3 +172,19 @@ async def test_talks_without_a_guid_are_matched_by_slug(db: Database) -> None:
     )
     assert [(c.talk_key, c.kind) for c in report.changes] == [("c/a", "title")]
     assert await talk_ids(db) == ids
+
+
+async def test_an_export_with_the_bytes_of_the_last_import_need_not_be_parsed(
+    db: Database,
+) -> None:
+    raw = CAMP.read_bytes()
+    digest = export_digest(raw)
+    assert await unchanged_import(db, digest) is None
+    await import_conference(db, load_schedule(CAMP), origin=ORIGIN, digest=digest)
+    known = await unchanged_import(db, digest)
+    assert known is not None and not known.changed and known.reimport
+    assert (known.slug, known.talks) == ("camp2019", 79)
+    assert await unchanged_import(db, export_digest(raw + b"\n")) is None
+    followed = replace(load_schedule(CAMP), origin="source:https://example.org/camp.json")
+    await replace_conferences(db, [followed], origin=followed.origin)
+    assert await unchanged_import(db, digest) is None  # the source may have changed it since

@@ -24,7 +24,7 @@ from bot.sources.bundled import (
     read_changed,
     scan_data_dir,
 )
-from bot.store.changes import TalkChange, record_changes
+from bot.store.changes import TalkChange, record_changes, summarise
 from bot.store.data_files import keep_files, loaded_files
 from bot.store.db import Database
 from bot.store.diff import update_conference, update_talks
@@ -56,6 +56,8 @@ class LoadReport:
         )
         if self.removed:
             text += f"; removed {', '.join(self.removed)}"
+        if self.changes:
+            text += f"; {summarise(self.changes)}"
         return text
 
 

@@ -78,7 +78,7 @@ def talk_row(talk_id: int, conference_id: int, talk: Talk) -> tuple[object, ...]
         talk.room,
         talk.track,
         talk.language,
-        json.dumps(list(talk.links)),
+        json.dumps(list(talk.links)) if talk.links else "[]",
         talk.guid,
         talk.origin_file,
     )

@@ -74,6 +74,7 @@ async def test_editing_one_talk_file_parses_only_that_file(
     report = await load_data_dir(db, data_copy)
     assert parsed == [COST]
     assert report.changed and (report.conferences, report.talks) == (2, 15)
+    assert report.describe().endswith("15 talk(s), 46 nugget(s); 1 retitled, 1 speakers changed")
     assert {(c.talk_key, c.kind) for c in report.changes} == {
         ("normconf-2022/its-all-about-cost", "title"),
         ("normconf-2022/its-all-about-cost", "speakers"),

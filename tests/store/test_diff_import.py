@@ -188,3 +188,20 @@ async def test_an_export_with_the_bytes_of_the_last_import_need_not_be_parsed(
     followed = replace(load_schedule(CAMP), origin="source:https://example.org/camp.json")
     await replace_conferences(db, [followed], origin=followed.origin)
     assert await unchanged_import(db, digest) is None  # the source may have changed it since
+
+
+async def test_two_talks_may_swap_slugs_and_keep_their_ids(db: Database) -> None:
+    talks = (
+        Talk("a", "A", (Speaker("X"),), "s", guid="g1"),
+        Talk("b", "B", (Speaker("Y"),), "s", guid="g2"),
+    )
+    await import_conference(db, Conference("c", "C", talks=talks, origin="import"), origin="import")
+    ids = await talk_ids(db)
+    swapped = (replace(talks[0], slug="b"), replace(talks[1], slug="a"))
+    report = await import_conference(
+        db, Conference("c", "C", talks=swapped, origin="import"), origin="import"
+    )
+    assert report.changed and report.changes == ()  # a slug is no programme change
+    assert await talk_ids(db) == ids
+    rows = await db.fetch_all("SELECT guid, slug FROM talks ORDER BY guid")
+    assert [tuple(r) for r in rows] == [("g1", "b"), ("g2", "a")]

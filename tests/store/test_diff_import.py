@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.records import Conference, Cue, Speaker, Talk
 from bot.sources.detect import load_schedule
 from bot.store.changes import changes_since, recent_changes
@@ -205,3 +207,19 @@ async def test_two_talks_may_swap_slugs_and_keep_their_ids(db: Database) -> None
     assert await talk_ids(db) == ids
     rows = await db.fetch_all("SELECT guid, slug FROM talks ORDER BY guid")
     assert [tuple(r) for r in rows] == [("g1", "b"), ("g2", "a")]
+
+
+async def test_a_reimport_that_fails_part_way_changes_nothing(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    camp = load_schedule(CAMP)
+    await import_conference(db, camp, origin=ORIGIN)
+    before = dump(tmp_path / "confbot.sqlite3")
+
+    async def broken(*args: object) -> int:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("bot.store.content.record_changes", broken)
+    with pytest.raises(OSError, match="disk full"):
+        await import_conference(db, changed_camp(camp), origin=ORIGIN)
+    assert dump(tmp_path / "confbot.sqlite3") == before

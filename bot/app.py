@@ -2,7 +2,8 @@
 
 `App` holds what every front end shares (the settings, the open database, the command core);
 `build_core` makes the core, `serve` runs the configured front ends (`bot.frontends.registry`)
-side by side over them. The CLI opens the database, builds the `App` and calls `serve`; nothing
+side by side over them, and the followed sources' poll loop (`follow_sources`) beside them.
+The CLI opens the database, builds the `App` and calls `serve`; nothing
 is built at import time, and a front end gets what it needs passed in (as discord.py's
 `examples/advanced_startup.py` passes in the pool and the session).
 """
@@ -17,6 +18,8 @@ from datetime import timedelta
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings
 from bot.core import Core
+from bot.delivery.runner import Runner
+from bot.delivery.sources import SourceService
 from bot.frontends.base import Frontend, StartError
 from bot.frontends.registry import configured
 from bot.store.db import Database
@@ -52,10 +55,11 @@ async def serve(app: App, frontends: Sequence[Frontend] | None = None) -> list[S
     except StartError as half_configured:
         return [half_configured]
     tasks = [asyncio.create_task(f.serve(app), name=f"serve-{f.name}") for f in chosen]
+    follower = asyncio.create_task(follow_sources(app).run(), name="follow-sources")
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
     finally:
-        await _stop(tasks)
+        await _stop([*tasks, follower])
     failed: list[StartError] = []
     for task in tasks:
         error = None if task.cancelled() else task.exception()
@@ -64,6 +68,13 @@ async def serve(app: App, frontends: Sequence[Frontend] | None = None) -> list[S
         elif error is not None:
             raise error
     return failed
+
+
+def follow_sources(app: App) -> Runner:
+    """The runner that polls the followed schedule sources (`confbot source add`) on the
+    app's clock, whichever front ends serve; one per process, so two front ends in one
+    process never poll a source twice."""
+    return Runner([SourceService(app.db, app.clock)], clock=app.clock)
 
 
 async def _stop(tasks: list[asyncio.Task[None]]) -> None:

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.answer import Answer, Choice, Field
 from bot.clock import SYSTEM_CLOCK, Clock
+from bot.schedule_marks import Marks, joined, programme_marks, staleness_footer
 from bot.store import queries
+from bot.store.changes import TalkSnapshot
 from bot.store.content import utc_text
 from bot.store.db import Database
 from bot.store.queries import ScheduledConference, TalkView
@@ -32,20 +34,27 @@ class ScheduleAnswers:
         self.clock = clock
 
     async def _conference(
-        self, conference: str | None, moment: datetime
+        self, conference: str | None, moment: datetime, among: Sequence[str] = ()
     ) -> ScheduledConference | None:
-        """The named conference, or the one that is on (or next) when none is named."""
+        """The named conference, or the one that is on (or next) when none is named (of
+        `among`, the community's conferences, when given)."""
         conferences = await queries.scheduled_conferences(self.db)
+        if among and conference is None:
+            conferences = [c for c in conferences if c.slug in among]
         if conference is not None:
             return next((c for c in conferences if c.slug == conference), None)
         return _current_conference(conferences, moment) if conferences else None
 
-    async def now(self, room: str = "", conference: str | None = None) -> Answer:
+    async def now(
+        self, room: str = "", conference: str | None = None, among: Sequence[str] = ()
+    ) -> Answer:
         moment = self.clock.now()
-        current = await self._conference(conference, moment)
+        current = await self._conference(conference, moment, among)
         if current is None:
             return await self._nothing(room, "Nothing is on right now.")
         stamp = utc_text(moment) or ""
+        marks = await programme_marks(self.db, current.slug, moment, _zone(current))
+        stale = await staleness_footer(self.db, current.slug, moment)
         running = await queries.scheduled_talks(
             self.db,
             starts_before=_after(moment),
@@ -60,7 +69,8 @@ class ScheduleAnswers:
             return _listing(
                 "On now" + (f" in rooms matching “{room}”" if room else ""),
                 running,
-                footer=_at(moment, running[0]),
+                footer=joined(_at(moment, running[0]), stale),
+                marks=marks,
             )
         upcoming = await queries.scheduled_talks(
             self.db,
@@ -73,13 +83,18 @@ class ScheduleAnswers:
         if not upcoming:
             return await self._nothing(room, "Nothing is on right now, and nothing is coming up.")
         answer = _listing(
-            "Nothing on right now. Coming up:", upcoming, footer=_at(moment, upcoming[0])
+            "Nothing on right now. Coming up:",
+            upcoming,
+            footer=joined(_at(moment, upcoming[0]), stale),
+            marks=marks,
         )
         return Answer(**{**answer.__dict__, "found": False})
 
-    async def next(self, room: str = "", conference: str | None = None) -> Answer:
+    async def next(
+        self, room: str = "", conference: str | None = None, among: Sequence[str] = ()
+    ) -> Answer:
         moment = self.clock.now()
-        current = await self._conference(conference, moment)
+        current = await self._conference(conference, moment, among)
         if current is None:
             return await self._nothing(room, "Nothing else is scheduled.")
         chosen = await queries.next_per_room(
@@ -92,15 +107,20 @@ class ScheduleAnswers:
         if not chosen:
             return await self._nothing(room, "Nothing else is scheduled.")
         title = "Next up" + (f" in rooms matching “{room}”" if room else " in each room")
-        return _listing(title, chosen[:MAX_LISTED], footer=_at(moment, chosen[0]))
+        marks = await programme_marks(self.db, current.slug, moment, _zone(current))
+        return _listing(title, chosen[:MAX_LISTED], footer=_at(moment, chosen[0]), marks=marks)
 
     async def schedule(
-        self, day: str = "", room: str = "", conference: str | None = None
+        self,
+        day: str = "",
+        room: str = "",
+        conference: str | None = None,
+        among: Sequence[str] = (),
     ) -> Answer:
         conferences = [
             c
             for c in await queries.scheduled_conferences(self.db)
-            if conference is None or c.slug == conference
+            if (c.slug == conference if conference is not None else not among or c.slug in among)
         ]
         if not conferences:
             return await self._nothing(room, "")
@@ -130,14 +150,18 @@ class ScheduleAnswers:
         title = f"{current.name}: {wanted:%A %d %B %Y}" + (
             f", rooms matching “{room}”" if room else ""
         )
-        if not talks:
+        marks = await programme_marks(self.db, current.slug, moment, zone)
+        stale = await staleness_footer(self.db, current.slug, moment)
+        gone = [s for s in marks.cancelled(start, end) if _in_room(s.room, room)]
+        if not talks and not gone:
             return Answer(
                 kind="schedule",
                 title=title,
                 text="Nothing is scheduled then." + f" The programme runs {_span(current, zone)}.",
                 found=False,
+                footer=stale,
             )
-        answer = _listing(title, talks[:MAX_LISTED])
+        answer = _listing(title, talks[:MAX_LISTED], footer=stale, marks=marks, cancelled=gone)
         if len(talks) > MAX_LISTED:
             more = len(talks) - MAX_LISTED
             answer = Answer(
@@ -286,7 +310,20 @@ def _local(talk: TalkView, moment: datetime) -> datetime:
     return moment.astimezone(offset or UTC)
 
 
-def _listing(title: str, talks: Sequence[TalkView], footer: str = "") -> Answer:
+def _in_room(room: str | None, wanted: str) -> bool:
+    return not wanted or wanted.lower() in (room or "").lower()
+
+
+def _listing(
+    title: str,
+    talks: Sequence[TalkView],
+    footer: str = "",
+    marks: Marks | None = None,
+    cancelled: Sequence[TalkSnapshot] = (),
+) -> Answer:
+    """The one listing of /now, /next and /schedule: each talk with its mark of a recent
+    change, then the cancelled talks (of /schedule's day)."""
+    marks = marks or Marks()
     fields = []
     for talk in talks:
         assert talk.starts_at is not None
@@ -295,10 +332,19 @@ def _listing(title: str, talks: Sequence[TalkView], footer: str = "") -> Answer:
         if talk.ends_at:
             when += f"–{_local(talk, talk.ends_at):%H:%M}"
         speakers = ", ".join(talk.speakers) or "speaker not named"
+        mark = marks.of(talk)
         fields.append(
             Field(
                 name=f"{when}" + (f" · {talk.room}" if talk.room else ""),
-                value=f"{talk.title} — {speakers}",
+                value=f"{talk.title} — {speakers}" + (f" ({mark})" if mark else ""),
+            )
+        )
+    for gone in cancelled[: max(0, MAX_LISTED - len(fields))]:
+        assert gone.starts_at is not None
+        fields.append(
+            Field(
+                name=marks.when(gone.starts_at) + (f" · {gone.room}" if gone.room else ""),
+                value=f"{gone.title} — cancelled",
             )
         )
     return Answer(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -103,6 +104,15 @@ class Slug:
                 f"“{clean_text(raw)[:40]}” is not one."
             )
         return slug
+
+
+def known_conference(slug: str, known: Sequence[str]) -> str:
+    """`slug` when a loaded conference has it, else the one line naming the known ones
+    (`known` comes from the core's lookup; the registry asks it once per invocation)."""
+    if slug in known:
+        return slug
+    names = ", ".join(known) if known else "none is loaded yet"
+    raise ParamError(f"No conference `{slug[:40]}`; known: {names}.")
 
 
 @dataclass(frozen=True)

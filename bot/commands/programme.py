@@ -52,16 +52,16 @@ POSITIONAL_ROOM = _positional(ROOM)
 
 
 async def now(core: Core, call: Call) -> Answer:
-    return await core.programme.now(call.text("room"), call.optional("conference"))
+    return await core.programme.now(call.text("room"), call.optional("conference"), call.scope)
 
 
 async def next_up(core: Core, call: Call) -> Answer:
-    return await core.programme.next(call.text("room"), call.optional("conference"))
+    return await core.programme.next(call.text("room"), call.optional("conference"), call.scope)
 
 
 async def schedule(core: Core, call: Call) -> Answer:
     day, room, conference = call.text("day"), call.text("room"), call.optional("conference")
-    return await core.programme.schedule(day, room, conference)
+    return await core.programme.schedule(day, room, conference, call.scope)
 
 
 NOW = Command(

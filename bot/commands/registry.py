@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING
 
 from bot.answer import Answer, Choice
 from bot.commands.invocation import Invocation
-from bot.commands.params import Param, ParamError, Value, clean_text
+from bot.commands.params import Param, ParamError, Slug, Value, clean_text, known_conference
+from bot.store.communities import conferences_of
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from bot.store.db import Database
 
 _FLAG = re.compile(r"(?:^|\s)--([a-z][a-z0-9_-]{0,31})(?:\s+(\S+))?")
 
@@ -49,6 +51,7 @@ class Call:
     invocation: Invocation
     values: Mapping[str, Value]
     caller: Caller = NOBODY
+    scope: tuple[str, ...] = ()  # the community's conferences, when no --conference is given
 
     def text(self, name: str) -> str:
         value = self.values.get(name, "")
@@ -211,9 +214,22 @@ class Registry:
                 values[param.name] = param.parse(raw)
             except ParamError as error:
                 return usage(command.name, f"{error} Usage: {command.usage()}")
+        slugs = [p.name for p in command.params if isinstance(p.type, Slug) and p.name in values]
+        if slugs:
+            known = await core.lookup.conference_slugs()
+            try:
+                for name in slugs:
+                    known_conference(str(values[name]), known)
+            except ParamError as error:
+                return usage(command.name, str(error))
+        scope: tuple[str, ...] = ()
+        if command.param("conference") is not None and "conference" not in values:
+            scope = await community_scope(core.db, caller)
+            if len(scope) == 1:
+                values["conference"] = scope[0]
         # Arguments the command does not take (a hand-made button) are dropped.
         kept = Invocation.from_mapping(command.name, {k: str(v) for k, v in values.items()})
-        answer = await command.handler(core, Call(kept, values, caller))
+        answer = await command.handler(core, Call(kept, values, caller, scope))
         return _stamped(
             answer,
             invocation=answer.invocation or kept,
@@ -242,6 +258,14 @@ class Registry:
         args = {p.name: source.get(p.name) for p in target.flags} if source else {}
         args[target.positional[0].name] = choice.query
         return Invocation.from_mapping(target.name, args)
+
+
+async def community_scope(db: Database, caller: Caller) -> tuple[str, ...]:
+    """The conferences the caller's community is about (/conference use); () on the
+    console, or when it never said."""
+    if not caller.place:
+        return ()
+    return tuple(await conferences_of(db, caller.frontend, caller.place))
 
 
 def _stamped(answer: Answer, **changes: object) -> Answer:

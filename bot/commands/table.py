@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.answer import Answer, Field
+from bot.commands.conference import CONFERENCE
 from bot.commands.nuggets import NUGGET
 from bot.commands.programme import NEXT, NOW, SCHEDULE
 from bot.commands.registry import Call, Command, Registry
 from bot.commands.search import SEARCH
+from bot.commands.sources import SOURCE
 from bot.commands.talks import SPEAKER, TALK
 
 if TYPE_CHECKING:
@@ -59,4 +61,4 @@ def usage_text(registry: Registry | None = None) -> str:
 
 HELP = Command("help", "What confbot can do", (), help_command, help="This list.", slash=False)
 
-COMMANDS = Registry((TALK, SPEAKER, NUGGET, SEARCH, NOW, NEXT, SCHEDULE, HELP))
+COMMANDS = Registry((TALK, SPEAKER, NUGGET, SEARCH, NOW, NEXT, SCHEDULE, CONFERENCE, SOURCE, HELP))

@@ -372,6 +372,18 @@ CREATE TABLE data_files (
 );
 """
 
+# Which conference(s) a Discord server or Slack workspace is about (/conference use): the
+# commands of that community default to them. `position` keeps the order they were named in.
+COMMUNITY_CONFERENCES_V8 = """
+CREATE TABLE community_conferences (
+    frontend TEXT NOT NULL,
+    community TEXT NOT NULL,
+    conference_slug TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (frontend, community, conference_slug)
+);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
@@ -380,4 +392,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (5, SOURCES_V5),
     (6, DELIVERIES_V6),
     (7, PROGRAMME_CHANGES_V7),
+    (8, COMMUNITY_CONFERENCES_V8),
 ]

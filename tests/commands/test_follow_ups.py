@@ -22,6 +22,8 @@ from bot.frontends.console import ConsoleSession
 from bot.frontends.discord.components import parse_custom_id, parse_option_value, render
 from bot.frontends.slack.blocks import answer_message, parse_button_value
 
+ADMIN = Caller(frontend="discord", user="1", place="42", channel="7", admin=True)
+
 # Every argument of every command, set to a value whose answer offers follow-ups.
 SAMPLES: dict[str, dict[str, str]] = {
     "talk": {"query": "data", "conference": "normconf-2022"},
@@ -35,6 +37,11 @@ SAMPLES: dict[str, dict[str, str]] = {
     "now": {"room": "hall", "conference": "walk-2026"},
     "next": {"room": "hall", "conference": "walk-2026"},
     "schedule": {"day": "today", "room": "hall", "conference": "walk-2026"},
+    "conference list": {},
+    "conference use": {"slugs": "walk-2026"},
+    "source add": {"url": "https://example.org/camp.json", "every": "5m"},
+    "source list": {},
+    "source remove": {"url": "https://example.org/gone.json"},
     "help": {},
 }
 
@@ -125,7 +132,9 @@ async def test_every_follow_up_keeps_every_argument_of_its_invocation(
     walk_core: Core, name: str, front_end: str
 ) -> None:
     source = Invocation.from_mapping(name, SAMPLES[name])
-    answer = await walk_core.run(source)
+    command = COMMANDS.get(name)
+    assert command is not None
+    answer = await walk_core.run(source, ADMIN if command.admin else NOBODY)
     assert answer.invocation == source, "every argument was parsed and kept"
     follow_ups = await FRONT_ENDS[front_end](walk_core, answer)
     if name != "help":

@@ -58,17 +58,15 @@ def _callback(command: Command) -> Callback:
             command.name,
             {name: _option_text(value) for name, value in options.items() if value is not None},
         )
-        if command.admin:
-            caller = Caller(
-                frontend="discord",
-                user=str(interaction.user.id),
-                place=str(interaction.guild_id or ""),
-                channel=str(interaction.channel_id or ""),
-                admin=interaction.guild is not None and interaction.permissions.manage_guild,
-            )
-            await bot.send_answer(interaction, lambda: bot.core.run(invocation, caller))
-        else:
-            await bot.send_answer(interaction, lambda: bot.core.run(invocation))
+        # Every command gets its caller: the server's conferences (/conference use) apply.
+        caller = Caller(
+            frontend="discord",
+            user=str(interaction.user.id),
+            place=str(interaction.guild_id or ""),
+            channel=str(interaction.channel_id or ""),
+            admin=interaction.guild is not None and interaction.permissions.manage_guild,
+        )
+        await bot.send_answer(interaction, lambda: bot.core.run(invocation, caller))
 
     return callback
 

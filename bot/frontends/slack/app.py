@@ -35,6 +35,7 @@ from bot import reminders as remind
 from bot.answer import Answer
 from bot.clock import Clock
 from bot.commands.invocation import Stash
+from bot.commands.registry import Caller
 from bot.commands.table import COMMANDS
 from bot.config import SlackSettings
 from bot.core import Core
@@ -182,10 +183,24 @@ class SlackFrontend:
 
     # -- the core commands
 
-    async def command(self, name: str, text: str) -> Answer:
-        """Every core command goes through `Core.ask`, which reads "--page N" and
-        "--conference SLUG" the same way the console does."""
-        return await self.core.ask(f"/{name.lstrip('/').lower()} {text}")
+    async def command(
+        self, name: str, text: str, *, user_id: str = "", team_id: str = "", channel_id: str = ""
+    ) -> Answer:
+        """Every core command is read as the console reads it ("--page N", "--conference
+        SLUG") and run for its caller: the workspace's conferences apply, and an admin
+        command (/conference use) asks Slack whether the user is an admin."""
+        parsed = self.core.commands.parse_line(f"/{name.lstrip('/').lower()} {text}")
+        if isinstance(parsed, Answer):
+            return parsed
+        target = self.core.commands.get(parsed.command)
+        admin = False
+        if target is not None and target.admin:
+            try:
+                admin = (await self._is_admin(user_id))[0]
+            except _CannotCheck as error:
+                log.warning("could not check whether %s is an admin: %s", user_id, error)
+        caller = Caller("slack", user_id, team_id, channel_id, admin)
+        return await self.core.run(parsed, caller)
 
     async def click(self, value: str) -> Answer:
         """The answer to a button: the invocation its value carries, replayed (see blocks)."""
@@ -463,7 +478,13 @@ def build_app(
         await ack()
         name = str(command.get("command", ""))
         async with _errors_answered(frontend, name, respond):
-            answer = await frontend.command(name, str(command.get("text", "")))
+            answer = await frontend.command(
+                name,
+                str(command.get("text", "")),
+                user_id=str(command.get("user_id", "")),
+                team_id=str(command.get("team_id", "")),
+                channel_id=str(command.get("channel_id", "")),
+            )
             frontend.stats.commands += 1
             log.info(
                 "%s from %s in %s -> %s",

@@ -25,6 +25,7 @@ from discord import app_commands
 
 from bot.answer import Answer
 from bot.commands.invocation import Invocation
+from bot.commands.registry import NOBODY, Caller
 from bot.config import DiscordSettings, Secret
 from bot.core import Core
 from bot.frontends.discord import (
@@ -128,12 +129,14 @@ async def test_every_cog_loads_with_unique_commands_within_discord_limits(
 ) -> None:
     names = [command.name for command in bot.tree.get_commands()]
     assert sorted(names) == [
+        "conference",
         "next",
         "now",
         "nugget",
         "remind",
         "schedule",
         "search",
+        "source",
         "speaker",
         "talk",
         "wisdom",
@@ -630,7 +633,7 @@ async def test_an_error_is_logged_with_its_traceback_and_answered_in_one_ephemer
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def broken(invocation: Invocation) -> Answer:
+    async def broken(invocation: Invocation, caller: Caller = NOBODY) -> Answer:
         raise RuntimeError("the database caught fire")
 
     monkeypatch.setattr(bot.core, "run", broken)
@@ -650,11 +653,11 @@ async def test_a_slow_answer_is_deferred_and_an_error_after_it_uses_a_followup(
     async with started(fake, core, answer_timeout=0.05) as bot:
         real_run = core.run
 
-        async def slow(invocation: Invocation) -> Answer:
+        async def slow(invocation: Invocation, caller: Caller = NOBODY) -> Answer:
             await asyncio.sleep(0.3)
             if invocation.get("query") == "boom":
                 raise RuntimeError("late failure")
-            return await real_run(invocation)
+            return await real_run(invocation, caller)
 
         monkeypatch.setattr(bot.core, "run", slow)
         late = await fake.invoke("talk", {"query": "keynote"})
@@ -706,7 +709,11 @@ async def test_sync_registers_the_commands_in_a_dev_guild_or_globally(fake: Fake
     assert (
         sorted(in_guild)
         == sorted(everywhere)
-        == ["next", "now", "nugget", "remind", "schedule", "search", "speaker", "talk", "wisdom"]
+        == [
+            "conference",
+            *("next", "now", "nugget", "remind", "schedule", "search", "source"),
+            *("speaker", "talk", "wisdom"),
+        ]
     )
     assert {c["name"] for c in fake.commands()} == set(everywhere)
     assert base == discord.http.Route.BASE  # the endpoints are put back

@@ -39,10 +39,11 @@ THURSDAY_CURIE = [
 
 
 @pytest.fixture
-async def camp_db(db: Database) -> Database:
+async def camp_db(bundled_db: Database) -> Database:
+    """The bundled conferences (NormConf has no talk times) and the camp's schedule."""
     sample = load_schedule(SHARED / "samples" / "frab-camp2019.json")
-    await replace_conferences(db, [sample], origin="import")
-    return db
+    await replace_conferences(bundled_db, [sample], origin="import")
+    return bundled_db
 
 
 @pytest.fixture
@@ -187,4 +188,45 @@ async def test_now_without_a_timed_conference_explains_how_to_import_one(
     assert embed(result)["title"] == "No timed schedule"
     assert "confbot import" in embed(result)["description"]
     assert rooms == []
+    assert_clean(fake)
+
+
+@pytest.mark.samples("samples/frab-camp2019.json")
+async def test_an_unknown_conference_option_names_the_known_ones(
+    fake: FakeDiscord, bot: ConfBot
+) -> None:
+    now = await fake.invoke("now", {"conference": "nosuch"})
+    talk = await fake.invoke("talk", {"query": "card10 badge", "conference": "nosuch"})
+
+    for result in (now, talk):
+        assert result.ephemeral
+        text = str(embed(result).get("description", ""))
+        assert "No conference \\`nosuch\\`; known: camp2019, normconf-2022, tumocon-2023" in text
+    assert_clean(fake)
+
+
+@pytest.mark.samples("samples/frab-camp2019.json")
+async def test_conference_list_and_an_admin_s_conference_use(
+    fake: FakeDiscord, bot: ConfBot
+) -> None:
+    admin = fake.add_member("ada", admin=True)
+    listed = await fake.invoke("conference", subcommand="list")
+    refused = await fake.invoke("conference", {"slugs": "normconf-2022"}, subcommand="use")
+    used = await fake.invoke("conference", {"slugs": "normconf-2022"}, subcommand="use", user=admin)
+    now = await fake.invoke("now")
+    reached = await fake.invoke("now", {"conference": "camp2019"})
+    cleared = await fake.invoke("conference", subcommand="use", user=admin)
+    again = await fake.invoke("now")
+
+    assert listed.ephemeral
+    assert "camp2019 · Chaos Communication Camp 2019" in fields(listed)
+    assert fields(listed)["camp2019 · Chaos Communication Camp 2019"] == (
+        "Wed 21 Aug 2019 to Sun 25 Aug 2019"
+    )
+    assert refused.ephemeral and embed(refused)["title"] == "Not allowed"
+    assert used.ephemeral and "normconf-2022" in embed(used)["description"]
+    assert embed(now)["title"] == "Nothing on"  # NormConf 2022 has no talk times
+    assert embed(reached)["title"] == "On now"
+    assert "no longer" in embed(cleared)["description"]
+    assert embed(again)["title"] == "On now"
     assert_clean(fake)

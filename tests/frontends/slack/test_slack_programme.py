@@ -142,3 +142,42 @@ async def test_now_without_a_timed_conference_explains_how_to_import_one(
         assert reply.response_type == "ephemeral"
         assert header(reply) == "No timed schedule"
         assert "confbot import" in lines(reply)
+
+
+@pytest.mark.samples("samples/frab-camp2019.json")
+async def test_an_unknown_conference_names_the_known_ones(camp: Channel) -> None:
+    reply = await camp.command("/schedule", "day 1 --conference nosuch")
+
+    assert reply.response_type == "ephemeral"
+    assert "No conference `nosuch`; known: camp2019" in lines(reply)
+
+
+@pytest.mark.samples("samples/frab-camp2019.json")
+async def test_conference_list_and_an_admin_s_conference_use(
+    bundled_db: Database, transport: str
+) -> None:
+    core = await camp_core(bundled_db)
+    async with FakeSlack() as fake:
+        general = fake.add_channel("general")
+        alice = fake.add_user("alice")
+        ada = fake.add_user("ada", admin=True)
+        client = AsyncWebClient(token=fake.bot_token, base_url=fake.api_url)
+        app = build_app(core, None, settings_for(fake, transport, frozenset()), client)
+        async with running(fake, app, transport) as driver:
+            member, admin = Channel(driver, alice, general), Channel(driver, ada, general)
+            listed = await member.command("/conference", "list")
+            refused = await member.command("/conference", "use tumocon-2023")
+            used = await admin.command("/conference", "use tumocon-2023")
+            now = await member.command("/now")
+            reached = await member.command("/now", "--conference camp2019")
+            await admin.command("/conference", "use")
+            again = await member.command("/now")
+
+    assert listed.response_type == "ephemeral"
+    assert "Chaos Communication Camp 2019" in lines(listed)
+    assert "Wed 21 Aug 2019 to Sun 25 Aug 2019" in lines(listed)
+    assert header(refused) == "Not allowed"
+    assert "tumocon-2023" in lines(used)
+    assert header(now) == "Nothing on"  # TuMoCon 2023 has no talk times
+    assert header(reached) == "On now"
+    assert header(again) == "On now"

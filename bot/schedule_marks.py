@@ -1,0 +1,94 @@
+"""What /now, /next and /schedule add to a listing from the live programme: marks of recent
+changes ("moved from 14:00", "was in Room X", cancelled talks) and the staleness footer.
+
+`programme_marks` reads the changes detected in the last `MARK_WINDOW` of the clock once per
+answer (`bot.store.changes.recent_changes`); `Marks.of(talk)` is the one builder of a talk's
+mark, and `Marks.cancelled(start, end)` the talks of a day that were cancelled. The footer
+is `bot.sources.follow.programme_staleness`'s, when a followed source is overdue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from bot.sources.follow import programme_staleness
+from bot.store.changes import ProgrammeChange, TalkSnapshot, recent_changes
+from bot.store.db import Database
+from bot.store.queries import TalkView
+
+MARK_WINDOW = timedelta(hours=24)
+"""How long a change stays marked beside its talk."""
+
+
+@dataclass(frozen=True)
+class Marks:
+    """The recent changes of one conference, and the zone its times are shown in."""
+
+    changes: tuple[ProgrammeChange, ...] = ()
+    zone: tzinfo = UTC
+
+    def of(self, talk: TalkView) -> str:
+        """'moved from 14:00' (or 'moved from Wed 14:00' from another day), 'was in Room X',
+        both joined by '; ', or '' for a talk that did not change lately."""
+        marks: dict[str, str] = {}
+        for change in self.changes:
+            if not _same_talk(change, talk) or change.old is None:
+                continue
+            if change.kind == "moved" and change.old.starts_at is not None:
+                marks["moved"] = f"moved from {self._when(change.old.starts_at, talk)}"
+            elif change.kind == "room" and change.old.room:
+                marks["room"] = f"was in {change.old.room}"
+        return "; ".join(marks[kind] for kind in ("moved", "room") if kind in marks)
+
+    def cancelled(self, start: datetime, end: datetime) -> list[TalkSnapshot]:
+        """The talks that were to start in [start, end) and were cancelled lately."""
+        gone: dict[str, TalkSnapshot] = {}
+        for change in self.changes:
+            if change.kind == "new":
+                gone.pop(change.talk_key, None)  # cancelled, then back again
+            old = change.old
+            if change.kind != "cancelled" or old is None or old.starts_at is None:
+                continue
+            if start <= old.starts_at < end:
+                gone[change.talk_key] = old
+        return sorted(gone.values(), key=lambda s: s.starts_at or start)
+
+    def when(self, moment: datetime) -> str:
+        return f"{moment.astimezone(self.zone):%a %H:%M}"
+
+    def _when(self, old: datetime, talk: TalkView) -> str:
+        before = old.astimezone(self.zone)
+        if talk.starts_at is not None and talk.starts_at.astimezone(self.zone).date() == (
+            before.date()
+        ):
+            return f"{before:%H:%M}"
+        return f"{before:%a %H:%M}"
+
+
+def _same_talk(change: ProgrammeChange, talk: TalkView) -> bool:
+    if change.conference != talk.conference_slug:
+        return False
+    if change.talk_key == f"{talk.conference_slug}/{talk.slug}":
+        return True
+    new = change.new
+    return new is not None and new.title == talk.title and new.starts_at == talk.starts_at
+
+
+async def programme_marks(
+    db: Database, conference: str, moment: datetime, zone: tzinfo | None = None
+) -> Marks:
+    """The marks of `conference`'s changes detected in the last MARK_WINDOW before `moment`."""
+    changes = await recent_changes(db, conference, moment - MARK_WINDOW)
+    return Marks(tuple(c for c in changes if c.detected_at <= moment), zone or UTC)
+
+
+async def staleness_footer(db: Database, conference: str, moment: datetime) -> str:
+    """The footer that says a followed programme is overdue, or ''."""
+    stale = await programme_staleness(db, conference, moment)
+    return stale.footer() if stale is not None else ""
+
+
+def joined(*parts: str) -> str:
+    """Footer parts joined by ' · ', the empty ones left out."""
+    return " · ".join(part for part in parts if part)

@@ -1,0 +1,29 @@
+"""The community_conferences table (migration 8) and its store module."""
+
+from __future__ import annotations
+
+from bot.store.communities import conferences_of, set_conferences
+from bot.store.db import Database
+from bot.store.schema import MIGRATIONS
+
+
+async def test_migration_8_adds_community_conferences_last(db: Database) -> None:
+    assert MIGRATIONS[-1][0] == 8 and "community_conferences" in MIGRATIONS[-1][1]
+    assert await db.schema_version() == 8
+    row = await db.fetch_one(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'community_conferences'"
+    )
+    assert row is not None
+
+
+async def test_each_community_keeps_its_own_conferences_in_order(db: Database) -> None:
+    await set_conferences(db, "discord", "G1", ["tumocon-2023", "normconf-2022", "tumocon-2023"])
+    await set_conferences(db, "slack", "G1", ["normconf-2022"])
+
+    assert await conferences_of(db, "discord", "G1") == ["tumocon-2023", "normconf-2022"]
+    assert await conferences_of(db, "slack", "G1") == ["normconf-2022"]
+    assert await conferences_of(db, "discord", "") == []
+
+    await set_conferences(db, "discord", "G1", [])
+    assert await conferences_of(db, "discord", "G1") == []
+    assert await conferences_of(db, "slack", "G1") == ["normconf-2022"]

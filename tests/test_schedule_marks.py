@@ -1,0 +1,147 @@
+"""Marks of recent changes and the staleness footer in /now, /next and /schedule, on the
+console's core, over two imports of the CCCamp 2019 sample: the second moves OpenCodes from
+12:00 to 15:00, puts "Beyond the Pile of Knobs" in Meitner and drops "Hambacher Forst"."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.answer import Answer
+from bot.core import Core
+from bot.sources.detect import load_schedule
+from bot.store import sources
+from bot.store.content import replace_conferences
+from bot.store.db import Database
+from tests.conftest import SHARED
+from tests.fakes.clock import FakeClock
+
+CAMP = SHARED / "samples" / "frab-camp2019.json"
+BERLIN = ZoneInfo("Europe/Berlin")
+IMPORTED = datetime(2019, 8, 22, 9, 0, tzinfo=BERLIN)
+
+
+def changed_camp() -> dict[str, Any]:
+    """The sample with one talk moved, one re-roomed and one removed (Thursday)."""
+    document: dict[str, Any] = copy.deepcopy(json.loads(CAMP.read_text()))
+    rooms = document["schedule"]["conference"]["days"][1]["rooms"]
+    opencodes = next(e for e in rooms["Curie"] if e["title"] == "OpenCodes")
+    opencodes["start"] = "15:00"
+    opencodes["date"] = "2019-08-22T15:00:00+02:00"
+    knobs = next(e for e in rooms["Curie"] if e["title"] == "Beyond the Pile of Knobs")
+    rooms["Curie"].remove(knobs)
+    knobs["room"] = "Meitner"
+    rooms["Meitner"].append(knobs)
+    rooms["Meitner"] = [e for e in rooms["Meitner"] if not e["title"].startswith("Hambacher")]
+    return document
+
+
+async def two_imports(db: Database, tmp: Any) -> None:
+    await replace_conferences(db, [load_schedule(CAMP)], origin="import", now=IMPORTED)
+    changed = tmp / "camp-changed.json"
+    changed.write_text(json.dumps(changed_camp()))
+    later = IMPORTED + timedelta(hours=1)
+    await replace_conferences(db, [load_schedule(changed)], origin="import", now=later)
+
+
+def core_at(db: Database, moment: datetime) -> Core:
+    return Core(db, rng=random.Random(7), clock=FakeClock(moment))
+
+
+def lines(answer: Answer) -> list[str]:
+    return [f"{f.name} | {f.value}" for f in answer.fields]
+
+
+def line(answer: Answer, title: str) -> str:
+    return next(text for text in lines(answer) if title in text)
+
+
+@pytest.mark.samples("samples/frab-camp2019.json")
+async def test_schedule_marks_the_moved_the_re_roomed_and_the_cancelled(
+    db: Database, tmp_path: Any
+) -> None:
+    await two_imports(db, tmp_path)
+    core = core_at(db, datetime(2019, 8, 22, 11, 30, tzinfo=BERLIN))
+
+    day = await core.ask("/schedule thursday --conference camp2019")
+
+    assert line(day, "OpenCodes").startswith("Thu 15:00")
+    assert "(moved from 12:00)" in line(day, "OpenCodes")
+    assert "Meitner" in line(day, "Beyond the Pile") and "(was in Curie)" in line(
+        day, "Beyond the Pile"
+    )
+    assert line(day, "Hambacher Forst") == (
+        "Thu 11:00 · Meitner | Hambacher Forst #hambibleibt — cancelled"
+    )
+    assert "moved" not in line(day, "Automated security testing")
+
+
+@pytest.mark.samples("samples/frab-camp2019.json")
+async def test_now_and_next_mark_a_moved_talk(db: Database, tmp_path: Any) -> None:
+    await two_imports(db, tmp_path)
+
+    now = await core_at(db, datetime(2019, 8, 22, 15, 10, tzinfo=BERLIN)).ask("/now curie")
+    upcoming = await core_at(db, datetime(2019, 8, 22, 12, 50, tzinfo=BERLIN)).ask("/next")
+
+    assert "(moved from 12:00)" in line(now, "OpenCodes")
+    assert "(was in Curie)" in line(upcoming, "Beyond the Pile")
+
+
+@pytest.mark.samples("samples/frab-camp2019.json")
+async def test_marks_fade_a_day_after_the_change(db: Database, tmp_path: Any) -> None:
+    await two_imports(db, tmp_path)
+    core = core_at(db, IMPORTED + timedelta(days=1, hours=2))
+
+    day = await core.ask("/schedule thursday --conference camp2019")
+
+    assert "moved" not in line(day, "OpenCodes")
+    assert not any("Hambacher" in text for text in lines(day))
+
+
+@pytest.mark.samples("samples/frab-camp2019.json")
+async def test_now_and_schedule_say_when_a_followed_programme_is_stale(db: Database) -> None:
+    await replace_conferences(db, [load_schedule(CAMP)], origin="import", now=IMPORTED)
+    url = "https://user:secret@example.org/camp.json"
+    await sources.add_source(db, url, timedelta(minutes=2), IMPORTED)
+    source = (await sources.list_sources(db))[0]
+    await sources.record_success(
+        db,
+        source.id,
+        IMPORTED,
+        IMPORTED + timedelta(minutes=2),
+        etag=None,
+        last_modified=None,
+        conference_slug="camp2019",
+    )
+    fresh = core_at(db, IMPORTED + timedelta(minutes=3))
+    stale = core_at(db, datetime(2019, 8, 22, 11, 30, tzinfo=BERLIN))
+
+    assert "out of date" not in (await fresh.ask("/now")).footer
+    now = await stale.ask("/now")
+    day = await stale.ask("/schedule")
+    nxt = await stale.ask("/next")
+
+    for answer in (now, day):
+        assert "Programme last confirmed 2 h ago" in answer.footer
+        assert "it may be out of date" in answer.footer
+        assert "secret" not in answer.footer
+    assert "out of date" not in nxt.footer
+
+
+async def test_an_unknown_conference_is_named_with_the_known_ones(core: Core) -> None:
+    known = await core.lookup.conference_slugs()
+    for line_ in (
+        "/search data --conference nosuch",
+        "/now --conference nosuch",
+        "/talk keynote --conference nosuch",
+    ):
+        answer = await core.ask(line_)
+        assert answer.ephemeral and not answer.found
+        assert answer.text == f"No conference `nosuch`; known: {', '.join(known)}."
+    assert "normconf-2022" in known

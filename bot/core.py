@@ -14,6 +14,7 @@ import random
 from bot.answer import Answer, Choice
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.commands.answers import talk_answer
+from bot.commands.delivery import Delivery
 from bot.commands.invocation import Invocation
 from bot.commands.lookup import MAX_CHOICES, Lookup
 from bot.commands.params import MAX_PAGE, MAX_QUERY_LENGTH, clean_query
@@ -47,6 +48,8 @@ class Core:
         self.programme = ScheduleAnswers(db, clock)
         self.lookup = Lookup(db)
         self.commands = COMMANDS
+        # The services that post on their own, by front end (each registers its own).
+        self.delivery: dict[str, Delivery] = {}
 
     @property
     def version_check_seconds(self) -> float:

@@ -13,8 +13,10 @@ from bot.answer import Answer, Field
 from bot.commands.nuggets import NUGGET
 from bot.commands.programme import NEXT, NOW, SCHEDULE
 from bot.commands.registry import Call, Command, Registry
+from bot.commands.reminders import REMIND
 from bot.commands.search import SEARCH
 from bot.commands.talks import SPEAKER, TALK
+from bot.commands.wisdom import WISDOM
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -54,9 +56,11 @@ def usage_text(registry: Registry | None = None) -> str:
         for param in command.params:
             name = param.label if param.positional else f"--{param.name} {param.label}"
             lines.append(f"      {name:<24} {param.help}")
+        for sub in command.subcommands:
+            lines.append(f"      {sub.usage()}")
     return "\n".join(lines)
 
 
 HELP = Command("help", "What confbot can do", (), help_command, help="This list.", slash=False)
 
-COMMANDS = Registry((TALK, SPEAKER, NUGGET, SEARCH, NOW, NEXT, SCHEDULE, HELP))
+COMMANDS = Registry((TALK, SPEAKER, NUGGET, SEARCH, NOW, NEXT, SCHEDULE, WISDOM, REMIND, HELP))

@@ -7,6 +7,8 @@ reminders.
 chat.postMessage.
 """
 
-from bot.frontends.slack.app import SlackStartupError, build_app, post_loop, serve
+from bot.frontends.slack.app import build_app
+from bot.frontends.slack.connect import SlackStartupError
+from bot.frontends.slack.serve import post_loop, serve
 
 __all__ = ["SlackStartupError", "build_app", "post_loop", "serve"]

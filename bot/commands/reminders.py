@@ -1,0 +1,213 @@
+"""/remind: talk reminders in a channel, for admins.
+
+subscribe ([#channel] MINUTES before each talk; only a room or a track, only one conference),
+unsubscribe, status and list; the channel defaults to the one the command was given in.
+Every answer is private. The reminders themselves are the front end's `ReminderService`
+(`bot.commands.delivery`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.answer import Answer
+from bot.commands.delivery import (
+    can_post,
+    channel,
+    channel_param,
+    delivery,
+    line,
+    only_channel,
+    private,
+    take_channel,
+    with_hint,
+)
+from bot.commands.params import (
+    MAX_NAME_LENGTH,
+    SCHEDULED,
+    Number,
+    Param,
+    ParamError,
+    Text,
+    Value,
+    words,
+)
+from bot.commands.registry import Call, Command, group_usage
+from bot.reminders import (
+    MAX_MINUTES,
+    MIN_MINUTES,
+    ReminderInputError,
+    input_error_answer,
+    parse_minutes,
+    status_answer,
+    subscribed_answer,
+    subscriptions_answer,
+    unsubscribed_answer,
+)
+
+if TYPE_CHECKING:
+    from bot.core import Core
+    from bot.store.reminders import ReminderService
+
+NOT_RUNNING = line("Talk reminders are not running in this bot.", "Reminders")
+
+
+@dataclass(frozen=True)
+class Minutes(Number):
+    """Minutes before each talk, 1 to 1440, refused (not capped) outside that range."""
+
+    def parse(self, raw: str, label: str) -> Value:
+        try:
+            return parse_minutes(raw)
+        except ReminderInputError as error:
+            raise ParamError(str(error)) from None
+
+
+MINUTES = Param(
+    "minutes",
+    Minutes(MIN_MINUTES, MAX_MINUTES),
+    f"Minutes before each talk ({MIN_MINUTES} to {MAX_MINUTES})",
+    required=True,
+    positional=True,
+)
+ROOM = Param(
+    "room",
+    Text(MAX_NAME_LENGTH),
+    "Only talks in this room (part of its name)",
+    autocomplete="rooms",
+)
+TRACK = Param("track", Text(MAX_NAME_LENGTH), "Only talks in this track (part of its name)")
+# The text front ends' "room NAME" / "track NAME" (anything else is explained).
+FILTER = words(
+    "filter", "room NAME or track NAME", "room NAME | track NAME", required=False, slash=False
+)
+
+
+def _subscribe_words(text: str) -> dict[str, str]:
+    """'#curie 5 room Curie' -> channel, minutes, room."""
+    parts = text.split()
+    found = take_channel(parts)
+    if parts:
+        found["minutes"] = parts.pop(0)
+    if parts:
+        kind, rest = parts[0].lower(), " ".join(parts[1:])
+        if kind in ("room", "track") and rest:
+            found[kind] = rest
+        else:
+            found["filter"] = " ".join(parts)
+    return found
+
+
+Run = Callable[["ReminderService"], Awaitable[Answer]]
+
+
+async def _run(core: Core, call: Call, run: Run) -> Answer:
+    service = delivery(core, call).reminders
+    if service is None:
+        return NOT_RUNNING
+    try:
+        return private(await run(service))
+    except ReminderInputError as error:
+        return input_error_answer(error)
+
+
+async def subscribe(core: Core, call: Call) -> Answer:
+    if not call.text("minutes"):
+        group = core.commands.get("remind")
+        return line(group_usage(group) if group else "", "/remind subscribe")
+    room, track, given = call.text("room"), call.text("track"), call.text("filter")
+    where = channel(call)
+    posting = await can_post(call, where)
+
+    async def run(service: ReminderService) -> Answer:
+        if room and track:
+            raise ReminderInputError("Give a room or a track, not both.")
+        if given:
+            kind, _, value = given.partition(" ")
+        else:
+            kind, value = ("room", room) if room else ("track", track) if track else ("all", "")
+        status = await service.subscribe(
+            guild_id=call.caller.place,
+            channel_id=where,
+            minutes_before=call.number("minutes", MIN_MINUTES),
+            created_by=call.caller.who,
+            can_post=posting,
+            conference=call.optional("conference"),
+            filter_kind=kind,
+            filter_value=value,
+        )
+        return subscribed_answer(status)
+
+    answer = await _run(core, call, run)
+    return answer if answer.found else with_hint(call, answer, posting)
+
+
+async def unsubscribe(core: Core, call: Call) -> Answer:
+    async def run(service: ReminderService) -> Answer:
+        return unsubscribed_answer(await service.unsubscribe(channel(call), by=call.caller.who))
+
+    return await _run(core, call, run)
+
+
+async def status(core: Core, call: Call) -> Answer:
+    async def run(service: ReminderService) -> Answer:
+        return status_answer(await service.status(channel(call)))
+
+    return await _run(core, call, run)
+
+
+async def list_subscriptions(core: Core, call: Call) -> Answer:
+    async def run(service: ReminderService) -> Answer:
+        return subscriptions_answer(await service.subscriptions(call.caller.place))
+
+    return await _run(core, call, run)
+
+
+async def usage_handler(core: Core, call: Call) -> Answer:
+    group = core.commands.get("remind")
+    return line(group_usage(group) if group else "", "/remind: talk reminders in a channel")
+
+
+REMIND = Command(
+    "remind",
+    "Talk reminders in a channel (admins)",
+    (),
+    usage_handler,
+    help="Talk reminders in a channel (admins only).",
+    admin=True,
+    subcommands=(
+        Command(
+            "subscribe",
+            "Post a reminder before each talk",
+            (
+                channel_param("Where to post (default: this channel)"),
+                MINUTES,
+                FILTER,
+                ROOM,
+                TRACK,
+                SCHEDULED,
+            ),
+            subscribe,
+            help="Post a reminder that many minutes before each talk, e.g. /remind subscribe "
+            "#general 10 room curie",
+            split_words=_subscribe_words,
+        ),
+        Command(
+            "unsubscribe",
+            "Stop the reminders in a channel",
+            (channel_param(),),
+            unsubscribe,
+            split_words=only_channel,
+        ),
+        Command(
+            "status",
+            "A channel's reminders: next, sent, errors",
+            (channel_param(),),
+            status,
+            split_words=only_channel,
+        ),
+        Command("list", "Every reminder subscription in this server", (), list_subscriptions),
+    ),
+)

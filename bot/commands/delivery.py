@@ -8,18 +8,21 @@ picks those of its caller's front end. Only the services' public methods are cal
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.answer import Answer
 from bot.commands.params import Channel, Param
-from bot.commands.registry import Call
+from bot.commands.registry import Call, Handler, group_usage
 
 if TYPE_CHECKING:
     from bot.core import Core
     from bot.store.reminders import ReminderService
     from bot.store.wisdom import WisdomService
+
+S = TypeVar("S")
+E = TypeVar("E", bound=Exception)
 
 _CHANNEL_LIKE = re.compile(r"<#|#|[CG][A-Z0-9]{6,}$|[0-9]{15,25}$")
 
@@ -79,3 +82,31 @@ def take_channel(words: list[str]) -> dict[str, str]:
 
 def only_channel(text: str) -> Mapping[str, str]:
     return {"channel": text}
+
+
+def group_help(core: Core, group: str) -> str:
+    """The usage of every subcommand of `group`, as the registry names them."""
+    command = core.commands.get(group)
+    return group_usage(command) if command is not None else ""
+
+
+def service_handler(
+    pick: Callable[[Delivery], S | None],
+    not_running: Answer,
+    refused: type[E],
+    explain: Callable[[E], Answer],
+    act: Callable[[S, Call], Awaitable[Answer]],
+) -> Handler:
+    """A handler that runs `act` on the caller's front end's service (`pick`): its answer
+    private, a bad input (`refused`) explained, `not_running` without the service."""
+
+    async def handle(core: Core, call: Call) -> Answer:
+        service = pick(delivery(core, call))
+        if service is None:
+            return not_running
+        try:
+            return private(await act(service, call))
+        except refused as error:
+            return explain(error)
+
+    return handle

@@ -17,10 +17,10 @@ from bot.commands.delivery import (
     can_post,
     channel,
     channel_param,
-    delivery,
+    group_help,
     line,
     only_channel,
-    private,
+    service_handler,
     take_channel,
     with_hint,
 )
@@ -34,7 +34,7 @@ from bot.commands.params import (
     Value,
     words,
 )
-from bot.commands.registry import Call, Command, group_usage
+from bot.commands.registry import Call, Command, Handler
 from bot.reminders import (
     MAX_MINUTES,
     MIN_MINUTES,
@@ -100,28 +100,20 @@ def _subscribe_words(text: str) -> dict[str, str]:
     return found
 
 
-Run = Callable[["ReminderService"], Awaitable[Answer]]
-
-
-async def _run(core: Core, call: Call, run: Run) -> Answer:
-    service = delivery(core, call).reminders
-    if service is None:
-        return NOT_RUNNING
-    try:
-        return private(await run(service))
-    except ReminderInputError as error:
-        return input_error_answer(error)
+def _on_service(act: Callable[[ReminderService, Call], Awaitable[Answer]]) -> Handler:
+    return service_handler(
+        lambda d: d.reminders, NOT_RUNNING, ReminderInputError, input_error_answer, act
+    )
 
 
 async def subscribe(core: Core, call: Call) -> Answer:
     if not call.text("minutes"):
-        group = core.commands.get("remind")
-        return line(group_usage(group) if group else "", "/remind subscribe")
+        return line(group_help(core, "remind"), "/remind subscribe")
     room, track, given = call.text("room"), call.text("track"), call.text("filter")
     where = channel(call)
     posting = await can_post(call, where)
 
-    async def run(service: ReminderService) -> Answer:
+    async def act(service: ReminderService, call: Call) -> Answer:
         if room and track:
             raise ReminderInputError("Give a room or a track, not both.")
         if given:
@@ -140,34 +132,24 @@ async def subscribe(core: Core, call: Call) -> Answer:
         )
         return subscribed_answer(status)
 
-    answer = await _run(core, call, run)
+    answer = await _on_service(act)(core, call)
     return answer if answer.found else with_hint(call, answer, posting)
 
 
-async def unsubscribe(core: Core, call: Call) -> Answer:
-    async def run(service: ReminderService) -> Answer:
-        return unsubscribed_answer(await service.unsubscribe(channel(call), by=call.caller.who))
-
-    return await _run(core, call, run)
+async def _unsubscribe(service: ReminderService, call: Call) -> Answer:
+    return unsubscribed_answer(await service.unsubscribe(channel(call), by=call.caller.who))
 
 
-async def status(core: Core, call: Call) -> Answer:
-    async def run(service: ReminderService) -> Answer:
-        return status_answer(await service.status(channel(call)))
-
-    return await _run(core, call, run)
+async def _status(service: ReminderService, call: Call) -> Answer:
+    return status_answer(await service.status(channel(call)))
 
 
-async def list_subscriptions(core: Core, call: Call) -> Answer:
-    async def run(service: ReminderService) -> Answer:
-        return subscriptions_answer(await service.subscriptions(call.caller.place))
-
-    return await _run(core, call, run)
+async def _list(service: ReminderService, call: Call) -> Answer:
+    return subscriptions_answer(await service.subscriptions(call.caller.place))
 
 
 async def usage_handler(core: Core, call: Call) -> Answer:
-    group = core.commands.get("remind")
-    return line(group_usage(group) if group else "", "/remind: talk reminders in a channel")
+    return line(group_help(core, "remind"), "/remind: talk reminders in a channel")
 
 
 REMIND = Command(
@@ -198,16 +180,16 @@ REMIND = Command(
             "unsubscribe",
             "Stop the reminders in a channel",
             (channel_param(),),
-            unsubscribe,
+            _on_service(_unsubscribe),
             split_words=only_channel,
         ),
         Command(
             "status",
             "A channel's reminders: next, sent, errors",
             (channel_param(),),
-            status,
+            _on_service(_status),
             split_words=only_channel,
         ),
-        Command("list", "Every reminder subscription in this server", (), list_subscriptions),
+        Command("list", "Every reminder subscription in this server", (), _on_service(_list)),
     ),
 )

@@ -17,15 +17,15 @@ from bot.commands.delivery import (
     can_post,
     channel,
     channel_param,
-    delivery,
+    group_help,
     line,
     only_channel,
-    private,
+    service_handler,
     take_channel,
     with_hint,
 )
 from bot.commands.params import Param, TimeOfDay, Zone
-from bot.commands.registry import Call, Command, group_usage
+from bot.commands.registry import Call, Command, Handler
 from bot.wisdom import (
     WisdomInputError,
     input_error_answer,
@@ -73,22 +73,15 @@ def _subscribe_words(text: str) -> dict[str, str]:
     return found
 
 
-Run = Callable[["WisdomService"], Awaitable[Answer]]
-
-
-async def _run(core: Core, call: Call, run: Run) -> Answer:
-    service = delivery(core, call).wisdom
-    if service is None:
-        return NOT_RUNNING
-    try:
-        return private(await run(service))
-    except WisdomInputError as error:
-        return input_error_answer(error)
+def _on_service(act: Callable[[WisdomService, Call], Awaitable[Answer]]) -> Handler:
+    return service_handler(
+        lambda d: d.wisdom, NOT_RUNNING, WisdomInputError, input_error_answer, act
+    )
 
 
 async def subscribe(core: Core, call: Call) -> Answer:
     if not call.text("time"):
-        return line(_usage(core), "/wisdom subscribe")
+        return line(group_help(core, "wisdom"), "/wisdom subscribe")
     zone = call.text("timezone")
     if not zone and call.caller.channels is not None:
         zone = await call.caller.channels.zone() or ""
@@ -100,7 +93,7 @@ async def subscribe(core: Core, call: Call) -> Answer:
     where = channel(call)
     posting = await can_post(call, where)
 
-    async def run(service: WisdomService) -> Answer:
+    async def act(service: WisdomService, call: Call) -> Answer:
         sub = await service.subscribe(
             guild_id=call.caller.place,
             channel_id=where,
@@ -111,51 +104,36 @@ async def subscribe(core: Core, call: Call) -> Answer:
         )
         return subscribed_answer(sub, service.grace)
 
-    answer = await _run(core, call, run)
+    answer = await _on_service(act)(core, call)
     return answer if answer.found else with_hint(call, answer, posting)
 
 
-async def unsubscribe(core: Core, call: Call) -> Answer:
-    async def run(service: WisdomService) -> Answer:
-        return unsubscribed_answer(await service.unsubscribe(channel(call), by=call.caller.who))
-
-    return await _run(core, call, run)
+async def _unsubscribe(service: WisdomService, call: Call) -> Answer:
+    return unsubscribed_answer(await service.unsubscribe(channel(call), by=call.caller.who))
 
 
-async def status(core: Core, call: Call) -> Answer:
-    async def run(service: WisdomService) -> Answer:
-        return status_answer(await service.status(channel(call)))
-
-    return await _run(core, call, run)
+async def _status(service: WisdomService, call: Call) -> Answer:
+    return status_answer(await service.status(channel(call)))
 
 
-async def preview(core: Core, call: Call) -> Answer:
-    async def run(service: WisdomService) -> Answer:
-        return preview_answer(await service.preview(channel(call)))
-
-    return await _run(core, call, run)
+async def _preview(service: WisdomService, call: Call) -> Answer:
+    return preview_answer(await service.preview(channel(call)))
 
 
-async def now(core: Core, call: Call) -> Answer:
-    async def run(service: WisdomService) -> Answer:
-        outcome = await service.post_now(channel(call))
-        log.info("daily wisdom now in channel %s: %s", outcome.channel_id, outcome.kind)
-        return outcome_answer(outcome)
-
-    return await _run(core, call, run)
-
-
-def _usage(core: Core) -> str:
-    group = core.commands.get("wisdom")
-    return group_usage(group) if group is not None else ""
+async def _now(service: WisdomService, call: Call) -> Answer:
+    outcome = await service.post_now(channel(call))
+    log.info("daily wisdom now in channel %s: %s", outcome.channel_id, outcome.kind)
+    return outcome_answer(outcome)
 
 
 async def usage_handler(core: Core, call: Call) -> Answer:
-    return line(_usage(core), "/wisdom: a daily nugget of wisdom in a channel")
+    return line(group_help(core, "wisdom"), "/wisdom: a daily nugget of wisdom in a channel")
 
 
-def _sub(name: str, summary: str, handler: Callable[[Core, Call], Awaitable[Answer]]) -> Command:
-    return Command(name, summary, (channel_param(),), handler, split_words=only_channel)
+def _sub(
+    name: str, summary: str, act: Callable[[WisdomService, Call], Awaitable[Answer]]
+) -> Command:
+    return Command(name, summary, (channel_param(),), _on_service(act), split_words=only_channel)
 
 
 WISDOM = Command(
@@ -175,9 +153,9 @@ WISDOM = Command(
             "Europe/Amsterdam",
             split_words=_subscribe_words,
         ),
-        _sub("unsubscribe", "Stop the daily nugget in a channel", unsubscribe),
-        _sub("status", "Next post, last post and errors", status),
-        _sub("preview", "The next nugget, shown only to you", preview),
-        _sub("now", "Post today's nugget now instead of later", now),
+        _sub("unsubscribe", "Stop the daily nugget in a channel", _unsubscribe),
+        _sub("status", "Next post, last post and errors", _status),
+        _sub("preview", "The next nugget, shown only to you", _preview),
+        _sub("now", "Post today's nugget now instead of later", _now),
     ),
 )

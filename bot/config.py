@@ -20,6 +20,8 @@ SETTINGS_HELP: dict[str, str] = {
     "CONFBOT_DATA": "data folder to load (default: the bundled data/)",
     "CONFBOT_LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR",
     "CONFBOT_WISDOM_GRACE_HOURS": "how late a missed daily post may still go out (default 6)",
+    "CONFBOT_QUERY_BUDGET_MS": "longest one database query may run before it is stopped "
+    "(default 200; 0 turns the budget off)",
     "DISCORD_TOKEN": "bot token; when set, `confbot run` starts the Discord bot",
     "DISCORD_DEV_GUILD": "guild id that `confbot sync` targets by default",
     "DISCORD_API_BASE": "REST base URL (default https://discord.com/api/v10)",
@@ -89,6 +91,7 @@ class Settings:
     data_dir: Path = BUNDLED_DATA
     log_level: str = "INFO"
     wisdom_grace_hours: float = 6.0
+    query_budget_ms: float = 200.0
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None
 
@@ -141,11 +144,22 @@ class Settings:
             raise SettingsError(
                 f"CONFBOT_WISDOM_GRACE_HOURS must be a number, not {grace!r}"
             ) from None
+        budget = env.get("CONFBOT_QUERY_BUDGET_MS") or "200"
+        try:
+            query_budget_ms = float(budget)
+        except ValueError:
+            query_budget_ms = -1.0
+        if not 0 <= query_budget_ms <= 60_000:
+            raise SettingsError(
+                f"CONFBOT_QUERY_BUDGET_MS must be a number of milliseconds from 0 to 60000, "
+                f"not {budget!r}"
+            )
         return cls(
             db_path=Path(env.get("CONFBOT_DB") or DEFAULT_DB),
             data_dir=Path(env.get("CONFBOT_DATA") or BUNDLED_DATA),
             log_level=level,
             wisdom_grace_hours=grace_hours,
+            query_budget_ms=query_budget_ms,
             discord=discord,
             slack=slack,
         )

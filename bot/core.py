@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 import re
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -21,8 +20,9 @@ from bot.records import TALK_KINDS
 from bot.schedule import Clock, ScheduleAnswers, system_clock
 from bot.store import queries
 from bot.store.content import DATA_VERSION_KEY, get_meta
-from bot.store.db import Database
+from bot.store.db import Database, QueryBudgetExceeded
 from bot.store.queries import NuggetView, SpeakerView, TalkLabel, TalkView
+from bot.text import MAX_RAW_LENGTH, clean_text, parse_number
 
 MAX_QUERY_LENGTH = 200
 SEARCH_PAGE_SIZE = 5
@@ -50,20 +50,14 @@ _KIND_ALIASES = {
     "lightning talk": "lightning",
     "workshop": "workshop",
 }
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_query(text: str) -> tuple[str, bool]:
     """Strip control and bidi characters, fold whitespace, cut to MAX_QUERY_LENGTH.
 
-    Returns the cleaned text and whether it had to be shortened.
+    Returns the cleaned text and whether it had to be shortened (see bot.text).
     """
-    text = unicodedata.normalize("NFC", text)
-    text = _CONTROL.sub(" ", text)
-    text = " ".join(text.split())
-    if len(text) > MAX_QUERY_LENGTH:
-        return text[:MAX_QUERY_LENGTH].rstrip(), True
-    return text, False
+    return clean_text(text, MAX_QUERY_LENGTH)
 
 
 @dataclass
@@ -386,11 +380,17 @@ class Core:
 
     async def ask(self, line: str) -> Answer:
         """Answer one command line such as '/talk keynote' or 'speaker vincent'."""
+        try:
+            return await self._ask(line)
+        except QueryBudgetExceeded:
+            return too_broad()
+
+    async def _ask(self, line: str) -> Answer:
         command, argument = split_command(line)
         flags = {name: value for name, value in _FLAG.findall(argument)}
         argument = _FLAG.sub("", argument).strip()
         conference = flags["conference"].lower() if "conference" in flags else None
-        page = min(int(flags["page"]), MAX_PAGE) if flags.get("page", "").isdigit() else 1
+        page = parse_number(flags.get("page", ""), minimum=1, maximum=MAX_PAGE) or 1
         if command == "talk":
             return await self.talk(argument, conference)
         if command == "now":
@@ -530,7 +530,7 @@ def split_day(argument: str) -> tuple[str, str]:
 def split_command(line: str) -> tuple[str, str]:
     """'/talk  keynote' -> ('talk', 'keynote'); a bare word is a command; case-insensitive.
     The argument is not shortened here, so the command can say when it shortens it."""
-    text = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", line)).split())
+    text, _ = clean_text(line, MAX_RAW_LENGTH)
     head, _, rest = text.partition(" ")
     return head.lstrip("/").lower(), rest.strip()
 
@@ -689,6 +689,17 @@ def help_answer() -> Answer:
                 "--conference SLUG", "Add to /talk, /search, /now, /next or /schedule to narrow it."
             ),
         ),
+        ephemeral=True,
+    )
+
+
+def too_broad() -> Answer:
+    """A query that ran past the store's time budget (bot.store.db) and was stopped."""
+    return Answer(
+        kind="error",
+        title="Too broad",
+        text="That search is too broad; try fewer or more specific words.",
+        found=False,
         ephemeral=True,
     )
 

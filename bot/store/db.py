@@ -2,6 +2,14 @@
 
 Every other store module receives a `Database` and uses `fetch_all` / `fetch_one` (one thread
 hop each, through aiosqlite's `execute_fetchall`) and `transaction()` for writes.
+
+There is one connection, so one slow statement would hold up every user: each statement run
+outside a transaction has a time budget (`query_budget`, 0.2 s by default, the setting
+CONFBOT_QUERY_BUDGET_MS). SQLite's progress handler stops a statement that runs past it and
+`QueryBudgetExceeded` is raised; the connection stays usable. Statements inside
+`transaction()` (loads, imports, migrations) are never stopped. Every string bound as a
+parameter has its lone surrogates replaced first (SQLite cannot bind them), the last line of
+defence behind bot.text.
 """
 
 from __future__ import annotations
@@ -9,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,14 +27,42 @@ from typing import Any
 import aiosqlite
 
 from bot.store.schema import MIGRATIONS
+from bot.text import replace_surrogates
 
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
 
+DEFAULT_QUERY_BUDGET = 0.2  # seconds one statement may hold the connection
+# The progress handler runs every this many SQLite VM steps (a few microseconds each).
+PROGRESS_STEPS = 1000
+
 
 class StoreError(RuntimeError):
     """The database cannot be used (corrupt, newer schema than this code, locked)."""
+
+
+class QueryBudgetExceeded(RuntimeError):
+    """A statement ran past the query budget and was stopped (the query asks too much)."""
+
+
+class _Budget:
+    """The per-statement time budget. Both callbacks run in aiosqlite's worker thread: the
+    trace callback marks when each statement starts, the progress handler stops one that has
+    run longer than `seconds`, unless a transaction is open (writes are never cut short)."""
+
+    def __init__(self, seconds: float, in_transaction: Callable[[], bool]) -> None:
+        self.seconds = seconds
+        self.started = time.monotonic()
+        self._in_transaction = in_transaction
+
+    def statement_started(self, _sql: str) -> None:
+        self.started = time.monotonic()
+
+    def over(self) -> int:
+        if self.seconds <= 0 or time.monotonic() - self.started <= self.seconds:
+            return 0
+        return 0 if self._in_transaction() else 1
 
 
 class Database:
@@ -37,15 +75,34 @@ class Database:
         # transactions take turns: a second one waits instead of failing or interleaving.
         self._write_lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+        self._budget = _Budget(DEFAULT_QUERY_BUDGET, lambda: connection.in_transaction)
+
+    @property
+    def query_budget(self) -> float:
+        """Seconds one statement outside a transaction may run; 0 turns the budget off."""
+        return self._budget.seconds
+
+    @query_budget.setter
+    def query_budget(self, seconds: float) -> None:
+        self._budget.seconds = max(0.0, seconds)
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+    async def open(
+        cls,
+        path: Path | str,
+        *,
+        migrate: bool = True,
+        query_budget: float = DEFAULT_QUERY_BUDGET,
+    ) -> Database:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(str(path), isolation_level=None)
         connection.row_factory = aiosqlite.Row
         database = cls(connection, path)
+        database.query_budget = query_budget
         try:
+            await connection.set_trace_callback(database._budget.statement_started)
+            await connection.set_progress_handler(database._budget.over, PROGRESS_STEPS)
             await connection.execute("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA foreign_keys=ON")
             await connection.execute("PRAGMA busy_timeout=5000")
@@ -125,11 +182,13 @@ class Database:
                 self._owner = None
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        rows = await self.connection.execute_fetchall(sql, params)
+        with _budgeted(self._budget):
+            rows = await self.connection.execute_fetchall(sql, _safe(params))
         return list(rows)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        rows = await self.connection.execute_fetchall(sql, params)
+        with _budgeted(self._budget):
+            rows = await self.connection.execute_fetchall(sql, _safe(params))
         for row in rows:
             return row
         return None
@@ -143,17 +202,45 @@ class Database:
             return await self._execute(sql, params)
 
     async def _execute(self, sql: str, params: Params) -> int:
-        cursor = await self.connection.execute(sql, params)
+        with _budgeted(self._budget):
+            cursor = await self.connection.execute(sql, _safe(params))
         count = cursor.rowcount
         await cursor.close()
         return count
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        safe_rows = (_safe(row) for row in rows)
         if self._owner is not None and self._owner is asyncio.current_task():
-            await self.connection.executemany(sql, rows)
+            await self.connection.executemany(sql, safe_rows)
             return
         async with self._write_lock:  # like execute(): never inside another's transaction
-            await self.connection.executemany(sql, rows)
+            with _budgeted(self._budget):
+                await self.connection.executemany(sql, safe_rows)
+
+
+@contextlib.contextmanager
+def _budgeted(budget: _Budget) -> Iterator[None]:
+    """Turn SQLite's "interrupted" (the progress handler stopped a statement) into
+    `QueryBudgetExceeded`."""
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        if str(error) != "interrupted":
+            raise
+        raise QueryBudgetExceeded(
+            f"a query ran past its {budget.seconds * 1000:.0f} ms budget and was stopped"
+        ) from error
+
+
+def _safe(params: Params) -> Params:
+    """Parameters with every string made bindable (lone surrogates replaced)."""
+    if isinstance(params, dict):
+        return {key: _safe_value(value) for key, value in params.items()}
+    return [_safe_value(value) for value in params]
+
+
+def _safe_value(value: Any) -> Any:
+    return replace_surrogates(value) if isinstance(value, str) else value
 
 
 def _split_statements(script: str) -> list[str]:

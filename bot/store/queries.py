@@ -94,14 +94,32 @@ class SearchHit:
 
 
 def fts_expression(text: str, *, prefix_last: bool = False, any_word: bool = False) -> str:
-    """Quote each word of `text` as an FTS5 string; '' when there is no word at all."""
-    words = _WORD.findall(text)[:MAX_FTS_WORDS]
+    """Quote each word of `text` as an FTS5 string; '' when there is no word at all.
+
+    A word said twice is looked for once (each repeat would multiply the work of matching,
+    ranking and snipping), and at most MAX_FTS_WORDS distinct words are kept.
+    """
+    found = _WORD.findall(text)
+    last = found[-1] if prefix_last and found else None
+    words = _distinct(found[:-1] if last else found, MAX_FTS_WORDS - (1 if last else 0))
+    if last is not None:
+        words = [w for w in words if w.casefold() != last.casefold()] + [last]
     if not words:
         return ""
     quoted = [f'"{word}"' for word in words]
     if prefix_last:
         quoted[-1] += "*"
     return (" OR " if any_word else " ").join(quoted)
+
+
+def _distinct(words: Sequence[str], limit: int) -> list[str]:
+    """The first `limit` distinct words (case-insensitively), in order."""
+    seen: dict[str, str] = {}
+    for word in words:
+        seen.setdefault(word.casefold(), word)
+        if len(seen) == limit:
+            break
+    return list(seen.values())
 
 
 _TALK_COLUMNS = """

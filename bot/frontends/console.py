@@ -13,6 +13,7 @@ from typing import TextIO
 
 from bot.answer import Answer, render_highlights
 from bot.core import Core, split_command
+from bot.text import parse_number
 
 PROMPT = "confbot> "
 WELCOME = (
@@ -84,8 +85,10 @@ class ConsoleSession:
 
     async def _answer(self, text: str) -> Answer:
         last = self.last
-        if last and text.isdigit() and 1 <= int(text) <= len(last.choices):
-            choice = last.choices[int(text) - 1]
+        choices = last.choices if last else ()
+        number = parse_number(text, minimum=1, maximum=len(choices), clamp=False)
+        if number is not None:
+            choice = choices[number - 1]
             return await self.core.ask(f"/{choice.command} {choice.query}")
         if last and text.lower() in {"more", "next"} and last.kind == "search":
             return await self.core.search(last.meta.get("query", ""), last.page + 1)

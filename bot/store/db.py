@@ -5,8 +5,11 @@ hop each, through aiosqlite's `execute_fetchall`) and `transaction()` for writes
 
 There is one connection, so one slow statement would hold up every user: each statement run
 outside a transaction has a time budget (`query_budget`, 0.2 s by default, the setting
-CONFBOT_QUERY_BUDGET_MS). SQLite's progress handler stops a statement that runs past it and
-`QueryBudgetExceeded` is raised; the connection stays usable. Statements inside
+CONFBOT_QUERY_BUDGET_MS). SQLite's progress handler stops a statement that has spent more CPU
+time than that, or five times that in wall-clock time, and `QueryBudgetExceeded` is raised;
+the connection stays usable. CPU time first, so that a machine busy with other work does not
+cut short a query that was only waiting for a core; the wall-clock backstop still bounds a
+query stuck on I/O. Statements inside
 `transaction()` (loads, imports, migrations) are never stopped. Every string bound as a
 parameter has its lone surrogates replaced first (SQLite cannot bind them), the last line of
 defence behind bot.text.
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 Params = Sequence[Any] | dict[str, Any]
 
 DEFAULT_QUERY_BUDGET = 0.2  # seconds one statement may hold the connection
+WALL_CLOCK_FACTOR = 5.0  # ... or this many times that while waiting for a core or a disk
 # The progress handler runs every this many SQLite VM steps (a few microseconds each).
 PROGRESS_STEPS = 1000
 
@@ -49,18 +53,28 @@ class QueryBudgetExceeded(RuntimeError):
 class _Budget:
     """The per-statement time budget. Both callbacks run in aiosqlite's worker thread: the
     trace callback marks when each statement starts, the progress handler stops one that has
-    run longer than `seconds`, unless a transaction is open (writes are never cut short)."""
+    spent longer than `seconds` of the thread's CPU time (or WALL_CLOCK_FACTOR times that of
+    wall-clock time), unless a transaction is open (writes are never cut short)."""
 
     def __init__(self, seconds: float, in_transaction: Callable[[], bool]) -> None:
         self.seconds = seconds
-        self.started = time.monotonic()
+        self.sql = ""
+        self._cpu = time.thread_time()
+        self._wall = time.monotonic()
         self._in_transaction = in_transaction
 
-    def statement_started(self, _sql: str) -> None:
-        self.started = time.monotonic()
+    def statement_started(self, sql: str) -> None:
+        self.sql = sql
+        self._cpu = time.thread_time()
+        self._wall = time.monotonic()
 
     def over(self) -> int:
-        if self.seconds <= 0 or time.monotonic() - self.started <= self.seconds:
+        if self.seconds <= 0:
+            return 0
+        if (
+            time.thread_time() - self._cpu <= self.seconds
+            and time.monotonic() - self._wall <= self.seconds * WALL_CLOCK_FACTOR
+        ):
             return 0
         return 0 if self._in_transaction() else 1
 
@@ -227,6 +241,8 @@ def _budgeted(budget: _Budget) -> Iterator[None]:
     except sqlite3.OperationalError as error:
         if str(error) != "interrupted":
             raise
+        statement = " ".join(budget.sql.split())[:100]
+        log.warning("stopped a query at its %.0f ms budget: %s", budget.seconds * 1000, statement)
         raise QueryBudgetExceeded(
             f"a query ran past its {budget.seconds * 1000:.0f} ms budget and was stopped"
         ) from error

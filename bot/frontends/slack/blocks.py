@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bot.answer import Answer, Choice, Field, render_highlights, strip_highlights
+from bot.text import parse_number
 
 Block = dict[str, Any]
 
@@ -114,7 +115,7 @@ def parse_button_value(value: str) -> tuple[str, str, int]:
     """``"search:2|crontab"`` -> ``("search", "crontab", 2)``; the page is 1 when absent."""
     head, _, query = value.partition("|")
     command, _, page = head.partition(":")
-    return command.strip().lower(), query, int(page) if page.isdigit() else 1
+    return command.strip().lower(), query, parse_number(page, minimum=1, maximum=9999) or 1
 
 
 def replaces_original(action_id: str) -> bool:

@@ -1,0 +1,183 @@
+"""Full-text search: FTS5 expressions built from user words, bm25 ranking and snippets.
+
+`fts_expression` quotes every user word (and looks for each only once), so user text is never
+spliced into SQL or into FTS5 syntax; the functions here take its result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.answer import HIGHLIGHT_END, HIGHLIGHT_START
+from bot.store.catalog import LABEL_COLUMNS, TalkLabel, label_of, talk_labels
+from bot.store.db import Database
+
+MAX_FTS_WORDS = 12
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+# bm25 weights for talk_search columns: title, speakers, summary, nuggets, transcript.
+TALK_WEIGHTS = (10.0, 8.0, 3.0, 2.0, 0.5)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    talk: TalkLabel
+    snippet: str
+    rank: float
+    at_ms: int | None
+
+
+def fts_expression(text: str, *, prefix_last: bool = False, any_word: bool = False) -> str:
+    """Quote each word of `text` as an FTS5 string; '' when there is no word at all.
+
+    A word said twice is looked for once (each repeat would multiply the work of matching,
+    ranking and snipping), and at most MAX_FTS_WORDS distinct words are kept.
+    """
+    found = _WORD.findall(text)
+    last = found[-1] if prefix_last and found else None
+    words = _distinct(found[:-1] if last else found, MAX_FTS_WORDS - (1 if last else 0))
+    if last is not None:
+        words = [w for w in words if w.casefold() != last.casefold()] + [last]
+    if not words:
+        return ""
+    quoted = [f'"{word}"' for word in words]
+    if prefix_last:
+        quoted[-1] += "*"
+    return (" OR " if any_word else " ").join(quoted)
+
+
+def _distinct(words: Sequence[str], limit: int) -> list[str]:
+    """The first `limit` distinct words (case-insensitively), in order."""
+    seen: dict[str, str] = {}
+    for word in words:
+        seen.setdefault(word.casefold(), word)
+        if len(seen) == limit:
+            break
+    return list(seen.values())
+
+
+_WEIGHTS = ", ".join(str(w) for w in TALK_WEIGHTS)
+
+# The statements below (and SPEAKERS_MATCHING_SQL, RANDOM_NUGGET_SQL in bot/store/catalog.py)
+# are module constants so that bench/core.py times exactly these against plain sqlite3.
+
+# Rank inside FTS5 first (materialized), then label only the few best: joining before the
+# LIMIT would label every match.
+RANK_TALKS_SQL = (
+    f"WITH ranked AS MATERIALIZED (SELECT rowid, bm25(talk_search, {_WEIGHTS}) AS score "
+    "FROM talk_search WHERE talk_search MATCH ?1 AND (?2 = '' OR rowid IN "
+    "(SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
+    "WHERE c.slug = ?2)) ORDER BY score LIMIT ?3) "
+    f"SELECT {LABEL_COLUMNS}, ranked.score FROM ranked JOIN talks t ON t.id = ranked.rowid "
+    "JOIN conferences c ON c.id = t.conference_id ORDER BY ranked.score"
+)
+
+
+async def rank_talks(
+    db: Database, expression: str, *, conference: str | None = None, limit: int = 5
+) -> list[TalkLabel]:
+    """Talks matching an FTS5 expression, best first, labelled: one query, one thread hop."""
+    if not expression:
+        return []
+    rows = await db.fetch_all(RANK_TALKS_SQL, (expression, conference or "", limit))
+    return [label_of(row, float(row["score"])) for row in rows]
+
+
+async def vocabulary(db: Database) -> list[str]:
+    """Every distinct (stemmed) word of the talk index: the spelling corrector's dictionary."""
+    rows = await db.fetch_all("SELECT term FROM talk_vocabulary WHERE term GLOB '[a-z]*'")
+    return [str(row[0]) for row in rows]
+
+
+_IN_CONFERENCE = (
+    "(:conference = '' OR rowid IN (SELECT t.id FROM talks t JOIN conferences c "
+    "ON c.id = t.conference_id WHERE c.slug = :conference))"
+)
+
+
+# Rank and snip in FTS5 alone: joining here would make SQLite build every match's snippet
+# before sorting (measured 10x slower); the labels come from a second query.
+SEARCH_SQL = (
+    f"SELECT rowid, bm25(talk_search, {_WEIGHTS}) AS score, "
+    f"snippet(talk_search, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) AS snip, "
+    f"(SELECT count(*) FROM talk_search WHERE talk_search MATCH :expression AND "
+    f"{_IN_CONFERENCE}) AS total FROM talk_search WHERE talk_search MATCH :expression "
+    f"AND {_IN_CONFERENCE} ORDER BY score LIMIT :limit OFFSET :offset"
+)
+
+
+async def search_talks(
+    db: Database,
+    expression: str,
+    *,
+    limit: int,
+    offset: int = 0,
+    timed: bool = True,
+    conference: str | None = None,
+) -> tuple[list[SearchHit], int]:
+    """Ranked full-text hits with a highlighted snippet each, and the total hit count.
+
+    One query labels the hits; a second, only when `timed` (some talk has timed transcript
+    cues), finds where in each talk the words are said.
+    """
+    if not expression:
+        return [], 0
+    params = {
+        "expression": expression,
+        "limit": limit,
+        "offset": offset,
+        "conference": conference or "",
+    }
+    rows = await db.fetch_all(SEARCH_SQL, params)
+    if not rows:  # no match at all, or a page past the last one: say which
+        count = await db.fetch_one(
+            "SELECT count(*) FROM talk_search WHERE talk_search MATCH :expression "
+            f"AND {_IN_CONFERENCE}",
+            {"expression": expression, "conference": conference or ""},
+        )
+        return [], int(count[0]) if count else 0
+    total = int(rows[0]["total"])
+    labels = {label.id: label for label in await talk_labels(db, [int(r[0]) for r in rows])}
+    ids = [int(row[0]) for row in rows if int(row[0]) in labels]
+    cue_times = await _first_cue_times(db, expression, ids) if timed else {}
+    hits = [
+        SearchHit(
+            talk=labels[int(row[0])],
+            snippet=str(row["snip"]),
+            rank=float(row["score"]),
+            at_ms=cue_times.get(int(row[0])),
+        )
+        for row in rows
+        if int(row[0]) in labels
+    ]
+    return hits, total
+
+
+async def has_timed_transcripts(db: Database) -> bool:
+    return await db.fetch_one("SELECT 1 FROM cue_search LIMIT 1") is not None
+
+
+async def _first_cue_times(db: Database, expression: str, talk_ids: list[int]) -> dict[int, int]:
+    """For talks with timed transcripts: where in the talk the first matching cue is."""
+    marks = ",".join("?" * len(talk_ids))
+    rows = await db.fetch_all(
+        f"SELECT talk_id, min(start_ms) FROM cue_search WHERE cue_search MATCH ? "
+        f"AND talk_id IN ({marks}) GROUP BY talk_id",
+        [expression, *talk_ids],
+    )
+    return {int(row[0]): int(row[1]) for row in rows}
+
+
+async def nugget_ids_matching(db: Database, expression: str, limit: int = 200) -> list[int]:
+    if not expression:
+        return []
+    rows = await db.fetch_all(
+        "SELECT rowid FROM nugget_search WHERE nugget_search MATCH ? ORDER BY rank LIMIT ?",
+        (expression, limit),
+    )
+    return [int(row[0]) for row in rows]

@@ -101,13 +101,17 @@ _IN_CONFERENCE = (
 
 
 # Rank and snip in FTS5 alone: joining here would make SQLite build every match's snippet
-# before sorting (measured 10x slower); the labels come from a second query.
+# before sorting (measured 10x slower); the labels come from a second query. And sort by
+# FTS5's own `rank` (bm25 with our weights): FTS5 then sorts the matches itself and SQLite
+# builds the snippets of the page's rows only, not of every match (ORDER BY a bm25() column
+# snipped all of them: 20x slower for a common word over transcripts).
 SEARCH_SQL = (
-    f"SELECT rowid, bm25(talk_search, {_WEIGHTS}) AS score, "
+    "SELECT rowid, rank AS score, "
     f"snippet(talk_search, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 24) AS snip, "
     f"(SELECT count(*) FROM talk_search WHERE talk_search MATCH :expression AND "
     f"{_IN_CONFERENCE}) AS total FROM talk_search WHERE talk_search MATCH :expression "
-    f"AND {_IN_CONFERENCE} ORDER BY score LIMIT :limit OFFSET :offset"
+    f"AND rank MATCH 'bm25({_WEIGHTS})' "
+    f"AND {_IN_CONFERENCE} ORDER BY rank LIMIT :limit OFFSET :offset"
 )
 
 
@@ -162,15 +166,48 @@ async def has_timed_transcripts(db: Database) -> bool:
     return await db.fetch_one("SELECT 1 FROM cue_search LIMIT 1") is not None
 
 
+# A talk's cues have the rowids talk_id << CUE_ROWID_BITS onwards (see `cue_rowid`), so the
+# cues of one talk are a rowid range that FTS5 searches alone: looking for the talk_id column
+# instead (UNINDEXED) made FTS5 visit every matching cue of every talk, over a second at 10k
+# talks for a common word.
+CUE_ROWID_BITS = 20
+MAX_CUES_PER_TALK = (1 << CUE_ROWID_BITS) - 1
+
+
+def cue_rowid(talk_id: int, position: int) -> int:
+    """The cue_search rowid of a talk's cue at `position` (< MAX_CUES_PER_TALK)."""
+    return (talk_id << CUE_ROWID_BITS) | position
+
+
 async def _first_cue_times(db: Database, expression: str, talk_ids: list[int]) -> dict[int, int]:
     """For talks with timed transcripts: where in the talk the first matching cue is."""
-    marks = ",".join("?" * len(talk_ids))
+    if not talk_ids:
+        return {}
+    ranges = " UNION ALL ".join(
+        f"SELECT ?{n * 3 + 2}, (SELECT min(start_ms) FROM cue_search WHERE cue_search "
+        f"MATCH ?1 AND rowid BETWEEN ?{n * 3 + 3} AND ?{n * 3 + 4})"
+        for n in range(len(talk_ids))
+    )
+    params: list[object] = [expression]
+    for talk_id in talk_ids:
+        params += [talk_id, cue_rowid(talk_id, 0), cue_rowid(talk_id, MAX_CUES_PER_TALK)]
+    rows = await db.fetch_all(ranges, params)
+    found = {int(row[0]): int(row[1]) for row in rows if row[1] is not None}
+    if found or not await _cues_without_talk_rowids(db):
+        return found
+    marks = ",".join("?" * len(talk_ids))  # cues loaded before rowids were positions
     rows = await db.fetch_all(
         f"SELECT talk_id, min(start_ms) FROM cue_search WHERE cue_search MATCH ? "
         f"AND talk_id IN ({marks}) GROUP BY talk_id",
         [expression, *talk_ids],
     )
     return {int(row[0]): int(row[1]) for row in rows}
+
+
+async def _cues_without_talk_rowids(db: Database) -> bool:
+    """Whether the cues were loaded before their rowids said the talk (a reload fixes it)."""
+    row = await db.fetch_one("SELECT rowid FROM cue_search ORDER BY rowid DESC LIMIT 1")
+    return row is not None and int(row[0]) <= MAX_CUES_PER_TALK
 
 
 async def nugget_ids_matching(db: Database, expression: str, limit: int = 200) -> list[int]:

@@ -26,6 +26,7 @@ from bot.frontends.discord.embeds import (
 from bot.frontends.slack.blocks import answer_message
 from tests.fakes.discord import message_problems
 from tests.fakes.slack import validate_message
+from tests.frontends.slack.test_blocks import all_texts, mrkdwn_objects
 
 DISCORD_PING = re.compile(r"@(everyone|here)\b|<@[!&]?[0-9]{15,25}>")
 SLACK_PING = re.compile(r"<[!@#]")
@@ -55,10 +56,10 @@ def slack_problems(answer: Answer) -> list[str]:
     invalid = validate_message(payload)
     if invalid is not None:
         problems.append(f"{invalid[0]}: {invalid[1][:3]}")
-    for text in _slack_texts(payload):
+    for text in all_texts(payload):
         if SLACK_PING.search(_LINK.sub("", text)):
             problems.append(f"pings: {text[:80]!r}")
-    if any(o.get("verbatim") is not True for o in _mrkdwn_objects(payload)):
+    if any(o.get("verbatim") is not True for o in mrkdwn_objects(payload)):
         problems.append("a mrkdwn object is not verbatim")
     json.dumps(payload, ensure_ascii=False).encode("utf-8")  # sendable: no lone surrogate
     return problems
@@ -85,21 +86,3 @@ def _embed_texts(embed: dict[str, Any]) -> list[str]:
     # Not the footer: like select labels it is plain text, where Discord renders no markdown
     # and no mention (and the renderer leaves it unescaped on purpose).
     return texts
-
-
-def _slack_texts(payload: Any) -> list[str]:
-    if isinstance(payload, dict):
-        found = [payload["text"]] if isinstance(payload.get("text"), str) else []
-        return found + [t for value in payload.values() for t in _slack_texts(value)]
-    if isinstance(payload, list):
-        return [t for item in payload for t in _slack_texts(item)]
-    return []
-
-
-def _mrkdwn_objects(payload: Any) -> list[dict[str, Any]]:
-    if isinstance(payload, dict):
-        found = [payload] if payload.get("type") == "mrkdwn" else []
-        return found + [o for value in payload.values() for o in _mrkdwn_objects(value)]
-    if isinstance(payload, list):
-        return [o for item in payload for o in _mrkdwn_objects(item)]
-    return []

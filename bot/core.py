@@ -381,7 +381,8 @@ class Core:
     async def ask(self, line: str) -> Answer:
         """Answer one command line such as '/talk keynote' or 'speaker vincent'."""
         try:
-            return await self._ask(line)
+            with self.db.command_budget():
+                return await self._ask(line)
         except QueryBudgetExceeded:
             return too_broad()
 

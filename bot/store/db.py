@@ -5,11 +5,12 @@ hop each, through aiosqlite's `execute_fetchall`) and `transaction()` for writes
 
 There is one connection, so one slow statement would hold up every user: each statement run
 outside a transaction has a time budget (`query_budget`, 0.2 s by default, the setting
-CONFBOT_QUERY_BUDGET_MS). SQLite's progress handler stops a statement that has spent more CPU
-time than that, or five times that in wall-clock time, and `QueryBudgetExceeded` is raised;
-the connection stays usable. CPU time first, so that a machine busy with other work does not
-cut short a query that was only waiting for a core; the wall-clock backstop still bounds a
-query stuck on I/O. Statements inside
+CONFBOT_QUERY_BUDGET_MS), and so has each command as a whole (`command_budget()`: all the
+statements of one command share one budget). SQLite's progress handler stops a statement that
+has spent more CPU time than it has left, or five times the budget in wall-clock time, and
+`QueryBudgetExceeded` is raised; the connection stays usable. CPU time first, so that a
+machine busy with other work does not cut short a query that was only waiting for a core; the
+wall-clock backstop still bounds a query stuck on I/O. Statements inside
 `transaction()` (loads, imports, migrations) are never stopped. Every string bound as a
 parameter has its lone surrogates replaced first (SQLite cannot bind them), the last line of
 defence behind bot.text.
@@ -24,6 +25,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -53,30 +55,41 @@ class QueryBudgetExceeded(RuntimeError):
 class _Budget:
     """The per-statement time budget. Both callbacks run in aiosqlite's worker thread: the
     trace callback marks when each statement starts, the progress handler stops one that has
-    spent longer than `seconds` of the thread's CPU time (or WALL_CLOCK_FACTOR times that of
-    wall-clock time), unless a transaction is open (writes are never cut short)."""
+    spent more than `allowance` of the thread's CPU time (or WALL_CLOCK_FACTOR times
+    `seconds` of wall-clock time), unless a transaction is open (writes are never cut short).
+    `spent` is what the running (or last) statement has used so far."""
 
     def __init__(self, seconds: float, in_transaction: Callable[[], bool]) -> None:
         self.seconds = seconds
+        self.allowance = seconds
+        self.spent = 0.0
         self.sql = ""
         self._cpu = time.thread_time()
         self._wall = time.monotonic()
         self._in_transaction = in_transaction
 
     def statement_started(self, sql: str) -> None:
+        if sql.startswith("-- "):
+            return  # a statement run by another one (FTS5 reading its index, a trigger)
         self.sql = sql
+        self.spent = 0.0
         self._cpu = time.thread_time()
         self._wall = time.monotonic()
 
     def over(self) -> int:
         if self.seconds <= 0:
             return 0
+        self.spent = time.thread_time() - self._cpu
         if (
-            time.thread_time() - self._cpu <= self.seconds
+            self.spent <= self.allowance
             and time.monotonic() - self._wall <= self.seconds * WALL_CLOCK_FACTOR
         ):
             return 0
         return 0 if self._in_transaction() else 1
+
+
+# What the command being answered in this task has left of its budget (see command_budget).
+_command_left: ContextVar[list[float] | None] = ContextVar("confbot_command_left", default=None)
 
 
 class Database:
@@ -90,6 +103,8 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
         self._budget = _Budget(DEFAULT_QUERY_BUDGET, lambda: connection.in_transaction)
+        # Statements from fetch_* and execute take turns, so each runs with its own allowance.
+        self._turn = asyncio.Lock()
 
     @property
     def query_budget(self) -> float:
@@ -195,17 +210,49 @@ class Database:
             finally:
                 self._owner = None
 
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        with _budgeted(self._budget):
-            rows = await self.connection.execute_fetchall(sql, _safe(params))
-        return list(rows)
+    @contextlib.contextmanager
+    def command_budget(self) -> Iterator[None]:
+        """Within this block (one command) all statements together get one query budget;
+        a nested block shares the outer one."""
+        if _command_left.get() is not None or self.query_budget <= 0:
+            yield
+            return
+        token = _command_left.set([self.query_budget])
+        try:
+            yield
+        finally:
+            _command_left.reset(token)
+
+    async def fetch_all(
+        self, sql: str, params: Params = (), *, own_budget: bool = False
+    ) -> list[aiosqlite.Row]:
+        """The rows of one read. `own_budget`: the statement gets the whole per-statement
+        budget and does not count against the command's (for caches built once)."""
+        return list(await self._run(sql, params, own_budget))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        with _budgeted(self._budget):
-            rows = await self.connection.execute_fetchall(sql, _safe(params))
-        for row in rows:
+        for row in await self._run(sql, params, False):
             return row
         return None
+
+    async def _run(self, sql: str, params: Params, own_budget: bool) -> Iterable[aiosqlite.Row]:
+        left = None if own_budget else _command_left.get()
+        async with self._turn:
+            self._budget.allowance = self._budget.seconds
+            if left is not None:
+                if left[0] <= 0:
+                    raise QueryBudgetExceeded("this command has used up its query budget")
+                self._budget.allowance = min(self._budget.seconds, left[0])
+            try:
+                with _budgeted(self._budget):
+                    return await self.connection.execute_fetchall(sql, _safe(params))
+            except QueryBudgetExceeded:
+                if left is not None:
+                    left[0] = 0.0  # a command whose query was stopped is over
+                raise
+            finally:
+                if left is not None:
+                    left[0] -= self._budget.spent
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in autocommit mode (or inside an open transaction);
@@ -216,8 +263,10 @@ class Database:
             return await self._execute(sql, params)
 
     async def _execute(self, sql: str, params: Params) -> int:
-        with _budgeted(self._budget):
-            cursor = await self.connection.execute(sql, _safe(params))
+        async with self._turn:
+            self._budget.allowance = self._budget.seconds
+            with _budgeted(self._budget):
+                cursor = await self.connection.execute(sql, _safe(params))
         count = cursor.rowcount
         await cursor.close()
         return count
@@ -227,7 +276,9 @@ class Database:
         if self._owner is not None and self._owner is asyncio.current_task():
             await self.connection.executemany(sql, safe_rows)
             return
-        async with self._write_lock:  # like execute(): never inside another's transaction
+        # Like execute(): never inside another coroutine's transaction.
+        async with self._write_lock, self._turn:
+            self._budget.allowance = self._budget.seconds
             with _budgeted(self._budget):
                 await self.connection.executemany(sql, safe_rows)
 

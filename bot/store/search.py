@@ -6,13 +6,15 @@ spliced into SQL or into FTS5 syntax; the functions here take its result.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answer import HIGHLIGHT_END, HIGHLIGHT_START
 from bot.store.catalog import LABEL_COLUMNS, TalkLabel, label_of, talk_labels
-from bot.store.db import Database
+from bot.store.db import Database, QueryBudgetExceeded
 
 MAX_FTS_WORDS = 12
 
@@ -89,9 +91,35 @@ async def rank_talks(
 
 
 async def vocabulary(db: Database) -> list[str]:
-    """Every distinct (stemmed) word of the talk index: the spelling corrector's dictionary."""
-    rows = await db.fetch_all("SELECT term FROM talk_vocabulary WHERE term GLOB '[a-z]*'")
-    return [str(row[0]) for row in rows]
+    """Every distinct (stemmed) word of the talk index: the spelling corrector's dictionary.
+
+    Read one first letter at a time (then two, for a letter too big for one statement's
+    budget), each its own statement: at 10,000 talks with transcripts the whole vocabulary
+    takes over half a second, which one statement may not hold the connection for. Words
+    of a part that does not fit even so are left out (they are not corrected to).
+    """
+    terms: list[str] = []
+    for first in string.ascii_lowercase:
+        try:
+            terms += await _terms_from(db, first)
+        except QueryBudgetExceeded:
+            for second in string.ascii_lowercase:
+                with contextlib.suppress(QueryBudgetExceeded):
+                    terms += await _terms_from(db, first + second)
+            with contextlib.suppress(QueryBudgetExceeded):
+                terms += await _terms_from(db, first, exact=True)
+    return terms
+
+
+async def _terms_from(db: Database, prefix: str, *, exact: bool = False) -> list[str]:
+    """The indexed words starting with `prefix` (just `prefix` itself when `exact`)."""
+    if exact:
+        sql, params = "SELECT term FROM talk_vocabulary WHERE term = ?", [prefix]
+    else:
+        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        sql = "SELECT term FROM talk_vocabulary WHERE term >= ? AND term < ?"
+        params = [prefix, after]
+    return [str(row[0]) for row in await db.fetch_all(sql, params, own_budget=True)]
 
 
 _IN_CONFERENCE = (

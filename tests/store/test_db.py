@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
-from bot.store.db import DEFAULT_QUERY_BUDGET, Database, QueryBudgetExceeded, StoreError
+from bot.store.db import (
+    DEFAULT_QUERY_BUDGET,
+    Database,
+    QueryBudgetExceeded,
+    StoreError,
+    _Budget,
+)
 
 
 async def test_concurrent_transactions_take_turns(db: Database) -> None:
@@ -128,3 +135,30 @@ async def test_lone_surrogates_in_parameters_are_replaced_before_binding(db: Dat
     await db.execute_many("INSERT INTO meta(key, value) VALUES (?, ?)", [("m\udcff", "v")])
     rows = await db.fetch_all("SELECT key FROM meta WHERE key IN (?, ?)", ("k\ufffd", "m\ufffd"))
     assert len(rows) == 2
+
+
+async def test_the_statements_of_one_command_share_one_budget(db: Database) -> None:
+    db.query_budget = 0.02
+    with db.command_budget():
+        with pytest.raises(QueryBudgetExceeded):
+            await db.fetch_one(SLOW, (100_000_000,))
+        with pytest.raises(QueryBudgetExceeded):  # nothing is left for this command
+            await db.fetch_one("SELECT 1")
+        assert await db.fetch_all("SELECT 1", own_budget=True)  # a cache read has its own
+    row = await db.fetch_one("SELECT 1")  # the next command starts afresh
+    assert row is not None and row[0] == 1
+
+
+def test_statements_run_by_a_statement_do_not_restart_its_clock() -> None:
+    # FTS5 runs statements of its own on its index tables while a search runs, and SQLite
+    # traces them with a "-- " prefix; they must not count as a new statement's start, or
+    # a search over a big index would never be stopped (seen at 10,000 talks).
+    budget = _Budget(0.01, in_transaction=lambda: False)
+    budget.statement_started("SELECT rowid FROM talk_search WHERE talk_search MATCH ?")
+    started = time.thread_time()
+    while time.thread_time() - started < 0.02:  # the search works for 20 ms of CPU
+        pass
+    budget.statement_started("-- SELECT pgno FROM 'main'.'talk_search_idx' WHERE segid=?")
+    assert budget.over() == 1
+    budget.statement_started("SELECT 1")  # a statement of its own starts afresh
+    assert budget.over() == 0

@@ -3,14 +3,17 @@ a talk the words are said is found among that talk's cues alone."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.sources.transcripts import cues_to_text, parse_transcript
 from bot.store.content import attach_transcript
-from bot.store.db import Database
+from bot.store.db import Database, QueryBudgetExceeded
 from bot.store.search import (
     CUE_ROWID_BITS,
     MAX_FTS_WORDS,
     fts_expression,
     search_talks,
+    vocabulary,
 )
 from tests.conftest import SHARED
 
@@ -81,3 +84,31 @@ async def test_cues_loaded_before_the_rowid_ranges_are_still_found(bundled_db: D
         )
     hits, _ = await search_talks(bundled_db, expression, limit=5)
     assert {hit.talk.id: hit.at_ms for hit in hits} == expected
+
+
+async def test_the_vocabulary_read_letter_by_letter_is_the_whole_vocabulary(
+    bundled_db: Database,
+) -> None:
+    await _with_cues(bundled_db)
+    rows = await bundled_db.fetch_all(
+        "SELECT term FROM talk_vocabulary WHERE term GLOB '[a-z]*' ORDER BY term"
+    )
+    assert await vocabulary(bundled_db) == [str(r[0]) for r in rows]
+
+
+async def test_a_letter_too_big_for_the_budget_is_read_two_letters_at_a_time(
+    bundled_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.store.search as search
+
+    real = search._terms_from
+
+    async def big_t(db: Database, prefix: str, *, exact: bool = False) -> list[str]:
+        if prefix == "t":
+            raise QueryBudgetExceeded("too big")
+        return await real(db, prefix, exact=exact)
+
+    monkeypatch.setattr(search, "_terms_from", big_t)
+    words = await vocabulary(bundled_db)
+    assert "talk" in words and "the" in words
+    assert words == sorted(words)

@@ -392,3 +392,5 @@ async def test_a_query_over_the_store_budget_is_answered_too_broad(
     answer = await core.ask("/search you")
     assert answer.kind == "error" and not answer.found and answer.ephemeral
     assert answer.text == "That search is too broad; try fewer or more specific words."
+    # as Discord's commands, Slack's page buttons and the console's "more" call it
+    assert await core.search("you", page=2) == answer

@@ -38,7 +38,7 @@ def check(answer: Answer) -> None:
     assert slack_problems(answer) == []
 
 
-@settings(FUZZ, max_examples=500)
+@settings(FUZZ, max_examples=800)
 @given(line=hostile.command_line())
 def test_every_command_line_is_answered_within_the_limits(world: World, line: str) -> None:
     check(world.run(lambda: world.core.ask(line)))
@@ -57,7 +57,7 @@ HANDLERS: dict[str, Callable[[World, str, int], Awaitable[Answer]]] = {
 }
 
 
-@settings(FUZZ, max_examples=400)
+@settings(FUZZ, max_examples=600)
 @given(
     handler=st.sampled_from(sorted(HANDLERS)),
     text=hostile.argument,
@@ -89,7 +89,7 @@ edge_moments = st.one_of(
 )
 
 
-@settings(FUZZ, max_examples=200)
+@settings(FUZZ, max_examples=300)
 @given(
     moment=edge_moments,
     command=st.sampled_from(["now", "next", "schedule"]),
@@ -119,7 +119,7 @@ SUGGESTERS: dict[str, Callable[[World, str], Awaitable[list[Choice]]]] = {
 }
 
 
-@settings(FUZZ, max_examples=200)
+@settings(FUZZ, max_examples=300)
 @given(
     suggester=st.sampled_from(sorted(SUGGESTERS)),
     text=st.one_of(hostile.argument, st.sampled_from(["", "v", "do", "cu", "d", "a", "e"])),
@@ -135,7 +135,7 @@ def test_autocomplete_answers_every_prefix_within_discords_limits(
 follow_up = st.sampled_from(["1", "2", "25", "0", "²", "①", "٣", "more", "next", "again", "?"])
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=80)
 @given(lines=st.lists(st.one_of(hostile.command_line(), follow_up), min_size=1, max_size=5))
 def test_a_console_session_answers_every_line(world: World, lines: list[str]) -> None:
     out = io.StringIO()

@@ -441,7 +441,7 @@ class Core:
             index.vocabulary = await queries.vocabulary(self.db)
             index.known = set(index.vocabulary)
         terms, changed = [], False
-        for word in re.findall(r"\w+", text.lower())[: queries.MAX_FTS_WORDS]:
+        for word in list(dict.fromkeys(re.findall(r"\w+", text.lower())))[: queries.MAX_FTS_WORDS]:
             best = None
             if word not in index.known and len(word) >= 4:
                 best = _closest_word(word, index.vocabulary)

@@ -394,3 +394,9 @@ async def test_a_query_over_the_store_budget_is_answered_too_broad(
     assert answer.text == "That search is too broad; try fewer or more specific words."
     # as Discord's commands, Slack's page buttons and the console's "more" call it
     assert await core.search("you", page=2) == answer
+
+
+async def test_a_repeated_typo_is_corrected_once(core: Core) -> None:
+    once = await core.ask("/talk dockr")
+    assert once.kind == "talk"
+    assert (await core.ask("/talk " + " ".join(["dockr"] * 30))).title == once.title

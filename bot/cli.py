@@ -189,7 +189,8 @@ async def _dispatch(
 ) -> int:
     if args.command in {"sync", "invite-url"}:
         return await _discord_admin(args, settings)
-    async with await Database.open(db_path) as db:
+    budget = settings.query_budget_ms / 1000
+    async with await Database.open(db_path, query_budget=budget) as db:
         if args.command == "wisdom":
             from bot.store.wisdom import wisdom_report
 

@@ -37,8 +37,8 @@ async def load(db: Database, data_dir: Path, *, force: bool) -> int:
 async def import_file(db: Database, source: str, settings: Settings) -> int:
     from bot.sources.detect import load_schedule, parse_schedule
     from bot.sources.fetch import Failed, Fetched, fetch_source, redact_url
-    from bot.sources.files import MAX_MB_SETTING, ImportLimits, too_large
-    from bot.store.imports import import_conference
+    from bot.sources.files import MAX_MB_SETTING, ImportLimits, read_bytes, too_large
+    from bot.store.imports import export_digest, import_conference, unchanged_import
 
     limits = ImportLimits(
         max_bytes=settings.import_max_mb * 1_000_000, max_events=settings.import_max_events
@@ -57,9 +57,20 @@ async def import_file(db: Database, source: str, settings: Settings) -> int:
             assert isinstance(fetched, Fetched)  # no validators sent: a 304 is Failed too
             conference = parse_schedule(fetched.text, origin_file=redact_url(source), limits=limits)
             path = Path(urlsplit(source).path.rsplit("/", 1)[-1] or "schedule")
+            digest: str | None = export_digest(fetched.text.encode())
         else:
+            try:
+                digest = export_digest(read_bytes(path, max_bytes=limits.max_bytes))
+            except RecordError:
+                digest = None  # load_schedule says what is wrong with the file
+            known = digest and await unchanged_import(db, digest)
+            if known:
+                print(known.describe())
+                return EXIT_OK
             conference = load_schedule(path, limits)
-        report = await import_conference(db, conference, origin=f"import:{path.name}")
+        report = await import_conference(
+            db, conference, origin=f"import:{path.name}", digest=digest
+        )
     except RecordError as error:
         print(f"confbot: {error}", file=sys.stderr)
         print("confbot: nothing was imported; the database is unchanged.", file=sys.stderr)

@@ -188,7 +188,7 @@ def test_import_then_reimport_moves_talks_and_drops_cancelled_ones(tmp_path: Pat
 
     second = confbot(tmp_path, "import", str(changed))
     assert second.returncode == 0, second.stderr
-    assert "78 talk(s), 0 new, 1 removed since the last import" in second.stdout
+    assert "78 talk(s); 1 moved, 1 cancelled since the last import" in second.stdout
     with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
         guids = {row[0] for row in db.execute("SELECT guid FROM talks WHERE guid IS NOT NULL")}
         start = db.execute("SELECT starts_utc FROM talks WHERE guid = ?", (moved["guid"],))
@@ -314,3 +314,14 @@ async def test_import_from_a_url_and_a_failing_url(tmp_path: Path) -> None:
             assert b"Traceback" not in err
     finally:
         await runner.cleanup()
+
+
+def test_reimporting_the_same_file_changes_nothing_in_the_database(tmp_path: Path) -> None:
+    assert confbot(tmp_path, "import", str(CAMP)).returncode == 0
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        before = list(db.iterdump())
+    again = confbot(tmp_path, "import", str(CAMP))
+    assert again.returncode == 0, again.stderr
+    assert "79 talk(s); unchanged since the last import" in again.stdout
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        assert list(db.iterdump()) == before

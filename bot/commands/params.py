@@ -12,17 +12,17 @@ and a `Number(1, 1440)` for minutes.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.text import MAX_RAW_LENGTH, parse_number
+from bot.text import clean_text as text_cleaner
 
 MAX_QUERY_LENGTH = 200
 MAX_NAME_LENGTH = 100
 MAX_PAGE = 9999
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_ASCII_DIGITS = re.compile(r"[0-9]{1,40}")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}")
@@ -44,23 +44,20 @@ class ParamError(ValueError):
 
 
 def clean_text(text: str) -> str:
-    """NFC, control and bidi characters out, whitespace folded."""
-    text = unicodedata.normalize("NFC", text)
-    return " ".join(_CONTROL.sub(" ", text).split())
+    """The one cleaner (bot.text): NFC, controls, bidi and lone surrogates out, whitespace
+    folded; raw input beyond bot.text.MAX_RAW_LENGTH is never looked at."""
+    return text_cleaner(text, MAX_RAW_LENGTH)[0]
 
 
 def clean_query(text: str) -> tuple[str, bool]:
     """`clean_text` cut to MAX_QUERY_LENGTH; also whether it had to be shortened."""
-    text = clean_text(text)
-    if len(text) > MAX_QUERY_LENGTH:
-        return text[:MAX_QUERY_LENGTH].rstrip(), True
-    return text, False
+    return text_cleaner(text, MAX_QUERY_LENGTH)
 
 
 def parse_whole_number(text: str) -> int | None:
-    """A whole number written in ASCII digits, else None ("²".isdigit() is True in Python)."""
-    text = text.strip()
-    return int(text) if _ASCII_DIGITS.fullmatch(text) else None
+    """A whole number written in ASCII digits, else None ("²".isdigit() is True in Python);
+    the one number parser is bot.text.parse_number."""
+    return parse_number(text)
 
 
 @dataclass(frozen=True)

@@ -333,6 +333,45 @@ DROP TABLE wisdom_subscriptions
 """
 
 
+# Programme changes found by a re-import (bot/store/changes.py): state, never touched by a
+# load. One row per talk and kind of change in a batch (one batch per import that changed
+# something); the old and new values are copied so a cancelled talk can still be shown after
+# its row in `talks` is gone. Speakers are JSON arrays of names. data_files holds the digest
+# and stat of each data-folder file as last loaded ('folder/name'), so a reload reads and
+# parses only the files that changed.
+PROGRAMME_CHANGES_V7 = """
+CREATE TABLE programme_changes (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL,
+    detected_at TEXT NOT NULL,
+    conference_slug TEXT NOT NULL,
+    talk_key TEXT NOT NULL,
+    kind TEXT NOT NULL
+        CHECK (kind IN ('new', 'cancelled', 'moved', 'room', 'title', 'speakers')),
+    old_title TEXT,
+    old_starts_at TEXT,
+    old_ends_at TEXT,
+    old_room TEXT,
+    old_speakers TEXT,
+    new_title TEXT,
+    new_starts_at TEXT,
+    new_ends_at TEXT,
+    new_room TEXT,
+    new_speakers TEXT,
+    UNIQUE (batch_id, talk_key, kind)
+);
+CREATE INDEX programme_changes_by_conference
+    ON programme_changes(conference_slug, detected_at);
+CREATE INDEX programme_changes_by_time ON programme_changes(detected_at);
+CREATE TABLE data_files (
+    path TEXT PRIMARY KEY,
+    digest TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    checked_ns INTEGER NOT NULL
+);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
@@ -340,4 +379,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (4, REMINDERS_V4),
     (5, SOURCES_V5),
     (6, DELIVERIES_V6),
+    (7, PROGRAMME_CHANGES_V7),
 ]

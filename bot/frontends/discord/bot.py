@@ -1,9 +1,10 @@
 """The Discord bot: slash commands over the command core, and the post loop (daily wisdom and
 talk reminders).
 
-`ConfBot` holds no command logic and no SQL: commands call `Core` (and the wisdom and reminder
-services) and render the `Answer` they get (`components.render`). The user commands are
-generated from the command table (`slash.py`); a click replays the invocation it carries.
+`ConfBot` holds no command logic and no SQL: commands call `Core` and render the `Answer` they
+get (`components.render`). Every command, the admin groups /wisdom and /remind too, is
+generated from the command table (`slash.py`); the bot registers its wisdom and reminder
+services as `core.delivery["discord"]` for them. A click replays the invocation it carries.
 It is built from outside with an open `Database` and `Core` (nothing happens at import).
 Intents are minimal (guilds only: no privileged intent), mentions are off for everything the
 bot sends, and `ConfTree.on_error` is the one place errors are handled: logged with their

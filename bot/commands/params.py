@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.text import MAX_RAW_LENGTH, parse_number
 from bot.text import clean_text as text_cleaner
+from bot.wisdom import zone_suggestions
 
 MAX_QUERY_LENGTH = 200
 MAX_NAME_LENGTH = 100
@@ -140,8 +141,6 @@ class Zone:
                 return name
             except (ZoneInfoNotFoundError, ValueError):
                 pass
-        from bot.wisdom import zone_suggestions
-
         close = zone_suggestions(name) if len(name) <= self.max_length else []
         hint = f" Did you mean {' or '.join(close)}?" if close else ""
         raise ParamError(

@@ -320,7 +320,7 @@ def _print_bursts(bursts: list[Burst]) -> None:
 
 async def _start_baseline(info: dict[str, Any]) -> tuple[asyncio.Task[None], Any]:
     from bench.trivial_bot import serve_trivial
-    from bot.frontends.discord.bot import discord_endpoints
+    from bot.frontends.discord.serve import discord_endpoints
 
     endpoints = discord_endpoints(info["api_base"], info["gateway_url"])
     endpoints.__enter__()

@@ -2,7 +2,9 @@
 
 Deterministic (seeded): the same arguments always write the same files. Talks get 80-word
 summaries from a fixed vocabulary, two-word speaker names, and ten nuggets each by default
-(10,000 talks -> 100,000 nuggets), spread over ten conferences.
+(10,000 talks -> 100,000 nuggets), spread over ten conferences. With `--transcript-words N`
+each talk also gets a timed SRT transcript of N words that reads like speech: the common
+English words ("you", "the", "and") make up most of it, as in a real talk.
 """
 
 from __future__ import annotations
@@ -97,11 +99,52 @@ def vocabulary(size: int, rng: random.Random) -> list[str]:
     return sorted(words)
 
 
+# Spoken English: the words a transcript is mostly made of, most frequent first.
+_SPOKEN_TEXT = (
+    "the you and to a of that it is i we so this in what for be on have can do they just "
+    "like know there with but are not think was your all data if about one or at people "
+    "get really how go because going want some right very then thing my see more"
+)
+SPOKEN = _SPOKEN_TEXT.split()
+WORDS_PER_CUE = 10
+
+
+def transcript_srt(rng: random.Random, words: list[str], count: int) -> str:
+    """An SRT transcript of `count` words: spoken words weighted like speech (Zipf), with a
+    word of the talk's vocabulary now and then; one cue per WORDS_PER_CUE words, 3 s each."""
+    weights = [1 / (rank + 1) for rank in range(len(SPOKEN))]
+    said = rng.choices(SPOKEN, weights, k=count)
+    for position in range(0, count, 7):
+        said[position] = rng.choice(words)
+    cues = []
+    for number, start in enumerate(range(0, count, WORDS_PER_CUE), start=1):
+        begin, end = number * 3 - 3, number * 3
+        cues.append(
+            f"{number}\n{_srt_time(begin)} --> {_srt_time(end)}\n"
+            + " ".join(said[start : start + WORDS_PER_CUE])
+            + "\n"
+        )
+    return "\n".join(cues)
+
+
+def _srt_time(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d},000"
+
+
 def toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def write_dataset(out: Path, *, talks: int, nuggets_per_talk: int = 10, seed: int = 42) -> None:
+def write_dataset(
+    out: Path,
+    *,
+    talks: int,
+    nuggets_per_talk: int = 10,
+    seed: int = 42,
+    transcript_words: int = 0,
+) -> None:
     rng = random.Random(seed)
     words = vocabulary(2000, rng)
     conferences = 10
@@ -122,6 +165,12 @@ def write_dataset(out: Path, *, talks: int, nuggets_per_talk: int = 10, seed: in
             f"summary = {toml_string(summary)}",
             'source = "synthetic"',
         ]
+        if transcript_words:
+            transcript = f"talk-{index:05d}.srt"
+            (folder / transcript).write_text(
+                transcript_srt(rng, words, transcript_words), encoding="utf-8"
+            )
+            lines += [f"transcript = {toml_string(transcript)}", 'transcript_source = "synthetic"']
         for nugget in range(nuggets_per_talk):
             text = " ".join(rng.choice(words) for _ in range(12)).capitalize() + f" {nugget}."
             lines += [
@@ -139,8 +188,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--talks", type=int, default=10_000)
     parser.add_argument("--nuggets-per-talk", type=int, default=10)
+    parser.add_argument("--transcript-words", type=int, default=0)
     args = parser.parse_args(argv)
-    write_dataset(args.out, talks=args.talks, nuggets_per_talk=args.nuggets_per_talk)
+    write_dataset(
+        args.out,
+        talks=args.talks,
+        nuggets_per_talk=args.nuggets_per_talk,
+        transcript_words=args.transcript_words,
+    )
     print(f"wrote {args.talks} talks to {args.out}")
 
 

@@ -15,13 +15,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from bot import logs
+from bot.cli_data import attach_transcript_file, ensure_loaded, import_file, load
 from bot.cli_sources import add_source_commands, run_source_command
 from bot.clock import SYSTEM_CLOCK, Clock, RehearsalClock
 from bot.config import SETTINGS_HELP, Settings, SettingsError
-from bot.records import RecordError
 from bot.store.db import Database, StoreError
 
 if TYPE_CHECKING:
@@ -190,7 +189,8 @@ async def _dispatch(
 ) -> int:
     if args.command in {"sync", "invite-url"}:
         return await _discord_admin(args, settings)
-    async with await Database.open(db_path) as db:
+    budget = settings.query_budget_ms / 1000
+    async with await Database.open(db_path, query_budget=budget) as db:
         if args.command == "wisdom":
             from bot.store.wisdom import wisdom_report
 
@@ -204,14 +204,14 @@ async def _dispatch(
             print(await reminders_report(db, args.at or datetime.now(UTC)))
             return EXIT_OK
         if args.command == "load":
-            return await _load(db, data_dir, force=args.force)
+            return await load(db, data_dir, force=args.force)
         if args.command == "import":
-            return await _import(db, args.file, settings)
+            return await import_file(db, args.file, settings)
         if args.command == "transcript":
-            return await _attach_transcript(db, args.talk, args.file, args.source)
+            return await attach_transcript_file(db, args.talk, args.file, args.source)
         if args.command == "source":
             return await run_source_command(db, args, datetime.now(UTC))
-        if not await _ensure_loaded(db, data_dir):
+        if not await ensure_loaded(db, data_dir):
             return EXIT_FAILURE
         from bot.app import App, build_core
 
@@ -227,107 +227,6 @@ async def _dispatch(
         if args.command == "run":
             return await _run(App(settings, db, core, clock))
     return EXIT_USAGE
-
-
-async def _load(db: Database, data_dir: Path, *, force: bool) -> int:
-    from bot.store.content import load_data_dir
-
-    try:
-        report = await load_data_dir(db, data_dir, force=force)
-    except RecordError as error:
-        print(f"confbot: {error}", file=sys.stderr)
-        print("confbot: nothing was loaded; the database is unchanged.", file=sys.stderr)
-        return EXIT_FAILURE
-    print(report.describe())
-    return EXIT_OK
-
-
-async def _import(db: Database, source: str, settings: Settings) -> int:
-    from bot.sources.detect import load_schedule, parse_schedule
-    from bot.sources.fetch import Failed, Fetched, fetch_source, redact_url
-    from bot.sources.files import MAX_MB_SETTING, ImportLimits, read_bytes, too_large
-    from bot.store.imports import export_digest, import_conference, unchanged_import
-
-    limits = ImportLimits(
-        max_bytes=settings.import_max_mb * 1_000_000, max_events=settings.import_max_events
-    )
-    path = Path(source)
-    try:
-        if source.startswith(("https://", "http://")):
-            fetched = await fetch_source(source, max_bytes=limits.max_bytes)
-            if isinstance(fetched, Failed):
-                shown = redact_url(source)
-                reason = fetched.reason
-                if reason.startswith("larger than"):
-                    reason = too_large(limits.max_bytes, MAX_MB_SETTING)
-                print(f"confbot: {shown} {reason}; nothing was imported", file=sys.stderr)
-                return EXIT_FAILURE
-            assert isinstance(fetched, Fetched)  # no validators sent: a 304 is Failed too
-            conference = parse_schedule(fetched.text, origin_file=redact_url(source), limits=limits)
-            path = Path(urlsplit(source).path.rsplit("/", 1)[-1] or "schedule")
-            digest: str | None = export_digest(fetched.text.encode())
-        else:
-            try:
-                digest = export_digest(read_bytes(path, max_bytes=limits.max_bytes))
-            except RecordError:
-                digest = None  # load_schedule says what is wrong with the file
-            known = digest and await unchanged_import(db, digest)
-            if known:
-                print(known.describe())
-                return EXIT_OK
-            conference = load_schedule(path, limits)
-        report = await import_conference(
-            db, conference, origin=f"import:{path.name}", digest=digest
-        )
-    except RecordError as error:
-        print(f"confbot: {error}", file=sys.stderr)
-        print("confbot: nothing was imported; the database is unchanged.", file=sys.stderr)
-        return EXIT_FAILURE
-    print(report.describe())
-    return EXIT_OK
-
-
-async def _attach_transcript(db: Database, talk: str, path: Path, source: str) -> int:
-    from bot.sources.transcripts import cues_to_text, parse_transcript
-    from bot.store.content import attach_transcript
-
-    try:
-        cues = parse_transcript(path)
-        title = await attach_transcript(db, talk, cues, cues_to_text(cues), source or path.name)
-    except RecordError as error:
-        print(f"confbot: {error}", file=sys.stderr)
-        return EXIT_FAILURE
-    except LookupError as error:
-        print(f"confbot: {error.args[0]}", file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as error:
-        print(f"confbot: cannot read {path}: {error.strerror}", file=sys.stderr)
-        return EXIT_FAILURE
-    print(f"attached {len(cues)} cue(s) to “{title}”")
-    return EXIT_OK
-
-
-async def _ensure_loaded(db: Database, data_dir: Path) -> bool:
-    """Load the data folder when the database is new or older than it.
-
-    A bad data file is reported; when the database already holds data the bot goes on with
-    it (the database is unchanged), otherwise there is nothing to serve.
-    """
-    from bot.store.content import load_data_dir
-    from bot.store.queries import counts
-
-    try:
-        report = await load_data_dir(db, data_dir)  # a no-op when the fingerprint matches
-        if report.changed:
-            log.info("%s from %s", report.describe(), data_dir)
-        return True
-    except RecordError as error:
-        print(f"confbot: {error}", file=sys.stderr)
-        if (await counts(db))["talks"]:
-            print("confbot: keeping the data already loaded.", file=sys.stderr)
-            return True
-        print("confbot: no data loaded; fix the file and try again.", file=sys.stderr)
-        return False
 
 
 async def _ask(core: object, line: str, *, as_json: bool) -> int:

@@ -26,6 +26,8 @@ SETTINGS_HELP: dict[str, str] = {
     "start (default 300; 0: not at all)",
     "CONFBOT_IMPORT_MAX_MB": "largest schedule export `confbot import` accepts, in MB (default 50)",
     "CONFBOT_IMPORT_MAX_EVENTS": "most events one schedule export may hold (default 20000)",
+    "CONFBOT_QUERY_BUDGET_MS": "longest one database query may run before it is stopped "
+    "(default 200; 0 turns the budget off)",
     "DISCORD_TOKEN": "bot token; when set, `confbot run` starts the Discord bot",
     "DISCORD_DEV_GUILD": "guild id that `confbot sync` targets by default",
     "DISCORD_API_BASE": "REST base URL (default https://discord.com/api/v10)",
@@ -110,6 +112,7 @@ class Settings:
     start_retry_seconds: float = DEFAULT_START_RETRY_SECONDS
     import_max_mb: int = 50
     import_max_events: int = 20_000
+    query_budget_ms: float = 200.0
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None
 
@@ -164,6 +167,16 @@ class Settings:
             raise SettingsError(
                 f"CONFBOT_WISDOM_GRACE_HOURS must be a number, not {grace!r}"
             ) from None
+        budget = env.get("CONFBOT_QUERY_BUDGET_MS") or "200"
+        try:
+            query_budget_ms = float(budget)
+        except ValueError:
+            query_budget_ms = -1.0
+        if not 0 <= query_budget_ms <= 60_000:
+            raise SettingsError(
+                f"CONFBOT_QUERY_BUDGET_MS must be a number of milliseconds from 0 to 60000, "
+                f"not {budget!r}"
+            )
         return cls(
             start_retry_seconds=_seconds(env, "CONFBOT_START_RETRY_SECONDS"),
             db_path=Path(env.get("CONFBOT_DB") or DEFAULT_DB),
@@ -172,6 +185,7 @@ class Settings:
             data_dir=Path(env.get("CONFBOT_DATA") or BUNDLED_DATA),
             log_level=level,
             wisdom_grace_hours=grace_hours,
+            query_budget_ms=query_budget_ms,
             discord=discord,
             slack=slack,
         )

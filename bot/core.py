@@ -14,6 +14,7 @@ import random
 from bot.answer import Answer, Choice
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.commands.answers import talk_answer
+from bot.commands.delivery import Delivery
 from bot.commands.invocation import Invocation
 from bot.commands.lookup import MAX_CHOICES, Lookup
 from bot.commands.params import MAX_PAGE, MAX_QUERY_LENGTH, clean_query
@@ -22,7 +23,7 @@ from bot.commands.registry import NOBODY, Caller, split_command
 from bot.commands.search import SEARCH_PAGE_SIZE
 from bot.commands.table import COMMANDS
 from bot.schedule import ScheduleAnswers
-from bot.store.db import Database
+from bot.store.db import Database, QueryBudgetExceeded
 
 __all__ = [
     "MAX_PAGE",
@@ -47,6 +48,8 @@ class Core:
         self.programme = ScheduleAnswers(db, clock)
         self.lookup = Lookup(db)
         self.commands = COMMANDS
+        # The services that post on their own, by front end (each registers its own).
+        self.delivery: dict[str, Delivery] = {}
 
     @property
     def version_check_seconds(self) -> float:
@@ -65,8 +68,14 @@ class Core:
 
     async def run(self, invocation: Invocation, caller: Caller = NOBODY) -> Answer:
         """Answer one invocation (what a button or a console follow-up replays), for
-        `caller` (who may run the admin commands is the front end's say)."""
-        return await self.commands.run(self, invocation, caller)
+        `caller` (who may run the admin commands is the front end's say). All statements of
+        one command share one query budget (bot.store.db): a command whose query the store
+        had to stop is answered "too broad", however the front end called it."""
+        try:
+            with self.db.command_budget():
+                return await self.commands.run(self, invocation, caller)
+        except QueryBudgetExceeded:
+            return too_broad()
 
     async def talk(self, query: str, conference: str | None = None) -> Answer:
         return await self.run(Invocation.of("talk", query=query, conference=conference))
@@ -87,3 +96,14 @@ class Core:
 
     async def suggest_speakers(self, prefix: str, limit: int = MAX_CHOICES) -> list[Choice]:
         return await self.lookup.suggest_speakers(prefix, limit)
+
+
+def too_broad() -> Answer:
+    """A query that ran past the store's time budget (bot.store.db) and was stopped."""
+    return Answer(
+        kind="error",
+        title="Too broad",
+        text="That search is too broad; try fewer or more specific words.",
+        found=False,
+        ephemeral=True,
+    )

@@ -3,6 +3,10 @@
 Platform-neutral like the core. The clock is injected, so tests and rehearsals can stand at
 any moment of a conference. Times are shown in the conference's time zone when it has one,
 otherwise in the offset the schedule gave.
+
+Every argument (room, day, autocomplete prefix) is cleaned and capped by bot.text, and every
+date computed from user input or the clock is kept inside the calendar: a day or a moment at
+the edge of it (year 1, year 9999) is answered, never an OverflowError.
 """
 
 from __future__ import annotations
@@ -21,8 +25,15 @@ from bot.store.changes import TalkSnapshot
 from bot.store.content import utc_text
 from bot.store.db import Database
 from bot.store.queries import ScheduledConference, TalkView
+from bot.text import clean, parse_number
 
 MAX_LISTED = 25
+MAX_DAY_LENGTH = 40
+MAX_SUGGESTED_DAYS = 60
+# Moments are kept a year inside the calendar, so a day or a longest talk either side of one
+# can be computed in any time zone.
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, tzinfo=UTC)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -45,10 +56,15 @@ class ScheduleAnswers:
             return next((c for c in conferences if c.slug == conference), None)
         return _current_conference(conferences, moment) if conferences else None
 
+    def _moment(self) -> datetime:
+        """The clock's time, kept inside [EARLIEST, LATEST]."""
+        return bounded_moment(self.clock.now())
+
     async def now(
         self, room: str = "", conference: str | None = None, among: Sequence[str] = ()
     ) -> Answer:
-        moment = self.clock.now()
+        room = clean(room)
+        moment = self._moment()
         current = await self._conference(conference, moment, among)
         if current is None:
             return await self._nothing(room, "Nothing is on right now.")
@@ -59,7 +75,7 @@ class ScheduleAnswers:
             self.db,
             starts_before=_after(moment),
             # A talk running now started at most one longest-talk ago: bounds the scan.
-            starts_after=utc_text(moment - current.longest_talk),
+            starts_after=utc_text(_earlier(moment, current.longest_talk)),
             ends_after=stamp,
             conference=current.slug,
             room=room,
@@ -93,7 +109,8 @@ class ScheduleAnswers:
     async def next(
         self, room: str = "", conference: str | None = None, among: Sequence[str] = ()
     ) -> Answer:
-        moment = self.clock.now()
+        room = clean(room)
+        moment = self._moment()
         current = await self._conference(conference, moment, among)
         if current is None:
             return await self._nothing(room, "Nothing else is scheduled.")
@@ -117,6 +134,7 @@ class ScheduleAnswers:
         conference: str | None = None,
         among: Sequence[str] = (),
     ) -> Answer:
+        day, room = clean(day, MAX_DAY_LENGTH), clean(room)
         conferences = [
             c
             for c in await queries.scheduled_conferences(self.db)
@@ -124,7 +142,7 @@ class ScheduleAnswers:
         ]
         if not conferences:
             return await self._nothing(room, "")
-        moment = self.clock.now()
+        moment = self._moment()
         current = _current_conference(conferences, moment)
         zone = _zone(current)
         wanted = resolve_day(day, moment.astimezone(zone).date(), current, zone)
@@ -137,22 +155,25 @@ class ScheduleAnswers:
                 found=False,
                 ephemeral=True,
             )
-        start = datetime.combine(wanted, datetime.min.time(), zone)
-        end = start + timedelta(days=1)
-        talks = await queries.scheduled_talks(
-            self.db,
-            starts_before=utc_text(end) or "",
-            starts_after=utc_text(start),
-            conference=current.slug,
-            room=room,
-            limit=500,
-        )
+        talks: list[TalkView] = []
+        window: tuple[datetime, datetime] | None = None
+        if _near_programme(wanted, current, zone):
+            start = datetime.combine(wanted, datetime.min.time(), zone)
+            window = (start, start + timedelta(days=1))
+            talks = await queries.scheduled_talks(
+                self.db,
+                starts_before=utc_text(start + timedelta(days=1)) or "",
+                starts_after=utc_text(start),
+                conference=current.slug,
+                room=room,
+                limit=500,
+            )
         title = f"{current.name}: {wanted:%A %d %B %Y}" + (
             f", rooms matching “{room}”" if room else ""
         )
         marks = await programme_marks(self.db, current.slug, moment, zone)
         stale = await staleness_footer(self.db, current.slug, moment)
-        gone = [s for s in marks.cancelled(start, end) if _in_room(s.room, room)]
+        gone = [s for s in marks.cancelled(*window) if _in_room(s.room, room)] if window else []
         if not talks and not gone:
             return Answer(
                 kind="schedule",
@@ -183,7 +204,7 @@ class ScheduleAnswers:
 
     async def suggest_rooms(self, prefix: str, conference: str | None = None) -> list[Choice]:
         """Autocomplete: rooms whose name contains the typed text."""
-        typed = prefix.strip().lower()
+        typed = clean(prefix).lower()
         return [
             Choice(label=room, command="room", query=room)
             for room in await self.rooms(conference)
@@ -192,7 +213,7 @@ class ScheduleAnswers:
 
     async def suggest_conferences(self, prefix: str) -> list[Choice]:
         """Autocomplete: slugs of the timed conferences whose slug or name has the typed text."""
-        typed = prefix.strip().lower()
+        typed = clean(prefix).lower()
         return [
             Choice(label=c.name, command="conference", query=c.slug, description=c.slug)
             for c in await self.conferences()
@@ -201,7 +222,7 @@ class ScheduleAnswers:
 
     async def suggest_days(self, prefix: str, conference: str | None = None) -> list[Choice]:
         """Autocomplete: today, tomorrow, the programme's weekdays and day 1..N."""
-        typed = prefix.strip().lower()
+        typed = clean(prefix, MAX_DAY_LENGTH).lower()
         conferences = [
             c for c in await self.conferences() if conference is None or c.slug == conference
         ]
@@ -209,12 +230,12 @@ class ScheduleAnswers:
         if not conferences:
             choices += [Choice(label=d.title(), command="day", query=d) for d in WEEKDAYS]
         else:
-            moment = self.clock.now()
+            moment = self._moment()
             current = _current_conference(conferences, moment)
             zone = _zone(current)
-            first = current.first_start.astimezone(zone).date()
-            last = current.last_end.astimezone(zone).date()
-            days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+            first, last = _programme_days(current, zone)
+            span = min((last - first).days + 1, MAX_SUGGESTED_DAYS)
+            days = [d for d in (_shift(first, i) for i in range(span)) if d is not None]
             choices += [
                 Choice(
                     label=f"{day:%A}",
@@ -257,29 +278,71 @@ class ScheduleAnswers:
 def resolve_day(
     text: str, today: date, conference: ScheduledConference, zone: tzinfo
 ) -> date | None:
-    """'' / today / tomorrow / yesterday / a weekday / 2019-08-22 / 'day 2' -> a date."""
-    word = text.strip().lower()
-    first_day = conference.first_start.astimezone(zone).date()
-    last_day = conference.last_end.astimezone(zone).date()
+    """'' / today / tomorrow / yesterday / a weekday / 2019-08-22 / 'day 2' -> a date.
+
+    None when `text` is not a day, or names one outside the calendar (the day after
+    9999-12-31)."""
+    word = clean(text, MAX_DAY_LENGTH).lower()
+    first_day, last_day = _programme_days(conference, zone)
     if word == "today" or (word == "" and first_day <= today <= last_day):
         return today
     if word == "":
         return first_day  # outside the conference: its first day is the useful answer
     if word == "tomorrow":
-        return today + timedelta(days=1)
+        return _shift(today, 1)
     if word == "yesterday":
-        return today - timedelta(days=1)
+        return _shift(today, -1)
     index = next((i for i, d in enumerate(WEEKDAYS) if len(word) >= 3 and d.startswith(word)), None)
     if index is not None:
         # The first such weekday of the programme (it may fall after it: then nothing is on).
-        return first_day + timedelta(days=(index - first_day.weekday()) % 7)
-    match = re.fullmatch(r"(?:day\s*)?(\d{1,2})", word)
+        return _shift(first_day, (index - first_day.weekday()) % 7)
+    match = re.fullmatch(r"(?:day ?)?([0-9]{1,2})", word, re.ASCII)
     if match:
-        return first_day + timedelta(days=int(match.group(1)) - 1)
+        number = parse_number(match.group(1))
+        return None if number is None else _shift(first_day, number - 1)
     try:
         return date.fromisoformat(word)
     except ValueError:
         return None
+
+
+def bounded_moment(moment: datetime) -> datetime:
+    """`moment` in UTC, kept inside [EARLIEST, LATEST] (a clock or a rehearsal `--at` may
+    stand at the very edge of the calendar, where one more hour overflows)."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        return EARLIEST if moment.year < 5000 else LATEST
+    return min(max(utc, EARLIEST), LATEST)
+
+
+def _earlier(moment: datetime, delta: timedelta) -> datetime:
+    try:
+        return max(moment - delta, EARLIEST)
+    except OverflowError:
+        return EARLIEST
+
+
+def _shift(day: date, days: int) -> date | None:
+    """`day` plus `days` days; None past either end of the calendar."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _programme_days(conference: ScheduledConference, zone: tzinfo) -> tuple[date, date]:
+    """The first and last local day of a conference's programme."""
+    first = bounded_moment(conference.first_start).astimezone(zone).date()
+    last = bounded_moment(conference.last_end).astimezone(zone).date()
+    return first, max(first, last)
+
+
+def _near_programme(day: date, conference: ScheduledConference, zone: tzinfo) -> bool:
+    """Whether talks of the conference can fall on `day` (so it is worth a query): days far
+    from the programme, such as 0001-01-01, are answered without building their bounds."""
+    first, last = _programme_days(conference, zone)  # a year inside the calendar
+    return first - timedelta(days=1) <= day <= last + timedelta(days=1)
 
 
 def _current_conference(
@@ -287,7 +350,7 @@ def _current_conference(
 ) -> ScheduledConference:
     """The conference running now, else the next one, else the most recent."""
     for conference in conferences:
-        if conference.first_start - timedelta(days=1) <= moment <= conference.last_end:
+        if _earlier(conference.first_start, timedelta(days=1)) <= moment <= conference.last_end:
             return conference
     future = [c for c in conferences if c.first_start > moment]
     return future[0] if future else conferences[-1]
@@ -304,10 +367,13 @@ def _zone(conference: ScheduledConference) -> tzinfo:
 
 def _local(talk: TalkView, moment: datetime) -> datetime:
     if talk.conference_timezone:
-        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError, OverflowError):
             return moment.astimezone(ZoneInfo(talk.conference_timezone))
     offset = talk.starts_at.tzinfo if talk.starts_at else None
-    return moment.astimezone(offset or UTC)
+    try:
+        return moment.astimezone(offset or UTC)
+    except OverflowError:  # a talk at the very edge of the calendar: shown as stored
+        return moment
 
 
 def _in_room(room: str | None, wanted: str) -> bool:
@@ -365,11 +431,11 @@ def _at(moment: datetime, talk: TalkView) -> str:
 
 
 def _span(conference: ScheduledConference, zone: tzinfo) -> str:
-    first = conference.first_start.astimezone(zone)
-    last = conference.last_end.astimezone(zone)
+    first, last = _programme_days(conference, zone)
     return f"{first:%a %d %b %Y} to {last:%a %d %b %Y}"
 
 
 def _after(moment: datetime) -> str:
-    """A bound just after `moment`: talks starting at this very second count as running."""
+    """A bound just after `moment` (kept inside the calendar by `bounded_moment`): talks
+    starting at this very second count as running."""
     return utc_text(moment + timedelta(seconds=1)) or ""

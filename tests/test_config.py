@@ -64,3 +64,11 @@ def test_dotenv_in_the_working_directory_is_read(
     monkeypatch.delenv("CONFBOT_DB")
     (tmp_path / ".env").write_text("CONFBOT_DB=from-dotenv.sqlite3\n")
     assert Settings.from_env().db_path == Path("from-dotenv.sqlite3")
+
+
+def test_the_query_budget_is_a_setting_with_a_sane_default() -> None:
+    assert Settings.from_env({}).query_budget_ms == 200
+    assert Settings.from_env({"CONFBOT_QUERY_BUDGET_MS": "0"}).query_budget_ms == 0
+    for bad in ("fast", "-5", "1e9"):
+        with pytest.raises(SettingsError, match="CONFBOT_QUERY_BUDGET_MS"):
+            Settings.from_env({"CONFBOT_QUERY_BUDGET_MS": bad})

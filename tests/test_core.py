@@ -335,3 +335,70 @@ async def test_speaker_lookup_folds_case_beyond_ascii(db: Database) -> None:
     await replace_conferences(db, [Conference("c", "C", talks=(talk,))], origin="import")
     answer = await Core(db).speaker("ÉMILE")
     assert (answer.kind, answer.title) == ("speaker", "Émile Zola")
+
+
+# -- hostile input (issue 10) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/speaker \udcff",
+        "/nugget \udcff",
+        "/talk \udcff",
+        "/search \udcff docker",
+        "/now \udcff",
+        "/next \udcff",
+        "/schedule today \udcff",
+        "/talk docker --conference \udcff",
+    ],
+)
+async def test_lone_surrogates_are_answered_not_raised(core: Core, line: str) -> None:
+    answer = await core.ask(line)
+    assert answer.title
+    answer.text.encode("utf-8")
+
+
+async def test_autocomplete_takes_lone_surrogates(core: Core) -> None:
+    assert await core.suggest_speakers("\udcff") == []
+    await core.suggest_talks("vick\udcff")
+    await core.programme.suggest_rooms("\udcff")
+    await core.programme.suggest_days("\udcff")
+
+
+@pytest.mark.parametrize("page", ["²", "①", "٣", "１", "99999999999999999999999"])
+async def test_a_page_in_other_digits_is_not_a_number(core: Core, page: str) -> None:
+    answer = await core.ask(f"/search crontab --page {page}")
+    if page.isascii():  # a huge page is capped at the last page there can be
+        assert answer.kind in ("search", "not_found") and answer.page >= 1
+    else:  # one clear line from the page parameter, no exception
+        assert answer.kind == "usage" and "--page wants a whole number" in answer.text
+
+
+async def test_repeated_words_are_searched_once(core: Core) -> None:
+    once = await core.ask("/search crontab")
+    many = await core.ask("/search " + " ".join(["crontab"] * 40))
+    assert [f.name for f in many.fields] == [f.name for f in once.fields]
+
+
+async def test_a_query_over_the_store_budget_is_answered_too_broad(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.store import queries
+    from bot.store.db import QueryBudgetExceeded
+
+    async def too_slow(*args: object, **kwargs: object) -> None:
+        raise QueryBudgetExceeded("stopped")
+
+    monkeypatch.setattr(queries, "search_talks", too_slow)
+    answer = await core.ask("/search you")
+    assert answer.kind == "error" and not answer.found and answer.ephemeral
+    assert answer.text == "That search is too broad; try fewer or more specific words."
+    # as Discord's commands, Slack's page buttons and the console's "more" call it
+    assert await core.search("you", page=2) == answer
+
+
+async def test_a_repeated_typo_is_corrected_once(core: Core) -> None:
+    once = await core.ask("/talk dockr")
+    assert once.kind == "talk"
+    assert (await core.ask("/talk " + " ".join(["dockr"] * 30))).title == once.title

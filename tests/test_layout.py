@@ -69,3 +69,12 @@ def test_delivery_holds_no_sql() -> None:
     for path in delivery:
         for text in string_constants(path):
             assert not SQL.search(text), f"{path}: {text[:60]!r}"
+
+
+def test_no_sql_outside_the_store() -> None:
+    """Not in the CLI, the commands, the sources, delivery or a front end: only bot/store/."""
+    outside = [path for path in BOT.rglob("*.py") if "store" not in path.relative_to(BOT).parts]
+    assert any(path.name == "cli.py" for path in outside)
+    for path in outside:
+        for text in string_constants(path):
+            assert not SQL.search(text), f"{path}: {text[:60]!r}"

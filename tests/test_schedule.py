@@ -179,3 +179,59 @@ async def test_without_a_zone_the_schedule_keeps_the_offset_it_gave(bundled_db: 
     assert answer.title == "Zoneless: Thursday 22 August 2019"
     assert [f.value.split(" — ")[0] for f in answer.fields] == ["Thursday-Morning"]
     assert answer.fields[0].name.startswith("Thu 10:00")
+
+
+# -- the edges of the calendar and unbounded arguments (issue 10) -----------------------------
+
+EDGE_MOMENTS = [
+    datetime.max.replace(tzinfo=UTC),
+    datetime.min.replace(tzinfo=UTC),
+    datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),  # before year 1 in UTC
+    datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-14))),  # after 9999 in UTC
+]
+
+
+@pytest.mark.parametrize(
+    "day", ["9999-12-31", "0001-01-01", "day 99", "day 0", "99", "tomorrow", "yesterday", "sun"]
+)
+async def test_days_at_the_edge_of_the_calendar_are_answered(camp: Database, day: str) -> None:
+    core = Core(camp, clock=FakeClock(datetime(2019, 8, 21, 11, 10, tzinfo=BERLIN)))
+    answer = await core.ask(f"/schedule {day}")
+    assert answer.kind in ("schedule", "usage")
+
+
+@pytest.mark.parametrize("moment", EDGE_MOMENTS)
+async def test_a_clock_at_the_edge_of_the_calendar_is_answered(
+    camp: Database, moment: datetime
+) -> None:
+    programme = answers(camp, moment)
+    for answer in (
+        await programme.now(),
+        await programme.next(),
+        await programme.schedule("tomorrow"),
+        await programme.schedule("yesterday"),
+        await programme.schedule("9999-12-31"),
+        await programme.schedule("0001-01-01"),
+    ):
+        assert answer.title
+    assert await programme.suggest_days("")
+
+
+@pytest.mark.parametrize("room", ["a" * 50_000, "%" * 50_000, "_" * 50_000, "\\" * 50_000])
+async def test_a_huge_room_argument_is_cut_not_refused_by_sqlite(camp: Database, room: str) -> None:
+    programme = answers(camp, datetime(2019, 8, 21, 11, 10, tzinfo=BERLIN))
+    for answer in (
+        await programme.now(room),
+        await programme.next(room),
+        await programme.schedule("", room),
+    ):
+        assert not answer.found
+        assert len(answer.text) < 1000
+    assert await programme.suggest_rooms(room) == []
+
+
+async def test_like_wildcards_in_a_room_are_literal(camp: Database) -> None:
+    programme = answers(camp, datetime(2019, 8, 21, 11, 10, tzinfo=BERLIN))
+    assert (await programme.schedule("", "Curie")).found
+    for room in ("%", "_urie", "C%"):
+        assert not (await programme.schedule("", room)).found

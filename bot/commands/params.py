@@ -5,56 +5,61 @@ number within limits, a conference slug, a day), whether it is required, whether
 words of a text command line go to it (`positional`), and where its autocomplete comes from.
 Every front end hands the raw values to `parse_args`; handlers only ever see parsed values.
 
-The admin commands to come (/wisdom, /remind) use the types here too: `TimeOfDay`, `Zone`,
-`Channel`, and `Number(1, 1440)` for minutes.
+The admin commands (/wisdom, /remind) use the types here too: `TimeOfDay`, `Zone`, `Channel`,
+and a `Number(1, 1440)` for minutes.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.text import MAX_RAW_LENGTH, parse_number
+from bot.text import clean_text as text_cleaner
+from bot.wisdom import zone_suggestions
+
 MAX_QUERY_LENGTH = 200
 MAX_NAME_LENGTH = 100
 MAX_PAGE = 9999
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_ASCII_DIGITS = re.compile(r"[0-9]{1,40}")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}")
 _CHANNEL = re.compile(r"<#([A-Z0-9]{2,30})(?:\|[^>]{0,80})?>|([CG][A-Z0-9]{6,30}|[0-9]{15,25})")
 
-Autocomplete = Literal["talks", "speakers", "conferences", "scheduled", "rooms", "days"]
+_AM_PM = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?\s*([ap])\.?m\.?", re.IGNORECASE)
+
+Autocomplete = Literal["talks", "speakers", "conferences", "scheduled", "rooms", "days", "zones"]
 Value = str | int
 
 
 class ParamError(ValueError):
-    """A value a parameter cannot take; `str(error)` is the one line the user sees."""
+    """A value a parameter cannot take; `str(error)` is the one line the user sees, `title`
+    (when given) the heading of the answer that says so."""
+
+    def __init__(self, message: str, title: str = "") -> None:
+        super().__init__(message)
+        self.title = title
 
 
 def clean_text(text: str) -> str:
-    """NFC, control and bidi characters out, whitespace folded."""
-    text = unicodedata.normalize("NFC", text)
-    return " ".join(_CONTROL.sub(" ", text).split())
+    """The one cleaner (bot.text): NFC, controls, bidi and lone surrogates out, whitespace
+    folded; raw input beyond bot.text.MAX_RAW_LENGTH is never looked at."""
+    return text_cleaner(text, MAX_RAW_LENGTH)[0]
 
 
 def clean_query(text: str) -> tuple[str, bool]:
     """`clean_text` cut to MAX_QUERY_LENGTH; also whether it had to be shortened."""
-    text = clean_text(text)
-    if len(text) > MAX_QUERY_LENGTH:
-        return text[:MAX_QUERY_LENGTH].rstrip(), True
-    return text, False
+    return text_cleaner(text, MAX_QUERY_LENGTH)
 
 
 def parse_whole_number(text: str) -> int | None:
-    """A whole number written in ASCII digits, else None ("²".isdigit() is True in Python)."""
-    text = text.strip()
-    return int(text) if _ASCII_DIGITS.fullmatch(text) else None
+    """A whole number written in ASCII digits, else None ("²".isdigit() is True in Python);
+    the one number parser is bot.text.parse_number."""
+    return parse_number(text)
 
 
 @dataclass(frozen=True)
@@ -122,11 +127,12 @@ class TimeOfDay:
     max_length: int = 5
 
     def parse(self, raw: str, label: str) -> Value:
-        match = _TIME.fullmatch(clean_text(raw))
+        text = clean_text(raw)
+        match = _TIME.fullmatch(text)
         if match is None or int(match[1]) > 23 or int(match[2]) > 59:
             raise ParamError(
                 f"{label} wants a time of day such as 09:00 (24-hour clock); "
-                f"“{clean_text(raw)[:20]}” is not one."
+                f"“{text[:20]}” is not one.{_am_pm_hint(text)}"
             )
         return f"{int(match[1]):02d}:{match[2]}"
 
@@ -145,8 +151,10 @@ class Zone:
                 return name
             except (ZoneInfoNotFoundError, ValueError):
                 pass
+        close = zone_suggestions(name) if len(name) <= self.max_length else []
+        hint = f" Did you mean {' or '.join(close)}?" if close else ""
         raise ParamError(
-            f"{label} wants a time zone such as Europe/Amsterdam; “{name[:40]}” is not one."
+            f"{label} wants a time zone such as Europe/Amsterdam; “{name[:40]}” is not one." + hint
         )
 
 
@@ -161,10 +169,24 @@ class Channel:
         match = _CHANNEL.fullmatch(clean_text(raw))
         if match is None:
             raise ParamError(
-                f"{label} wants a channel picked from the # list (so its id comes along); "
-                f"“{clean_text(raw)[:40]}” is not one."
+                f"I cannot tell which channel “{clean_text(raw)[:40]}” is: {label} wants a "
+                "channel picked from the # list (so its id comes along), or its id (like "
+                "C0123456789).",
+                title="Which channel?",
             )
         return match[1] or match[2]
+
+
+def _am_pm_hint(text: str) -> str:
+    """' For 9am write 09:00.' for a 12-hour time, else ''."""
+    match = _AM_PM.fullmatch(text)
+    if match is None:
+        return ""
+    hour, minute = int(match[1]), int(match[2] or 0)
+    if not (1 <= hour <= 12 and minute <= 59):
+        return ""
+    hour = hour % 12 + (12 if match[3].lower() == "p" else 0)
+    return f" For {text} write {hour:02d}:{minute:02d}."
 
 
 ParamType = Text | Number | Slug | TimeOfDay | Zone | Channel

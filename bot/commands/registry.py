@@ -14,8 +14,8 @@ import dataclasses
 import functools
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from bot.answer import Answer, Choice
 from bot.commands.invocation import Invocation
@@ -39,6 +39,27 @@ class Caller:
     place: str = ""  # the Discord guild or the Slack team
     channel: str = ""
     admin: bool = False
+    name: str = ""  # the user's display name, when the front end knows it
+    channels: Channels | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def who(self) -> str:
+        """The asker as stored with a subscription: 'ada (123)', or the user id."""
+        return f"{self.name} ({self.user})" if self.name else self.user
+
+
+class Channels(Protocol):
+    """What only the front end can tell about its platform, for the admin commands."""
+
+    cannot_post_hint: str  # what to do when the bot cannot post in a channel ('' for none)
+
+    async def can_post(self, channel: str) -> bool:
+        """Whether the bot can post in `channel` (True when it cannot tell)."""
+        ...
+
+    async def zone(self) -> str | None:
+        """The asker's own time zone, when the platform knows it."""
+        ...
 
 
 NOBODY = Caller()
@@ -168,7 +189,7 @@ class Registry:
             word, _, words = words.partition(" ")
             sub = self.get(f"{name} {word.lower()}")
             if sub is None:
-                return usage(name, f"Usage: {command.usage()}")
+                return usage(name, group_usage(command))
             command = sub
         args: dict[str, str] = {}
         kept: list[str] = []
@@ -206,6 +227,7 @@ class Registry:
                 ephemeral=True,
             )
         values: dict[str, Value] = {}
+        errors: list[ParamError] = []
         for param in command.params:
             raw = invocation.get(param.name)
             if not raw:
@@ -213,7 +235,13 @@ class Registry:
             try:
                 values[param.name] = param.parse(raw)
             except ParamError as error:
-                return usage(command.name, f"{error} Usage: {command.usage()}")
+                errors.append(error)
+        if errors:  # every bad value, each in its own words, in one answer
+            answer = usage(command.name, " ".join(map(str, errors)) + f" Usage: {command.usage()}")
+            titles = {error.title for error in errors}
+            if len(titles) == 1 and "" not in titles:
+                answer = _stamped(answer, title=titles.pop())
+            return answer
         slugs = [p.name for p in command.params if isinstance(p.type, Slug) and p.name in values]
         if slugs:
             known = await core.lookup.conference_slugs()
@@ -282,6 +310,13 @@ def split_command(line: str) -> tuple[str, str]:
     The argument is not shortened here, so the command can say when it shortens it."""
     head, _, rest = clean_text(line).partition(" ")
     return head.lstrip("/").lower(), rest.strip()
+
+
+def group_usage(group: Command) -> str:
+    """'Usage: /wisdom subscribe|…' and one line per subcommand with its parameters."""
+    lines = [f"Usage: {group.usage()}"]
+    lines += [f"• `{sub.usage()}` — {sub.help or sub.summary}" for sub in group.subcommands]
+    return "\n".join(lines)
 
 
 def usage(command: str, message: str, known: bool = True) -> Answer:

@@ -7,6 +7,8 @@ narrowed to the conference chosen first.
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -15,6 +17,25 @@ from bot.commands.params import Autocomplete, ParamError, Slug, clean_text
 
 if TYPE_CHECKING:
     from bot.core import Core
+
+MAX_SUGGESTIONS = 25
+COMMON_ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Amsterdam",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Africa/Lagos",
+)
 
 
 async def suggestions(
@@ -31,6 +52,8 @@ async def suggestions(
         return [Choice(slug, "conference", slug) for slug in slugs if typed in slug]
     if source == "scheduled":
         return await core.programme.suggest_conferences(typed)
+    if source == "zones":
+        return suggest_zones(typed)
     if source == "rooms":
         return await core.programme.suggest_rooms(typed, conference)
     return await core.programme.suggest_days(typed, conference)
@@ -43,3 +66,34 @@ def _conference(raw: str) -> str | None:
         return str(Slug().parse(raw, "conference"))
     except ParamError:
         return None
+
+
+@functools.cache
+def zone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def suggest_zones(current: str, limit: int = MAX_SUGGESTIONS) -> list[Choice]:
+    """IANA zone names for what was typed: exact, then prefix, then city prefix, then
+    substring matches; common zones when nothing is typed."""
+    wanted = current.strip().replace(" ", "_").casefold()
+    if not wanted:
+        names = [z for z in COMMON_ZONES if z in zone_names()]
+    else:
+        ranked: list[tuple[int, str]] = []
+        for zone in zone_names():
+            folded = zone.casefold()
+            city = folded.rsplit("/", 1)[-1]
+            if folded == wanted:
+                rank = 0
+            elif folded.startswith(wanted):
+                rank = 1
+            elif city.startswith(wanted):
+                rank = 2
+            elif wanted in folded:
+                rank = 3
+            else:
+                continue
+            ranked.append((rank, zone))
+        names = [zone for _, zone in sorted(ranked)]
+    return [Choice(label=name, command="wisdom", query=name) for name in names[:limit]]

@@ -14,9 +14,11 @@ from bot.commands.conference import CONFERENCE
 from bot.commands.nuggets import NUGGET
 from bot.commands.programme import NEXT, NOW, SCHEDULE
 from bot.commands.registry import Call, Command, Registry
+from bot.commands.reminders import REMIND
 from bot.commands.search import SEARCH
 from bot.commands.sources import SOURCE
 from bot.commands.talks import SPEAKER, TALK
+from bot.commands.wisdom import WISDOM
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -56,9 +58,13 @@ def usage_text(registry: Registry | None = None) -> str:
         for param in command.params:
             name = param.label if param.positional else f"--{param.name} {param.label}"
             lines.append(f"      {name:<24} {param.help}")
+        for sub in command.subcommands:
+            lines.append(f"      {sub.usage()}")
     return "\n".join(lines)
 
 
 HELP = Command("help", "What confbot can do", (), help_command, help="This list.", slash=False)
 
-COMMANDS = Registry((TALK, SPEAKER, NUGGET, SEARCH, NOW, NEXT, SCHEDULE, CONFERENCE, SOURCE, HELP))
+COMMANDS = Registry(
+    (TALK, SPEAKER, NUGGET, SEARCH, NOW, NEXT, SCHEDULE, CONFERENCE, SOURCE, WISDOM, REMIND, HELP)
+)

@@ -30,6 +30,7 @@ from bot.store.db import Database
 from bot.store.diff import update_conference, update_talks
 from bot.store.rows import conference_values, next_id, speaker_ids, talk_row
 from bot.store.rows import utc_text as utc_text  # where schedule.py and reminders.py look
+from bot.store.search import MAX_CUES_PER_TALK, cue_rowid
 
 log = logging.getLogger(__name__)
 
@@ -259,8 +260,11 @@ async def _apply_attached_transcripts(db: Database, conference_slug: str) -> Non
         await db.execute("UPDATE talk_search SET transcript = ? WHERE rowid = ?", (row[2], talk_id))
         await db.execute("DELETE FROM cue_search WHERE talk_id = ?", (talk_id,))
         await db.execute_many(
-            "INSERT INTO cue_search(text, talk_id, start_ms) VALUES (?, ?, ?)",
-            [(text, talk_id, start) for start, _, text in json.loads(row[3])],
+            "INSERT INTO cue_search(rowid, text, talk_id, start_ms) VALUES (?, ?, ?, ?)",
+            [
+                (cue_rowid(talk_id, n), text, talk_id, start)
+                for n, (start, _, text) in enumerate(json.loads(row[3])[:MAX_CUES_PER_TALK])
+            ],
         )
 
 
@@ -344,7 +348,10 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
                     talk.transcript or "",
                 )
             )
-            cue_rows.extend((cue.text, talk_id, cue.start_ms) for cue in talk.cues)
+            cue_rows.extend(
+                (cue_rowid(talk_id, n), cue.text, talk_id, cue.start_ms)
+                for n, cue in enumerate(talk.cues[:MAX_CUES_PER_TALK])
+            )
             talk_id += 1
         conference_id += 1
     await _set_meta(db, "next_conferences_id", str(conference_id))
@@ -376,5 +383,5 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
         search_rows,
     )
     await db.execute_many(
-        "INSERT INTO cue_search(text, talk_id, start_ms) VALUES (?, ?, ?)", cue_rows
+        "INSERT INTO cue_search(rowid, text, talk_id, start_ms) VALUES (?, ?, ?, ?)", cue_rows
     )

@@ -2,6 +2,18 @@
 
 Every other store module receives a `Database` and uses `fetch_all` / `fetch_one` (one thread
 hop each, through aiosqlite's `execute_fetchall`) and `transaction()` for writes.
+
+There is one connection, so one slow statement would hold up every user: each statement run
+outside a transaction has a time budget (`query_budget`, 0.2 s by default, the setting
+CONFBOT_QUERY_BUDGET_MS), and so has each command as a whole (`command_budget()`: all the
+statements of one command share one budget). SQLite's progress handler stops a statement that
+has spent more CPU time than it has left, or five times the budget in wall-clock time, and
+`QueryBudgetExceeded` is raised; the connection stays usable. CPU time first, so that a
+machine busy with other work does not cut short a query that was only waiting for a core; the
+wall-clock backstop still bounds a query stuck on I/O. Statements inside
+`transaction()` (loads, imports, migrations) are never stopped. Every string bound as a
+parameter has its lone surrogates replaced first (SQLite cannot bind them), the last line of
+defence behind bot.text.
 """
 
 from __future__ import annotations
@@ -9,22 +21,76 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from bot.store.schema import MIGRATIONS
+from bot.text import replace_surrogates
 
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
 
+DEFAULT_QUERY_BUDGET = 0.2  # seconds one statement may hold the connection
+WALL_CLOCK_FACTOR = 5.0  # ... or this many times that while waiting for a core or a disk
+# The progress handler runs every this many SQLite VM steps (a few microseconds each).
+PROGRESS_STEPS = 1000
+
 
 class StoreError(RuntimeError):
     """The database cannot be used (corrupt, newer schema than this code, locked)."""
+
+
+class QueryBudgetExceeded(RuntimeError):
+    """A statement ran past the query budget and was stopped (the query asks too much)."""
+
+
+class _Budget:
+    """The per-statement time budget. Both callbacks run in aiosqlite's worker thread: the
+    trace callback marks when each statement starts, the progress handler stops one that has
+    spent more than `allowance` of the thread's CPU time (or WALL_CLOCK_FACTOR times
+    `seconds` of wall-clock time), unless a transaction is open (writes are never cut short).
+    `spent` is what the running (or last) statement has used so far."""
+
+    def __init__(self, seconds: float, in_transaction: Callable[[], bool]) -> None:
+        self.seconds = seconds
+        self.allowance = seconds
+        self.spent = 0.0
+        self.sql = ""
+        self._cpu = time.thread_time()
+        self._wall = time.monotonic()
+        self._in_transaction = in_transaction
+
+    def statement_started(self, sql: str) -> None:
+        if sql.startswith("-- "):
+            return  # a statement run by another one (FTS5 reading its index, a trigger)
+        self.sql = sql
+        self.spent = 0.0
+        self._cpu = time.thread_time()
+        self._wall = time.monotonic()
+
+    def over(self) -> int:
+        if self.seconds <= 0:
+            return 0
+        self.spent = time.thread_time() - self._cpu
+        if (
+            self.spent <= self.allowance
+            and time.monotonic() - self._wall <= self.seconds * WALL_CLOCK_FACTOR
+        ):
+            return 0
+        return 0 if self._in_transaction() else 1
+
+
+# What the command being answered in this task has left of its budget (see command_budget).
+_command_left: ContextVar[list[float] | None] = ContextVar("confbot_command_left", default=None)
 
 
 class Database:
@@ -37,15 +103,38 @@ class Database:
         # transactions take turns: a second one waits instead of failing or interleaving.
         self._write_lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+        # The budget's callbacks live on the connection, so they may not hold it: a cycle
+        # would keep a connection nobody closed (and its thread) alive until exit.
+        weak = weakref.ref(connection)
+        self._budget = _Budget(DEFAULT_QUERY_BUDGET, lambda: _in_transaction(weak))
+        # Statements from fetch_* and execute take turns, so each runs with its own allowance.
+        self._turn = asyncio.Lock()
+
+    @property
+    def query_budget(self) -> float:
+        """Seconds one statement outside a transaction may run; 0 turns the budget off."""
+        return self._budget.seconds
+
+    @query_budget.setter
+    def query_budget(self, seconds: float) -> None:
+        self._budget.seconds = max(0.0, seconds)
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+    async def open(
+        cls,
+        path: Path | str,
+        *,
+        migrate: bool = True,
+        query_budget: float = DEFAULT_QUERY_BUDGET,
+    ) -> Database:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(str(path), isolation_level=None)
         connection.row_factory = aiosqlite.Row
         database = cls(connection, path)
+        database.query_budget = query_budget
         try:
+            await database._watch(True)
             await connection.execute("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA foreign_keys=ON")
             await connection.execute("PRAGMA busy_timeout=5000")
@@ -105,6 +194,9 @@ class Database:
             raise StoreError("nested transaction")
         async with self._write_lock:
             self._owner = task
+            # Nothing in a transaction is stopped, so nothing needs watching: a load's
+            # hundreds of thousands of inserts are not traced one by one (twice as fast).
+            await self._watch(False)
             try:
                 await self.connection.execute("BEGIN IMMEDIATE")
                 try:
@@ -123,16 +215,61 @@ class Database:
                         raise
             finally:
                 self._owner = None
+                with contextlib.suppress(Exception):  # a closed connection needs no watching
+                    await self._watch(True)
 
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        rows = await self.connection.execute_fetchall(sql, params)
-        return list(rows)
+    async def _watch(self, on: bool) -> None:
+        """Install (or remove) the budget's trace callback and progress handler."""
+        if on:
+            await self.connection.set_trace_callback(self._budget.statement_started)
+            await self.connection.set_progress_handler(self._budget.over, PROGRESS_STEPS)
+        else:  # sqlite3 takes None to remove them; aiosqlite's annotations do not say so
+            await self.connection.set_trace_callback(None)  # type: ignore[arg-type]
+            await self.connection.set_progress_handler(None, 0)  # type: ignore[arg-type]
+
+    @contextlib.contextmanager
+    def command_budget(self) -> Iterator[None]:
+        """Within this block (one command) all statements together get one query budget;
+        a nested block shares the outer one."""
+        if _command_left.get() is not None or self.query_budget <= 0:
+            yield
+            return
+        token = _command_left.set([self.query_budget])
+        try:
+            yield
+        finally:
+            _command_left.reset(token)
+
+    async def fetch_all(
+        self, sql: str, params: Params = (), *, own_budget: bool = False
+    ) -> list[aiosqlite.Row]:
+        """The rows of one read. `own_budget`: the statement gets the whole per-statement
+        budget and does not count against the command's (for caches built once)."""
+        return list(await self._run(sql, params, own_budget))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        rows = await self.connection.execute_fetchall(sql, params)
-        for row in rows:
+        for row in await self._run(sql, params, False):
             return row
         return None
+
+    async def _run(self, sql: str, params: Params, own_budget: bool) -> Iterable[aiosqlite.Row]:
+        left = None if own_budget else _command_left.get()
+        async with self._turn:
+            self._budget.allowance = self._budget.seconds
+            if left is not None:
+                if left[0] <= 0:
+                    raise QueryBudgetExceeded("this command has used up its query budget")
+                self._budget.allowance = min(self._budget.seconds, left[0])
+            try:
+                with _budgeted(self._budget):
+                    return await self.connection.execute_fetchall(sql, _safe(params))
+            except QueryBudgetExceeded:
+                if left is not None:
+                    left[0] = 0.0  # a command whose query was stopped is over
+                raise
+            finally:
+                if left is not None:
+                    left[0] -= self._budget.spent
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in autocommit mode (or inside an open transaction);
@@ -143,17 +280,56 @@ class Database:
             return await self._execute(sql, params)
 
     async def _execute(self, sql: str, params: Params) -> int:
-        cursor = await self.connection.execute(sql, params)
+        async with self._turn:
+            self._budget.allowance = self._budget.seconds
+            with _budgeted(self._budget):
+                cursor = await self.connection.execute(sql, _safe(params))
         count = cursor.rowcount
         await cursor.close()
         return count
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        safe_rows = (_safe(row) for row in rows)
         if self._owner is not None and self._owner is asyncio.current_task():
-            await self.connection.executemany(sql, rows)
+            await self.connection.executemany(sql, safe_rows)
             return
-        async with self._write_lock:  # like execute(): never inside another's transaction
-            await self.connection.executemany(sql, rows)
+        # Like execute(): never inside another coroutine's transaction.
+        async with self._write_lock, self._turn:
+            self._budget.allowance = self._budget.seconds
+            with _budgeted(self._budget):
+                await self.connection.executemany(sql, safe_rows)
+
+
+def _in_transaction(weak: weakref.ref[aiosqlite.Connection]) -> bool:
+    connection = weak()
+    return connection is not None and connection.in_transaction
+
+
+@contextlib.contextmanager
+def _budgeted(budget: _Budget) -> Iterator[None]:
+    """Turn SQLite's "interrupted" (the progress handler stopped a statement) into
+    `QueryBudgetExceeded`."""
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        if str(error) != "interrupted":
+            raise
+        statement = " ".join(budget.sql.split())[:100]
+        log.warning("stopped a query at its %.0f ms budget: %s", budget.seconds * 1000, statement)
+        raise QueryBudgetExceeded(
+            f"a query ran past its {budget.seconds * 1000:.0f} ms budget and was stopped"
+        ) from error
+
+
+def _safe(params: Params) -> Params:
+    """Parameters with every string made bindable (lone surrogates replaced)."""
+    if isinstance(params, dict):
+        return {key: _safe_value(value) for key, value in params.items()}
+    return [_safe_value(value) for value in params]
+
+
+def _safe_value(value: Any) -> Any:
+    return replace_surrogates(value) if isinstance(value, str) else value
 
 
 def _split_statements(script: str) -> list[str]:

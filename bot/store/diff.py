@@ -18,6 +18,7 @@ from bot.records import Conference, Cue, Talk
 from bot.store.changes import TalkChange, TalkSnapshot
 from bot.store.db import Database
 from bot.store.rows import conference_values, next_id, speaker_ids, talk_row
+from bot.store.search import MAX_CUES_PER_TALK, cue_rowid
 
 # The talk columns after id and conference_id, in talk_row's order.
 _TALK_COLUMNS = (
@@ -172,7 +173,7 @@ def _wanted(conference: str, talk: Talk) -> _Wanted:
             (n.key(key), position, n.text, n.speaker, n.source)
             for position, n in enumerate(talk.nuggets)
         ],
-        cues=[(cue.text, cue.start_ms) for cue in talk.cues],
+        cues=[(cue.text, cue.start_ms) for cue in talk.cues[:MAX_CUES_PER_TALK]],
     )
 
 
@@ -365,6 +366,10 @@ async def _write_dependents(db: Database, talks: Sequence[tuple[int, _Wanted]]) 
         ],
     )
     await db.execute_many(
-        "INSERT INTO cue_search(text, talk_id, start_ms) VALUES (?, ?, ?)",
-        [(text, talk_id, start) for talk_id, want in talks for text, start in want.cues],
+        "INSERT INTO cue_search(rowid, text, talk_id, start_ms) VALUES (?, ?, ?, ?)",
+        [
+            (cue_rowid(talk_id, n), text, talk_id, start)
+            for talk_id, want in talks
+            for n, (text, start) in enumerate(want.cues)
+        ],
     )

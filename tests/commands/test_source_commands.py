@@ -111,7 +111,7 @@ async def test_source_commands_on_slack(bundled_db: Database) -> None:
             added = await command(f"add <{SECRET_URL}> --every 2m", ada)
             listed = await command("list", ada)
 
-    assert "Only admins" in refused
+    assert "Only workspace admins and owners" in refused and "/source" in refused
     assert f"Following {SHOWN} every 2m." in added
     assert SHOWN in listed and "hunter2" not in added + listed
     assert [s.url for s in await list_sources(bundled_db)] == [SECRET_URL]

@@ -113,3 +113,23 @@ def test_line_editing_is_turned_on_only_for_a_terminal() -> None:
     assert enable_line_editing(io.StringIO()) is False
     assert enable_line_editing(Terminal()) is True
     assert "readline" in sys.modules  # input() now edits lines and keeps a history
+
+
+@pytest.mark.parametrize("typed", ["²", "①", "٢", "０", "99999999999999999999999", "\udcff"])
+async def test_a_number_in_other_digits_after_a_choice_is_answered(core: Core, typed: str) -> None:
+    out = io.StringIO()
+    session = ConsoleSession(core, out)
+    await session.handle("/speaker james")
+    assert session.last is not None and len(session.last.choices) >= 2
+    assert await session.handle(typed)
+    assert session.last is not None
+
+
+async def test_an_ascii_number_still_picks_the_choice(core: Core) -> None:
+    out = io.StringIO()
+    session = ConsoleSession(core, out)
+    await session.handle("/speaker james")
+    assert session.last is not None
+    wanted = session.last.choices[1].label
+    await session.handle("2")
+    assert session.last is not None and session.last.title == wanted

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
-from bot.store.db import Database, StoreError
+from bot.store.db import (
+    DEFAULT_QUERY_BUDGET,
+    Database,
+    QueryBudgetExceeded,
+    StoreError,
+    _Budget,
+)
 
 
 async def test_concurrent_transactions_take_turns(db: Database) -> None:
@@ -73,3 +80,85 @@ async def test_execute_many_also_waits_for_an_open_transaction(db: Database) -> 
     await asyncio.gather(failing_transaction(), batch_write())
     rows = await db.fetch_all("SELECT key FROM meta WHERE key LIKE 'm_' ORDER BY key")
     assert [r[0] for r in rows] == ["m1", "m2"]
+
+
+# -- the query budget and bindable text (issue 10) --------------------------------------------
+
+# Counts to N in a recursive CTE: millions of VM steps, no table needed.
+SLOW = (
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+    "SELECT max(i) FROM n"
+)
+
+
+async def test_a_query_over_its_budget_is_stopped_and_the_connection_still_works(
+    db: Database,
+) -> None:
+    db.query_budget = 0.01
+    with pytest.raises(QueryBudgetExceeded):
+        await db.fetch_one(SLOW, (100_000_000,))
+    row = await db.fetch_one("SELECT 41 + 1")
+    assert row is not None and row[0] == 42
+    with pytest.raises(QueryBudgetExceeded):
+        await db.fetch_all(SLOW, (100_000_000,))
+    async with db.transaction() as connection:  # and a transaction still commits
+        await connection.execute("INSERT INTO meta(key, value) VALUES ('after', '1')")
+    assert await db.fetch_one("SELECT value FROM meta WHERE key = 'after'") is not None
+
+
+async def test_the_default_budget_is_a_fifth_of_a_second(db: Database) -> None:
+    assert db.query_budget == DEFAULT_QUERY_BUDGET == 0.2
+
+
+async def test_statements_inside_a_transaction_are_never_stopped(db: Database) -> None:
+    db.query_budget = 0.001
+    async with db.transaction():
+        row = await db.fetch_one(SLOW, (2_000_000,))
+        await db.execute("INSERT INTO meta(key, value) VALUES ('slow', ?)", (str(row and row[0]),))
+    assert await db.fetch_one("SELECT value FROM meta WHERE key = 'slow'") is not None
+    with pytest.raises(QueryBudgetExceeded):  # the same statement outside one is
+        await db.fetch_one(SLOW, (2_000_000,))
+
+
+async def test_a_budget_of_zero_turns_it_off(db: Database) -> None:
+    db.query_budget = 0
+    row = await db.fetch_one(SLOW, (300_000,))
+    assert row is not None and row[0] == 300_000
+
+
+async def test_lone_surrogates_in_parameters_are_replaced_before_binding(db: Database) -> None:
+    row = await db.fetch_one("SELECT ?", ("a\udcffb",))
+    assert row is not None and row[0] == "a\ufffdb"
+    row = await db.fetch_one("SELECT :x", {"x": "\ud800"})
+    assert row is not None and row[0] == "\ufffd"
+    await db.execute("INSERT INTO meta(key, value) VALUES (?, ?)", ("k\udcff", "v"))
+    await db.execute_many("INSERT INTO meta(key, value) VALUES (?, ?)", [("m\udcff", "v")])
+    rows = await db.fetch_all("SELECT key FROM meta WHERE key IN (?, ?)", ("k\ufffd", "m\ufffd"))
+    assert len(rows) == 2
+
+
+async def test_the_statements_of_one_command_share_one_budget(db: Database) -> None:
+    db.query_budget = 0.02
+    with db.command_budget():
+        with pytest.raises(QueryBudgetExceeded):
+            await db.fetch_one(SLOW, (100_000_000,))
+        with pytest.raises(QueryBudgetExceeded):  # nothing is left for this command
+            await db.fetch_one("SELECT 1")
+        assert await db.fetch_all("SELECT 1", own_budget=True)  # a cache read has its own
+    row = await db.fetch_one("SELECT 1")  # the next command starts afresh
+    assert row is not None and row[0] == 1
+
+
+def test_statements_run_by_a_statement_do_not_restart_its_clock() -> None:
+    # FTS5 runs statements of its own on its index tables while a search runs, and SQLite
+    # traces them with a "-- " prefix; they must not count as a new statement's start, or
+    # a search over a big index would never be stopped (seen at 10,000 talks).
+    budget = _Budget(0.01, in_transaction=lambda: False)
+    budget.statement_started("SELECT rowid FROM talk_search WHERE talk_search MATCH ?")
+    started = time.thread_time()
+    while time.thread_time() - started < 0.02:  # the search works for 20 ms of CPU
+        pass
+    budget.statement_started("-- SELECT pgno FROM 'main'.'talk_search_idx' WHERE segid=?")
+    assert budget.over() == 1
+    budget.statement_started("SELECT 1")  # a statement of its own starts afresh
+    assert budget.over() == 0

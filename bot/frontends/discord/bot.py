@@ -1,17 +1,16 @@
 """The Discord bot: slash commands over the command core, and the post loop (daily wisdom and
 talk reminders).
 
-`ConfBot` holds no command logic and no SQL: commands call `Core` (and the wisdom and reminder
-services) and render the `Answer` they get (`components.render`). The user commands are
-generated from the command table (`slash.py`); a click replays the invocation it carries.
+`ConfBot` holds no command logic and no SQL: commands call `Core` and render the `Answer` they
+get (`components.render`). Every command, the admin groups /wisdom and /remind too, is
+generated from the command table (`slash.py`); the bot registers its wisdom and reminder
+services as `core.delivery["discord"]` for them. A click replays the invocation it carries.
 It is built from outside with an open `Database` and `Core` (nothing happens at import).
 Intents are minimal (guilds only: no privileged intent), mentions are off for everything the
 bot sends, and `ConfTree.on_error` is the one place errors are handled: logged with their
 traceback, answered with one short ephemeral line.
 
-`serve` runs the bot until it is stopped; `sync_commands` registers the slash commands (to a
-dev guild or globally: deliberately, not on every start); `invite_url` is the OAuth2 link with
-the scopes and permissions the bot needs.
+The error handler is `errors.ConfTree`; running, syncing and inviting are in `serve.py`.
 """
 
 from __future__ import annotations
@@ -19,41 +18,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
 import discord
 import discord.gateway
 import discord.http
-import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import logs
 from bot.answer import Answer
 from bot.clock import Clock
+from bot.commands.delivery import Delivery
 from bot.commands.invocation import Stash, Unpacked
 from bot.config import DiscordSettings
 from bot.core import Core
 from bot.delivery.model import Poster
 from bot.delivery.runner import Runner
 from bot.frontends.discord.components import DYNAMIC_ITEMS, render
-from bot.frontends.discord.embeds import autocomplete_choices, short_line
+from bot.frontends.discord.embeds import autocomplete_choices
+from bot.frontends.discord.errors import (
+    DEFERRED,
+    AutocompleteFailed,
+    ComponentFailed,
+    ConfTree,
+    interaction_name,
+)
 from bot.frontends.discord.poster import DiscordPoster
-from bot.frontends.discord.start import TOKEN_REJECTED as TOKEN_REJECTED
-from bot.frontends.discord.start import (
-    DiscordStartError as DiscordStartError,
-)
-from bot.frontends.discord.start import (
-    connect,
-    first_connect_log,
-    login,
-    public,
-)
 from bot.reminders import ReminderOutcome, ReminderPost
-from bot.startup import Backoff, Unavailable, with_retries
 from bot.store.db import Database
 from bot.store.reminders import ReminderService
 from bot.store.wisdom import WisdomService
@@ -61,18 +54,8 @@ from bot.wisdom import DEFAULT_GRACE, Outcome, WisdomPost
 
 log = logging.getLogger("confbot.discord")
 
-EXTENSIONS: tuple[str, ...] = (
-    "bot.frontends.discord.slash",
-    "bot.frontends.discord.cogs.wisdom",
-    "bot.frontends.discord.cogs.reminders",
-)
+EXTENSIONS: tuple[str, ...] = ("bot.frontends.discord.slash",)
 FRONTEND = "discord"
-INVITE_PERMISSIONS = discord.Permissions(
-    view_channel=True, send_messages=True, embed_links=True, read_message_history=True
-)
-INVITE_SCOPES = ("bot", "applications.commands")
-DEFERRED = "confbot_deferred"  # interaction.extras key: how the answer was deferred, if it was
-ERROR_LINE = "Sorry, something went wrong while answering that. It has been logged."
 
 WisdomFactory = Callable[[Database, Poster[WisdomPost]], WisdomService]
 ReminderFactory = Callable[[Database, Poster[ReminderPost]], ReminderService]
@@ -81,99 +64,10 @@ SuggestionSource = Callable[[], Awaitable[Sequence[Any]]]
 T = TypeVar("T")
 
 
-def _quiet_voice() -> None:
+def quiet_voice() -> None:
     """Slash commands need no voice: no warning at start that voice libraries are missing."""
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
-
-
-class AutocompleteFailed(app_commands.AppCommandError):
-    """An autocomplete callback raised `original`."""
-
-    def __init__(self, original: BaseException) -> None:
-        super().__init__(f"autocomplete failed: {type(original).__name__}")
-        self.original = original
-
-
-class ComponentFailed(app_commands.AppCommandError):
-    """A button or select menu callback raised `original`."""
-
-    def __init__(self, original: BaseException) -> None:
-        super().__init__(f"component failed: {type(original).__name__}")
-        self.original = original
-
-
-def _interaction_name(interaction: discord.Interaction[Any]) -> str:
-    command = interaction.command
-    if command is not None:
-        return f"/{command.qualified_name}"
-    data: Any = interaction.data or {}
-    custom_id = data.get("custom_id") if isinstance(data, dict) else None
-    if custom_id:
-        return f"component {str(custom_id)[:40]!r}"
-    name = data.get("name") if isinstance(data, dict) else None
-    return f"/{name}" if name else f"interaction {interaction.type.name}"
-
-
-class ConfTree(app_commands.CommandTree["ConfBot"]):
-    """The command tree whose `on_error` is the single error handler of the bot."""
-
-    async def on_error(
-        self, interaction: discord.Interaction[ConfBot], error: app_commands.AppCommandError, /
-    ) -> None:
-        original: BaseException = getattr(error, "original", None) or error
-        name = _interaction_name(interaction)
-        if isinstance(error, app_commands.MissingPermissions):
-            wanted = ", ".join(
-                p.replace("_", " ").replace("guild", "server").title()
-                for p in error.missing_permissions
-            )
-            line = f"You need the {wanted} permission to use {name}."
-            log.info("refused %s for user %s: missing %s", name, interaction.user.id, wanted)
-        elif isinstance(error, app_commands.NoPrivateMessage):
-            line = f"{name} only works in a server channel."
-        elif isinstance(error, app_commands.CheckFailure):
-            line = f"You cannot use {name} here."
-            log.info("refused %s for user %s: %s", name, interaction.user.id, error)
-        elif isinstance(error, app_commands.TransformerError):
-            line = "I could not use that option value; pick one from the list."
-            log.info("%s: bad option value: %s", name, error)
-        elif isinstance(
-            error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch
-        ):
-            line = "This command is out of date; ask an admin to run confbot sync."
-            log.warning("%s: %s (commands need a sync)", name, error)
-        else:
-            line = ERROR_LINE
-            log.error(
-                "%s failed for user %s in guild %s",
-                name,
-                interaction.user.id,
-                interaction.guild_id,
-                exc_info=(type(original), original, original.__traceback__),
-            )
-        await self._answer_error(interaction, line)
-
-    async def _answer_error(self, interaction: discord.Interaction[ConfBot], line: str) -> None:
-        try:
-            if interaction.type is discord.InteractionType.autocomplete:
-                if not interaction.response.is_done():
-                    await interaction.response.autocomplete([])
-                return
-            if interaction.is_expired():
-                return
-            text = short_line(line)
-            if interaction.response.is_done():
-                if interaction.extras.get(DEFERRED) == "public":
-                    # A followup would take the place of the public "thinking…" message and
-                    # show the error to everyone: remove that message first.
-                    with contextlib.suppress(discord.HTTPException):
-                        await interaction.delete_original_response()
-                await interaction.followup.send(text, ephemeral=True)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
-        except discord.HTTPException as failure:
-            log.warning("could not tell the user about the error: %s", failure)
 
 
 class ConfBot(commands.Bot):
@@ -203,7 +97,7 @@ class ConfBot(commands.Bot):
         autocomplete_timeout: float = 2.0,
         extensions: Sequence[str] = EXTENSIONS,
     ) -> None:
-        _quiet_voice()
+        quiet_voice()
         intents = discord.Intents.none()
         intents.guilds = True  # channel and permission cache; nothing privileged
         super().__init__(
@@ -235,6 +129,8 @@ class ConfBot(commands.Bot):
             factory = wisdom_factory or self._default_wisdom
             self.wisdom = factory(db, self.poster)
             self.reminders = (reminders_factory or self._default_reminders)(db, self.poster)
+        if core is not None:  # what /wisdom and /remind on Discord manage
+            core.delivery[FRONTEND] = Delivery(self.wisdom, self.reminders)
         self._start_wisdom = start_wisdom and (
             self.wisdom is not None or self.reminders is not None
         )
@@ -376,7 +272,7 @@ class ConfBot(commands.Bot):
         self.served += 1
         log.info(
             "served %s (%s) for user %s in guild %s",
-            _interaction_name(interaction),
+            interaction_name(interaction),
             answer.kind,
             interaction.user.id,
             interaction.guild_id or "DM",
@@ -390,7 +286,7 @@ class ConfBot(commands.Bot):
         try:
             choices = await asyncio.wait_for(source(), self.autocomplete_timeout)
         except TimeoutError:
-            log.warning("autocomplete for %s took too long", _interaction_name(interaction))
+            log.warning("autocomplete for %s took too long", interaction_name(interaction))
             return []
         except Exception as error:
             await self.tree.on_error(interaction, AutocompleteFailed(error))
@@ -472,125 +368,4 @@ def log_reminder(outcome: ReminderOutcome) -> None:
         outcome.title,
         f", message {outcome.message_id}" if outcome.message_id else "",
         f" ({outcome.detail})" if outcome.detail else "",
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Running, syncing, inviting
-
-
-@contextlib.contextmanager
-def discord_endpoints(api_base: str | None, gateway_url: str | None) -> Iterator[None]:
-    """Point discord.py at another REST base / gateway (a proxy, or a local fake); restore the
-    previous ones on exit."""
-    old_base = discord.http.Route.BASE
-    old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    if api_base:
-        discord.http.Route.BASE = api_base.rstrip("/")
-    if gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-    try:
-        yield
-    finally:
-        discord.http.Route.BASE = old_base
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
-
-
-async def _login(bot: discord.Client, settings: DiscordSettings) -> None:
-    """Log in once: for the one-shot commands, which do not retry."""
-    try:
-        await login(bot, settings)
-    except Unavailable as error:
-        raise DiscordStartError(error.reason) from None
-
-
-async def serve(
-    core: Core,
-    db: Database,
-    settings: DiscordSettings,
-    *,
-    clock: Clock | None = None,
-    wisdom_grace: timedelta = DEFAULT_GRACE,
-    guild_ready_timeout: float = 1.0,
-    start_retry: float = 0.0,
-) -> None:
-    """Run the Discord bot until cancelled (or the connection is lost for good).
-
-    Raises DiscordStartError, with one line for the operator, when the token is missing or
-    rejected, or Discord cannot be reached for `start_retry` seconds: until it is connected,
-    each failed try (no connection, a time-out, 5xx, 429) is logged in one line and tried
-    again with a fresh client after a growing pause.
-    """
-
-    async def attempt() -> None:
-        bot = ConfBot(
-            core,
-            db,
-            settings,
-            clock=clock,
-            wisdom_grace=wisdom_grace,
-            guild_ready_timeout=guild_ready_timeout,
-        )
-        async with bot:
-            started = time.monotonic()
-            await login(bot, settings)
-            log.info(
-                "logged in to %s in %.1fs; connecting to the gateway",
-                public(discord.http.Route.BASE),
-                time.monotonic() - started,
-            )
-            try:
-                with first_connect_log(bot):
-                    await connect(bot)
-            finally:
-                log.info("stopped after serving %d command(s)", bot.served)
-
-    logs.protect(settings.token.reveal())
-    with discord_endpoints(settings.api_base, settings.gateway_url):
-        await with_retries(
-            "Discord", attempt, Backoff(window=start_retry), log=log, give_up=DiscordStartError
-        )
-
-
-async def sync_commands(settings: DiscordSettings, guild_id: int | None) -> list[str]:
-    """Register the slash commands: copied to `guild_id` (instant, for a dev guild) or
-    globally (None). Returns the names Discord now has."""
-    logs.protect(settings.token.reveal())
-    with discord_endpoints(settings.api_base, settings.gateway_url):
-        bot = ConfBot(None, None, settings, start_wisdom=False)
-        async with bot:
-            await _login(bot, settings)
-            if guild_id is not None:
-                guild = discord.Object(id=guild_id)
-                bot.tree.copy_global_to(guild=guild)
-                synced = await bot.tree.sync(guild=guild)
-                where = f"guild {guild_id}"
-            else:
-                synced = await bot.tree.sync()
-                where = "globally"
-            names = [command.name for command in synced]
-            log.info("synced %d command(s) %s: %s", len(names), where, ", ".join(names))
-            return names
-
-
-async def fetch_application_id(settings: DiscordSettings) -> int:
-    """The application id of the token's bot (for `invite_url`), asked of Discord."""
-    logs.protect(settings.token.reveal())
-    with discord_endpoints(settings.api_base, settings.gateway_url):
-        _quiet_voice()
-        client = discord.Client(intents=discord.Intents.none())
-        async with client:
-            await _login(client, settings)
-            application_id = client.application_id
-            if application_id is None:
-                application_id = (await client.application_info()).id
-            return application_id
-
-
-def invite_url(application_id: int) -> str:
-    """The OAuth2 URL that adds the bot to a server with the scopes and permissions it needs:
-    bot + applications.commands; View Channel, Send Messages, Embed Links, Read Message
-    History (the last to check whether a daily post went out before a restart)."""
-    return discord.utils.oauth_url(
-        application_id, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES
     )

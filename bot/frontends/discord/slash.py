@@ -65,10 +65,51 @@ def _callback(command: Command) -> Callback:
             place=str(interaction.guild_id or ""),
             channel=str(interaction.channel_id or ""),
             admin=interaction.guild is not None and interaction.permissions.manage_guild,
+            name=interaction.user.name,
+            channels=DiscordChannels(interaction),
         )
-        await bot.send_answer(interaction, lambda: bot.core.run(invocation, caller))
+        if command.admin:
+            await bot.send_answer(
+                interaction, lambda: bot.core.run(invocation, caller), ephemeral=True
+            )
+        else:
+            await bot.send_answer(interaction, lambda: bot.core.run(invocation, caller))
 
     return callback
+
+
+class DiscordChannels:
+    """`Channels` for an admin command: whether the bot may see, post and embed there."""
+
+    cannot_post_hint = ""
+
+    def __init__(self, interaction: discord.Interaction[Any]) -> None:
+        self.interaction = interaction
+
+    async def can_post(self, channel: str) -> bool:
+        guild = self.interaction.guild
+        me = guild.me if guild is not None else None
+        if guild is None or me is None or not channel.isdigit():
+            return True
+        target = guild.get_channel(int(channel))
+        if target is None and str(self.interaction.channel_id) == channel:
+            target = self.interaction.channel  # type: ignore[assignment]
+        if not isinstance(target, discord.abc.GuildChannel):
+            return True
+        perms = target.permissions_for(me)
+        return perms.view_channel and perms.send_messages and perms.embed_links
+
+    async def zone(self) -> str | None:
+        return None  # Discord does not tell a member's time zone
+
+
+def require_manage_guild(interaction: discord.Interaction[Any]) -> bool:
+    """Checked on every admin command at run time, whatever Discord showed the user."""
+    if interaction.guild is None:
+        raise app_commands.NoPrivateMessage()
+    if not interaction.permissions.manage_guild:
+        raise app_commands.MissingPermissions(["manage_guild"])
+    return True
 
 
 def _option_text(value: Any) -> str:
@@ -95,7 +136,8 @@ def _autocomplete(param: Param) -> AutocompleteCallback:
 
 def slash_command(command: Command) -> app_commands.Command[Any, ..., None]:
     """The app command of one table entry (its `slash` parameters as options)."""
-    options = [p for p in command.params if p.slash]
+    # Discord lists the required options first.
+    options = sorted((p for p in command.params if p.slash), key=lambda p: not p.required)
     callback = _callback(command)
     interaction_param = inspect.Parameter(
         "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
@@ -120,11 +162,14 @@ def slash_command(command: Command) -> app_commands.Command[Any, ..., None]:
     callback.__discord_app_commands_param_autocomplete__ = {  # type: ignore[attr-defined]
         p.name: _autocomplete(p) for p in options if p.autocomplete is not None
     }
-    return app_commands.Command(
+    app_command: app_commands.Command[Any, ..., None] = app_commands.Command(
         name=command.short_name,
         description=command.summary[:DESCRIPTION_MAX],
         callback=callback,
     )
+    if command.admin:
+        app_command.add_check(require_manage_guild)
+    return app_command
 
 
 AppCommand = app_commands.Command[Any, ..., None] | app_commands.Group

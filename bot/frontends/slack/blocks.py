@@ -38,6 +38,7 @@ from urllib.parse import quote, urlsplit
 from bot.answer import Answer, Choice, Field, render_highlights, strip_highlights
 from bot.commands.invocation import STASH_MARK, Invocation, Stash, decode, encode, pack
 from bot.commands.table import COMMANDS
+from bot.text import parse_number
 
 Block = dict[str, Any]
 
@@ -132,7 +133,8 @@ def parse_button_value(value: str, stash: Stash | None = None) -> Invocation | N
     target = COMMANDS.get(command.strip().lower())
     if not bar or target is None or not target.positional:
         return None
-    args = {target.positional[0].name: query, "page": page if page.isdigit() else ""}
+    number = parse_number(page, minimum=1, maximum=9999)
+    args = {target.positional[0].name: query, "page": str(number) if number else ""}
     return Invocation.from_mapping(target.name, args)
 
 

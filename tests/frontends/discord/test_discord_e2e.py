@@ -36,8 +36,9 @@ from bot.frontends.discord import (
     serve,
     sync_commands,
 )
-from bot.frontends.discord.bot import ERROR_LINE, TOKEN_REJECTED
 from bot.frontends.discord.components import QueryStash
+from bot.frontends.discord.errors import ERROR_LINE
+from bot.frontends.discord.start import TOKEN_REJECTED
 from bot.wisdom import Outcome
 from tests.fakes.clock import FakeClock
 from tests.fakes.discord import FakeDiscord, InteractionResult, running_bot, use_fake_discord

@@ -189,7 +189,7 @@ async def test_another_channel_and_one_conference(
         ({"minutes": 0, "room": "curie"}, "0 minutes is out of range; give 1 to 1440"),
         ({"minutes": 10, "room": "nowhere"}, "No talk is in a room matching 'nowhere'"),
         ({"minutes": 10, "room": "curie", "track": "art"}, "a room or a track, not both"),
-        ({"minutes": 10, "conference": "nocon"}, "I know no conference 'nocon'"),
+        ({"minutes": 10, "conference": "nocon"}, "No conference \\`nocon\\`; known:"),
     ],
 )
 async def test_bad_input_is_explained_ephemerally_and_nothing_is_stored(

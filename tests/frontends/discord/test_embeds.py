@@ -15,7 +15,6 @@ from bot.answer import HIGHLIGHT_END, HIGHLIGHT_START, Answer, Choice, Field
 from bot.commands.invocation import Invocation, Unpacked
 from bot.core import Core
 from bot.delivery.model import PermanentSendError, TransientSendError
-from bot.frontends.discord.bot import INVITE_PERMISSIONS, invite_url
 from bot.frontends.discord.components import (
     QueryStash,
     answer_view,
@@ -33,6 +32,7 @@ from bot.frontends.discord.embeds import (
     fit,
 )
 from bot.frontends.discord.poster import classify
+from bot.frontends.discord.serve import INVITE_PERMISSIONS, invite_url
 from bot.store.content import load_data_dir
 from bot.store.db import Database
 from tests.fakes.discord import message_problems

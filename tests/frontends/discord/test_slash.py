@@ -8,8 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.commands.params import Number
-from bot.commands.registry import Command
+from bot.commands.params import Channel, Number
 from bot.commands.table import COMMANDS
 from bot.frontends.discord.slash import slash_commands
 
@@ -27,32 +26,32 @@ def discord_definitions() -> dict[str, dict[str, Any]]:
 def test_discord_gets_every_command_with_its_options_and_limits() -> None:
     definitions = discord_definitions()
     assert list(definitions) == [c.name for c in SLASH]
+    pairs = []
     for command in SLASH:
         definition = definitions[command.name]
-        assert 1 <= len(definition["description"]) <= 100
-        leaves = [(command, definition)]
-        if command.subcommands:  # a group: one Discord subcommand (type 1) per subcommand
+        if command.subcommands:  # a group: each subcommand is one of its options
             subs = {o["name"]: o for o in definition["options"]}
-            assert set(subs) == {sub.short_name for sub in command.subcommands}
-            assert {o["type"] for o in subs.values()} == {1}
-            leaves = [(sub, subs[sub.short_name]) for sub in command.subcommands]
-        for leaf, shown in leaves:
-            assert_options(leaf, shown)
-
-
-def assert_options(command: Command, definition: dict[str, Any]) -> None:
-    options = {o["name"]: o for o in definition.get("options", [])}
-    assert set(options) == {p.name for p in command.params if p.slash}
-    for param in command.params:
-        if not param.slash:
-            continue
-        option = options[param.name]
-        assert option["required"] == param.required
-        assert option.get("autocomplete", False) == (param.autocomplete is not None)
-        if isinstance(param.type, Number):
-            assert (option["type"], option["min_value"]) == (4, param.type.minimum)
+            assert list(subs) == [sub.short_name for sub in command.subcommands]
+            pairs += [(sub, subs[sub.short_name]) for sub in command.subcommands]
+            assert 1 <= len(definition["description"]) <= 100
         else:
-            assert (option["type"], option["max_length"]) == (3, param.type.max_length)
+            pairs.append((command, definition))
+    for command, definition in pairs:
+        assert 1 <= len(definition["description"]) <= 100
+        options = {o["name"]: o for o in definition.get("options", [])}
+        assert set(options) == {p.name for p in command.params if p.slash}
+        for param in command.params:
+            if not param.slash:
+                continue
+            option = options[param.name]
+            assert option["required"] == param.required
+            assert option.get("autocomplete", False) == (param.autocomplete is not None)
+            if isinstance(param.type, Number):
+                assert (option["type"], option["min_value"]) == (4, param.type.minimum)
+            elif isinstance(param.type, Channel):
+                assert option["type"] == 7  # a channel picker
+            else:
+                assert (option["type"], option["max_length"]) == (3, param.type.max_length)
 
 
 def test_discord_search_can_be_narrowed_to_a_conference() -> None:

@@ -297,3 +297,12 @@ def test_the_daily_post_names_speaker_talk_and_conference() -> None:
     assert "Ship it &lt;@U1&gt;" in texts
     assert "*Speaker*\nSpeaker not named in the source" in texts
     assert "*Conference*\nNormConf 2022" in texts
+
+
+@pytest.mark.parametrize("page", ["²", "①", "٣", "", "0", "-1", "99999999999999999999999"])
+def test_a_button_page_in_other_digits_is_read_as_a_page(page: str) -> None:
+    invocation = parse_button_value(f"search:{page}|crontab")
+    assert invocation is not None and invocation.command == "search"
+    assert invocation.get("text") == "crontab"
+    number = invocation.get("page")
+    assert number == "" or 1 <= int(number) <= 9999

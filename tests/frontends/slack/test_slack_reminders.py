@@ -22,8 +22,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Secret, SlackSettings
 from bot.core import Core
 from bot.frontends.slack import build_app, serve
-from bot.frontends.slack.app import REMIND_COMMAND, REMIND_REFUSAL_LINE, post_once
+from bot.frontends.slack.app import REMIND_COMMAND, REMIND_REFUSAL_LINE
 from bot.frontends.slack.poster import REMINDER_EVENT, SlackPoster
+from bot.frontends.slack.serve import post_once
 from bot.sources.detect import load_schedule
 from bot.store.content import replace_conferences
 from bot.store.db import Database
@@ -159,7 +160,7 @@ async def test_another_channel_a_track_and_one_conference(ws: Workspace) -> None
         ("subscribe ten", "'ten' is not a number of minutes"),
         ("subscribe 10 room nowhere", "No talk is in a room matching 'nowhere'"),
         ("subscribe 10 speaker ada", "filter by room or track, not 'speaker'"),
-        ("subscribe 10 --conference nocon", "I know no conference 'nocon'"),
+        ("subscribe 10 --conference nocon", "No conference `nocon`; known:"),
         ("subscribe #talks 10", "I cannot tell which channel"),
         ("subscribe", "/remind subscribe [#channel] MINUTES"),
         ("", "/remind subscribe [#channel] MINUTES"),

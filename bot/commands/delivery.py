@@ -1,0 +1,112 @@
+"""What the admin commands (/wisdom, /remind) reach the delivery services through.
+
+Each front end registers, on the shared `Core`, the daily wisdom and reminder services that
+post with its own poster (`core.delivery["slack"] = Delivery(wisdom, reminders)`); a handler
+picks those of its caller's front end. Only the services' public methods are called.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from bot.answer import Answer
+from bot.commands.params import Channel, Param
+from bot.commands.registry import Call, Handler, group_usage
+
+if TYPE_CHECKING:
+    from bot.core import Core
+    from bot.store.reminders import ReminderService
+    from bot.store.wisdom import WisdomService
+
+S = TypeVar("S")
+E = TypeVar("E", bound=Exception)
+
+_CHANNEL_LIKE = re.compile(r"<#|#|[CG][A-Z0-9]{6,}$|[0-9]{15,25}$")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The services that post on their own for one front end (None: not running)."""
+
+    wisdom: WisdomService | None = None
+    reminders: ReminderService | None = None
+
+
+NOTHING = Delivery()
+
+
+def delivery(core: Core, call: Call) -> Delivery:
+    return core.delivery.get(call.caller.frontend, NOTHING)
+
+
+def channel_param(help: str = "The channel (default: this one)") -> Param:
+    return Param("channel", Channel(), help, positional=True, metavar="#channel")
+
+
+def channel(call: Call) -> str:
+    """The channel named, else the one the command was given in."""
+    return call.text("channel") or call.caller.channel
+
+
+async def can_post(call: Call, channel_id: str) -> bool:
+    checks = call.caller.channels
+    return True if checks is None else await checks.can_post(channel_id)
+
+
+def with_hint(call: Call, answer: Answer, posting: bool) -> Answer:
+    """`answer`, with the front end's hint when the bot cannot post in the channel."""
+    checks = call.caller.channels
+    if posting or checks is None or not checks.cannot_post_hint:
+        return answer
+    return private(answer, text=f"{answer.text}\n{checks.cannot_post_hint}")
+
+
+def private(answer: Answer, **changes: object) -> Answer:
+    """`answer` shown only to the admin who asked."""
+    return Answer(**{**answer.__dict__, "ephemeral": True, **changes})
+
+
+def line(text: str, title: str) -> Answer:
+    return Answer(kind="error", title=title, text=text, found=False, ephemeral=True)
+
+
+def take_channel(words: list[str]) -> dict[str, str]:
+    """{'channel': the first word} when it names a channel (#general, <#C123>, an id)."""
+    if words and _CHANNEL_LIKE.match(words[0]):
+        return {"channel": words.pop(0)}
+    return {}
+
+
+def only_channel(text: str) -> Mapping[str, str]:
+    return {"channel": text}
+
+
+def group_help(core: Core, group: str) -> str:
+    """The usage of every subcommand of `group`, as the registry names them."""
+    command = core.commands.get(group)
+    return group_usage(command) if command is not None else ""
+
+
+def service_handler(
+    pick: Callable[[Delivery], S | None],
+    not_running: Answer,
+    refused: type[E],
+    explain: Callable[[E], Answer],
+    act: Callable[[S, Call], Awaitable[Answer]],
+) -> Handler:
+    """A handler that runs `act` on the caller's front end's service (`pick`): its answer
+    private, a bad input (`refused`) explained, `not_running` without the service."""
+
+    async def handle(core: Core, call: Call) -> Answer:
+        service = pick(delivery(core, call))
+        if service is None:
+            return not_running
+        try:
+            return private(await act(service, call))
+        except refused as error:
+            return explain(error)
+
+    return handle

@@ -1,0 +1,195 @@
+"""/remind: talk reminders in a channel, for admins.
+
+subscribe ([#channel] MINUTES before each talk; only a room or a track, only one conference),
+unsubscribe, status and list; the channel defaults to the one the command was given in.
+Every answer is private. The reminders themselves are the front end's `ReminderService`
+(`bot.commands.delivery`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.answer import Answer
+from bot.commands.delivery import (
+    can_post,
+    channel,
+    channel_param,
+    group_help,
+    line,
+    only_channel,
+    service_handler,
+    take_channel,
+    with_hint,
+)
+from bot.commands.params import (
+    MAX_NAME_LENGTH,
+    SCHEDULED,
+    Number,
+    Param,
+    ParamError,
+    Text,
+    Value,
+    words,
+)
+from bot.commands.registry import Call, Command, Handler
+from bot.reminders import (
+    MAX_MINUTES,
+    MIN_MINUTES,
+    ReminderInputError,
+    input_error_answer,
+    parse_minutes,
+    status_answer,
+    subscribed_answer,
+    subscriptions_answer,
+    unsubscribed_answer,
+)
+
+if TYPE_CHECKING:
+    from bot.core import Core
+    from bot.store.reminders import ReminderService
+
+NOT_RUNNING = line("Talk reminders are not running in this bot.", "Reminders")
+
+
+@dataclass(frozen=True)
+class Minutes(Number):
+    """Minutes before each talk, 1 to 1440, refused (not capped) outside that range."""
+
+    def parse(self, raw: str, label: str) -> Value:
+        try:
+            return parse_minutes(raw)
+        except ReminderInputError as error:
+            raise ParamError(str(error)) from None
+
+
+MINUTES = Param(
+    "minutes",
+    Minutes(MIN_MINUTES, MAX_MINUTES),
+    f"Minutes before each talk ({MIN_MINUTES} to {MAX_MINUTES})",
+    required=True,
+    positional=True,
+)
+ROOM = Param(
+    "room",
+    Text(MAX_NAME_LENGTH),
+    "Only talks in this room (part of its name)",
+    autocomplete="rooms",
+)
+TRACK = Param("track", Text(MAX_NAME_LENGTH), "Only talks in this track (part of its name)")
+# The text front ends' "room NAME" / "track NAME" (anything else is explained).
+FILTER = words(
+    "filter", "room NAME or track NAME", "room NAME | track NAME", required=False, slash=False
+)
+
+
+def _subscribe_words(text: str) -> dict[str, str]:
+    """'#curie 5 room Curie' -> channel, minutes, room."""
+    parts = text.split()
+    found = take_channel(parts)
+    if parts:
+        found["minutes"] = parts.pop(0)
+    if parts:
+        kind, rest = parts[0].lower(), " ".join(parts[1:])
+        if kind in ("room", "track") and rest:
+            found[kind] = rest
+        else:
+            found["filter"] = " ".join(parts)
+    return found
+
+
+def _on_service(act: Callable[[ReminderService, Call], Awaitable[Answer]]) -> Handler:
+    return service_handler(
+        lambda d: d.reminders, NOT_RUNNING, ReminderInputError, input_error_answer, act
+    )
+
+
+async def subscribe(core: Core, call: Call) -> Answer:
+    if not call.text("minutes"):
+        return line(group_help(core, "remind"), "/remind subscribe")
+    room, track, given = call.text("room"), call.text("track"), call.text("filter")
+    where = channel(call)
+    posting = await can_post(call, where)
+
+    async def act(service: ReminderService, call: Call) -> Answer:
+        if room and track:
+            raise ReminderInputError("Give a room or a track, not both.")
+        if given:
+            kind, _, value = given.partition(" ")
+        else:
+            kind, value = ("room", room) if room else ("track", track) if track else ("all", "")
+        status = await service.subscribe(
+            guild_id=call.caller.place,
+            channel_id=where,
+            minutes_before=call.number("minutes", MIN_MINUTES),
+            created_by=call.caller.who,
+            can_post=posting,
+            conference=call.optional("conference"),
+            filter_kind=kind,
+            filter_value=value,
+        )
+        return subscribed_answer(status)
+
+    answer = await _on_service(act)(core, call)
+    return answer if answer.found else with_hint(call, answer, posting)
+
+
+async def _unsubscribe(service: ReminderService, call: Call) -> Answer:
+    return unsubscribed_answer(await service.unsubscribe(channel(call), by=call.caller.who))
+
+
+async def _status(service: ReminderService, call: Call) -> Answer:
+    return status_answer(await service.status(channel(call)))
+
+
+async def _list(service: ReminderService, call: Call) -> Answer:
+    return subscriptions_answer(await service.subscriptions(call.caller.place))
+
+
+async def usage_handler(core: Core, call: Call) -> Answer:
+    return line(group_help(core, "remind"), "/remind: talk reminders in a channel")
+
+
+REMIND = Command(
+    "remind",
+    "Talk reminders in a channel (admins)",
+    (),
+    usage_handler,
+    help="Talk reminders in a channel (admins only).",
+    admin=True,
+    subcommands=(
+        Command(
+            "subscribe",
+            "Post a reminder before each talk",
+            (
+                channel_param("Where to post (default: this channel)"),
+                MINUTES,
+                FILTER,
+                ROOM,
+                TRACK,
+                SCHEDULED,
+            ),
+            subscribe,
+            help="Post a reminder that many minutes before each talk, e.g. /remind subscribe "
+            "#general 10 room curie",
+            split_words=_subscribe_words,
+        ),
+        Command(
+            "unsubscribe",
+            "Stop the reminders in a channel",
+            (channel_param(),),
+            _on_service(_unsubscribe),
+            split_words=only_channel,
+        ),
+        Command(
+            "status",
+            "A channel's reminders: next, sent, errors",
+            (channel_param(),),
+            _on_service(_status),
+            split_words=only_channel,
+        ),
+        Command("list", "Every reminder subscription in this server", (), _on_service(_list)),
+    ),
+)

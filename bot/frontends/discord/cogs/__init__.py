@@ -1,1 +1,0 @@
-"""Slash-command cogs: one module per feature, each loaded as an extension (`setup(bot)`)."""

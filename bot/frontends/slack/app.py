@@ -77,23 +77,14 @@ def build_app(
         name = str(command.get("command", ""))
         async with _errors_answered(frontend, name, respond):
             text = str(command.get("text", ""))
-            declared = COMMANDS.get(name.lstrip("/"))
-            if declared is not None and declared.admin:
-                answer = await frontend.admin_command(
-                    name,
-                    text,
-                    user_id=str(command.get("user_id", "")),
-                    team_id=str(command.get("team_id", "")),
-                    channel_id=str(command.get("channel_id", "")),
-                )
-            else:
-                answer = await frontend.command(
-                    name,
-                    text,
-                    user_id=str(command.get("user_id", "")),
-                    team_id=str(command.get("team_id", "")),
-                    channel_id=str(command.get("channel_id", "")),
-                )
+            # An admin command (or admin subcommand) goes through the admin gate there.
+            answer = await frontend.command(
+                name,
+                text,
+                user_id=str(command.get("user_id", "")),
+                team_id=str(command.get("team_id", "")),
+                channel_id=str(command.get("channel_id", "")),
+            )
             frontend.stats.commands += 1
             log.info(
                 "%s from %s in %s -> %s",

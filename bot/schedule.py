@@ -50,6 +50,7 @@ class ScheduleAnswers:
         if current is None:
             return await self._nothing(room, "Nothing is on right now.")
         stamp = utc_text(moment) or ""
+        room_filter, exact = await self._room(room, current.slug)
         running = await queries.scheduled_talks(
             self.db,
             starts_before=_after(moment),
@@ -57,7 +58,8 @@ class ScheduleAnswers:
             starts_after=utc_text(moment - current.longest_talk),
             ends_after=stamp,
             conference=current.slug,
-            room=room,
+            room=room_filter,
+            exact_room=exact,
             limit=MAX_LISTED,
         )
         if running:
@@ -71,7 +73,8 @@ class ScheduleAnswers:
             starts_before="9999",
             starts_after=stamp,
             conference=current.slug,
-            room=room,
+            room=room_filter,
+            exact_room=exact,
             limit=3,
         )
         if not upcoming:
@@ -86,11 +89,13 @@ class ScheduleAnswers:
         current = await self._conference(conference, moment)
         if current is None:
             return await self._nothing(room, "Nothing else is scheduled.")
+        room_filter, exact = await self._room(room, current.slug)
         chosen = await queries.next_per_room(
             self.db,
             after=utc_text(moment) or "",
             conference=current.slug,
-            room=room,
+            room=room_filter,
+            exact_room=exact,
             limit=MAX_LISTED,
         )
         if not chosen:
@@ -123,12 +128,15 @@ class ScheduleAnswers:
             )
         start = datetime.combine(wanted, datetime.min.time(), zone)
         end = start + timedelta(days=1)
-        talks = await queries.scheduled_talks(
+        room_filter, exact = await self._room(room, current.slug)
+        talks = await queries.day_talks(
             self.db,
+            day=wanted.isoformat(),
             starts_before=utc_text(end) or "",
-            starts_after=utc_text(start),
+            starts_after=utc_text(start) or "",
             conference=current.slug,
-            room=room,
+            room=room_filter,
+            exact_room=exact,
             limit=500,
         )
         title = f"{current.name}: {wanted:%A %d %B %Y}" + (
@@ -152,6 +160,18 @@ class ScheduleAnswers:
                 }
             )
         return answer
+
+    async def _room(self, room: str, conference: str) -> tuple[str, bool]:
+        """The room filter: a room named exactly as asked (any case) wins over the rooms
+        whose names merely contain it, so "one" lists room One, not Stonewall."""
+        wanted = room.strip()
+        if not wanted:
+            return "", False
+        folded = wanted.casefold()
+        for name in await self.rooms(conference):
+            if name.casefold() == folded:
+                return name, True
+        return wanted, False
 
     async def rooms(self, conference: str | None = None) -> list[str]:
         """The rooms of the timed talks (of one conference, by slug, if given)."""
@@ -192,8 +212,8 @@ class ScheduleAnswers:
             moment = self.clock()
             current = _current_conference(conferences, moment)
             zone = _zone(current)
-            first = current.first_start.astimezone(zone).date()
-            last = current.last_end.astimezone(zone).date()
+            first = current.first_day or current.first_start.astimezone(zone).date()
+            last = current.last_day or current.last_end.astimezone(zone).date()
             days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
             choices += [
                 Choice(
@@ -239,8 +259,8 @@ def resolve_day(
 ) -> date | None:
     """'' / today / tomorrow / yesterday / a weekday / 2019-08-22 / 'day 2' -> a date."""
     word = text.strip().lower()
-    first_day = conference.first_start.astimezone(zone).date()
-    last_day = conference.last_end.astimezone(zone).date()
+    first_day = conference.first_day or conference.first_start.astimezone(zone).date()
+    last_day = conference.last_day or conference.last_end.astimezone(zone).date()
     if word == "today" or (word == "" and first_day <= today <= last_day):
         return today
     if word == "":

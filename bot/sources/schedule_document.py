@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -204,9 +204,10 @@ class _ScheduleReader(FieldReader):
         starts_at = self.start_instant(event, day, zone, anchor=anchor)
         ends_at = self.end_instant(event, starts_at, anchor=anchor)
         abstract = clean_markup(self.text(event, "abstract", field="abstract", anchor=anchor))
-        summary = abstract or clean_markup(
+        description = clean_markup(
             self.text(event, "description", field="description", anchor=anchor)
         )
+        summary = abstract or description
         room = self.text(event, "room", field="room", anchor=anchor)
         return Talk(
             slug=self.unique_slug(slugify(slug_text or title)),
@@ -224,7 +225,18 @@ class _ScheduleReader(FieldReader):
             links=self.links(event, anchor=anchor),
             guid=guid,
             origin_file=self.origin_file,
+            description=description if abstract and description != abstract else None,
+            schedule_day=self.schedule_day(day),
         )
+
+    def schedule_day(self, day: Mapping[str, object]) -> date | None:
+        """The date the export files the day under (its `date`), which a talk after
+        midnight keeps."""
+        day_anchor = _day_anchor(day)
+        raw = self.text(day, "date", field="day.date", anchor=day_anchor)
+        if not raw or not raw.strip():
+            return None
+        return self.calendar_date(raw, field="day.date", anchor=day_anchor)
 
     def start_instant(
         self,

@@ -282,7 +282,7 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
                     talk_id,
                     talk.title,
                     " ".join(talk.speaker_names) or (talk.speaker_note or ""),
-                    talk.summary,
+                    searchable_summary(talk),
                     "\n".join(n.text for n in talk.nuggets),
                     talk.transcript or "",
                 )
@@ -300,8 +300,8 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
     await db.execute_many(
         "INSERT INTO talks(id, conference_id, slug, title, kind, summary, speaker_note, "
         "transcript, transcript_source, url, source, starts_at, ends_at, starts_utc, ends_utc, "
-        "room, track, language, links, guid, origin_file) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "room, track, language, links, guid, origin_file, description, schedule_day) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         talk_rows,
     )
     await db.execute_many(
@@ -376,7 +376,17 @@ def _talk_row(talk_id: int, conference_id: int, talk: Talk) -> tuple[object, ...
         json.dumps(list(talk.links)),
         talk.guid,
         talk.origin_file,
+        talk.description,
+        talk.schedule_day.isoformat() if talk.schedule_day else None,
     )
+
+
+def searchable_summary(talk: Talk) -> str:
+    """The text the search index holds for a talk's summary: the abstract and the
+    description, so words found only in the description are found too."""
+    if talk.description:
+        return f"{talk.summary}\n\n{talk.description}" if talk.summary else talk.description
+    return talk.summary
 
 
 async def _speaker_ids(db: Database, talks: Sequence[Talk]) -> dict[str, int]:

@@ -221,10 +221,20 @@ CREATE INDEX sources_by_next_poll ON sources(next_poll_at);
 CREATE INDEX sources_by_conference ON sources(conference_slug);
 """
 
+# An export's description beside its abstract, and the schedule day each talk is filed under
+# (a talk after midnight belongs to the day before). Search indexes the description in the
+# talk_search `summary` column, so the FTS table keeps its shape.
+TALK_DETAILS_V6 = """
+ALTER TABLE talks ADD COLUMN description TEXT;
+ALTER TABLE talks ADD COLUMN schedule_day TEXT;
+CREATE INDEX talks_by_schedule_day ON talks(conference_id, schedule_day);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
     (3, TRANSCRIPTS_V3),
     (4, REMINDERS_V4),
     (5, SOURCES_V5),
+    (6, TALK_DETAILS_V6),
 ]

@@ -111,11 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
     imports = commands.add_parser(
         "import",
         help="import a pretalx/frab schedule (JSON or schedule.xml, file or URL)",
-        description="Import a schedule export: pretalx or frab schedule JSON, or frab/Pentabarf "
-        "schedule.xml. Re-importing the same conference replaces it: moved talks move, "
-        "cancelled talks disappear. Nothing is written unless the whole file is valid.",
+        description="Import a schedule export: pretalx or frab schedule JSON (c3voc versions 1 "
+        "and 2), or frab/pretalx/Pentabarf schedule.xml. Re-importing the same conference "
+        "replaces it: moved talks move, cancelled talks disappear. Nothing is written unless "
+        "the whole file is valid.",
     )
     imports.add_argument("file", help="the export file, or an https:// URL of it")
+    imports.add_argument(
+        "--timezone",
+        default=None,
+        help="the IANA zone (e.g. Europe/Brussels) of the export's local times, for exports "
+        "that name none and give no UTC offsets (classic Pentabarf)",
+    )
     transcript = commands.add_parser(
         "transcript",
         help="attach a WebVTT or SRT transcript to a talk",
@@ -189,7 +196,7 @@ async def _dispatch(
         if args.command == "load":
             return await _load(db, data_dir, force=args.force)
         if args.command == "import":
-            return await _import(db, args.file, settings)
+            return await _import(db, args.file, settings, args.timezone)
         if args.command == "transcript":
             return await _attach_transcript(db, args.talk, args.file, args.source)
         if args.command == "source":
@@ -226,7 +233,7 @@ async def _load(db: Database, data_dir: Path, *, force: bool) -> int:
     return EXIT_OK
 
 
-async def _import(db: Database, source: str, settings: Settings) -> int:
+async def _import(db: Database, source: str, settings: Settings, zone: str | None) -> int:
     from bot.sources.detect import load_schedule, parse_schedule
     from bot.sources.fetch import Failed, Fetched, fetch_source, redact_url
     from bot.sources.files import MAX_MB_SETTING, ImportLimits, too_large
@@ -247,10 +254,12 @@ async def _import(db: Database, source: str, settings: Settings) -> int:
                 print(f"confbot: {shown} {reason}; nothing was imported", file=sys.stderr)
                 return EXIT_FAILURE
             assert isinstance(fetched, Fetched)  # no validators sent: a 304 is Failed too
-            conference = parse_schedule(fetched.text, origin_file=redact_url(source), limits=limits)
+            conference = parse_schedule(
+                fetched.text, origin_file=redact_url(source), limits=limits, timezone=zone
+            )
             path = Path(urlsplit(source).path.rsplit("/", 1)[-1] or "schedule")
         else:
-            conference = load_schedule(path, limits)
+            conference = load_schedule(path, limits, timezone=zone)
         report = await import_conference(db, conference, origin=f"import:{path.name}")
     except RecordError as error:
         print(f"confbot: {error}", file=sys.stderr)

@@ -246,6 +246,20 @@ def test_a_truncated_transcript_is_refused_and_the_one_attached_before_kept(
     assert "Opening Ceremony" in found.stdout and "(at " in found.stdout
 
 
+def test_a_classic_pentabarf_export_imports_with_a_timezone(tmp_path: Path) -> None:
+    fosdem = SHARED / "samples" / "fosdem2017-pentabarf.xml"
+    refused = confbot(tmp_path, "import", str(fosdem))
+    assert refused.returncode == 1
+    assert "--timezone" in refused.stderr and "nothing was imported" in refused.stderr
+    imported = confbot(tmp_path, "import", "--timezone", "Europe/Brussels", str(fosdem))
+    assert imported.returncode == 0, imported.stderr
+    assert "imported FOSDEM 2017 (fosdem-2017): 668 talk(s)" in imported.stdout
+    again = confbot(tmp_path, "import", "--timezone", "Europe/Brussels", str(fosdem))
+    assert "668 talk(s), 0 new, 0 removed" in again.stdout
+    day = confbot(tmp_path, "ask", "--at", "2017-02-04T09:40+01:00", "/schedule day 1 janson")
+    assert "Welcome to FOSDEM 2017" in day.stdout and "Sat 09:30" in day.stdout
+
+
 def test_wisdom_lists_subscriptions_and_simulates_days(tmp_path: Path) -> None:
     wisdom = confbot(tmp_path, "wisdom", "--days", "3")
     assert wisdom.returncode == 0

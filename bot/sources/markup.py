@@ -9,16 +9,24 @@ once (`&amp;lt;` reads `&lt;`); the blank lines between blocks are those of the 
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-# Text with none of these is plain: it is only normalised (most schedule texts; import speed).
-_MARKUP_HINT = re.compile(
-    r"[*_`#<>&\[\]\\|~]|^\s*(?:[-+]|\d{1,9}[.)])(?:\s|$)|^ {0,3}(?:=+|-+)[ \t]*$|^ {4}", re.M
+# What may open a block other than a paragraph (heading, quote, list, break, fence, HTML block,
+# indented code, setext underline) or define a link reference. Text with none of these is
+# paragraphs between blank lines, and each paragraph is parsed on its own, inline only: the
+# same result as parsing the whole text, for a fraction of the time.
+_BLOCK_HINT = re.compile(
+    r"^ {0,3}(?:[*+-](?:[ \t]|$)|(?:[*_-][ \t]*){3,}$|[#>=<`~]|-+[ \t]*$|\d{1,9}[.)](?:[ \t]|$))"
+    r"|^(?: {4}|\t)|\]:",
+    re.M,
 )
+_INLINE_HINT = re.compile(r"[*_`<>&\[\]\\~!]")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 _BLOCK_TAGS = frozenset(
@@ -49,14 +57,34 @@ def clean_markup(text: str | None) -> str:
     if not text:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _MARKUP_HINT.search(text):
+    if _BLOCK_HINT.search(text):
         writer = _TextWriter()
         writer.markdown(text)
         text = writer.text()
+    else:
+        text = "\n\n".join(_paragraph(part) for part in _PARAGRAPH_BREAK.split(text))
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     if "\n\n\n" in text:
         text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()
+
+
+def _paragraph(text: str) -> str:
+    """One Markdown paragraph as text: its lines without their indentation, and inline
+    markup parsed where there is any (most paragraphs have none: import speed)."""
+    text = "\n".join(line.lstrip(" \t") for line in text.strip("\n").split("\n"))
+    return _inline(text) if _INLINE_HINT.search(text) else text
+
+
+@functools.lru_cache(maxsize=4096)
+def _inline(text: str) -> str:
+    """A paragraph's inline Markdown as text (cached: exports repeat lines such as
+    "**Details**")."""
+    writer = _TextWriter()
+    for token in _MARKDOWN.parseInline(text):
+        writer.block(token)
+    writer.close_html()
+    return writer.text()
 
 
 def with_target(label: str, target: str) -> str:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
+from bot.sources import markup
 from bot.sources.markup import clean_markup
+from tests.conftest import SHARED
 
 
 @pytest.mark.parametrize(
@@ -45,3 +50,31 @@ def test_clean_markup(text: str | None, expected: str) -> None:
 def test_plain_text_is_left_alone() -> None:
     text = "snake_case and 2 * 3 < 7, see [1].\nNext line #2 costs $3 & more"
     assert clean_markup(text) == text
+
+
+def _sample_texts() -> list[str]:
+    texts: list[str] = []
+    for name in ("pretalx-democon.json", "pretalx-rc3.json", "frab-camp2019.json"):
+        document = json.loads((SHARED / "samples" / name).read_text(encoding="utf-8"))
+        for day in document["schedule"]["conference"]["days"]:
+            for events in day["rooms"].values():
+                for event in events:
+                    texts += [event.get("abstract") or "", event.get("description") or ""]
+    return [text for text in texts if text.strip()]
+
+
+def test_the_paragraph_path_reads_texts_as_the_whole_parser_does() -> None:
+    texts = [
+        *_sample_texts(),
+        "**Details**\r\n\r\nPlain sentence.",
+        "A *long\nemphasis* over lines, [a link](https://example.org/) &amp; more\n\nNext.",
+        "Tabs\tinside and trailing spaces  \nhard break",
+    ]
+    fast = [text for text in texts if not markup._BLOCK_HINT.search(text.replace("\r\n", "\n"))]
+    assert len(fast) > 20
+    for text in fast:
+        writer = markup._TextWriter()
+        writer.markdown(text.replace("\r\n", "\n").replace("\r", "\n"))
+        expected = "\n".join(line.rstrip() for line in writer.text().split("\n"))
+        expected = re.sub(r"\n{3,}", "\n\n", expected).strip()
+        assert markup.clean_markup(text) == expected, text

@@ -65,7 +65,10 @@ class TimeReader(FieldReader):
         day_date = self.calendar_date(day_date_text, field="day.date", anchor=where)
         day_start_text = self.text(day, "day_start", field="day.day_start", anchor=where)
         offset_zone: tzinfo | None = None
-        if day_start_text and day_start_text.strip():
+        local_start = _naive_time(day_start_text) if zone is not None else None
+        if local_start is not None:  # a day start without offset, in the conference's zone
+            changes_at = local_start
+        elif day_start_text and day_start_text.strip():
             day_start = self.instant(day_start_text.strip(), field="day.day_start", anchor=where)
             offset_zone, changes_at = day_start.tzinfo, day_start.time()
         elif self.day_change is not None:
@@ -106,6 +109,15 @@ class TimeReader(FieldReader):
         if ends_at < starts_at:
             raise self.error("the event ends before it starts", field="end", anchor=anchor)
         return ends_at
+
+
+def _naive_time(text: str | None) -> time | None:
+    """The wall-clock time of an ISO date-time without a UTC offset, else None."""
+    try:
+        moment = datetime.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+    return moment.time() if moment.tzinfo is None else None
 
 
 def day_anchor(day: Mapping[str, object]) -> str | None:

@@ -129,3 +129,14 @@ def test_an_event_without_guid_or_id_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RecordError) as caught:
         load_schedule(path, timezone="Europe/Brussels")
     assert caught.value.field == "guid" and caught.value.path == str(path)
+
+
+def test_a_day_start_without_offset_is_read_in_the_conference_zone() -> None:
+    text = SMALL.replace("<day_change>04:00:00</day_change>", "").replace(
+        '<day index="1" date="2026-03-06">',
+        '<day index="1" date="2026-03-06" start="2026-03-06T04:00:00" end="2026-03-07T03:59:00">',
+    )
+    conference = parse_schedule(text, origin_file="owls.xml", timezone="Europe/Brussels")
+    late = next(t for t in conference.talks if t.title == "After Midnight")
+    assert late.starts_at == datetime(2026, 3, 7, 1, 30, tzinfo=BRUSSELS)
+    assert late.schedule_day == date(2026, 3, 6)

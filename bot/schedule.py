@@ -116,7 +116,14 @@ class ScheduleAnswers:
         moment = self.clock()
         current = _current_conference(conferences, moment)
         zone = _zone(current)
-        wanted = resolve_day(day, moment.astimezone(zone).date(), current, zone)
+        today = moment.astimezone(zone).date()
+        # Past midnight, while the talks filed under yesterday still run, it is still that day.
+        last_end = await queries.day_last_end(
+            self.db, conference=current.slug, day=(today - timedelta(days=1)).isoformat()
+        )
+        if last_end is not None and moment < last_end:
+            today -= timedelta(days=1)
+        wanted = resolve_day(day, today, current, zone)
         if wanted is None:
             return Answer(
                 kind="usage",

@@ -146,3 +146,20 @@ async def test_a_room_named_exactly_wins_over_rooms_containing_the_name(nightcon
     ]
     assert _titles(await nightcon.ask("/next one")) == ["Late night in One"]
     assert _titles(await nightcon.ask("/next ton")) == ["Stonewall later"]
+
+
+async def test_past_midnight_today_is_the_schedule_day_still_running(
+    db: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "nightcon.json"
+    path.write_text(json.dumps(_night_export()))
+    await replace_conferences(db, [load_schedule(path)], origin="import")
+    berlin = ZoneInfo("Europe/Berlin")
+    during_the_late_talk = datetime(2026, 5, 2, 0, 20, tzinfo=berlin)
+    core = Core(db, rng=random.Random(7), clock=lambda: during_the_late_talk)
+    assert "Friday 01 May" in (await core.ask("/schedule")).title
+    assert "Friday 01 May" in (await core.ask("/schedule today")).title
+    assert _titles(await core.ask("/schedule tomorrow")) == ["Saturday in One"]
+    after_it = datetime(2026, 5, 2, 9, 0, tzinfo=berlin)
+    core = Core(db, rng=random.Random(7), clock=lambda: after_it)
+    assert _titles(await core.ask("/schedule")) == ["Saturday in One"]

@@ -577,6 +577,16 @@ async def day_talks(
     return [_talk(row) for row in rows]
 
 
+async def day_last_end(db: Database, *, conference: str, day: str) -> datetime | None:
+    """When the last talk filed under schedule day `day` (ISO date) ends, if any is."""
+    row = await db.fetch_one(
+        "SELECT max(t.ends_utc) FROM talks t JOIN conferences c ON c.id = t.conference_id "
+        "WHERE c.slug = ?1 AND t.schedule_day = ?2",
+        (conference, day),
+    )
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
 async def next_per_room(
     db: Database,
     *,

@@ -163,3 +163,14 @@ async def test_past_midnight_today_is_the_schedule_day_still_running(
     after_it = datetime(2026, 5, 2, 9, 0, tzinfo=berlin)
     core = Core(db, rng=random.Random(7), clock=lambda: after_it)
     assert _titles(await core.ask("/schedule")) == ["Saturday in One"]
+
+
+def test_a_day_without_a_readable_date_files_its_talks_by_their_own_date(tmp_path: Path) -> None:
+    document = _night_export()
+    day_one = document["schedule"]["conference"]["days"][0]  # type: ignore[index]
+    day_one["date"] = "Freitag"
+    path = tmp_path / "nightcon.json"
+    path.write_text(json.dumps(document))
+    talks = {t.title: t for t in load_schedule(path).talks}
+    assert talks["Late night in One"].schedule_day is None
+    assert talks["Saturday in One"].schedule_day is not None

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from bot.records import EARLIEST_YEAR, LATEST_YEAR
 from bot.sources.schedule_fields import FieldReader
 from bot.sources.schedule_text import parse_duration
 
@@ -30,12 +31,14 @@ class TimeReader(FieldReader):
 
     def schedule_day(self, day: Mapping[str, object]) -> date | None:
         """The date the export files the day under (its `date`), which a talk after
-        midnight keeps."""
-        where = day_anchor(day)
-        raw = self.text(day, "date", field="day.date", anchor=where)
-        if not raw or not raw.strip():
+        midnight keeps; None when the day has no readable date (then the talk's own local
+        date counts: its start, read from the event's `date`, is what matters)."""
+        raw = day.get("date")
+        try:
+            found = date.fromisoformat(raw.strip()[:10]) if isinstance(raw, str) else None
+        except ValueError:
             return None
-        return self.calendar_date(raw, field="day.date", anchor=where)
+        return found if found is not None and EARLIEST_YEAR <= found.year <= LATEST_YEAR else None
 
     def start_instant(
         self,

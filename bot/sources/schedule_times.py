@@ -82,8 +82,9 @@ class TimeReader(FieldReader):
             day_date += timedelta(days=1)  # after midnight: still the previous schedule day
         if zone is None and offset_zone is None:
             raise self.error(
-                "the export gives no time zone (no time_zone_name, no UTC offsets); import it"
-                " with --timezone ZONE, an IANA name such as Europe/Brussels",
+                "the export gives no time zone (no time_zone_name, no UTC offsets); pass"
+                " --timezone ZONE to confbot import (or confbot source add), an IANA name such"
+                " as Europe/Brussels",
                 field="conference.time_zone_name",
                 anchor=self.conference_anchor(),
             )

@@ -223,11 +223,13 @@ CREATE INDEX sources_by_conference ON sources(conference_slug);
 
 # An export's description beside its abstract, and the schedule day each talk is filed under
 # (a talk after midnight belongs to the day before). Search indexes the description in the
-# talk_search `summary` column, so the FTS table keeps its shape.
+# talk_search `summary` column, so the FTS table keeps its shape. A followed source's zone for
+# exports that name none (classic Pentabarf), as `confbot import --timezone` gives.
 TALK_DETAILS_V6 = """
 ALTER TABLE talks ADD COLUMN description TEXT;
 ALTER TABLE talks ADD COLUMN schedule_day TEXT;
 CREATE INDEX talks_by_schedule_day ON talks(conference_id, schedule_day);
+ALTER TABLE sources ADD COLUMN timezone TEXT;
 """
 
 MIGRATIONS: list[tuple[int, str]] = [

@@ -29,6 +29,30 @@ _INLINE_HINT = re.compile(r"[*_`<>&\[\]\\~!]")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
+# How many markup characters one import may have parsed. Prose costs next to nothing, but
+# each bracket, star or tag costs the parser some 10-60 us, so an export made of nothing else
+# would take minutes; past the budget, texts are kept as they are (a real export, FOSDEM's or a
+# 20,000-event one, uses a tenth of it).
+MAX_MARKUP_CHARACTERS = 1_000_000
+_MARKUP_CHARACTERS = "*_`<>&[]\\~!#"
+_WITHOUT_MARKUP = str.maketrans("", "", _MARKUP_CHARACTERS)
+
+
+class MarkupBudget:
+    """The markup characters an import may still have parsed (see MAX_MARKUP_CHARACTERS)."""
+
+    def __init__(self, characters: int | None = None) -> None:
+        self.left = MAX_MARKUP_CHARACTERS if characters is None else characters
+
+    def spend(self, text: str) -> bool:
+        """Take the text's markup characters from the budget; False when they do not fit."""
+        cost = len(text) - len(text.translate(_WITHOUT_MARKUP))
+        if cost > self.left:
+            return False
+        self.left -= cost
+        return True
+
+
 _BLOCK_TAGS = frozenset(
     {"div", "ul", "ol", "table", "tr", "blockquote", "pre", "section", "article", "dl", "dt"}
     | {"dd", "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "figure", "hr"}
@@ -52,12 +76,15 @@ _BLOCKS = frozenset(
 )
 
 
-def clean_markup(text: str | None) -> str:
-    """Plain text from a schedule text field (Markdown, HTML, or both); '' for None."""
+def clean_markup(text: str | None, budget: MarkupBudget | None = None) -> str:
+    """Plain text from a schedule text field (Markdown, HTML, or both); '' for None. With a
+    `budget` that the text's markup does not fit, the text is only normalised."""
     if not text:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _BLOCK_HINT.search(text):
+    if budget is not None and not budget.spend(text):
+        pass
+    elif _BLOCK_HINT.search(text):
         writer = _TextWriter()
         writer.markdown(text)
         text = writer.text()

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.records import Conference, RecordError, Speaker, Talk, slugify
 from bot.sources.files import MAX_EVENTS_SETTING
+from bot.sources.markup import MarkupBudget
 from bot.sources.schedule_text import (
     clean_markup,
     count_events,
@@ -85,6 +86,7 @@ class _ScheduleReader(TimeReader):
         self.speaker_cache: dict[tuple[str, str | None], Speaker] = {}
         self.derive_keys = False
         self.slug = ""
+        self.markup_budget = MarkupBudget()
 
     # -- conference -----------------------------------------------------------------------
 
@@ -161,7 +163,8 @@ class _ScheduleReader(TimeReader):
             url=self.text(conference, "url", field="conference.url", anchor=anchor) or None,
             timezone=zone_name,
             description=clean_markup(
-                self.text(conference, "description", field="conference.description", anchor=None)
+                self.text(conference, "description", field="conference.description", anchor=None),
+                self.markup_budget,
             )
             or None,
             origin="import",
@@ -231,9 +234,12 @@ class _ScheduleReader(TimeReader):
         slug_text = self.text(event, "slug", field="slug", anchor=anchor)
         starts_at = self.start_instant(event, day, zone, anchor=anchor)
         ends_at = self.end_instant(event, starts_at, anchor=anchor)
-        abstract = clean_markup(self.text(event, "abstract", field="abstract", anchor=anchor))
+        abstract = clean_markup(
+            self.text(event, "abstract", field="abstract", anchor=anchor), self.markup_budget
+        )
         description = clean_markup(
-            self.text(event, "description", field="description", anchor=anchor)
+            self.text(event, "description", field="description", anchor=anchor),
+            self.markup_budget,
         )
         summary = abstract or description
         room = self.text(event, "room", field="room", anchor=anchor)
@@ -296,7 +302,8 @@ class _ScheduleReader(TimeReader):
                 seen.add(name.casefold())
                 key = (name, biography)
                 if key not in self.speaker_cache:
-                    self.speaker_cache[key] = Speaker(name, clean_markup(biography) or None)
+                    biography = clean_markup(biography, self.markup_budget) or None
+                    self.speaker_cache[key] = Speaker(name, biography)
                 speakers.append(self.speaker_cache[key])
         return tuple(speakers)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from bot.sources import markup
+from bot.sources.detect import load_schedule
 from bot.sources.markup import clean_markup
 from tests.conftest import SHARED
 
@@ -78,3 +80,35 @@ def test_the_paragraph_path_reads_texts_as_the_whole_parser_does() -> None:
         expected = "\n".join(line.rstrip() for line in writer.text().split("\n"))
         expected = re.sub(r"\n{3,}", "\n\n", expected).strip()
         assert markup.clean_markup(text) == expected, text
+
+
+def test_past_its_budget_markup_is_kept_as_it_is() -> None:
+    budget = markup.MarkupBudget(6)
+    assert clean_markup("**bold** text", budget) == "bold text"  # 4 markup characters
+    assert budget.left == 2
+    assert clean_markup("[*a*](https://example.org/)", budget) == "[*a*](https://example.org/)"
+    assert clean_markup("plain words cost nothing", budget) == "plain words cost nothing"
+    assert clean_markup("*a*", budget) == "a"  # what fits is still parsed
+    assert budget.left == 0
+
+
+def test_one_import_shares_one_markup_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(markup, "MAX_MARKUP_CHARACTERS", 40)
+    document = json.loads((SHARED / "samples" / "frab-camp2019.json").read_text())
+    events = [
+        event
+        for day in document["schedule"]["conference"]["days"]
+        for room in day["rooms"].values()
+        for event in room
+    ]
+    for event in events:
+        event["abstract"] = "**Bold** [link](https://example.org/)"  # 6 markup characters
+        event["description"] = ""
+    path = tmp_path / "camp.json"
+    path.write_text(json.dumps(document))
+    summaries = [talk.summary for talk in load_schedule(path).talks]
+    parsed = summaries.count("Bold link (https://example.org/)")
+    assert 1 <= parsed <= 40 // 6  # 6 markup characters each; biographies may take some
+    assert summaries[parsed:] == ["**Bold** [link](https://example.org/)"] * (len(events) - parsed)

@@ -16,6 +16,12 @@ from sending the interaction to holding the bot's answer (the interaction callba
 per burst: answered count, throughput, p50/p99/max latency, and the CPU time per command of
 the bot's process (event loop plus the SQLite thread) and of the fake's; then the bot's peak
 RSS.
+
+Machines differ by 3x, so the same bursts also go, against the same fake, to a trivial
+discord.py bot (`bench.trivial_bot`: the same commands, each answering a constant embed: the
+ceiling discord.py itself allows), and confbot's throughput is printed as a share of that
+bot's (the goal: 0.9 or more), in `--rounds` turns (median ratio printed). `--no-baseline`
+skips it.
 """
 
 from __future__ import annotations
@@ -74,11 +80,16 @@ class Burst:
     bot_cpu: float = 0.0  # CPU seconds the bot's process spent during the burst
     fake_cpu: float = 0.0  # CPU seconds the fake's process spent during the burst
 
+    @property
+    def rate(self) -> float:
+        """Answered commands per second."""
+        return self.answered / self.elapsed if self.elapsed else 0.0
+
     def line(self) -> str:
         lat = sorted(self.latencies)
         p50 = _percentile(lat, 50) * 1000
         p99 = _percentile(lat, 99) * 1000
-        rate = self.answered / self.elapsed if self.elapsed else 0.0
+        rate = self.rate
         return (
             f"{self.mix:<6} answered {self.answered}/{self.sent} ({self.failed} failed)  "
             f"{rate:7.0f} commands/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
@@ -179,6 +190,7 @@ async def _serve_fake() -> None:
             if request["op"] == "quit":
                 break
             if request["op"] == "ready":
+                await _wait_for_identify(fake, int(request.get("identifies", 1)))
                 await fake.wait_until_identified(timeout=30)
                 await fake.wait_for_commands(guild_id=fake.guild_id, timeout=30)
                 _emit({"ready": True})
@@ -194,6 +206,13 @@ async def _serve_fake() -> None:
                         "unhandled": len(fake.unhandled),
                     }
                 )
+
+
+async def _wait_for_identify(fake: Any, count: int) -> None:
+    """Until the `count`-th client (this run's bots take turns) has IDENTIFYed."""
+    await fake.wait_until(
+        lambda: fake.identify_count >= count or None, timeout=30, what=f"IDENTIFY #{count}"
+    )
 
 
 def _emit(payload: dict[str, Any]) -> None:
@@ -299,39 +318,61 @@ def _print_bursts(bursts: list[Burst]) -> None:
             print("    error:", error)
 
 
-async def run_subprocess(args: argparse.Namespace) -> list[Burst]:
+async def _start_baseline(info: dict[str, Any]) -> tuple[asyncio.Task[None], Any]:
+    from bench.trivial_bot import serve_trivial
+    from bot.frontends.discord.bot import discord_endpoints
+
+    endpoints = discord_endpoints(info["api_base"], info["gateway_url"])
+    endpoints.__enter__()
+    return asyncio.create_task(serve_trivial(info["token"], info["guild_id"])), endpoints
+
+
+async def _bursts_through(fake: _FakeProcess, args: argparse.Namespace) -> list[Burst]:
+    bursts: list[Burst] = []
+    for mix in args.mix:
+        request = {"op": "burst", "concurrency": args.concurrency, "mix": mix}
+        await fake.ask({**request, "count": args.warmup, "seed": 1})
+        cpu = _cpu_seconds()
+        reply = await fake.ask({**request, "count": args.count, "seed": 2})
+        reply["burst"]["bot_cpu"] = _cpu_seconds() - cpu
+        reply["burst"]["fake_cpu"] = reply["fake_cpu"]
+        bursts.append(Burst(**reply["burst"]))
+    return bursts
+
+
+Round = tuple[list[Burst], list[Burst]]  # (confbot's bursts, the trivial bot's)
+
+
+async def run_subprocess(args: argparse.Namespace) -> list[Round]:
+    """`--rounds` rounds of confbot's bursts, then the trivial bot's, against one fake: taking
+    turns spreads a busy machine's noise over both."""
     with tempfile.TemporaryDirectory() as folder:
         db, core = await _open_core(Path(folder))
         fake, info = await _FakeProcess.start()
         bot_task: asyncio.Task[None] | None = None
+        rounds: list[Round] = []
+        identifies = 0
         try:
-            bot_task = await _start_bot(core, db, info)
-            await fake.ask({"op": "ready"})
-            bursts: list[Burst] = []
-            for mix in args.mix:
-                await fake.ask(
-                    {
-                        "op": "burst",
-                        "count": args.warmup,
-                        "concurrency": args.concurrency,
-                        "mix": mix,
-                        "seed": 1,
-                    }
-                )
-                cpu = _cpu_seconds()
-                reply = await fake.ask(
-                    {
-                        "op": "burst",
-                        "count": args.count,
-                        "concurrency": args.concurrency,
-                        "mix": mix,
-                        "seed": 2,
-                    }
-                )
-                reply["burst"]["bot_cpu"] = _cpu_seconds() - cpu
-                reply["burst"]["fake_cpu"] = reply["fake_cpu"]
-                bursts.append(Burst(**reply["burst"]))
-            return bursts
+            for _ in range(max(1, args.rounds)):
+                bot_task = await _start_bot(core, db, info)
+                identifies += 1
+                await fake.ask({"op": "ready", "identifies": identifies})
+                bursts = await _bursts_through(fake, args)
+                await _stop_bot(bot_task)
+                bot_task = None
+                baseline: list[Burst] = []
+                if args.baseline:
+                    bot_task, endpoints = await _start_baseline(info)
+                    identifies += 1
+                    try:
+                        await fake.ask({"op": "ready", "identifies": identifies})
+                        baseline = await _bursts_through(fake, args)
+                    finally:
+                        await _stop_bot(bot_task)
+                        bot_task = None
+                        endpoints.__exit__(None, None, None)
+                rounds.append((bursts, baseline))
+            return rounds
         finally:
             if bot_task is not None:
                 await _stop_bot(bot_task)
@@ -339,7 +380,7 @@ async def run_subprocess(args: argparse.Namespace) -> list[Burst]:
             await db.close()
 
 
-async def run_in_process(args: argparse.Namespace) -> list[Burst]:
+async def run_in_process(args: argparse.Namespace) -> list[Round]:
     from tests.fakes.discord import FakeDiscord
 
     with tempfile.TemporaryDirectory() as folder:
@@ -351,17 +392,64 @@ async def run_in_process(args: argparse.Namespace) -> list[Burst]:
                 "token": fake.token,
                 "guild_id": fake.guild_id,
             }
-            bot_task = await _start_bot(core, db, info)
-            try:
-                await fake.wait_until_identified(timeout=30)
+
+            async def bursts_through() -> list[Burst]:
                 bursts: list[Burst] = []
                 for mix in args.mix:
                     await fire(fake, args.warmup, args.concurrency, mix, 1)
                     bursts.append(await fire(fake, args.count, args.concurrency, mix, 2))
                 return bursts
+
+            bot_task = await _start_bot(core, db, info)
+            try:
+                await fake.wait_until_identified(timeout=30)
+                bursts = await bursts_through()
             finally:
                 await _stop_bot(bot_task)
                 await db.close()
+            baseline: list[Burst] = []
+            if args.baseline:
+                bot_task, endpoints = await _start_baseline(info)
+                try:
+                    await _wait_for_identify(fake, 2)
+                    await fake.wait_until_identified(timeout=30)
+                    baseline = await bursts_through()
+                finally:
+                    await _stop_bot(bot_task)
+                    endpoints.__exit__(None, None, None)
+            return [(bursts, baseline)]
+
+
+def _ratio(ours: Burst, ceiling: Burst) -> float:
+    return ours.rate / ceiling.rate if ceiling.rate else 0.0
+
+
+def _print_rounds(rounds: list[Round]) -> None:
+    for number, (bursts, baseline) in enumerate(rounds, 1):
+        print(f" round {number}: confbot")
+        _print_bursts(bursts)
+        if not baseline:
+            continue
+        print(f" round {number}: the trivial discord.py bot (constant embed), same fake")
+        _print_bursts(baseline)
+        for ours, ceiling in zip(bursts, baseline, strict=True):
+            print(
+                f"  {ours.mix:<6} confbot {ours.rate:.0f}/s = {_ratio(ours, ceiling):.2f} of "
+                f"discord.py's ceiling {ceiling.rate:.0f}/s"
+            )
+    if any(baseline for _, baseline in rounds):
+        print(" confbot as a share of discord.py's ceiling, median over the rounds (goal 0.90):")
+        for index, burst in enumerate(rounds[0][0]):
+            ratios = [_ratio(b[index], c[index]) for b, c in rounds if c]
+            # CPU time per command is steadier than throughput on a machine others share.
+            by_cpu = [
+                c[index].bot_cpu / b[index].bot_cpu for b, c in rounds if c and b[index].bot_cpu
+            ]
+            print(
+                f"  {burst.mix:<6} {statistics.median(ratios):.2f} by throughput "
+                f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)}); "
+                f"{statistics.median(by_cpu) if by_cpu else 0:.2f} by the bot's CPU per command"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -373,6 +461,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--mix", nargs="+", choices=MIXES, default=list(MIXES), help="bursts to run"
     )
     parser.add_argument("--in-process", action="store_true", help="run the fake in-process")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="turns of confbot then the trivial bot (default 3)"
+    )
+    parser.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_false",
+        help="skip the trivial discord.py bot (and the ratio)",
+    )
     parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
@@ -386,11 +483,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     started = time.perf_counter()
     runner = run_in_process if args.in_process else run_subprocess
-    bursts = asyncio.run(runner(args))
-    _print_bursts(bursts)
-    every = [lat for burst in bursts for lat in burst.latencies]
+    rounds = asyncio.run(runner(args))
+    _print_rounds(rounds)
+    every = [lat for bursts, _ in rounds for burst in bursts for lat in burst.latencies]
     if every:
-        print(f"  all    mean {statistics.fmean(every) * 1000:.1f} ms over {len(every)} commands")
+        print(f"  confbot mean {statistics.fmean(every) * 1000:.1f} ms over {len(every)} commands")
     what = "bot, core, SQLite and the fake" if args.in_process else "bot, core and SQLite"
     print(f"  bot peak RSS {_peak_rss_mb():.1f} MB (this process: {what})")
     print(f"  total {time.perf_counter() - started:.1f} s")

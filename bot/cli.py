@@ -11,16 +11,20 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from bot import logs
 from bot.cli_sources import add_source_commands, run_source_command
 from bot.config import SETTINGS_HELP, Settings, SettingsError
 from bot.records import RecordError
 from bot.store.db import Database, StoreError
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger("confbot")
 
@@ -159,11 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     quiet = args.command in {"ask", "console"}
     level = "DEBUG" if args.verbose else ("WARNING" if quiet else settings.log_level)
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.setup(level, settings.secrets())
     db_path = args.db or settings.db_path
     data_dir = args.data or settings.data_dir
     try:
@@ -203,11 +203,9 @@ async def _dispatch(
             return await run_source_command(db, args, datetime.now(UTC))
         if not await _ensure_loaded(db, data_dir):
             return EXIT_FAILURE
-        from bot.core import Core
-        from bot.schedule import system_clock
+        from bot.app import App, build_core
 
-        rehearsal: datetime | None = getattr(args, "at", None)
-        core = Core(db, clock=(lambda: rehearsal) if rehearsal else system_clock)
+        core = build_core(db, at=getattr(args, "at", None))
         if args.command == "ask":
             return await _ask(core, " ".join(args.line), as_json=args.json)
         if args.command == "console":
@@ -216,7 +214,7 @@ async def _dispatch(
             await run_console(core)
             return EXIT_OK
         if args.command == "run":
-            return await _run(core, db, settings)
+            return await _run(App(settings, db, core))
     return EXIT_USAGE
 
 
@@ -322,34 +320,11 @@ async def _ask(core: object, line: str, *, as_json: bool) -> int:
     return EXIT_USAGE if answer.kind == "usage" else EXIT_OK
 
 
-async def _run(core: object, db: Database, settings: Settings) -> int:
+async def _run(app: App) -> int:
     """Serve every configured platform in this process; the console when none is."""
-    from bot.core import Core
+    from bot.app import serve
 
-    assert isinstance(core, Core)
-    if settings.discord is None and settings.slack is None:
-        from bot.frontends.console import run_console
-
-        log.info("no DISCORD_TOKEN or SLACK_BOT_TOKEN configured: starting the console")
-        await run_console(core)
-        return EXIT_OK
-    grace = timedelta(hours=settings.wisdom_grace_hours)
-    services: list[Coroutine[Any, Any, None]] = []
-    if settings.discord is not None:
-        from bot.frontends import discord as discord_frontend
-
-        services.append(discord_frontend.serve(core, db, settings.discord, wisdom_grace=grace))
-    if settings.slack is not None:
-        from bot.frontends import slack as slack_frontend
-
-        services.append(slack_frontend.serve(core, db, settings.slack, grace=grace))
-    failed: list[BaseException] = []
-    try:
-        async with asyncio.TaskGroup() as group:
-            for service in services:
-                group.create_task(service)
-    except* _startup_errors() as failures:
-        failed.extend(failures.exceptions)
+    failed = await serve(app)
     for error in failed:
         print(f"confbot: {error}", file=sys.stderr)
     return EXIT_FAILURE if failed else EXIT_OK
@@ -367,20 +342,6 @@ def _bot_id_from_token(token: str) -> int | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     return int(text) if text.isdigit() else None
-
-
-def _startup_errors() -> tuple[type[Exception], ...]:
-    """The front ends' "could not start" errors (their messages never hold a token)."""
-    errors: list[type[Exception]] = []
-    if "bot.frontends.discord" in sys.modules:
-        from bot.frontends.discord import DiscordStartError
-
-        errors.append(DiscordStartError)
-    if "bot.frontends.slack" in sys.modules:
-        from bot.frontends.slack import SlackStartupError
-
-        errors.append(SlackStartupError)
-    return tuple(errors)
 
 
 async def _discord_admin(args: argparse.Namespace, settings: Settings) -> int:

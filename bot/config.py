@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.startup import DEFAULT_START_RETRY_SECONDS
+
 BUNDLED_DATA = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = Path("confbot.sqlite3")
 
@@ -20,6 +22,8 @@ SETTINGS_HELP: dict[str, str] = {
     "CONFBOT_DATA": "data folder to load (default: the bundled data/)",
     "CONFBOT_LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR",
     "CONFBOT_WISDOM_GRACE_HOURS": "how late a missed daily post may still go out (default 6)",
+    "CONFBOT_START_RETRY_SECONDS": "how long `confbot run` retries a platform that is away at "
+    "start (default 300; 0: not at all)",
     "CONFBOT_IMPORT_MAX_MB": "largest schedule export `confbot import` accepts, in MB (default 50)",
     "CONFBOT_IMPORT_MAX_EVENTS": "most events one schedule export may hold (default 20000)",
     "DISCORD_TOKEN": "bot token; when set, `confbot run` starts the Discord bot",
@@ -84,6 +88,18 @@ class SlackSettings:
     def socket_mode(self) -> bool:
         return bool(self.app_token)
 
+    @property
+    def missing(self) -> str | None:
+        """What Slack still needs to be served, or None. A bot token alone is enough for
+        `confbot ask` and `confbot console`, which do not serve Slack; `confbot run` refuses."""
+        if self.app_token or self.signing_secret:
+            return None
+        return (
+            "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
+            "SLACK_SIGNING_SECRET (HTTP mode) is: set one of them to serve Slack, or unset "
+            "SLACK_BOT_TOKEN"
+        )
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -91,10 +107,18 @@ class Settings:
     data_dir: Path = BUNDLED_DATA
     log_level: str = "INFO"
     wisdom_grace_hours: float = 6.0
+    start_retry_seconds: float = DEFAULT_START_RETRY_SECONDS
     import_max_mb: int = 50
     import_max_events: int = 20_000
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None
+
+    def secrets(self) -> list[str]:
+        """Every configured token and secret, for the log filter (`bot.logs`)."""
+        found = [self.discord.token] if self.discord else []
+        if self.slack:
+            found += [self.slack.bot_token, self.slack.app_token, self.slack.signing_secret]
+        return [secret.reveal() for secret in found if secret]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -128,11 +152,6 @@ class Settings:
                     if part.strip()
                 ),
             )
-            if not slack.app_token and not slack.signing_secret:
-                raise SettingsError(
-                    "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
-                    "SLACK_SIGNING_SECRET (HTTP mode) is"
-                )
         level = env.get("CONFBOT_LOG_LEVEL", "INFO").upper() or "INFO"
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(
@@ -146,6 +165,7 @@ class Settings:
                 f"CONFBOT_WISDOM_GRACE_HOURS must be a number, not {grace!r}"
             ) from None
         return cls(
+            start_retry_seconds=_seconds(env, "CONFBOT_START_RETRY_SECONDS"),
             db_path=Path(env.get("CONFBOT_DB") or DEFAULT_DB),
             import_max_mb=_positive_int(env, "CONFBOT_IMPORT_MAX_MB", 50),
             import_max_events=_positive_int(env, "CONFBOT_IMPORT_MAX_EVENTS", 20_000),
@@ -155,6 +175,17 @@ class Settings:
             discord=discord,
             slack=slack,
         )
+
+
+def _seconds(env: Mapping[str, str], key: str) -> float:
+    value = env.get(key) or str(DEFAULT_START_RETRY_SECONDS)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise SettingsError(f"{key} must be a number of seconds (0 or more), not {value!r}")
+    return seconds
 
 
 def _int(env: Mapping[str, str], key: str) -> int | None:

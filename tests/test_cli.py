@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 
 from bot.answer import Answer
@@ -169,6 +170,7 @@ CAMP = SHARED / "samples" / "frab-camp2019.json"
 SRT = SHARED / "samples" / "bornhack2021-how-to-open-source-your-code-properly.srt"
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_import_then_reimport_moves_talks_and_drops_cancelled_ones(tmp_path: Path) -> None:
     first = confbot(tmp_path, "import", str(CAMP))
     assert first.returncode == 0, first.stderr
@@ -196,6 +198,7 @@ def test_import_then_reimport_moves_talks_and_drops_cancelled_ones(tmp_path: Pat
     assert cancelled["title"] not in now.stdout
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_a_truncated_export_imports_nothing(tmp_path: Path) -> None:
     assert confbot(tmp_path, "import", str(CAMP)).returncode == 0
     before = sqlite3.connect(tmp_path / "cli.sqlite3").execute("SELECT count(*) FROM talks")
@@ -209,6 +212,9 @@ def test_a_truncated_export_imports_nothing(tmp_path: Path) -> None:
     assert after.fetchone() == count
 
 
+@pytest.mark.samples(
+    "samples/frab-camp2019.json", "samples/bornhack2021-how-to-open-source-your-code-properly.srt"
+)
 def test_an_attached_transcript_is_searchable_with_times_and_survives_reimport(
     tmp_path: Path,
 ) -> None:
@@ -225,6 +231,10 @@ def test_an_attached_transcript_is_searchable_with_times_and_survives_reimport(
     assert unknown.returncode == 2 and "no talk" in unknown.stderr
 
 
+@pytest.mark.samples(
+    "samples/frab-camp2019.json",
+    "samples/bornhack2021-how-to-open-source-your-code-properly.srt",
+)
 def test_a_truncated_transcript_is_refused_and_the_one_attached_before_kept(
     tmp_path: Path,
 ) -> None:
@@ -246,6 +256,7 @@ def test_a_truncated_transcript_is_refused_and_the_one_attached_before_kept(
     assert "Opening Ceremony" in found.stdout and "(at " in found.stdout
 
 
+@pytest.mark.samples("samples/fosdem2017-pentabarf.xml")
 def test_a_classic_pentabarf_export_imports_with_a_timezone(tmp_path: Path) -> None:
     fosdem = SHARED / "samples" / "fosdem2017-pentabarf.xml"
     refused = confbot(tmp_path, "import", str(fosdem))
@@ -279,6 +290,7 @@ class UnusedPoster:
         raise AssertionError("listing reminders must not look anything up")
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_reminders_lists_subscriptions_and_the_next_reminders(tmp_path: Path) -> None:
     assert confbot(tmp_path, "import", str(CAMP)).returncode == 0
     async with await Database.open(tmp_path / "cli.sqlite3") as db:
@@ -298,6 +310,7 @@ async def test_reminders_lists_subscriptions_and_the_next_reminders(tmp_path: Pa
     assert "Opening Ceremony" in listing.stdout
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_import_from_a_url_and_a_failing_url(tmp_path: Path) -> None:
     async def schedule(request: web.Request) -> web.Response:
         return web.Response(body=CAMP.read_bytes(), content_type="application/json")

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.conftest import SHARED
+from tests.conftest import shared_bytes
 from tests.fakes.schedule_server import ScheduleServer
 
-DEMOCON = (SHARED / "samples" / "pretalx-democon.json").read_bytes()
+DEMOCON = shared_bytes("samples/pretalx-democon.json")
 
 
 @pytest.fixture
@@ -60,6 +60,7 @@ class Confbot:
         return int(row[0])
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 def test_add_poll_list_and_remove_a_source(confbot: Confbot, server: ScheduleServer) -> None:
     code, out, _ = confbot("source", "add", server.url, "--every", "2m")
     assert (code, out) == (
@@ -111,6 +112,7 @@ def test_an_interval_under_30_seconds_is_refused(confbot: Confbot) -> None:
     assert confbot("source", "list")[1] == "0 followed source(s)\n"
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 def test_listings_and_outcomes_never_show_credentials(
     confbot: Confbot, server: ScheduleServer
 ) -> None:
@@ -126,6 +128,7 @@ def test_listings_and_outcomes_never_show_credentials(
     assert confbot("source", "remove", f"{server.url}?token=***")[0] == 0  # as listed
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 def test_import_url_uses_the_same_fetcher(confbot: Confbot, server: ScheduleServer) -> None:
     code, out, _ = confbot("import", server.url)
     assert code == 0 and out.startswith("imported DemoCon (democon): 36 talk(s)")

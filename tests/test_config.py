@@ -28,8 +28,22 @@ def test_tokens_never_show_in_repr_or_str() -> None:
 
 
 def test_slack_needs_socket_mode_or_a_signing_secret() -> None:
-    with pytest.raises(SettingsError, match="SLACK_APP_TOKEN"):
-        Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"})
+    """Only to be served: a bot token alone is read (ask and console work) and says what is
+    missing; `confbot run` refuses to start with that line."""
+    settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert settings.slack is not None and settings.slack.missing is not None
+    assert "SLACK_APP_TOKEN" in settings.slack.missing
+    assert "SLACK_SIGNING_SECRET" in settings.slack.missing
+    for mode in ("SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
+        served = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", mode: "x"}).slack
+        assert served is not None and served.missing is None
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "inf", "nan"])
+def test_the_start_retry_window_is_a_number_of_seconds(value: str) -> None:
+    with pytest.raises(SettingsError, match="CONFBOT_START_RETRY_SECONDS"):
+        Settings.from_env({"CONFBOT_START_RETRY_SECONDS": value})
+    assert Settings.from_env({"CONFBOT_START_RETRY_SECONDS": "0"}).start_retry_seconds == 0
 
 
 @pytest.mark.parametrize(

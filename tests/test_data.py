@@ -319,6 +319,7 @@ def test_the_normaliser_ignores_case_punctuation_filler_and_repeats() -> None:
     assert normalise("the the big uh the takeaway") == "the big the takeaway"
 
 
+@pytest.mark.samples("seeds/000_*.txt", "seeds/001_*.txt", "seeds/004_*.txt")
 def test_the_verbatim_check_accepts_cleaned_quotes_and_rejects_paraphrases() -> None:
     source = "so um the the big takeaway there would be if that's what you're doing right now"
     assert is_verbatim("The big takeaway there would be, if that's what you're doing", source)
@@ -346,6 +347,7 @@ def test_conference_folders_hold_a_conference_file_and_slug_named_talks() -> Non
             assert path.suffix == ".toml" or path.name.endswith(".transcript.txt"), path
 
 
+@pytest.mark.samples("seeds/000_*.txt", "seeds/001_*.txt", "seeds/004_*.txt")
 def test_conferences_have_a_name_year_and_description_and_nothing_the_seeds_lack() -> None:
     expected = {NORMCONF: ("NormConf 2022", 2022), TUMOCON: ("TuMoCon 2023", 2023)}
     for folder, (name, year) in expected.items():
@@ -376,6 +378,7 @@ def test_talk_file_names_are_derived_from_the_titles() -> None:
 # --- NormConf against the blog post ------------------------------------------------------------
 
 
+@pytest.mark.samples("seeds/000_*.txt", "seeds/001_*.txt", "seeds/004_*.txt")
 def test_the_blog_lists_ten_talks_as_speaker_title_headings() -> None:
     headings = [(section.speaker, section.title) for section in blog_sections()]
     assert len(headings) == 10
@@ -384,6 +387,7 @@ def test_the_blog_lists_ten_talks_as_speaker_title_headings() -> None:
     assert ("James David Long", long_title) in headings
 
 
+@pytest.mark.samples("seeds/000_*.txt", "seeds/001_*.txt", "seeds/004_*.txt")
 def test_normconf_has_one_record_per_blog_heading() -> None:
     assert len(talks(NORMCONF)) == len(blog_sections())
     records = {
@@ -394,6 +398,7 @@ def test_normconf_has_one_record_per_blog_heading() -> None:
     assert records == headings
 
 
+@pytest.mark.samples("seeds/000_*.txt", "seeds/001_*.txt", "seeds/004_*.txt")
 def test_normconf_speakers_and_titles_appear_verbatim_in_the_blog() -> None:
     for talk in talks(NORMCONF):
         for speaker in talk.speakers:
@@ -415,6 +420,7 @@ def test_normconf_talks_cite_the_blog_and_the_keynote_its_transcript() -> None:
             assert talk.source == BLOG_SOURCE
 
 
+@pytest.mark.samples("seeds/000_*.txt", "seeds/001_*.txt", "seeds/004_*.txt")
 def test_blog_nuggets_quote_the_paragraph_under_their_own_talk() -> None:
     sections = {section.speaker: section for section in blog_sections()}
     for talk in talks(NORMCONF):
@@ -458,6 +464,7 @@ def test_tumocon_names_no_speakers_because_the_captions_name_only_reporters() ->
     assert robert is not None and "Robert" in robert and "organiser" in robert
 
 
+@pytest.mark.samples("seeds/000_*.txt", "seeds/001_*.txt", "seeds/004_*.txt")
 def test_tumocon_nuggets_quote_the_captions_not_the_generated_article() -> None:
     for talk in talks(TUMOCON):
         for nugget in talk.nuggets:
@@ -479,6 +486,7 @@ def test_reporters_quoted_in_a_nugget_are_named_in_the_speaker_note() -> None:
 # --- rules for every record --------------------------------------------------------------------
 
 
+@pytest.mark.samples("seeds/000_*.txt", "seeds/001_*.txt", "seeds/004_*.txt")
 def test_every_nugget_is_a_verbatim_passage_of_its_source_seed() -> None:
     for talk in all_talks():
         for nugget in talk.nuggets:
@@ -503,6 +511,7 @@ def test_nugget_counts_follow_the_rules_for_each_kind() -> None:
         assert len(set(texts)) == len(texts), f"{talk}: a nugget is repeated"
 
 
+@pytest.mark.samples("seeds/000_*.txt", "seeds/001_*.txt", "seeds/004_*.txt")
 def test_summaries_are_three_to_six_sentences_in_our_own_words() -> None:
     for talk in all_talks():
         count = len(sentences(talk.summary))
@@ -516,6 +525,7 @@ def test_every_speakerless_talk_says_who_spoke_as_far_as_the_seed_tells() -> Non
             assert talk.speaker_note, f"{talk}: no speakers and no speaker_note"
 
 
+@pytest.mark.samples("seeds/000_*.txt", "seeds/001_*.txt", "seeds/004_*.txt")
 def test_no_record_names_a_person_the_seeds_do_not_mention() -> None:
     seeds = all_seeds()
     for talk in all_talks():
@@ -545,6 +555,7 @@ def test_transcripts_sit_beside_their_talks_with_their_provenance() -> None:
             assert talk.transcript_source, f"{talk}: transcript without transcript_source"
 
 
+@pytest.mark.samples("seeds/000_*.txt", "seeds/001_*.txt", "seeds/004_*.txt")
 def test_the_keynote_transcript_is_the_seed_text_without_its_header_lines() -> None:
     keynote = the_talk(NORMCONF, "an-ml-fairytale")
     assert keynote.transcript_source is not None
@@ -554,6 +565,7 @@ def test_the_keynote_transcript_is_the_seed_text_without_its_header_lines() -> N
     assert saved.startswith("Hey, everybody. Welcome to NormConf.")
 
 
+@pytest.mark.samples("seeds/000_*.txt", "seeds/001_*.txt", "seeds/004_*.txt")
 def test_the_closing_transcript_is_the_caption_text_uncorrected() -> None:
     closing = the_talk(TUMOCON, "closing-address")
     assert closing.transcript_source is not None

@@ -27,6 +27,7 @@ async def democon(db: Database) -> Core:
     return Core(db, rng=random.Random(7))
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 async def test_words_only_in_the_description_are_found(democon: Core) -> None:
     answer = await democon.ask("/search region beautiful")
     assert answer.found, answer.text
@@ -38,6 +39,7 @@ async def test_words_only_in_the_description_are_found(democon: Core) -> None:
     }
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 async def test_the_talk_answer_shows_the_description_beside_the_abstract(democon: Core) -> None:
     conference = load_schedule(DEMOCON)
     talk = next(

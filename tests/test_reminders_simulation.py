@@ -29,6 +29,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.answer import Answer
 from bot.records import Conference
 from bot.reminders import ReminderPost, ReminderSubscription
@@ -37,6 +39,8 @@ from bot.store.content import replace_conferences
 from bot.store.db import Database
 from bot.store.reminders import ReminderService, load_subscriptions, timed_talks
 from bot.wisdom import PermanentSendError, TransientSendError
+
+pytestmark = pytest.mark.samples("samples/frab-camp2019.json")
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "frab-camp2019.json"
 SEED = 2019

@@ -41,6 +41,7 @@ def answers(db: Database, moment: datetime) -> ScheduleAnswers:
     return ScheduleAnswers(db, clock=lambda: moment)
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_now_lists_what_is_running_in_the_conference_time_zone(camp: Database) -> None:
     moment = datetime(2019, 8, 21, 11, 10, tzinfo=BERLIN)
     answer = await answers(camp, moment).now()
@@ -57,11 +58,13 @@ async def test_now_lists_what_is_running_in_the_conference_time_zone(camp: Datab
     assert answer.footer == "As of Wed 21 Aug 11:10 CEST"
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_a_talk_starting_this_minute_counts_as_on_now(camp: Database) -> None:
     answer = await answers(camp, datetime(2019, 8, 21, 9, 0, tzinfo=UTC)).now()
     assert any("Opening Ceremony" in f.value for f in answer.fields)
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_now_between_talks_says_nothing_is_on_and_what_comes_next(camp: Database) -> None:
     answer = await answers(camp, datetime(2019, 8, 21, 11, 40, tzinfo=BERLIN)).now()
     assert not answer.found
@@ -69,6 +72,7 @@ async def test_now_between_talks_says_nothing_is_on_and_what_comes_next(camp: Da
     assert answer.fields[0].name.startswith("Wed 12:00")
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_next_gives_the_next_talk_in_each_room(camp: Database) -> None:
     answer = await answers(camp, datetime(2019, 8, 21, 11, 10, tzinfo=BERLIN)).next()
     rooms = [f.name.split(" · ")[1] for f in answer.fields]
@@ -78,6 +82,7 @@ async def test_next_gives_the_next_talk_in_each_room(camp: Database) -> None:
     assert [f.name.split(" · ")[1] for f in only_curie.fields] == ["Curie"]
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_schedule_for_a_day_and_room_matches_the_file(camp: Database) -> None:
     answer = await answers(camp, datetime(2019, 8, 20, 12, tzinfo=UTC)).schedule("day 2", "curie")
     expected = sorted(
@@ -93,6 +98,7 @@ async def test_schedule_for_a_day_and_room_matches_the_file(camp: Database) -> N
     )
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_outside_the_conference_nothing_is_on_and_the_span_is_given(camp: Database) -> None:
     answer = await answers(camp, datetime(2020, 1, 1, tzinfo=UTC)).now(conference="camp2019")
     assert not answer.found
@@ -105,11 +111,13 @@ async def test_without_any_timed_talks_it_explains_how_to_import(bundled_db: Dat
     assert "confbot import" in answer.text
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_unreadable_day_is_a_usage_answer(camp: Database) -> None:
     answer = await answers(camp, datetime(2019, 8, 21, tzinfo=UTC)).schedule("someday")
     assert answer.kind == "usage"
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_core_dispatches_schedule_commands(camp: Database) -> None:
     core = Core(camp, clock=lambda: datetime(2019, 8, 21, 11, 10, tzinfo=BERLIN))
     assert (await core.ask("/now curie")).fields[0].name.endswith("Curie")
@@ -125,6 +133,7 @@ def test_day_words() -> None:
     assert split_day("2019-08-22 Meitner") == ("2019-08-22", "Meitner")
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_resolve_day(camp: Database) -> None:
     conference = (await queries.scheduled_conferences(camp))[0]
     today = date(2019, 8, 22)

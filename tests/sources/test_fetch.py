@@ -15,10 +15,10 @@ from bot.sources.fetch import (
     fetch_source,
     redact_url,
 )
-from tests.conftest import SHARED
+from tests.conftest import shared_bytes
 from tests.fakes.schedule_server import ScheduleServer
 
-DEMOCON = (SHARED / "samples" / "pretalx-democon.json").read_bytes()
+DEMOCON = shared_bytes("samples/pretalx-democon.json")
 
 
 @pytest.fixture
@@ -64,6 +64,7 @@ async def test_a_body_with_the_last_good_hash_is_unchanged_without_validators() 
         assert server.counts.full_bodies == 1  # it came in full, and was not decoded
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 @pytest.mark.parametrize(
     ("mode", "reason"),
     [
@@ -90,6 +91,7 @@ async def test_a_slow_answer_times_out(server: ScheduleServer) -> None:
     assert result == Failed("no complete answer within 0.3 s")
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 async def test_a_body_over_the_size_cap_is_refused(server: ScheduleServer) -> None:
     result = await fetch_source(server.url, max_bytes=1000)
     assert result == Failed("larger than 1000 bytes", 200)

@@ -33,10 +33,10 @@ from bot.store.content import DATA_VERSION_KEY, get_meta, replace_conferences
 from bot.store.db import Database
 from bot.store.queries import talk_titles
 from bot.store.sources import Source, list_sources
-from tests.conftest import SHARED
+from tests.conftest import SHARED, shared_bytes
 from tests.fakes.schedule_server import ScheduleServer
 
-DEMOCON = (SHARED / "samples" / "pretalx-democon.json").read_bytes()
+DEMOCON = shared_bytes("samples/pretalx-democon.json")
 CAMP = SHARED / "samples" / "frab-camp2019.json"
 FIRST_TITLE = "Focused 5thgeneration hardware"
 T0 = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
@@ -83,6 +83,7 @@ async def followed(db: Database, server: ScheduleServer) -> PollOutcome:
     return first
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 async def test_the_first_poll_imports_and_a_304_costs_no_parse(
     db: Database, server: ScheduleServer
 ) -> None:
@@ -99,6 +100,7 @@ async def test_the_first_poll_imports_and_a_304_costs_no_parse(
     assert await data_version(db) == version  # the importer did not run
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 async def test_a_changed_export_is_imported_on_the_next_poll(
     db: Database, server: ScheduleServer
 ) -> None:
@@ -113,6 +115,7 @@ async def test_a_changed_export_is_imported_on_the_next_poll(
     assert (await only_source(db)).etag == server.etag
 
 
+@pytest.mark.samples("samples/pretalx-democon.json", "samples/frab-camp2019.json")
 async def test_a_renamed_conference_replaces_the_one_the_source_fed_and_no_other(
     db: Database, server: ScheduleServer
 ) -> None:
@@ -128,6 +131,7 @@ async def test_a_renamed_conference_replaces_the_one_the_source_fed_and_no_other
     assert (await only_source(db)).conference_slug == "democon-2"
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 async def test_an_identical_body_without_validators_is_unchanged_and_not_parsed(
     db: Database,
 ) -> None:
@@ -140,6 +144,7 @@ async def test_an_identical_body_without_validators_is_unchanged_and_not_parsed(
         assert await data_version(db) == version
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 @pytest.mark.parametrize(
     ("mode", "reason"),
     [
@@ -180,6 +185,7 @@ async def test_a_bad_fetch_keeps_the_last_good_programme_and_says_why(
     assert source.failures == 1 and source.body_hash is not None
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 async def test_a_json_export_that_is_not_a_valid_schedule_is_refused(
     db: Database, server: ScheduleServer
 ) -> None:
@@ -191,6 +197,7 @@ async def test_a_json_export_that_is_not_a_valid_schedule_is_refused(
     assert FIRST_TITLE in await titles(db)
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 async def test_backoff_doubles_per_failure_up_to_the_cap_and_resets_on_success(
     db: Database, server: ScheduleServer
 ) -> None:
@@ -263,6 +270,7 @@ async def test_credentials_are_used_but_never_logged(
     assert "hunter2" not in outcome.describe()
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 async def test_a_programme_is_stale_once_polls_have_not_confirmed_it_for_two_intervals(
     db: Database, server: ScheduleServer
 ) -> None:
@@ -279,6 +287,7 @@ async def test_a_programme_is_stale_once_polls_have_not_confirmed_it_for_two_int
     )
 
 
+@pytest.mark.samples("samples/pretalx-democon.json")
 async def test_an_unexpected_error_in_one_source_keeps_the_others_outcomes(
     db: Database, server: ScheduleServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -307,6 +316,7 @@ async def test_an_unexpected_error_in_one_source_keeps_the_others_outcomes(
     assert broken.failures == 1 and broken.next_poll_at == outcomes[1].next_poll_at
 
 
+@pytest.mark.samples("samples/fosdem2017-pentabarf.xml")
 async def test_a_followed_pentabarf_export_takes_the_sources_timezone(db: Database) -> None:
     fosdem = (SHARED / "samples" / "fosdem2017-pentabarf.xml").read_bytes()
     async with ScheduleServer(fosdem) as server:

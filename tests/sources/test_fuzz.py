@@ -34,7 +34,7 @@ from bot.sources.transcripts import parse_transcript
 from bot.store.content import load_data_dir
 from bot.store.db import Database
 from bot.store.imports import import_conference
-from tests.conftest import BUNDLED_DATA, SHARED
+from tests.conftest import BUNDLED_DATA, SHARED, shared_bytes
 from tests.sources.test_schedule_xml import schedule_xml_from_json
 from tests.store.test_content import dump
 
@@ -103,7 +103,7 @@ def event_paths(paths: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
 
 
 SAMPLE_DOCUMENTS = {
-    name: json.loads((SAMPLES / name).read_text(encoding="utf-8")) for name in JSON_SAMPLES
+    name: json.loads(shared_bytes(f"samples/{name}") or b"{}") for name in JSON_SAMPLES
 }
 SAMPLE_PATHS = {name: list(positions(document)) for name, document in SAMPLE_DOCUMENTS.items()}
 # The keys the importer reads: half the mutations aim at these, where damage shows.
@@ -224,6 +224,9 @@ def import_outcome(path: Path) -> Conference | RecordError:
     return conference
 
 
+@pytest.mark.samples(
+    "samples/frab-camp2019.json", "samples/pretalx-rc3.json", "samples/pretalx-democon.json"
+)
 @settings(FUZZ, max_examples=200)
 @given(mutation=mutated_documents(), as_xml=st.booleans(), data=st.data())
 def test_no_mutated_export_escapes_as_anything_but_a_record_error(
@@ -279,6 +282,9 @@ async def _import(db_file: Path, conference: Conference) -> RecordError | None:
     return None
 
 
+@pytest.mark.samples(
+    "samples/frab-camp2019.json", "samples/pretalx-rc3.json", "samples/pretalx-democon.json"
+)
 @settings(FUZZ, max_examples=40)
 @given(
     mutation=mutated_documents(),
@@ -449,6 +455,12 @@ async def _load(db_file: Path, root: Path) -> RecordError | None:
     return None
 
 
+@pytest.mark.samples(
+    "samples/bornhack2021-how-to-open-source-your-code-properly.srt",
+    "samples/frab-camp2019.json",
+    "samples/pretalx-rc3.json",
+    "samples/pretalx-democon.json",
+)
 @settings(FUZZ, max_examples=25)
 @given(mutate=folder_mutations())
 def test_a_refused_data_load_leaves_the_database_byte_identical(
@@ -467,7 +479,7 @@ def test_a_refused_data_load_leaves_the_database_byte_identical(
 
 # -- transcripts -----------------------------------------------------------------------------
 
-SRT_TEXT = SRT_SAMPLE.read_text(encoding="utf-8")[:6000]
+SRT_TEXT = shared_bytes(f"samples/{SRT_SAMPLE.name}").decode("utf-8")[:6000]
 TIMING_VALUES = (
     "99999999999999999999:00:00,000",
     "00:00:99,999",

@@ -50,6 +50,7 @@ def line_of(path: Path, needle: str, occurrence: int = 0) -> int:
     return lines[occurrence]
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_two_events_with_one_guid_are_refused_naming_both(
     tmp_path: Path, frab_document: dict[str, Any]
 ) -> None:
@@ -65,6 +66,7 @@ def test_two_events_with_one_guid_are_refused_naming_both(
     assert events[1]["title"] in error.message and events[5]["title"] in error.message
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_two_events_with_one_guid_are_refused_in_xml_too(
     tmp_path: Path, frab_document: dict[str, Any]
 ) -> None:
@@ -78,6 +80,7 @@ def test_two_events_with_one_guid_are_refused_in_xml_too(
     assert error.line == line_of(path, events[2]["guid"], 1)
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 @pytest.mark.parametrize(
     ("key", "value", "reason"),
     [
@@ -98,6 +101,7 @@ def test_times_at_the_edge_of_the_calendar_are_refused_at_their_line(
     assert error.line == line_of(path, value[:40])
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_a_day_in_year_9999_is_refused_not_an_overflow(
     tmp_path: Path, frab_document: dict[str, Any]
 ) -> None:
@@ -125,6 +129,7 @@ def test_json_no_parser_can_take_is_refused(text: str, reason: str) -> None:
     assert caught.value.path == "hostile.json" and reason in caught.value.message
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_a_lone_surrogate_is_refused_before_it_reaches_sqlite(
     tmp_path: Path, frab_document: dict[str, Any]
 ) -> None:
@@ -157,6 +162,7 @@ def test_an_entity_declaration_is_refused(tmp_path: Path) -> None:
     assert (caught.value.path, caught.value.line) == ("bomb.xml", 1)
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_more_events_than_the_limit_are_refused_naming_the_setting(
     tmp_path: Path, frab_document: dict[str, Any]
 ) -> None:
@@ -167,6 +173,7 @@ def test_more_events_than_the_limit_are_refused_naming_the_setting(
     assert len(load_schedule(path, ImportLimits(max_events=79)).talks) == 79
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_a_file_over_the_size_limit_is_refused_naming_the_setting(
     tmp_path: Path, frab_document: dict[str, Any]
 ) -> None:
@@ -175,6 +182,7 @@ def test_a_file_over_the_size_limit_is_refused_naming_the_setting(
     assert "larger than 0.1 MB" in error.message and "CONFBOT_IMPORT_MAX_MB" in error.message
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_an_import_cannot_replace_a_data_folder_conference(
     db: Database, tmp_path: Path, frab_document: dict[str, Any]
 ) -> None:
@@ -192,6 +200,7 @@ async def test_an_import_cannot_replace_a_data_folder_conference(
     assert dump(tmp_path / "confbot.sqlite3") == before
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_a_data_folder_cannot_replace_an_imported_conference(
     db: Database, tmp_path: Path, data_copy: Path
 ) -> None:
@@ -207,6 +216,7 @@ async def test_a_data_folder_cannot_replace_an_imported_conference(
     assert dump(tmp_path / "confbot.sqlite3") == before
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_confbot_import_exits_1_with_one_line_and_keeps_the_database(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,

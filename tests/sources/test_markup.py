@@ -65,6 +65,9 @@ def _sample_texts() -> list[str]:
     return [text for text in texts if text.strip()]
 
 
+@pytest.mark.samples(
+    "samples/pretalx-democon.json", "samples/pretalx-rc3.json", "samples/frab-camp2019.json"
+)
 def test_the_paragraph_path_reads_texts_as_the_whole_parser_does() -> None:
     texts = [
         *_sample_texts(),
@@ -92,6 +95,7 @@ def test_past_its_budget_markup_is_kept_as_it_is() -> None:
     assert budget.left == 0
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_one_import_shares_one_markup_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,7 @@ from bot.sources.detect import load_schedule, parse_schedule
 from tests.conftest import SHARED
 
 FOSDEM = SHARED / "samples" / "fosdem2017-pentabarf.xml"
+FOSDEM_SAMPLE = pytest.mark.samples("samples/fosdem2017-pentabarf.xml")
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 SMALL = """\
@@ -59,6 +60,7 @@ def fosdem() -> Conference:
     return load_schedule(FOSDEM, timezone="Europe/Brussels")
 
 
+@FOSDEM_SAMPLE
 def test_fosdem_2017_imports(fosdem: Conference) -> None:
     assert (fosdem.slug, fosdem.name, fosdem.year) == ("fosdem-2017", "FOSDEM 2017", 2017)
     assert fosdem.timezone == "Europe/Brussels"
@@ -74,6 +76,7 @@ def test_fosdem_2017_imports(fosdem: Conference) -> None:
     assert welcome.speaker_names == ("FOSDEM Staff",)
 
 
+@FOSDEM_SAMPLE
 def test_fosdem_keys_are_stable_and_unique(fosdem: Conference) -> None:
     again = load_schedule(FOSDEM, timezone="Europe/Brussels")
     assert [(t.guid, t.slug) for t in again.talks] == [(t.guid, t.slug) for t in fosdem.talks]
@@ -82,12 +85,14 @@ def test_fosdem_keys_are_stable_and_unique(fosdem: Conference) -> None:
     assert all(guid and guid.startswith("fosdem-2017:") for guid in guids)
 
 
+@FOSDEM_SAMPLE
 def test_fosdem_html_abstracts_become_text_with_links(fosdem: Conference) -> None:
     texts = [t.summary for t in fosdem.talks] + [t.description or "" for t in fosdem.talks]
     assert not any("<p>" in text or "&lt;" in text or "&amp;" in text for text in texts)
     assert any("(http" in text for text in texts)
 
 
+@FOSDEM_SAMPLE
 def test_without_a_time_zone_the_refusal_says_what_to_pass() -> None:
     with pytest.raises(RecordError) as caught:
         load_schedule(FOSDEM)

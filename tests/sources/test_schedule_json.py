@@ -66,6 +66,7 @@ def frab() -> Conference:
 # -- the real samples ----------------------------------------------------------------------
 
 
+@pytest.mark.samples("samples/pretalx-rc3.json")
 def test_pretalx_conference(pretalx: Conference) -> None:
     assert pretalx.slug == "rc3-channels-2020"
     assert pretalx.name == "rC3 Channels"
@@ -75,6 +76,7 @@ def test_pretalx_conference(pretalx: Conference) -> None:
     assert len(pretalx.talks) == 48
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_frab_conference(frab: Conference) -> None:
     assert frab.slug == "camp2019"
     assert frab.name == "Chaos Communication Camp 2019"
@@ -84,6 +86,7 @@ def test_frab_conference(frab: Conference) -> None:
 
 
 @pytest.mark.parametrize("path", [PRETALX, FRAB], ids=["pretalx", "frab"])
+@pytest.mark.samples("samples/pretalx-rc3.json", "samples/frab-camp2019.json")
 def test_every_event_becomes_a_matching_talk(path: Path) -> None:
     document = read_document(path)
     conference = load_schedule(path)
@@ -106,6 +109,7 @@ def test_every_event_becomes_a_matching_talk(path: Path) -> None:
         assert "\r" not in talk.summary
 
 
+@pytest.mark.samples("samples/pretalx-rc3.json")
 def test_pretalx_talk_hand_checked(pretalx: Conference) -> None:
     talk = talk_by_guid(pretalx, "c3642671-4c1f-5109-81ba-0535c1cc8428")
     assert talk.title == "Der faule Admin automatisiert: Gluon auf echter Hardware testen"
@@ -125,6 +129,7 @@ def test_pretalx_talk_hand_checked(pretalx: Conference) -> None:
     )
 
 
+@pytest.mark.samples("samples/pretalx-rc3.json")
 def test_pretalx_biography_and_talk_without_speakers(pretalx: Conference) -> None:
     talk = talk_by_guid(pretalx, "d5691650-57d7-5787-aadc-ea515b2276da")
     maurizi = talk.speakers[0]
@@ -142,10 +147,12 @@ def test_pretalx_biography_and_talk_without_speakers(pretalx: Conference) -> Non
         ("1cd19e87-f488-5e5f-b782-4984dfff7859", "other"),  # Other
     ],
 )
+@pytest.mark.samples("samples/pretalx-rc3.json")
 def test_pretalx_kinds(pretalx: Conference, guid: str, kind: str) -> None:
     assert talk_by_guid(pretalx, guid).kind == kind
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_frab_talk_hand_checked(frab: Conference) -> None:
     talk = talk_by_guid(frab, "a0a0fcfe-b7fb-46e3-84b6-97a5406016b4")
     assert talk.title == "Opening Ceremony"
@@ -158,12 +165,14 @@ def test_frab_talk_hand_checked(frab: Conference) -> None:
     assert talk.source == "frab-camp2019.json (frab schedule export)"
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_frab_links_and_empty_summary(frab: Conference) -> None:
     fomu = talk_by_guid(frab, "afbc3b87-4156-470d-9385-c18e7b29f97b")
     assert fomu.links == ("https://fomu.im", "https://github.com/im-tomu", "https://tomu.im")
     assert fomu.summary == ""  # both abstract and description are empty in the export
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_frab_talk_running_past_midnight(frab: Conference) -> None:
     talk = talk_by_guid(frab, "ed4b6c75-14f4-49fe-a11e-3762bd6b54e3")
     assert talk.title == "Achtung, Datenpannen!"
@@ -174,6 +183,7 @@ def test_frab_talk_running_past_midnight(frab: Conference) -> None:
 # -- variations on the samples -------------------------------------------------------------
 
 
+@pytest.mark.samples("samples/pretalx-rc3.json")
 def test_talk_after_midnight_uses_the_date_offset(tmp_path: Path) -> None:
     document = read_document(PRETALX)
     event = document["schedule"]["conference"]["days"][0]["rooms"]["r3s - Monheim/Rhein"][0]
@@ -186,6 +196,7 @@ def test_talk_after_midnight_uses_the_date_offset(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", [PRETALX, FRAB], ids=["offset-of-day", "time_zone_name"])
+@pytest.mark.samples("samples/pretalx-rc3.json", "samples/frab-camp2019.json")
 def test_talk_after_midnight_without_date_rolls_over_to_next_day(
     tmp_path: Path, path: Path
 ) -> None:
@@ -200,6 +211,7 @@ def test_talk_after_midnight_without_date_rolls_over_to_next_day(
     assert talk.starts_at == expected_utc[path].replace(tzinfo=UTC)
 
 
+@pytest.mark.samples("samples/pretalx-rc3.json")
 def test_newer_and_plain_person_shapes(tmp_path: Path) -> None:
     document = read_document(PRETALX)
     event = next(events_of(document))
@@ -216,6 +228,7 @@ def test_newer_and_plain_person_shapes(tmp_path: Path) -> None:
     assert talk.speakers[1].biography is None
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_description_stands_in_for_an_empty_abstract(tmp_path: Path) -> None:
     document = read_document(FRAB)
     event = next(events_of(document))
@@ -225,6 +238,7 @@ def test_description_stands_in_for_an_empty_abstract(tmp_path: Path) -> None:
     assert talk.summary == "First & bold\n\nAgenda\nSecond"
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_duplicate_slugs_are_numbered_in_file_order(tmp_path: Path) -> None:
     document = read_document(FRAB)
     room = document["schedule"]["conference"]["days"][0]["rooms"]["Curie"]
@@ -250,6 +264,7 @@ def test_duplicate_slugs_are_numbered_in_file_order(tmp_path: Path) -> None:
     assert talk_by_guid(load_schedule(path), untitled["guid"]).slug == "unicode-title"
 
 
+@pytest.mark.samples("samples/pretalx-rc3.json", "samples/frab-camp2019.json")
 def test_generator_name_from_the_document(tmp_path: Path) -> None:
     document = read_document(FRAB)
     document["generator"] = {"name": "pretalx", "version": "2024.1.0"}
@@ -257,6 +272,7 @@ def test_generator_name_from_the_document(tmp_path: Path) -> None:
     assert conference.talks[0].source == "export.json (pretalx schedule export)"
 
 
+@pytest.mark.samples("samples/pretalx-rc3.json")
 def test_parse_schedule_json_from_text() -> None:
     text = PRETALX.read_text(encoding="utf-8")
     conference = parse_schedule_json(text, origin_file="rc3.json")
@@ -267,6 +283,7 @@ def test_parse_schedule_json_from_text() -> None:
 # -- malformed input -----------------------------------------------------------------------
 
 
+@pytest.mark.samples("samples/pretalx-rc3.json")
 def test_truncated_json_is_an_error_not_a_partial_result(tmp_path: Path) -> None:
     text = PRETALX.read_text(encoding="utf-8")
     path = tmp_path / "half.json"
@@ -282,6 +299,7 @@ def test_truncated_json_is_an_error_not_a_partial_result(tmp_path: Path) -> None
     assert "truncated" in str(error)
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_missing_required_field_names_file_line_and_field(tmp_path: Path) -> None:
     document = read_document(FRAB)
     event = event_by_guid(document, "c9edea6f-1da1-4772-a0a9-6dd4e33f11bb")
@@ -295,6 +313,7 @@ def test_missing_required_field_names_file_line_and_field(tmp_path: Path) -> Non
     assert str(error).startswith(f"{path}:{error.line}: field 'title':")
 
 
+@pytest.mark.samples("samples/pretalx-rc3.json")
 def test_bad_duration_points_at_its_line(tmp_path: Path) -> None:
     document = read_document(PRETALX)
     event = event_by_guid(document, "d5691650-57d7-5787-aadc-ea515b2276da")
@@ -337,6 +356,7 @@ def test_bad_duration_points_at_its_line(tmp_path: Path) -> None:
         "no-schedule",
     ],
 )
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_field_errors(tmp_path: Path, change: Any, field: str) -> None:
     document = read_document(FRAB)
     change(document)

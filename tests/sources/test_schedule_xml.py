@@ -178,6 +178,7 @@ def without_origin(talk: Talk) -> Talk:
     return dataclasses.replace(talk, source=None, origin_file=None)
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_xml_gives_the_same_talks_as_the_json(frab_xml: Path) -> None:
     from_json = load_schedule(FRAB)
     from_xml = load_schedule(frab_xml)
@@ -195,6 +196,7 @@ def test_xml_gives_the_same_talks_as_the_json(frab_xml: Path) -> None:
     assert from_xml.talks[0].origin_file == str(frab_xml)
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_xml_talk_hand_checked(frab_xml: Path) -> None:
     talk = talk_by_guid(load_schedule_xml(frab_xml), "ed4b6c75-14f4-49fe-a11e-3762bd6b54e3")
     assert talk.title == "Achtung, Datenpannen!"
@@ -258,6 +260,7 @@ def test_doctype_is_rejected_from_text() -> None:
 
 
 @pytest.mark.parametrize("fraction", [0.5, 0.3, 0.999])
+@pytest.mark.samples("samples/frab-camp2019.json")
 def test_truncated_xml_is_an_error(tmp_path: Path, frab_xml_text: str, fraction: float) -> None:
     path = tmp_path / "cut.xml"
     path.write_text(frab_xml_text[: int(len(frab_xml_text) * fraction)], encoding="utf-8")

@@ -46,12 +46,14 @@ def bornhack() -> tuple[Cue, ...]:
     return parse_transcript(BORNHACK)
 
 
+@pytest.mark.samples("samples/bornhack2021-how-to-open-source-your-code-properly.srt")
 def test_bornhack_cue_count_matches_the_timing_lines(bornhack: tuple[Cue, ...]) -> None:
     text = BORNHACK.read_text(encoding="utf-8")
     assert len(SRT_TIMING_LINE.findall(text)) == 1036
     assert len(bornhack) == 1036
 
 
+@pytest.mark.samples("samples/bornhack2021-how-to-open-source-your-code-properly.srt")
 def test_bornhack_first_and_last_cue(bornhack: tuple[Cue, ...]) -> None:
     assert bornhack[0] == Cue(
         0, 12_000, "Karina Haupt will talk about how to properly open source source code."
@@ -60,17 +62,20 @@ def test_bornhack_first_and_last_cue(bornhack: tuple[Cue, ...]) -> None:
     assert bornhack[-1] == Cue(3_319_320, 3_320_360, "Thank you very much.")
 
 
+@pytest.mark.samples("samples/bornhack2021-how-to-open-source-your-code-properly.srt")
 def test_bornhack_header_comments_are_not_cues(bornhack: tuple[Cue, ...]) -> None:
     assert BORNHACK.read_text(encoding="utf-8").startswith("# Transcribed")
     assert not any("Transcribed" in cue.text or cue.text.startswith("#") for cue in bornhack)
 
 
+@pytest.mark.samples("samples/bornhack2021-how-to-open-source-your-code-properly.srt")
 def test_bornhack_cues_are_ordered_and_well_formed(bornhack: tuple[Cue, ...]) -> None:
     assert all(cue.start_ms <= cue.end_ms for cue in bornhack)
     assert all(a.start_ms <= b.start_ms for a, b in pairwise(bornhack))
     assert all(cue.text == cue.text.strip() and cue.text for cue in bornhack)
 
 
+@pytest.mark.samples("samples/bornhack2021-how-to-open-source-your-code-properly.srt")
 def test_bornhack_as_text(bornhack: tuple[Cue, ...]) -> None:
     text = cues_to_text(bornhack)
     assert text.startswith("Karina Haupt will talk about how to properly open source source code.")
@@ -153,6 +158,7 @@ def _cut_bornhack(where: str) -> tuple[str, int]:
     raise AssertionError(where)
 
 
+@pytest.mark.samples("samples/bornhack2021-how-to-open-source-your-code-properly.srt")
 @pytest.mark.parametrize(
     ("where", "problem"),
     [

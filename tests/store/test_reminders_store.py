@@ -423,6 +423,7 @@ async def test_reimport_moving_a_skipped_talk_later_gives_it_a_reminder(
     ]
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_frab_sample_by_track(db: Database, clock: FakeClock, platform: FakePlatform) -> None:
     camp = load_schedule(SAMPLES / "frab-camp2019.json")
     await replace_conferences(db, [camp], origin="import")

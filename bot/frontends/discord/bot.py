@@ -24,7 +24,6 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-import aiohttp
 import discord
 import discord.gateway
 import discord.http
@@ -32,6 +31,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot import logs
 from bot.answer import Answer
 from bot.commands.invocation import Stash, Unpacked
 from bot.config import DiscordSettings
@@ -39,7 +39,18 @@ from bot.core import Core
 from bot.frontends.discord.components import DYNAMIC_ITEMS, render
 from bot.frontends.discord.embeds import autocomplete_choices, short_line
 from bot.frontends.discord.poster import DiscordPoster
+from bot.frontends.discord.start import TOKEN_REJECTED as TOKEN_REJECTED
+from bot.frontends.discord.start import (
+    DiscordStartError as DiscordStartError,
+)
+from bot.frontends.discord.start import (
+    connect,
+    first_connect_log,
+    login,
+    public,
+)
 from bot.reminders import ReminderOutcome, ReminderPoster
+from bot.startup import Backoff, Unavailable, with_retries
 from bot.store.db import Database
 from bot.store.reminders import ReminderService
 from bot.store.wisdom import WisdomService
@@ -53,7 +64,6 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.frontends.discord.cogs.reminders",
 )
 FRONTEND = "discord"
-TOKEN_REJECTED = "Discord rejected the token (401): check DISCORD_TOKEN"
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True, send_messages=True, embed_links=True, read_message_history=True
 )
@@ -72,10 +82,6 @@ def _quiet_voice() -> None:
     """Slash commands need no voice: no warning at start that voice libraries are missing."""
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
-
-
-class DiscordStartError(RuntimeError):
-    """The bot could not start; `str(error)` is one line fit for the operator (no token)."""
 
 
 class AutocompleteFailed(app_commands.AppCommandError):
@@ -499,34 +505,6 @@ def log_reminder(outcome: ReminderOutcome) -> None:
 # Running, syncing, inviting
 
 
-class RedactToken(logging.Filter):
-    """Replaces the token wherever it would appear in a log line."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.token and self.token in record.getMessage():
-            record.msg = record.getMessage().replace(self.token, "[token]")
-            record.args = None
-        return True
-
-
-@contextlib.contextmanager
-def redacting(token: str) -> Iterator[None]:
-    """Keep `token` out of every log handler of the root logger while inside."""
-    flt = RedactToken(token)
-    handlers = list(logging.getLogger().handlers)
-    for handler in handlers:
-        handler.addFilter(flt)
-    try:
-        yield
-    finally:
-        for handler in handlers:
-            handler.removeFilter(flt)
-
-
 @contextlib.contextmanager
 def discord_endpoints(api_base: str | None, gateway_url: str | None) -> Iterator[None]:
     """Point discord.py at another REST base / gateway (a proxy, or a local fake); restore the
@@ -544,31 +522,12 @@ def discord_endpoints(api_base: str | None, gateway_url: str | None) -> Iterator
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
 
-def _public(url: str) -> str:
-    """A URL without any user:password a proxy URL may carry."""
-    try:
-        return str(yarl.URL(url).with_user(None))
-    except (TypeError, ValueError):
-        return "the configured URL"
-
-
 async def _login(bot: discord.Client, settings: DiscordSettings) -> None:
-    token = settings.token.reveal()
-    if not token.strip():
-        raise DiscordStartError("DISCORD_TOKEN is empty: set it to the bot token")
+    """Log in once: for the one-shot commands, which do not retry."""
     try:
-        await bot.login(token)
-    except discord.LoginFailure:
-        raise DiscordStartError(TOKEN_REJECTED) from None
-    except discord.HTTPException as error:
-        raise DiscordStartError(
-            f"Discord refused the login ({error.status}): {error.text[:200]}"
-        ) from None
-    except (aiohttp.ClientError, OSError) as error:
-        raise DiscordStartError(
-            f"cannot reach the Discord API at {_public(discord.http.Route.BASE)}: "
-            f"{type(error).__name__}"
-        ) from None
+        await login(bot, settings)
+    except Unavailable as error:
+        raise DiscordStartError(error.reason) from None
 
 
 async def serve(
@@ -579,14 +538,17 @@ async def serve(
     clock: Clock | None = None,
     wisdom_grace: timedelta = DEFAULT_GRACE,
     guild_ready_timeout: float = 1.0,
+    start_retry: float = 0.0,
 ) -> None:
     """Run the Discord bot until cancelled (or the connection is lost for good).
 
     Raises DiscordStartError, with one line for the operator, when the token is missing or
-    rejected or Discord cannot be reached.
+    rejected, or Discord cannot be reached for `start_retry` seconds: until it is connected,
+    each failed try (no connection, a time-out, 5xx, 429) is logged in one line and tried
+    again with a fresh client after a growing pause.
     """
-    token = settings.token.reveal()
-    with redacting(token), discord_endpoints(settings.api_base, settings.gateway_url):
+
+    async def attempt() -> None:
         bot = ConfBot(
             core,
             db,
@@ -597,35 +559,30 @@ async def serve(
         )
         async with bot:
             started = time.monotonic()
-            await _login(bot, settings)
+            await login(bot, settings)
             log.info(
                 "logged in to %s in %.1fs; connecting to the gateway",
-                _public(discord.http.Route.BASE),
+                public(discord.http.Route.BASE),
                 time.monotonic() - started,
             )
             try:
-                await bot.connect(reconnect=True)
-            except discord.ConnectionClosed as error:
-                if error.code == 4004:
-                    raise DiscordStartError(TOKEN_REJECTED) from None
-                raise DiscordStartError(
-                    f"Discord closed the gateway connection ({error.code})"
-                ) from None
-            except discord.PrivilegedIntentsRequired:
-                raise DiscordStartError("Discord refused the gateway intents") from None
-            except (discord.GatewayNotFound, aiohttp.ClientError, OSError) as error:
-                raise DiscordStartError(
-                    f"cannot reach the Discord gateway: {type(error).__name__}"
-                ) from None
+                with first_connect_log(bot):
+                    await connect(bot)
             finally:
                 log.info("stopped after serving %d command(s)", bot.served)
+
+    logs.protect(settings.token.reveal())
+    with discord_endpoints(settings.api_base, settings.gateway_url):
+        await with_retries(
+            "Discord", attempt, Backoff(window=start_retry), log=log, give_up=DiscordStartError
+        )
 
 
 async def sync_commands(settings: DiscordSettings, guild_id: int | None) -> list[str]:
     """Register the slash commands: copied to `guild_id` (instant, for a dev guild) or
     globally (None). Returns the names Discord now has."""
-    token = settings.token.reveal()
-    with redacting(token), discord_endpoints(settings.api_base, settings.gateway_url):
+    logs.protect(settings.token.reveal())
+    with discord_endpoints(settings.api_base, settings.gateway_url):
         bot = ConfBot(None, None, settings, start_wisdom=False)
         async with bot:
             await _login(bot, settings)
@@ -644,8 +601,8 @@ async def sync_commands(settings: DiscordSettings, guild_id: int | None) -> list
 
 async def fetch_application_id(settings: DiscordSettings) -> int:
     """The application id of the token's bot (for `invite_url`), asked of Discord."""
-    token = settings.token.reveal()
-    with redacting(token), discord_endpoints(settings.api_base, settings.gateway_url):
+    logs.protect(settings.token.reveal())
+    with discord_endpoints(settings.api_base, settings.gateway_url):
         _quiet_voice()
         client = discord.Client(intents=discord.Intents.none())
         async with client:

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import logs
 from bot import reminders as remind
 from bot.answer import Answer
 from bot.commands.invocation import Stash
@@ -43,7 +43,12 @@ from bot.frontends.slack.blocks import (
     parse_button_value,
     replaces_original,
 )
+from bot.frontends.slack.connect import (
+    SlackStartupError as SlackStartupError,
+)
+from bot.frontends.slack.connect import bolt_reads_no_token, check_bot_token, open_socket
 from bot.frontends.slack.poster import SlackPoster
+from bot.startup import Backoff, with_retries
 from bot.store.db import Database
 from bot.store.reminders import ReminderService
 from bot.store.wisdom import WisdomService
@@ -134,10 +139,6 @@ INVITE_HINT = (
 
 _CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
-
-
-class SlackStartupError(RuntimeError):
-    """Slack cannot be started (the token was refused); the message names no secret."""
 
 
 @dataclass
@@ -447,13 +448,13 @@ def build_app(
     answers that reminders are not available.
     """
     bolt_log = logger or log.getChild("bolt")
-    _guard(log, settings)
-    _guard(bolt_log, settings)
-    app = AsyncApp(
-        client=client,
-        signing_secret=settings.signing_secret.reveal(),
-        logger=bolt_log,
-    )
+    _protect(settings)
+    with bolt_reads_no_token():
+        app = AsyncApp(
+            client=client,
+            signing_secret=settings.signing_secret.reveal(),
+            logger=bolt_log,
+        )
     frontend = SlackFrontend(core, wisdom, settings, client, reminders=reminders)
     app.frontend = frontend  # type: ignore[attr-defined]
 
@@ -684,6 +685,7 @@ async def serve(
     host: str = "0.0.0.0",
     post_interval: float = POST_INTERVAL_SECONDS,
     on_ready: Callable[[str | None], Awaitable[None] | None] | None = None,
+    start_retry: float = 0.0,
 ) -> None:
     """Run the Slack front end until `stop` is set (or the task is cancelled).
 
@@ -691,23 +693,32 @@ async def serve(
     connects in Socket Mode when SLACK_APP_TOKEN is set (else serves HTTP on `settings.port` at
     /slack/events, verified with the signing secret), and runs the post loop for both (once at
     start-up, then every `post_interval` seconds). Raises SlackStartupError when Slack refuses
-    the token. Logs what happened; never a token or secret. `on_ready` (for tests) is called
+    a token, or cannot be reached for `start_retry` seconds (each failed try is one log line).
+    Logs what happened; never a token or secret. `on_ready` (for tests) is called
     once connected, with the HTTP events URL (None in Socket Mode); `clock` goes to both
     services, `grace` to the wisdom service and `post_interval` to the post loop.
     """
     base_url = api_base_url(settings.api_url)
-    _guard(log, settings)
+    _protect(settings)
     client = AsyncWebClient(token=settings.bot_token.reveal(), base_url=base_url)
-    try:
-        auth = await client.auth_test()
-    except SlackApiError as error:
-        raise SlackStartupError(
-            f"Slack refused the bot token (SLACK_BOT_TOKEN): {_error_code(error)}"
-        ) from None
-    except (aiohttp.ClientError, TimeoutError) as error:
-        raise SlackStartupError(
-            f"cannot reach the Slack Web API at {base_url}: {type(error).__name__}"
-        ) from None
+    backoff = Backoff(window=start_retry)
+    auth = await with_retries(
+        "Slack",
+        lambda: check_bot_token(client, base_url),
+        backoff,
+        log=log,
+        give_up=SlackStartupError,
+    )
+    socket_client = AsyncWebClient(base_url=base_url)
+    socket_url = None
+    if settings.socket_mode:
+        socket_url = await with_retries(
+            "Slack Socket Mode",
+            lambda: open_socket(socket_client, settings.app_token.reveal(), base_url),
+            backoff,
+            log=log,
+            give_up=SlackStartupError,
+        )
     scopes = _scopes(auth.headers)
     log.info("Slack connected as @%s in team %s (%s)", auth.get("user"), auth.get("team"), base_url)
     missing = sorted(REQUIRED_SCOPES - scopes) if scopes else []
@@ -734,10 +745,9 @@ async def serve(
     try:
         if settings.socket_mode:
             handler = AsyncSocketModeHandler(
-                app,
-                settings.app_token.reveal(),
-                web_client=AsyncWebClient(base_url=base_url),
+                app, settings.app_token.reveal(), web_client=socket_client
             )
+            handler.client.wss_uri = socket_url
             await handler.connect_async()  # type: ignore[no-untyped-call]
             log.info("Slack Socket Mode connected; serving %s", _command_list())
         else:
@@ -853,39 +863,8 @@ def _header_seconds(headers: Any, name: str) -> float:
         return 1.0
 
 
-class _RedactSecrets(logging.Filter):
-    """Replaces any configured token or secret in a log record (message and traceback)."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if len(s) >= 8]
-
-    def _clean(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = self._clean(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        if record.exc_info and not record.exc_text:
-            trace = logging.Formatter().formatException(record.exc_info)
-            if self._clean(trace) != trace:
-                record.exc_text = self._clean(trace)
-        return True
-
-
-def _guard(logger: logging.Logger, settings: SlackSettings) -> None:
-    """Attach (once per logger) a filter that keeps this app's secrets out of its logs."""
-    secrets = [
-        settings.bot_token.reveal(),
-        settings.app_token.reveal(),
-        settings.signing_secret.reveal(),
-    ]
-    for existing in logger.filters:
-        if isinstance(existing, _RedactSecrets):
-            existing.secrets = sorted({*existing.secrets, *(s for s in secrets if len(s) >= 8)})
-            return
-    logger.addFilter(_RedactSecrets(secrets))
+def _protect(settings: SlackSettings) -> None:
+    """Keep this app's tokens and secret out of the log, also when built without the CLI."""
+    logs.protect(
+        settings.bot_token.reveal(), settings.app_token.reveal(), settings.signing_secret.reveal()
+    )

@@ -70,6 +70,11 @@ class _Gateway(_State):
             lambda: True if self.connected else None, timeout=timeout, what="a gateway connection"
         )
 
+    def refuse_gateway_next(self, times: int = 1) -> None:
+        """The next `times` gateway connections are refused (HTTP 503 instead of the
+        websocket upgrade), as a gateway that is briefly away."""
+        self._refuse_gateway += times
+
     # ---------------------------------------------------------------- gateway control
 
     def dispatch(self, event: str, data: Any) -> None:
@@ -142,8 +147,15 @@ class _Gateway(_State):
     # ---------------------------------------------------------------- gateway server
 
     async def _gateway_handler(self, request: web.Request) -> web.StreamResponse:
+        if self._refuse_gateway > 0:
+            self._refuse_gateway -= 1
+            self.gateway_refusals += 1
+            self._notify()
+            return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse(timeout=2.0, max_msg_size=16 * 1024 * 1024)
         await ws.prepare(request)
+        if self.hello_delay:
+            await asyncio.sleep(self.hello_delay)
         conn = _Connection(ws=ws, request=request, path=request.path)
         conn.writer = asyncio.create_task(self._gateway_writer(conn))
         self._conns.add(conn)

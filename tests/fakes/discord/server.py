@@ -89,6 +89,9 @@ class FakeDiscord(_Driving):
         self.connection_count = 0
         self.heartbeat_count = 0
         self.rate_limited_count = 0
+        self.gateway_refusals = 0  # upgrades refused so far (see refuse_gateway_next)
+        self.hello_delay = 0.0  # seconds a new gateway connection waits for its HELLO
+        self._refuse_gateway = 0
 
         self.application_id = self._snowflake()
         self.bot_user: JSON = self._new_user(bot_name, bot=True, user_id=self.application_id)

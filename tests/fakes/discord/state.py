@@ -71,6 +71,9 @@ class _State:
     connection_count: int
     heartbeat_count: int
     rate_limited_count: int
+    gateway_refusals: int
+    hello_delay: float
+    _refuse_gateway: int
 
     # The application, its bot user, and the default guild, channel and user.
     application_id: int

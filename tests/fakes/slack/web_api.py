@@ -44,7 +44,7 @@ class ApiCall:
 
 @dataclass
 class _Fault:
-    kind: str  # "error" or "ratelimit"
+    kind: str  # "error", "ratelimit" or "unavailable"
     error: str = "ratelimited"
     retry_after: int = 1
 
@@ -78,6 +78,12 @@ class _WebApi(_Workspace):
         ``{"ok": false, "error": "ratelimited"}``."""
         for _ in range(times):
             self._faults[method].append(_Fault("ratelimit", retry_after=retry_after))
+
+    def unavailable_next(self, method: str, *, times: int = 1) -> None:
+        """The next `times` calls of `method` answer HTTP 503 before looking at the token, as
+        a Slack that is briefly away."""
+        for _ in range(times):
+            self._faults[method].append(_Fault("unavailable", error="service_unavailable"))
 
     # ---------------------------------------------------------------- queries and waits
 
@@ -169,6 +175,9 @@ class _WebApi(_Workspace):
             self.unknown_methods.append(method)
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}, headers
         kind, handler = entry
+        queue = self._faults.get(method)
+        if queue and queue[0].kind == "unavailable":
+            return 503, {"ok": False, "error": queue.popleft().error}, headers
         if kind == "none":  # api.test needs no token
             return 200, {"ok": True, **handler(args)}, headers
         if token is None:

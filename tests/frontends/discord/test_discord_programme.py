@@ -87,6 +87,7 @@ def assert_clean(fake: FakeDiscord) -> None:
     assert [(r.method, r.path, r.status, r.response) for r in fake.errors] == []
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_now_shows_the_opening_ceremony_in_curie(fake: FakeDiscord, bot: ConfBot) -> None:
     result = await fake.invoke("now")
 
@@ -98,6 +99,7 @@ async def test_now_shows_the_opening_ceremony_in_curie(fake: FakeDiscord, bot: C
     assert_clean(fake)
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_a_talk_picked_from_now_is_shown_below_the_listing(
     fake: FakeDiscord, bot: ConfBot
 ) -> None:
@@ -110,6 +112,7 @@ async def test_a_talk_picked_from_now_is_shown_below_the_listing(
     assert_clean(fake)
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_next_gives_one_talk_per_room(fake: FakeDiscord, bot: ConfBot) -> None:
     result = await fake.invoke("next")
 
@@ -122,6 +125,7 @@ async def test_next_gives_one_talk_per_room(fake: FakeDiscord, bot: ConfBot) -> 
     assert_clean(fake)
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_schedule_day_2_in_curie_lists_thursdays_curie_talks(
     fake: FakeDiscord, bot: ConfBot
 ) -> None:
@@ -135,6 +139,7 @@ async def test_schedule_day_2_in_curie_lists_thursdays_curie_talks(
     assert_clean(fake)
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_the_conference_option_narrows_and_autocompletes(
     fake: FakeDiscord, bot: ConfBot
 ) -> None:
@@ -150,6 +155,7 @@ async def test_the_conference_option_narrows_and_autocompletes(
     assert_clean(fake)
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_room_and_day_autocomplete_from_the_programme(
     fake: FakeDiscord, bot: ConfBot
 ) -> None:

@@ -26,6 +26,8 @@ from bot.store.db import Database
 from tests.conftest import SHARED
 from tests.fakes.discord import FakeDiscord, InteractionResult, running_bot
 
+pytestmark = pytest.mark.samples("samples/frab-camp2019.json")
+
 JSON = dict[str, Any]
 BERLIN = ZoneInfo("Europe/Berlin")
 MORNING = datetime(2019, 8, 21, 10, 0, tzinfo=BERLIN)

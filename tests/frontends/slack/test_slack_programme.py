@@ -85,6 +85,7 @@ def lines(message: ResponsePost) -> str:
     return "\n".join(texts(message.blocks))
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_now_shows_the_opening_ceremony_in_curie(camp: Channel) -> None:
     reply = await camp.command("/now")
 
@@ -98,6 +99,7 @@ async def test_now_shows_the_opening_ceremony_in_curie(camp: Channel) -> None:
     assert header(picked) == "Opening Ceremony"
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_next_gives_one_talk_per_room(camp: Channel) -> None:
     reply = await camp.command("/next")
 
@@ -108,6 +110,7 @@ async def test_next_gives_one_talk_per_room(camp: Channel) -> None:
     assert button_ids(reply) == ["confbot_open_0", "confbot_open_1"]  # each talk: a new message
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_schedule_day_2_curie_lists_thursdays_curie_talks(camp: Channel) -> None:
     reply = await camp.command("/schedule", "day 2 curie --conference camp2019")
 
@@ -121,6 +124,7 @@ async def test_schedule_day_2_curie_lists_thursdays_curie_talks(camp: Channel) -
     assert "Meitner" not in text and "Wed " not in text
 
 
+@pytest.mark.samples("samples/frab-camp2019.json")
 async def test_a_conference_without_that_room_says_nothing_is_on(camp: Channel) -> None:
     reply = await camp.command("/now", "nowhere --conference camp2019")
 

@@ -40,6 +40,8 @@ from tests.frontends.slack.test_slack_e2e import (
     texts,
 )
 
+pytestmark = pytest.mark.samples("samples/frab-camp2019.json")
+
 BERLIN = ZoneInfo("Europe/Berlin")
 MORNING = datetime(2019, 8, 21, 10, 0, tzinfo=BERLIN)
 TEN_TO_ELEVEN = datetime(2019, 8, 21, 10, 50, tzinfo=BERLIN)

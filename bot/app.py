@@ -1,0 +1,73 @@
+"""The composition root: the one place the bot is put together.
+
+`App` holds what every front end shares (the settings, the open database, the command core);
+`build_core` makes the core, `serve` runs the configured front ends (`bot.frontends.registry`)
+side by side over them. The CLI opens the database, builds the `App` and calls `serve`; nothing
+is built at import time, and a front end gets what it needs passed in (as discord.py's
+`examples/advanced_startup.py` passes in the pool and the session).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.config import Settings
+from bot.core import Core
+from bot.frontends.base import Frontend, StartError
+from bot.frontends.registry import configured
+from bot.schedule import system_clock
+from bot.store.db import Database
+
+
+@dataclass(frozen=True)
+class App:
+    settings: Settings
+    db: Database
+    core: Core
+
+    @property
+    def wisdom_grace(self) -> timedelta:
+        return timedelta(hours=self.settings.wisdom_grace_hours)
+
+
+def build_core(db: Database, *, at: datetime | None = None) -> Core:
+    """The command core over `db`; `at` rehearses: /now, /next and /schedule answer as if it
+    were that moment."""
+    return Core(db, clock=(lambda: at) if at else system_clock)
+
+
+async def serve(app: App, frontends: Sequence[Frontend] | None = None) -> list[StartError]:
+    """Serve `frontends` (default: the configured ones) in this process until all have
+    stopped; the start errors of those that could not start (each one line; the others are
+    stopped with them). Cancelled (Ctrl-C), it stops them all."""
+    try:
+        chosen = list(frontends) if frontends is not None else configured(app.settings)
+    except StartError as half_configured:
+        return [half_configured]
+    tasks = [asyncio.create_task(f.serve(app), name=f"serve-{f.name}") for f in chosen]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        await _stop(tasks)
+    failed: list[StartError] = []
+    for task in tasks:
+        error = None if task.cancelled() else task.exception()
+        if isinstance(error, StartError):
+            failed.append(error)
+        elif error is not None:
+            raise error
+    return failed
+
+
+async def _stop(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel every task still running, and again each second while one goes on: Python
+    3.11's `asyncio.wait_for` loses a cancellation that comes just as what it waits for is
+    done (discord.py's gateway connect waits so), and Ctrl-C must still stop the bot."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=1.0)

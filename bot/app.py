@@ -12,31 +12,35 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings
 from bot.core import Core
 from bot.frontends.base import Frontend, StartError
 from bot.frontends.registry import configured
-from bot.schedule import system_clock
 from bot.store.db import Database
 
 
 @dataclass(frozen=True)
 class App:
+    """What every front end shares. `clock` is the one clock of the process: the system
+    clock, or a rehearsal clock (`confbot run --at … --speed …`) that answers and posts move
+    on together."""
+
     settings: Settings
     db: Database
     core: Core
+    clock: Clock = SYSTEM_CLOCK
 
     @property
     def wisdom_grace(self) -> timedelta:
         return timedelta(hours=self.settings.wisdom_grace_hours)
 
 
-def build_core(db: Database, *, at: datetime | None = None) -> Core:
-    """The command core over `db`; `at` rehearses: /now, /next and /schedule answer as if it
-    were that moment."""
-    return Core(db, clock=(lambda: at) if at else system_clock)
+def build_core(db: Database, *, clock: Clock = SYSTEM_CLOCK) -> Core:
+    """The command core over `db`, answering /now, /next and /schedule on `clock`."""
+    return Core(db, clock=clock)
 
 
 async def serve(app: App, frontends: Sequence[Frontend] | None = None) -> list[StartError]:

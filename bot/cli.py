@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from bot import logs
 from bot.cli_sources import add_source_commands, run_source_command
+from bot.clock import SYSTEM_CLOCK, Clock, RehearsalClock
 from bot.config import SETTINGS_HELP, Settings, SettingsError
 from bot.records import RecordError
 from bot.store.db import Database, StoreError
@@ -50,9 +51,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser(
+    run = commands.add_parser(
         "run",
         help="start the bot: Discord and/or Slack when configured, else the console",
+        description="Start the bot. With --at (and --speed) the whole bot, answers, daily "
+        "wisdom and reminders, runs on a simulated clock: a rehearsal of a conference day.",
+    )
+    run.add_argument(
+        "--at",
+        type=_moment,
+        metavar="WHEN",
+        help="rehearse: start the clock at WHEN (ISO 8601 with offset, e.g. "
+        "2019-08-21T09:55+02:00)",
+    )
+    run.add_argument(
+        "--speed",
+        type=_speed,
+        default=1.0,
+        metavar="N",
+        help="rehearse: the simulated clock runs N times faster (default 1)",
     )
     load = commands.add_parser("load", help="validate the data folder and load it")
     load.add_argument("--force", action="store_true", help="reload even if nothing changed")
@@ -205,7 +222,8 @@ async def _dispatch(
             return EXIT_FAILURE
         from bot.app import App, build_core
 
-        core = build_core(db, at=getattr(args, "at", None))
+        clock = _clock(args)
+        core = build_core(db, clock=clock)
         if args.command == "ask":
             return await _ask(core, " ".join(args.line), as_json=args.json)
         if args.command == "console":
@@ -214,7 +232,7 @@ async def _dispatch(
             await run_console(core)
             return EXIT_OK
         if args.command == "run":
-            return await _run(App(settings, db, core))
+            return await _run(App(settings, db, core, clock))
     return EXIT_USAGE
 
 
@@ -234,8 +252,8 @@ async def _load(db: Database, data_dir: Path, *, force: bool) -> int:
 async def _import(db: Database, source: str, settings: Settings, zone: str | None) -> int:
     from bot.sources.detect import load_schedule, parse_schedule
     from bot.sources.fetch import Failed, Fetched, fetch_source, redact_url
-    from bot.sources.files import MAX_MB_SETTING, ImportLimits, too_large
-    from bot.store.imports import import_conference
+    from bot.sources.files import MAX_MB_SETTING, ImportLimits, read_bytes, too_large
+    from bot.store.imports import export_digest, import_conference, unchanged_import
 
     limits = ImportLimits(
         max_bytes=settings.import_max_mb * 1_000_000, max_events=settings.import_max_events
@@ -256,9 +274,20 @@ async def _import(db: Database, source: str, settings: Settings, zone: str | Non
                 fetched.text, origin_file=redact_url(source), limits=limits, timezone=zone
             )
             path = Path(urlsplit(source).path.rsplit("/", 1)[-1] or "schedule")
+            digest: str | None = export_digest(fetched.text.encode())
         else:
+            try:
+                digest = export_digest(read_bytes(path, max_bytes=limits.max_bytes))
+            except RecordError:
+                digest = None  # load_schedule says what is wrong with the file
+            known = digest and await unchanged_import(db, digest)
+            if known:
+                print(known.describe())
+                return EXIT_OK
             conference = load_schedule(path, limits, timezone=zone)
-        report = await import_conference(db, conference, origin=f"import:{path.name}")
+        report = await import_conference(
+            db, conference, origin=f"import:{path.name}", digest=digest
+        )
     except RecordError as error:
         print(f"confbot: {error}", file=sys.stderr)
         print("confbot: nothing was imported; the database is unchanged.", file=sys.stderr)
@@ -318,6 +347,33 @@ async def _ask(core: object, line: str, *, as_json: bool) -> int:
     answer = await core.ask(line)
     sys.stdout.write(render_json(answer) if as_json else render_text(answer))
     return EXIT_USAGE if answer.kind == "usage" else EXIT_OK
+
+
+def _clock(args: argparse.Namespace) -> Clock:
+    """The system clock, or a rehearsal clock for --at / --speed (said loudly in the log)."""
+    at: datetime | None = getattr(args, "at", None)
+    speed: float = getattr(args, "speed", 1.0)
+    if at is None and speed == 1.0:
+        return SYSTEM_CLOCK
+    clock = RehearsalClock(at or datetime.now(UTC), speed)
+    if args.command == "run":
+        log.warning(
+            "REHEARSAL: the clock is simulated: it starts at %s and runs %g times faster than "
+            "real time. Daily wisdom and reminders are posted on that clock.",
+            clock.start.isoformat(),
+            clock.speed,
+        )
+    return clock
+
+
+def _speed(text: str) -> float:
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number, like 60") from None
+    if not 0 < speed <= 100_000:
+        raise argparse.ArgumentTypeError("the speed must be above 0 and at most 100000")
+    return speed
 
 
 async def _run(app: App) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 
 from bot.answer import Answer, Choice
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.commands.answers import talk_answer
 from bot.commands.invocation import Invocation
 from bot.commands.lookup import MAX_CHOICES, Lookup
@@ -20,7 +21,7 @@ from bot.commands.programme import split_day
 from bot.commands.registry import NOBODY, Caller, split_command
 from bot.commands.search import SEARCH_PAGE_SIZE
 from bot.commands.table import COMMANDS
-from bot.schedule import Clock, ScheduleAnswers, system_clock
+from bot.schedule import ScheduleAnswers
 from bot.store.db import Database
 
 __all__ = [
@@ -39,7 +40,7 @@ class Core:
     """The command logic over one open `Database`. Cheap to build; holds a fuzzy-match cache."""
 
     def __init__(
-        self, db: Database, rng: random.Random | None = None, clock: Clock = system_clock
+        self, db: Database, rng: random.Random | None = None, clock: Clock = SYSTEM_CLOCK
     ) -> None:
         self.db = db
         self.rng = rng or random.Random()

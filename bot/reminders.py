@@ -23,11 +23,12 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.answer import Answer, Field
-from bot.wisdom import NONCE_MAX_LENGTH, format_moment
+from bot.delivery.model import NONCE_MAX_LENGTH, OutcomeKind
+from bot.wisdom import format_moment
 
 MIN_MINUTES = 1
 MAX_MINUTES = 1440
@@ -35,7 +36,6 @@ FILTER_KINDS = ("all", "room", "track")
 
 FilterKind = Literal["all", "room", "track"]
 Step = Literal["wait", "send", "skip"]
-OutcomeKind = Literal["sent", "recovered", "skipped", "retry", "failed", "disabled"]
 
 
 class ReminderInputError(ValueError):
@@ -176,6 +176,8 @@ class ReminderPost:
     starts_at: datetime
     zone: str
     minutes_before: int
+    attempted_at: datetime | None = None
+    """When the first send was attempted (the claim time); not part of the JSON snapshot."""
 
     @property
     def idempotency_key(self) -> str:
@@ -203,6 +205,7 @@ class ReminderPost:
 
     def to_json(self) -> str:
         data: dict[str, Any] = asdict(self)
+        del data["attempted_at"]
         data["scheduled_at"] = self.scheduled_at.isoformat()
         data["starts_at"] = self.starts_at.isoformat()
         return json.dumps(data)
@@ -214,18 +217,6 @@ class ReminderPost:
         data["starts_at"] = datetime.fromisoformat(data["starts_at"])
         data["speakers"] = tuple(data["speakers"])
         return cls(**data)
-
-
-class ReminderPoster(Protocol):
-    """What a front end implements to post reminders; the same contract as `WisdomPoster`:
-    `send` passes `post.idempotency_key` as the platform's nonce / message metadata and
-    returns the message id, raising PermanentSendError or TransientSendError; `find_existing`
-    returns the id of a message already carrying the key, or None (also when it cannot tell).
-    """
-
-    async def send(self, post: ReminderPost, answer: Answer) -> str: ...
-
-    async def find_existing(self, post: ReminderPost) -> str | None: ...
 
 
 @dataclass(frozen=True)

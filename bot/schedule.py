@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.answer import Answer, Choice, Field
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.store import queries
 from bot.store.content import utc_text
 from bot.store.db import Database
@@ -21,17 +22,12 @@ from bot.store.queries import ScheduledConference, TalkView
 
 MAX_LISTED = 25
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 class ScheduleAnswers:
     """`now`, `next` and `schedule` over the timed talks in the store."""
 
-    def __init__(self, db: Database, clock: Clock = system_clock) -> None:
+    def __init__(self, db: Database, clock: Clock = SYSTEM_CLOCK) -> None:
         self.db = db
         self.clock = clock
 
@@ -45,7 +41,7 @@ class ScheduleAnswers:
         return _current_conference(conferences, moment) if conferences else None
 
     async def now(self, room: str = "", conference: str | None = None) -> Answer:
-        moment = self.clock()
+        moment = self.clock.now()
         current = await self._conference(conference, moment)
         if current is None:
             return await self._nothing(room, "Nothing is on right now.")
@@ -85,7 +81,7 @@ class ScheduleAnswers:
         return Answer(**{**answer.__dict__, "found": False})
 
     async def next(self, room: str = "", conference: str | None = None) -> Answer:
-        moment = self.clock()
+        moment = self.clock.now()
         current = await self._conference(conference, moment)
         if current is None:
             return await self._nothing(room, "Nothing else is scheduled.")
@@ -113,7 +109,7 @@ class ScheduleAnswers:
         ]
         if not conferences:
             return await self._nothing(room, "")
-        moment = self.clock()
+        moment = self.clock.now()
         current = _current_conference(conferences, moment)
         zone = _zone(current)
         today = moment.astimezone(zone).date()
@@ -216,7 +212,7 @@ class ScheduleAnswers:
         if not conferences:
             choices += [Choice(label=d.title(), command="day", query=d) for d in WEEKDAYS]
         else:
-            moment = self.clock()
+            moment = self.clock.now()
             current = _current_conference(conferences, moment)
             zone = _zone(current)
             first = current.first_day or current.first_start.astimezone(zone).date()

@@ -33,25 +33,14 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal, Protocol
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.answer import Answer, Field
+from bot.delivery.model import NONCE_MAX_LENGTH, OutcomeKind
 
 DEFAULT_GRACE = timedelta(hours=6)
 """How long after its due instant a post may still go out (bot was down, platform errors)."""
-
-DISABLE_AFTER = 3
-"""Consecutive permanent send failures (deleted channel, missing permission) that disable a
-subscription."""
-
-TRANSIENT_BACKOFF_START = timedelta(seconds=30)
-TRANSIENT_BACKOFF_MAX = timedelta(minutes=10)
-PERMANENT_RETRY_DELAYS = (timedelta(minutes=5), timedelta(minutes=30))
-"""After the 1st and 2nd consecutive permanent failure; the DISABLE_AFTER-th disables."""
-
-NONCE_MAX_LENGTH = 25
-"""Discord accepts a message nonce of at most 25 characters."""
 
 SPEAKER_UNKNOWN = "Speaker not named in the source"
 
@@ -78,69 +67,6 @@ _MONTHS = (
 
 class WisdomInputError(ValueError):
     """Bad input to an admin command; `str(error)` is a message fit to show the admin."""
-
-
-class PermanentSendError(Exception):
-    """The platform refuses the post and will keep refusing: the channel was deleted, the bot
-    lost its permission to post. Counts towards disabling the subscription."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class TransientSendError(Exception):
-    """The post may succeed later: rate limited (give `retry_after` seconds when the platform
-    says), a server error, a timeout. The service retries with backoff; never disables."""
-
-    def __init__(self, reason: str = "temporary platform error", retry_after: float | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-
-
-# --------------------------------------------------------------------------------------------
-# Clock and poster protocols
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current moment, timezone-aware."""
-        ...
-
-
-class SystemClock:
-    """The real clock."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class WisdomPoster(Protocol):
-    """What a front end implements so the service can post daily wisdom.
-
-    `send` delivers the post and returns the platform's message id. It must pass
-    `post.idempotency_key` wherever the platform offers one (Discord: `channel.send(...,
-    nonce=key)`; discord.py 2.7 then sets `enforce_nonce`, so a repeated send inside Discord's
-    nonce window of a few minutes returns the first message instead of posting again; Slack:
-    put it in the message `metadata`, and `answer.meta["idempotency_key"]` carries it too).
-    Raise `PermanentSendError` for a deleted channel or a missing permission and
-    `TransientSendError` for rate limits (with `retry_after`), 5xx answers and timeouts.
-
-    `find_existing` is asked before a claim is sent again: after a crash between claim and
-    record, or after a failed attempt that may have been delivered anyway (a timeout). It
-    returns the message id of a message already carrying `post.idempotency_key` (Slack:
-    `conversations.history` since `post.scheduled_at` with `include_all_metadata`; Discord:
-    the bot's own messages in the channel's history since `post.scheduled_at` whose embed
-    matches `wisdom_answer(post)`), or None when there is none. Return None also when the
-    platform cannot tell (no history permission): the service then resends with the same
-    idempotency key, which the platform deduplicates only inside its nonce window, so a
-    lookup that can answer is what makes a resend after a long outage safe.
-    """
-
-    async def send(self, post: WisdomPost, answer: Answer) -> str: ...
-
-    async def find_existing(self, post: WisdomPost) -> str | None: ...
 
 
 # --------------------------------------------------------------------------------------------
@@ -347,30 +273,6 @@ def local_today(zone: ZoneInfo, now: datetime) -> date:
 
 
 # --------------------------------------------------------------------------------------------
-# Backoff
-
-
-def transient_delay(attempts: int, retry_after: float | None) -> timedelta:
-    """Delay before retrying after the `attempts`-th failed attempt at a post.
-
-    A rate limit says when to come back (honoured, within a second and an hour); other
-    transient errors back off exponentially from 30 s, capped at 10 minutes so a platform
-    outage that ends inside the grace window is noticed quickly.
-    """
-    if retry_after is not None:
-        return timedelta(seconds=min(max(retry_after, 1.0), 3600.0))
-    exponent = max(attempts - 1, 0)
-    delay = TRANSIENT_BACKOFF_START * (1 << min(exponent, 16))
-    return min(delay, TRANSIENT_BACKOFF_MAX)
-
-
-def permanent_delay(failures: int) -> timedelta:
-    """Delay before retrying after the `failures`-th consecutive permanent failure."""
-    index = min(max(failures, 1), len(PERMANENT_RETRY_DELAYS)) - 1
-    return PERMANENT_RETRY_DELAYS[index]
-
-
-# --------------------------------------------------------------------------------------------
 # Rotation
 
 
@@ -504,10 +406,15 @@ class WisdomPost:
     talk_title: str
     conference_name: str
     manual: bool = False
+    attempted_at: datetime | None = None
+    """When the first send of this post was attempted (its claim is written right before it);
+    an earlier delivery can only be found from then on. None before any attempt."""
+    stored_key: str | None = None
+    """The idempotency key its delivery row holds (from before a renumbering), if any."""
 
     @property
     def idempotency_key(self) -> str:
-        return idempotency_key(self.subscription_id, self.local_date)
+        return self.stored_key or idempotency_key(self.subscription_id, self.local_date)
 
 
 Status = Literal["claimed", "sent", "skipped", "failed"]
@@ -531,9 +438,6 @@ class PostRecord:
     attempts: int
     next_attempt_at: datetime | None
     error: str | None
-
-
-OutcomeKind = Literal["sent", "recovered", "skipped", "retry", "failed", "disabled"]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from bot.reminders import ReminderPost
 from bot.store.db import Database
 from bot.store.reminders import ReminderService
 from tests.conftest import REPO, SHARED
+from tests.fakes.clock import FakeClock
 
 
 def clean_env(db: Path) -> dict[str, str]:
@@ -187,7 +188,7 @@ def test_import_then_reimport_moves_talks_and_drops_cancelled_ones(tmp_path: Pat
 
     second = confbot(tmp_path, "import", str(changed))
     assert second.returncode == 0, second.stderr
-    assert "78 talk(s), 0 new, 1 removed since the last import" in second.stdout
+    assert "78 talk(s); 1 moved, 1 cancelled since the last import" in second.stdout
     with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
         guids = {row[0] for row in db.execute("SELECT guid FROM talks WHERE guid IS NOT NULL")}
         start = db.execute("SELECT starts_utc FROM talks WHERE guid = ?", (moved["guid"],))
@@ -266,7 +267,7 @@ def test_a_classic_pentabarf_export_imports_with_a_timezone(tmp_path: Path) -> N
     assert imported.returncode == 0, imported.stderr
     assert "imported FOSDEM 2017 (fosdem-2017): 668 talk(s)" in imported.stdout
     again = confbot(tmp_path, "import", "--timezone", "Europe/Brussels", str(fosdem))
-    assert "668 talk(s), 0 new, 0 removed" in again.stdout
+    assert "668 talk(s); unchanged since the last import" in again.stdout
     day = confbot(tmp_path, "ask", "--at", "2017-02-04T09:40+01:00", "/schedule day 1 janson")
     assert "Welcome to FOSDEM 2017" in day.stdout and "Sat 09:30" in day.stdout
 
@@ -277,9 +278,7 @@ def test_wisdom_lists_subscriptions_and_simulates_days(tmp_path: Path) -> None:
     assert wisdom.stdout.startswith("Daily wisdom: 0 subscriptions")
 
 
-class FixedClock:
-    def now(self) -> datetime:
-        return datetime(2019, 8, 21, 7, 0, tzinfo=UTC)
+SEVEN_UTC = FakeClock(datetime(2019, 8, 21, 7, 0, tzinfo=UTC))
 
 
 class UnusedPoster:
@@ -294,7 +293,12 @@ class UnusedPoster:
 async def test_reminders_lists_subscriptions_and_the_next_reminders(tmp_path: Path) -> None:
     assert confbot(tmp_path, "import", str(CAMP)).returncode == 0
     async with await Database.open(tmp_path / "cli.sqlite3") as db:
-        service = ReminderService(db, UnusedPoster(), frontend="discord", clock=FixedClock())
+        service = ReminderService(
+            db,
+            UnusedPoster(),
+            frontend="discord",
+            clock=FakeClock(datetime(2019, 8, 21, 7, 0, tzinfo=UTC)),
+        )
         await service.subscribe(
             guild_id="g",
             channel_id="c",
@@ -350,3 +354,14 @@ async def test_import_from_a_url_and_a_failing_url(tmp_path: Path) -> None:
             assert b"Traceback" not in err
     finally:
         await runner.cleanup()
+
+
+def test_reimporting_the_same_file_changes_nothing_in_the_database(tmp_path: Path) -> None:
+    assert confbot(tmp_path, "import", str(CAMP)).returncode == 0
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        before = list(db.iterdump())
+    again = confbot(tmp_path, "import", str(CAMP))
+    assert again.returncode == 0, again.stderr
+    assert "79 talk(s); unchanged since the last import" in again.stdout
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as db:
+        assert list(db.iterdump()) == before

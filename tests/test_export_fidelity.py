@@ -17,6 +17,7 @@ from bot.sources.detect import load_schedule
 from bot.store.content import replace_conferences
 from bot.store.db import Database
 from tests.conftest import SHARED
+from tests.fakes.clock import FakeClock
 
 DEMOCON = SHARED / "samples" / "pretalx-democon.json"
 
@@ -114,7 +115,7 @@ async def nightcon(db: Database, tmp_path: Path) -> Core:
     path.write_text(json.dumps(_night_export()))
     await replace_conferences(db, [load_schedule(path)], origin="import")
     friday_noon = datetime(2026, 5, 1, 12, 0, tzinfo=ZoneInfo("Europe/Berlin"))
-    return Core(db, rng=random.Random(7), clock=lambda: friday_noon)
+    return Core(db, rng=random.Random(7), clock=FakeClock(friday_noon))
 
 
 def _titles(answer: Answer) -> list[str]:
@@ -158,12 +159,12 @@ async def test_past_midnight_today_is_the_schedule_day_still_running(
     await replace_conferences(db, [load_schedule(path)], origin="import")
     berlin = ZoneInfo("Europe/Berlin")
     during_the_late_talk = datetime(2026, 5, 2, 0, 20, tzinfo=berlin)
-    core = Core(db, rng=random.Random(7), clock=lambda: during_the_late_talk)
+    core = Core(db, rng=random.Random(7), clock=FakeClock(during_the_late_talk))
     assert "Friday 01 May" in (await core.ask("/schedule")).title
     assert "Friday 01 May" in (await core.ask("/schedule today")).title
     assert _titles(await core.ask("/schedule tomorrow")) == ["Saturday in One"]
     after_it = datetime(2026, 5, 2, 9, 0, tzinfo=berlin)
-    core = Core(db, rng=random.Random(7), clock=lambda: after_it)
+    core = Core(db, rng=random.Random(7), clock=FakeClock(after_it))
     assert _titles(await core.ask("/schedule")) == ["Saturday in One"]
 
 

@@ -61,3 +61,11 @@ def test_the_sql_detector_detects_sql() -> None:
     assert SQL.search("SELECT id FROM talks")
     assert SQL.search("DELETE FROM nuggets WHERE 1")
     assert not SQL.search("Select a talk from the list")
+
+
+def test_delivery_holds_no_sql() -> None:
+    delivery = list((BOT / "delivery").rglob("*.py"))
+    assert len(delivery) >= 3
+    for path in delivery:
+        for text in string_constants(path):
+            assert not SQL.search(text), f"{path}: {text[:60]!r}"

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.delivery.model import NONCE_MAX_LENGTH
 from bot.reminders import (
     ReminderInputError,
     ReminderPost,
@@ -23,7 +24,6 @@ from bot.reminders import (
     unsubscribed_answer,
     upcoming,
 )
-from bot.wisdom import NONCE_MAX_LENGTH
 
 START = datetime(2019, 8, 21, 9, 0, tzinfo=UTC)
 

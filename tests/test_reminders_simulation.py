@@ -32,13 +32,14 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Answer
+from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.records import Conference
 from bot.reminders import ReminderPost, ReminderSubscription
 from bot.sources.detect import load_schedule
 from bot.store.content import replace_conferences
 from bot.store.db import Database
 from bot.store.reminders import ReminderService, load_subscriptions, timed_talks
-from bot.wisdom import PermanentSendError, TransientSendError
+from tests.fakes.clock import FakeClock
 
 pytestmark = pytest.mark.samples("samples/frab-camp2019.json")
 
@@ -62,14 +63,6 @@ Interval = tuple[datetime, datetime]
 
 class SimulatedCrash(BaseException):
     """The bot process dies."""
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.moment = start
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 @dataclass(frozen=True)
@@ -248,8 +241,8 @@ async def test_reminders_over_a_whole_conference(tmp_path: Path) -> None:
         clock.moment = max(step, now) + timedelta(seconds=rng.uniform(0, 20))
     subs = {s.channel_id: s for s in await load_subscriptions(db)}
     log = {
-        (int(r["subscription_id"]), str(r["talk_key"])): str(r["status"])
-        for r in await db.fetch_all("SELECT * FROM reminder_log")
+        (int(r["subscription_id"]), str(r["key"])): str(r["status"])
+        for r in await db.fetch_all("SELECT * FROM deliveries")
     }
     await db.close()
 

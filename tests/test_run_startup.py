@@ -58,7 +58,9 @@ class Run:
 
 
 @contextlib.asynccontextmanager
-async def confbot_run(tmp_path: Path, **settings: str) -> AsyncIterator[Run]:
+async def confbot_run(tmp_path: Path, *args: str, **settings: str) -> AsyncIterator[Run]:
+    """`confbot run ARGS` as a real process on tmp_path/run.sqlite3, with `settings` as its
+    environment (nothing else of ours)."""
     env = clean_env(tmp_path / "run.sqlite3")
     env.update(settings)
     process = await asyncio.create_subprocess_exec(
@@ -66,6 +68,7 @@ async def confbot_run(tmp_path: Path, **settings: str) -> AsyncIterator[Run]:
         "-m",
         "bot",
         "run",
+        *args,
         cwd=tmp_path,
         env=env,
         stdin=subprocess.DEVNULL,

@@ -16,6 +16,7 @@ from bot.store import queries
 from bot.store.content import replace_conferences
 from bot.store.db import Database
 from tests.conftest import SHARED
+from tests.fakes.clock import FakeClock
 
 CAMP = SHARED / "samples" / "frab-camp2019.json"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -38,7 +39,7 @@ async def camp(bundled_db: Database) -> Database:
 
 
 def answers(db: Database, moment: datetime) -> ScheduleAnswers:
-    return ScheduleAnswers(db, clock=lambda: moment)
+    return ScheduleAnswers(db, clock=FakeClock(moment))
 
 
 @pytest.mark.samples("samples/frab-camp2019.json")
@@ -119,7 +120,7 @@ async def test_unreadable_day_is_a_usage_answer(camp: Database) -> None:
 
 @pytest.mark.samples("samples/frab-camp2019.json")
 async def test_core_dispatches_schedule_commands(camp: Database) -> None:
-    core = Core(camp, clock=lambda: datetime(2019, 8, 21, 11, 10, tzinfo=BERLIN))
+    core = Core(camp, clock=FakeClock(datetime(2019, 8, 21, 11, 10, tzinfo=BERLIN)))
     assert (await core.ask("/now curie")).fields[0].name.endswith("Curie")
     assert (await core.ask("/schedule friday")).title.endswith("Friday 23 August 2019")
     narrowed = await core.ask("/talk opening ceremony --conference camp2019")

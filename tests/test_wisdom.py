@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.delivery.model import permanent_delay, transient_delay
 from bot.wisdom import (
     SPEAKER_UNKNOWN,
     CycleState,
@@ -29,12 +30,10 @@ from bot.wisdom import (
     outcome_answer,
     parse_post_time,
     parse_zone,
-    permanent_delay,
     plan_slots,
     preview_answer,
     slot_for,
     status_answer,
-    transient_delay,
     upcoming_nuggets,
     wisdom_answer,
 )

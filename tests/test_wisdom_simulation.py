@@ -34,16 +34,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.answer import Answer
+from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.store.db import Database
 from bot.store.wisdom import WisdomService, get_subscription
-from bot.wisdom import (
-    Outcome,
-    PermanentSendError,
-    TransientSendError,
-    WisdomInputError,
-    WisdomPost,
-    due_instant,
-)
+from bot.wisdom import Outcome, WisdomInputError, WisdomPost, due_instant
+from tests.fakes.clock import FakeClock
 
 SEED = 20240101
 START = datetime(2023, 12, 31, 12, 0, tzinfo=UTC)
@@ -111,17 +106,6 @@ def longest_free(intervals: list[Interval], start: datetime, end: datetime) -> t
             longest = max(longest, a - cursor)
         cursor = max(cursor, b)
     return max(longest, end - cursor)
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.moment = start
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def set(self, moment: datetime) -> None:
-        self.moment = moment
 
 
 @dataclass(frozen=True)
@@ -549,11 +533,11 @@ async def run_year(path: Path) -> tuple[World, dict[str, int], SkipLog]:
                 moment = min(moment, min(starts))
             clock.set(max(moment, now + timedelta(seconds=1)))
         assert bot.db is not None
-        rows = await bot.db.fetch_all("SELECT status, COUNT(*) FROM wisdom_posts GROUP BY status")
+        rows = await bot.db.fetch_all("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
         statuses = {str(row[0]): int(row[1]) for row in rows}
         skipped_rows = await bot.db.fetch_all(
-            "SELECT s.channel_id, p.local_date, p.error FROM wisdom_posts p "
-            "JOIN wisdom_subscriptions s ON s.id = p.subscription_id WHERE p.status = 'skipped'"
+            "SELECT s.channel_id, p.key AS local_date, p.error FROM deliveries p "
+            "JOIN subscriptions s ON s.id = p.subscription_id WHERE p.status = 'skipped'"
         )
         unlogged = {
             (str(row[0]), date.fromisoformat(row[1]))

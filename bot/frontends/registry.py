@@ -50,6 +50,7 @@ class DiscordFrontend:
             app.core,
             app.db,
             self.settings,
+            clock=app.clock,
             wisdom_grace=app.wisdom_grace,
             start_retry=app.settings.start_retry_seconds,
         )
@@ -76,6 +77,7 @@ class SlackFrontend:
             app.core,
             app.db,
             self.settings,
+            clock=app.clock,
             grace=app.wisdom_grace,
             start_retry=app.settings.start_retry_seconds,
         )

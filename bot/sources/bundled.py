@@ -8,7 +8,9 @@ loaded, so a bad file never reaches the database.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,28 +71,135 @@ def read_data_dir(root: Path) -> list[Conference]:
     return conferences
 
 
-def data_fingerprint(root: Path) -> str:
-    """A digest of every entry the loader looks at: equal digests mean equal data.
+# A file whose modification time is this close to when its digest was taken may have been
+# written again within the same clock tick: it is read again, whatever its stat says.
+RACY_NS = 2_000_000_000
 
-    An entry that cannot be read (a folder named x.toml, a dangling symlink, a loop) adds
-    what is wrong with it, so adding one to a loaded folder is noticed, not "unchanged".
+
+@dataclass(frozen=True)
+class KnownFile:
+    """A data file's digest and the stat it was taken with (`checked_ns`: when)."""
+
+    digest: str
+    size: int
+    mtime_ns: int
+    checked_ns: int
+
+
+@dataclass(frozen=True)
+class DataScan:
+    """What the loader sees in a data folder: each data file (by 'folder/name') and a
+    digest of them all."""
+
+    fingerprint: str
+    files: dict[str, KnownFile]
+
+    @property
+    def digests(self) -> dict[str, str]:
+        return {name: known.digest for name, known in self.files.items()}
+
+
+@dataclass(frozen=True)
+class ChangedTalks:
+    """The talk files of one loaded conference that changed since its last load."""
+
+    conference: str
+    talks: tuple[Talk, ...]  # read from the files that are new or changed
+    removed: tuple[str, ...]  # slugs of the talks whose files are gone
+
+
+def data_fingerprint(root: Path) -> str:
+    """A digest of every entry the loader looks at: equal digests mean equal data."""
+    return scan_data_dir(root).fingerprint
+
+
+def scan_data_dir(root: Path, known: Mapping[str, KnownFile] | None = None) -> DataScan:
+    """Digest every entry the loader looks at (its bytes are read, never parsed).
+
+    A file whose size and modification time are those `known` recorded (and not racily
+    close to when it was recorded) keeps its known digest without being read. An entry that
+    cannot be read (a folder named x.toml, a dangling symlink, a loop) gets what is wrong
+    with it as its digest, so adding one to a loaded folder is noticed.
     """
     digest = hashlib.sha256()
+    files: dict[str, KnownFile] = {}
+    now = time.time_ns()
     for path in _data_entries(root):
-        digest.update(str(path.relative_to(root)).encode(errors="surrogateescape"))
+        top = path.parent == root
+        name = path.name if top else f"{path.parent.name}/{path.name}"
+        digest.update(name.encode(errors="surrogateescape") + b"\0")
+        if not top:
+            files[name] = _known_file(path, (known or {}).get(name), now)
+            digest.update(files[name].digest.encode(errors="surrogateescape"))
         digest.update(b"\0")
-        if path.parent != root:
-            try:
-                digest.update(read_bytes(path, max_bytes=MAX_DATA_FILE_BYTES))
-            except RecordError as error:
-                digest.update(b"!" + error.message.encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
+    return DataScan(digest.hexdigest(), files)
+
+
+def _known_file(path: Path, known: KnownFile | None, now: int) -> KnownFile:
+    try:
+        stat = path.stat()
+        size, mtime = stat.st_size, stat.st_mtime_ns
+    except OSError:
+        size, mtime = -1, -1
+    if (
+        known is not None
+        and size >= 0
+        and (known.size, known.mtime_ns) == (size, mtime)
+        and mtime < known.checked_ns - RACY_NS
+    ):
+        return known
+    try:
+        raw = read_bytes(path, max_bytes=MAX_DATA_FILE_BYTES)
+    except RecordError as error:
+        return KnownFile("!" + error.message, size, mtime, now)
+    return KnownFile(hashlib.sha256(raw).hexdigest(), size, mtime, now)
+
+
+def read_changed(
+    root: Path, scan: DataScan, loaded: Mapping[str, KnownFile], conferences: set[str]
+) -> tuple[list[Conference], list[ChangedTalks], set[str]]:
+    """Read what changed since the load that left the digests `loaded` and the data-folder
+    `conferences`: whole conference folders that are new or whose conference.toml or a
+    transcript changed, else just the changed talk files; and every conference slug the
+    folder holds. Unchanged files are not parsed. Raises RecordError as `read_data_dir` does.
+    """
+    folders = list(_conference_folders(root)) if root.is_dir() else []
+    if not folders:
+        read_data_dir(root)  # raises the error a full load gives
+    whole: list[Conference] = []
+    changed: list[ChangedTalks] = []
+    by_folder: dict[str, set[str]] = {}
+    for name in scan.files.keys() | loaded.keys():
+        by_folder.setdefault(name.partition("/")[0], set()).add(name)
+    for folder in folders:
+        prefix = folder.name + "/"
+        different = sorted(
+            name
+            for name in by_folder.get(folder.name, set())
+            if _digest(scan.files, name) != _digest(loaded, name)
+        )
+        if folder.name in conferences and not different:
+            continue
+        if folder.name not in conferences or any(
+            not name.endswith(".toml") or name == prefix + CONFERENCE_FILE for name in different
+        ):
+            whole.append(read_conference(folder))
+            continue
+        talks = tuple(read_talk(root / name) for name in different if name in scan.files)
+        removed = tuple(Path(name).stem for name in different if name not in scan.files)
+        changed.append(ChangedTalks(folder.name, talks, removed))
+    return whole, changed, {folder.name for folder in folders}
+
+
+def _digest(files: Mapping[str, KnownFile], name: str) -> str | None:
+    known = files.get(name)
+    return known.digest if known else None
 
 
 def _visible(folder: Path) -> list[Path]:
     try:
-        return sorted(entry for entry in folder.iterdir() if not entry.name.startswith("."))
+        entries = (entry for entry in folder.iterdir() if not entry.name.startswith("."))
+        return sorted(entries, key=lambda entry: entry.name)
     except OSError:
         return []
 

@@ -227,7 +227,7 @@ async def _import(
     # organisers changed the acronym) goes, as a folder removed from data/ does.
     origin = f"source:{shown}"
     conference = dataclasses.replace(conference, origin=origin)
-    await replace_conferences(db, [conference], origin=origin, remove_other=True)
+    await replace_conferences(db, [conference], origin=origin, remove_other=True, now=now)
     upcoming = now + next_delay(source.interval, 0, rng)
     await store.record_success(
         db,

@@ -8,16 +8,34 @@ post log) are never touched.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.records import Conference, Cue, RecordError, Talk
-from bot.sources.bundled import data_fingerprint, read_data_dir
+from bot.records import Conference, Cue, RecordError
+from bot.sources.bundled import (
+    ChangedTalks,
+    KnownFile,
+    data_fingerprint,
+    read_changed,
+    scan_data_dir,
+)
+from bot.store.changes import TalkChange, record_changes, summarise
+from bot.store.data_files import keep_files, loaded_files
 from bot.store.db import Database
+from bot.store.diff import update_conference, update_talks
+from bot.store.rows import (
+    conference_values,
+    next_id,
+    searchable_summary,
+    speaker_ids,
+    talk_row,
+)
+from bot.store.rows import utc_text as utc_text  # where schedule.py and reminders.py look
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +50,8 @@ class LoadReport:
     nuggets: int
     changed: bool
     removed: tuple[str, ...] = ()
+    changes: tuple[TalkChange, ...] = ()
+    batch_id: int | None = None
 
     def describe(self) -> str:
         if not self.changed:
@@ -42,22 +62,43 @@ class LoadReport:
         )
         if self.removed:
             text += f"; removed {', '.join(self.removed)}"
+        if self.changes:
+            text += f"; {summarise(self.changes)}"
         return text
 
 
 async def load_data_dir(db: Database, root: Path, *, force: bool = False) -> LoadReport:
-    """Read and validate every file under `root`, then replace the data-folder conferences.
+    """Read and validate what changed under `root`, then update the data-folder conferences.
 
-    Raises RecordError (file, line, field) before touching the database when a file is bad.
-    Loading the same files twice changes nothing: the second call sees an equal fingerprint.
+    Only files whose digest differs from the last load are parsed (`force` reads them all);
+    the database ends as a full load would leave it. Raises RecordError (file, line, field)
+    before touching the database when a file is bad. Loading the same files twice changes
+    nothing: the second call sees an equal fingerprint.
     """
-    fingerprint = data_fingerprint(root)
-    if not force and await get_meta(db, DATA_FINGERPRINT_KEY) == fingerprint:
+    loaded = {} if force else await loaded_files(db)
+    scan = scan_data_dir(root, loaded)
+    if not force and await get_meta(db, DATA_FINGERPRINT_KEY) == scan.fingerprint:
         return LoadReport(0, 0, 0, changed=False)
-    conferences = read_data_dir(root)
-    return await replace_conferences(
-        db, conferences, origin="data", remove_other=True, fingerprint=fingerprint
+    rows = await db.fetch_all("SELECT slug FROM conferences WHERE origin = 'data'")
+    known = set() if force else {str(row[0]) for row in rows}
+    conferences, changed, present = read_changed(root, scan, loaded, known)
+    report = await replace_conferences(
+        db,
+        conferences,
+        origin="data",
+        remove_other=True,
+        fingerprint=scan.fingerprint,
+        changed_talks=changed,
+        keep=present,
+        files=scan.files,
     )
+    row = await db.fetch_one(
+        "SELECT count(DISTINCT c.id), count(DISTINCT t.id), count(n.id) FROM conferences c "
+        "LEFT JOIN talks t ON t.conference_id = c.id LEFT JOIN nuggets n ON n.talk_id = t.id "
+        "WHERE c.origin = 'data'"
+    )
+    assert row is not None
+    return dataclasses.replace(report, conferences=row[0], talks=row[1], nuggets=row[2])
 
 
 async def needs_load(db: Database, root: Path) -> bool:
@@ -72,8 +113,18 @@ async def replace_conferences(
     origin: str,
     remove_other: bool = False,
     fingerprint: str | None = None,
+    now: datetime | None = None,
+    changed_talks: Sequence[ChangedTalks] = (),
+    keep: Collection[str] = (),
+    files: Mapping[str, KnownFile] | None = None,
 ) -> LoadReport:
-    """Replace the given conferences (by slug) in one transaction.
+    """Bring the given conferences (by slug) to these records in one transaction.
+
+    A stored conference is updated in place (bot/store/diff.py): talks keep their ids, an
+    identical conference writes nothing and leaves the data version alone; the programme
+    changes found are stored as one batch (detected at `now`) and returned in the report.
+    A data load passes only the folders it read whole in `conferences`, the talk files it
+    read in `changed_talks`, every slug still in the folder in `keep`, and the files seen.
 
     With `remove_other`, conferences of the same origin that are not in `conferences` are
     deleted too (a conference folder removed from data/). A slug held by a conference of the
@@ -82,30 +133,54 @@ async def replace_conferences(
     """
     talks = sum(len(c.talks) for c in conferences)
     nuggets = sum(len(t.nuggets) for c in conferences for t in c.talks)
-    removed: list[str] = []
+    changes: list[TalkChange] = []
+    batch_id: int | None = None
     async with db.transaction() as connection:
         await _refuse_taken_slugs(db, conferences)
-        slugs = {c.slug for c in conferences}
-        if remove_other:
-            rows = await connection.execute_fetchall(
-                "SELECT slug FROM conferences WHERE origin = ?", (origin,)
-            )
-            removed = sorted(str(row[0]) for row in rows if row[0] not in slugs)
-            for slug in removed:
-                await _delete_conference(db, slug)
-        for conference in conferences:
-            await _delete_conference(db, conference.slug)
-        await _insert_conferences(db, conferences)
-        for conference in conferences:
-            await _apply_attached_transcripts(db, conference.slug)
-        await connection.execute(
-            "DELETE FROM speakers WHERE id NOT IN (SELECT speaker_id FROM talk_speakers)"
+        before = connection.total_changes
+        slugs = {c.slug for c in conferences} | set(keep)
+        rows = await connection.execute_fetchall("SELECT slug, id, origin FROM conferences")
+        stored = {str(row[0]): int(row[1]) for row in rows}
+        removed = sorted(
+            str(row[0]) for row in rows if remove_other and row[2] == origin and row[0] not in slugs
         )
-        await connection.execute("INSERT INTO nugget_search(nugget_search) VALUES ('rebuild')")
-        if fingerprint is not None:
+        for slug in removed:
+            await _delete_conference(db, slug)
+        for conference in conferences:
+            if conference.slug in stored:
+                changes.extend(await update_conference(db, stored[conference.slug], conference))
+        for part in changed_talks:
+            changes.extend(
+                await update_talks(
+                    db, stored[part.conference], part.conference, part.talks, part.removed
+                )
+            )
+        fresh = [c for c in conferences if c.slug not in stored]
+        if fresh:
+            await _insert_conferences(db, fresh)
+            for conference in fresh:
+                await _apply_attached_transcripts(db, conference.slug)
+            await connection.execute("INSERT INTO nugget_search(nugget_search) VALUES ('rebuild')")
+        changed = connection.total_changes != before
+        if changed:
+            await connection.execute(
+                "DELETE FROM speakers WHERE id NOT IN (SELECT speaker_id FROM talk_speakers)"
+            )
+            batch_id = await record_changes(db, changes, now or datetime.now(UTC))
+            await _bump_data_version(db)
+        if files is not None:
+            await keep_files(db, files)
+        if fingerprint is not None and await get_meta(db, DATA_FINGERPRINT_KEY) != fingerprint:
             await _set_meta(db, DATA_FINGERPRINT_KEY, fingerprint)
-        await _bump_data_version(db)
-    report = LoadReport(len(conferences), talks, nuggets, changed=True, removed=tuple(removed))
+    report = LoadReport(
+        len(conferences),
+        talks,
+        nuggets,
+        changed=changed,
+        removed=tuple(removed),
+        changes=tuple(changes),
+        batch_id=batch_id,
+    )
     log.info("%s (origin %s)", report.describe(), origin)
     return report
 
@@ -236,33 +311,21 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
     Ids are assigned here so each table takes one `executemany`: a handful of thread hops for
     the whole load instead of several per talk.
     """
-    conference_id = await _next_id(db, "conferences")
-    talk_id = await _next_id(db, "talks")
+    conference_id = await next_id(db, "conferences")
+    talk_id = await next_id(db, "talks")
     conference_rows: list[tuple[object, ...]] = []
     talk_rows: list[tuple[object, ...]] = []
     search_rows: list[tuple[object, ...]] = []
     talk_speaker_rows: list[tuple[object, ...]] = []
     nugget_rows: list[tuple[object, ...]] = []
     cue_rows: list[tuple[object, ...]] = []
-    speaker_ids = await _speaker_ids(db, [t for c in conferences for t in c.talks])
+    speakers_by_name = await speaker_ids(db, [t for c in conferences for t in c.talks])
     for conference in conferences:
-        conference_rows.append(
-            (
-                conference_id,
-                conference.slug,
-                conference.name,
-                conference.year,
-                conference.url,
-                conference.timezone,
-                conference.description,
-                conference.origin,
-                _longest_talk_seconds(conference.talks),
-            )
-        )
+        conference_rows.append((conference_id, conference.slug, *conference_values(conference)))
         for talk in conference.talks:
-            talk_rows.append(_talk_row(talk_id, conference_id, talk))
+            talk_rows.append(talk_row(talk_id, conference_id, talk))
             talk_speaker_rows.extend(
-                (talk_id, speaker_ids[speaker.name.casefold()], position)
+                (talk_id, speakers_by_name[speaker.name.casefold()], position)
                 for position, speaker in enumerate(talk.speakers)
             )
             talk_key = f"{conference.slug}/{talk.slug}"
@@ -321,89 +384,3 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
     await db.execute_many(
         "INSERT INTO cue_search(text, talk_id, start_ms) VALUES (?, ?, ?)", cue_rows
     )
-
-
-def _longest_talk_seconds(talks: Sequence[Talk]) -> int:
-    """How long the longest timed talk lasts: bounds the "what's on now" range scan."""
-    return max(
-        (
-            int((t.ends_at - t.starts_at).total_seconds())
-            for t in talks
-            if t.starts_at is not None and t.ends_at is not None
-        ),
-        default=0,
-    )
-
-
-def utc_text(moment: datetime | None) -> str | None:
-    """A sortable UTC text form ('2019-08-21T09:00:00Z') for range queries in SQL."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-async def _next_id(db: Database, table: str) -> int:
-    """Ids only ever grow (never reused after a delete), so an id a running Core has cached
-    can never come to mean another talk."""
-    row = await db.fetch_one(
-        f"SELECT max((SELECT coalesce(max(id), 0) + 1 FROM {table}), "
-        "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 1))",
-        (f"next_{table}_id",),
-    )
-    return int(row[0]) if row else 1
-
-
-def _talk_row(talk_id: int, conference_id: int, talk: Talk) -> tuple[object, ...]:
-    return (
-        talk_id,
-        conference_id,
-        talk.slug,
-        talk.title,
-        talk.kind,
-        talk.summary,
-        talk.speaker_note,
-        talk.transcript,
-        talk.transcript_source,
-        talk.url,
-        talk.source,
-        talk.starts_at.isoformat() if talk.starts_at else None,
-        talk.ends_at.isoformat() if talk.ends_at else None,
-        utc_text(talk.starts_at),
-        utc_text(talk.ends_at or talk.starts_at),
-        talk.room,
-        talk.track,
-        talk.language,
-        json.dumps(list(talk.links)),
-        talk.guid,
-        talk.origin_file,
-        talk.description,
-        talk.schedule_day.isoformat() if talk.schedule_day else None,
-    )
-
-
-def searchable_summary(talk: Talk) -> str:
-    """The text the search index holds for a talk's summary: the abstract and the
-    description, so words found only in the description are found too."""
-    if talk.description:
-        return f"{talk.summary}\n\n{talk.description}" if talk.summary else talk.description
-    return talk.summary
-
-
-async def _speaker_ids(db: Database, talks: Sequence[Talk]) -> dict[str, int]:
-    """Insert every speaker once (unique by `str.casefold`, which folds any script, unlike
-    SQLite's ASCII-only NOCASE) and map the folded name -> id."""
-    names: dict[str, str] = {}
-    biographies: dict[str, str | None] = {}
-    for talk in talks:
-        for speaker in talk.speakers:
-            key = speaker.name.casefold()
-            names.setdefault(key, speaker.name)
-            if not biographies.get(key):
-                biographies[key] = speaker.biography
-    await db.execute_many(
-        "INSERT INTO speakers(name, folded, biography) VALUES (?, ?, ?) "
-        "ON CONFLICT(folded) DO UPDATE SET biography = coalesce(excluded.biography, biography)",
-        [(name, key, biographies[key]) for key, name in names.items()],
-    )
-    rows = await db.fetch_all("SELECT id, folded FROM speakers")
-    return {str(row[1]): int(row[0]) for row in rows}

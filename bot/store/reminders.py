@@ -6,8 +6,8 @@ The same order as daily wisdom gives the same guarantees (see bot/store/wisdom.p
    insert a 'claimed' row (subscription, talk key) for every reminder due now, and a
    'skipped' row for every reminder whose talk started while the bot was not running. The
    primary key makes a second claim impossible, whichever process or restart tries it.
-2. *Send* through the front end's `ReminderPoster`, with the post's idempotency key, outside
-   any transaction.
+2. *Send* through the front end's `Poster` (bot.delivery.model), with the idempotency key,
+   outside any transaction.
 3. *Record*: status 'sent' with the message id.
 
 A 'claimed' row left by a crash or a failed send is resolved by later runs: while the talk has
@@ -21,18 +21,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiosqlite
 
+from bot.clock import Clock, SystemClock
+from bot.delivery.model import (
+    DISABLE_AFTER,
+    OutcomeKind,
+    PermanentSendError,
+    Poster,
+    TransientSendError,
+    describe,
+    permanent_delay,
+    transient_delay,
+)
 from bot.reminders import (
     FilterKind,
-    OutcomeKind,
     ReminderInputError,
     ReminderOutcome,
     ReminderPost,
-    ReminderPoster,
     ReminderStatus,
     ReminderSubscription,
     ReminderTalk,
@@ -46,15 +56,6 @@ from bot.reminders import (
 )
 from bot.store.content import utc_text
 from bot.store.db import Database
-from bot.wisdom import (
-    DISABLE_AFTER,
-    Clock,
-    PermanentSendError,
-    SystemClock,
-    TransientSendError,
-    permanent_delay,
-    transient_delay,
-)
 
 _log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def _subscription(row: aiosqlite.Row) -> ReminderSubscription:
         filter_kind=row["filter_kind"],
         filter_value=str(row["filter_value"]),
         created_by=str(row["created_by"]),
-        since=datetime.fromisoformat(row["since_utc"]),
+        since=datetime.fromisoformat(row["since_at"]),
         enabled=bool(row["enabled"]),
         failures=int(row["failures"]),
         last_error=row["last_error"],
@@ -90,7 +91,7 @@ async def load_subscriptions(
     db: Database, *, frontend: str | None = None, channel_id: str | None = None
 ) -> list[ReminderSubscription]:
     rows = await db.fetch_all(
-        "SELECT * FROM reminder_subscriptions WHERE (?1 IS NULL OR frontend = ?1) "
+        "SELECT * FROM subscriptions WHERE kind = 'reminder' AND (?1 IS NULL OR frontend = ?1) "
         "AND (?2 IS NULL OR channel_id = ?2) ORDER BY id",
         (frontend, channel_id),
     )
@@ -128,11 +129,11 @@ async def timed_talks(db: Database) -> list[ReminderTalk]:
 
 async def _log_rows(db: Database, frontend: str | None = None) -> dict[tuple[int, str], Any]:
     rows = await db.fetch_all(
-        "SELECT l.* FROM reminder_log l JOIN reminder_subscriptions s "
-        "ON s.id = l.subscription_id WHERE ?1 IS NULL OR s.frontend = ?1",
+        "SELECT l.* FROM deliveries l JOIN subscriptions s "
+        "ON s.id = l.subscription_id WHERE s.kind = 'reminder' AND (?1 IS NULL OR s.frontend = ?1)",
         (frontend,),
     )
-    return {(int(row["subscription_id"]), str(row["talk_key"])): row for row in rows}
+    return {(int(row["subscription_id"]), str(row["key"])): row for row in rows}
 
 
 async def _check_subscription(
@@ -184,7 +185,7 @@ class ReminderService:
     def __init__(
         self,
         db: Database,
-        poster: ReminderPoster,
+        poster: Poster[ReminderPost],
         *,
         frontend: str,
         clock: Clock | None = None,
@@ -237,13 +238,14 @@ class ReminderService:
             raise ReminderInputError(cannot_post.strip())
         row = await self.db.fetch_one(
             """
-            INSERT INTO reminder_subscriptions (frontend, guild_id, channel_id, conference,
-                minutes_before, filter_kind, filter_value, created_by, since_utc)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (frontend, channel_id, conference, filter_kind, filter_value) DO UPDATE
-            SET guild_id = excluded.guild_id, minutes_before = excluded.minutes_before,
-                created_by = excluded.created_by, since_utc = excluded.since_utc, enabled = 1,
-                failures = 0, disabled_reason = NULL
+            INSERT INTO subscriptions (kind, frontend, guild_id, channel_id, conference,
+                minutes_before, filter_kind, filter_value, created_by, since_at, created_at,
+                updated_at)
+            VALUES ('reminder', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)
+            ON CONFLICT (kind, frontend, channel_id, conference, filter_kind, filter_value)
+            DO UPDATE SET guild_id = excluded.guild_id, minutes_before = excluded.minutes_before,
+                created_by = excluded.created_by, since_at = excluded.since_at, enabled = 1,
+                updated_at = excluded.updated_at, failures = 0, disabled_reason = NULL
             RETURNING *
             """,
             (
@@ -271,8 +273,9 @@ class ReminderService:
         stay, so subscribing again never repeats a reminder."""
         async with self._lock:
             rows = await self.db.fetch_all(
-                "UPDATE reminder_subscriptions SET enabled = 0, disabled_reason = ? "
-                "WHERE frontend = ? AND channel_id = ? AND enabled = 1 AND (?4 IS NULL OR id = ?4) "
+                "UPDATE subscriptions SET enabled = 0, disabled_reason = ? "
+                "WHERE kind = 'reminder' AND frontend = ?2 AND channel_id = ?3 AND enabled = 1 "
+                "AND (?4 IS NULL OR id = ?4) "
                 "RETURNING *",
                 (f"unsubscribed by {by}", self.frontend, str(channel_id), subscription_id),
             )
@@ -298,7 +301,7 @@ class ReminderService:
             counts: dict[str, int] = {}
             for row in rows:
                 counts[row["status"]] = counts.get(row["status"], 0) + 1
-            done = {str(row["talk_key"]) for row in rows}
+            done = {str(row["key"]) for row in rows}
             nxt = upcoming(sub, talks, done, now)[:limit] if sub.enabled else []
             out.append(ReminderStatus(sub, counts, tuple(nxt)))
         return out
@@ -329,7 +332,8 @@ class ReminderService:
                 outcomes.append(await self._resolve(sub, row, talk, now))
         for sub, talk in fresh:
             if sub.id not in self._disabled:
-                outcomes.append(await self._attempt(sub, ReminderPost.make(sub, talk), 0, now))
+                post = replace(ReminderPost.make(sub, talk), attempted_at=now)
+                outcomes.append(await self._attempt(sub, post, 0, now))
         wakeups += [o.retry_at for o in outcomes if o.retry_at is not None]
         self.next_wakeup = min(wakeups, default=None)
 
@@ -353,7 +357,7 @@ class ReminderService:
         for (sub_id, key), row in log.items():
             if sub_id not in subs or row["status"] != "claimed":
                 continue
-            retry = _dt(row["next_attempt_utc"])
+            retry = _dt(row["next_attempt_at"])
             if retry is not None and now < retry:
                 wakeups.append(retry)
             else:
@@ -380,6 +384,7 @@ class ReminderService:
                         post.to_json(),
                         error,
                         _ts(now),
+                        post.idempotency_key,
                     )
                 )
                 if error is None:
@@ -399,13 +404,15 @@ class ReminderService:
                 )
         await self.db.execute_many(
             """
-            INSERT INTO reminder_log (subscription_id, talk_key, status, due_utc, starts_utc,
-                post, error, updated_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (subscription_id, talk_key) DO UPDATE SET status = excluded.status,
-                due_utc = excluded.due_utc, starts_utc = excluded.starts_utc,
-                post = excluded.post, error = excluded.error, attempts = 0,
-                next_attempt_utc = NULL, updated_utc = excluded.updated_utc
-            WHERE reminder_log.status = 'skipped'
+            INSERT INTO deliveries (subscription_id, key, status, due_at, end_at, snapshot,
+                error, updated_at, attempted_at, idempotency_key)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?3 = 'claimed' THEN ?8 END, ?9)
+            ON CONFLICT (subscription_id, key) DO UPDATE SET status = excluded.status,
+                due_at = excluded.due_at, end_at = excluded.end_at,
+                snapshot = excluded.snapshot, error = excluded.error, attempts = 0,
+                attempted_at = excluded.attempted_at,
+                next_attempt_at = NULL, updated_at = excluded.updated_at
+            WHERE deliveries.status = 'skipped'
             """,
             claims,
         )
@@ -416,16 +423,18 @@ class ReminderService:
     ) -> ReminderOutcome:
         """A claim left pending by a crash or a failed send."""
         attempts = int(row["attempts"])
+        # The claim is written right before the first send, so no delivery of it is older.
+        attempted = _dt(row["attempted_at"])
         if talk is not None and now < talk.starts:
-            post = ReminderPost.make(sub, talk)
+            post = replace(ReminderPost.make(sub, talk), attempted_at=attempted)
             if now < post.scheduled_at:  # moved later by a re-import: wait for the new time
                 await self._set(
                     sub.id,
                     talk.key,
-                    next_attempt_utc=_ts(post.scheduled_at),
-                    due_utc=_ts(post.scheduled_at),
-                    starts_utc=_ts(talk.starts),
-                    post=post.to_json(),
+                    next_attempt_at=_ts(post.scheduled_at),
+                    due_at=_ts(post.scheduled_at),
+                    end_at=_ts(talk.starts),
+                    snapshot=post.to_json(),
                 )
                 return ReminderOutcome(
                     "retry",
@@ -437,12 +446,12 @@ class ReminderService:
                     retry_at=post.scheduled_at,
                 )
             return await self._attempt(sub, post, attempts, now, lookup=True)
-        post = ReminderPost.from_json(row["post"])
+        post = replace(ReminderPost.from_json(row["snapshot"]), attempted_at=attempted)
         try:
             existing = await self.poster.find_existing(post)
         except Exception as error:  # cannot tell; sending now would be late anyway
             existing = None
-            self.log.warning("reminders: could not check %r: %s", post.title, _describe(error))
+            self.log.warning("reminders: could not check %r: %s", post.title, describe(error))
         if existing is not None:
             return await self._sent(sub, post, existing, recovered=True)
         reason = "the talk was cancelled" if talk is None else "the talk started before it went out"
@@ -485,7 +494,7 @@ class ReminderService:
         except Exception as error:
             self.log.exception("reminders: unexpected error posting to channel %s", sub.channel_id)
             return await self._retry(
-                sub, post, _describe(error), now + transient_delay(attempts + 1, None)
+                sub, post, describe(error), now + transient_delay(attempts + 1, None)
             )
         return await self._sent(sub, post, str(message_id), recovered=False)
 
@@ -497,11 +506,11 @@ class ReminderService:
             post.talk_key,
             status="sent",
             message_id=message_id,
-            next_attempt_utc=None,
-            updated_utc=_ts(self._now()),
+            next_attempt_at=None,
+            updated_at=_ts(self._now()),
         )
         await self.db.execute(
-            "UPDATE reminder_subscriptions SET failures = 0 WHERE id = ? AND failures > 0",
+            "UPDATE subscriptions SET failures = 0 WHERE id = ? AND failures > 0",
             (sub.id,),
         )
         kind: OutcomeKind = "recovered" if recovered else "sent"
@@ -512,8 +521,8 @@ class ReminderService:
     ) -> ReminderOutcome:
         retry_at = min(retry_at, post.starts_at)  # the last chance, or closing it, is then
         await self.db.execute(
-            "UPDATE reminder_log SET attempts = attempts + 1, next_attempt_utc = ?, error = ? "
-            "WHERE subscription_id = ? AND talk_key = ? AND status = 'claimed'",
+            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ? "
+            "WHERE subscription_id = ? AND key = ? AND status = 'claimed'",
             (_ts(retry_at), reason, sub.id, post.talk_key),
         )
         await self._set_sub(sub.id, last_error=reason)
@@ -544,8 +553,7 @@ class ReminderService:
         now: datetime,
     ) -> ReminderOutcome:
         row = await self.db.fetch_one(
-            "UPDATE reminder_subscriptions SET failures = failures + 1 WHERE id = ? "
-            "RETURNING failures",
+            "UPDATE subscriptions SET failures = failures + 1 WHERE id = ? RETURNING failures",
             (sub.id,),
         )
         failures = int(row[0]) if row is not None else self.disable_after
@@ -570,8 +578,8 @@ class ReminderService:
     async def _close(self, sub_id: int, key: str | None, status: str, reason: str) -> None:
         """End claimed rows (one talk's, or all of the subscription's) as skipped or failed."""
         await self.db.execute(
-            "UPDATE reminder_log SET status = ?, error = ?, next_attempt_utc = NULL, "
-            "updated_utc = ? WHERE subscription_id = ? AND (?5 IS NULL OR talk_key = ?5) "
+            "UPDATE deliveries SET status = ?, error = ?, next_attempt_at = NULL, "
+            "updated_at = ? WHERE subscription_id = ? AND (?5 IS NULL OR key = ?5) "
             "AND status = 'claimed'",
             (status, reason, _ts(self._now()), sub_id, key),
         )
@@ -579,14 +587,14 @@ class ReminderService:
     async def _set(self, sub_id: int, key: str, **values: Any) -> None:
         columns = ", ".join(f"{name} = ?" for name in values)
         await self.db.execute(
-            f"UPDATE reminder_log SET {columns} WHERE subscription_id = ? AND talk_key = ?",
+            f"UPDATE deliveries SET {columns} WHERE subscription_id = ? AND key = ?",
             (*values.values(), sub_id, key),
         )
 
     async def _set_sub(self, sub_id: int, **values: Any) -> None:
         columns = ", ".join(f"{name} = ?" for name in values)
         await self.db.execute(
-            f"UPDATE reminder_subscriptions SET {columns} WHERE id = ?", (*values.values(), sub_id)
+            f"UPDATE subscriptions SET {columns} WHERE id = ?", (*values.values(), sub_id)
         )
 
 
@@ -595,13 +603,7 @@ def _open(row: Any, talk: ReminderTalk) -> bool:
     row (never delivered) only when a re-import moved the talk since it was skipped."""
     if row is None:
         return True
-    return bool(row["status"] == "skipped" and row["starts_utc"] != _ts(talk.starts))
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, PermanentSendError | TransientSendError):
-        return error.reason
-    return f"{type(error).__name__}: {error}"
+    return bool(row["status"] == "skipped" and row["end_at"] != _ts(talk.starts))
 
 
 async def reminders_report(db: Database, now: datetime, *, limit: int = 20) -> str:
@@ -620,7 +622,7 @@ async def reminders_report(db: Database, now: datetime, *, limit: int = 20) -> s
             + (f"; last error: {sub.last_error}" if sub.last_error else "")
         )
         if sub.enabled:
-            done = {str(row["talk_key"]) for row in rows}
+            done = {str(row["key"]) for row in rows}
             planned += [(due, sub, talk) for due, talk in upcoming(sub, talks, done, now)]
     lines.append(f"\nNext reminders from {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC:")
     planned.sort(key=lambda item: (item[0], item[1].id, item[2].key))

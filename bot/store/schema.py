@@ -221,11 +221,162 @@ CREATE INDEX sources_by_next_poll ON sources(next_poll_at);
 CREATE INDEX sources_by_conference ON sources(conference_slug);
 """
 
+# One delivery log for everything the bot posts on its own (bot/store/deliveries.py and the
+# kind modules beside it). `subscriptions` holds every kind ('wisdom' daily posts, 'reminder'
+# talk reminders) with its kind's settings; `deliveries` holds one row per (subscription,
+# delivery key): the local date of a daily post, the talk key of a reminder. The primary key
+# makes a second claim impossible; `idempotency_key` is what the platform deduplicates by
+# and what recovery looks for, `attempted_at` when the claim was made, right before the first
+# send (recovery reads the channel from then on). Everything of the two old table pairs is
+# carried over: reminder subscriptions keep their ids (a reminder's key is a hash of its
+# subscription id), daily-wisdom subscriptions are renumbered after them and their rows keep
+# the idempotency key made from the old id ('wisdom-<id>-<date>'), so a post sent before the
+# upgrade is still found, and deduplicated, under the key it was sent with.
+DELIVERIES_V6 = """
+CREATE TABLE subscriptions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('wisdom', 'reminder')),
+    frontend TEXT NOT NULL,
+    guild_id TEXT NOT NULL,
+    channel_id TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    last_error_at TEXT,
+    disabled_reason TEXT,
+    post_time TEXT,
+    zone TEXT,
+    start_date TEXT,
+    seed INTEGER,
+    conference TEXT NOT NULL DEFAULT '',
+    minutes_before INTEGER CHECK (minutes_before BETWEEN 1 AND 1440),
+    filter_kind TEXT NOT NULL DEFAULT 'all' CHECK (filter_kind IN ('all', 'room', 'track')),
+    filter_value TEXT NOT NULL COLLATE NOCASE DEFAULT '',
+    since_at TEXT,
+    CHECK (kind != 'wisdom' OR (post_time IS NOT NULL AND zone IS NOT NULL
+                                AND start_date IS NOT NULL AND seed IS NOT NULL)),
+    CHECK (kind != 'reminder' OR (minutes_before IS NOT NULL AND since_at IS NOT NULL)),
+    UNIQUE (kind, frontend, channel_id, conference, filter_kind, filter_value)
+);
+CREATE INDEX subscriptions_by_guild ON subscriptions(kind, frontend, guild_id);
+CREATE TABLE deliveries (
+    subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'skipped', 'failed')),
+    idempotency_key TEXT,
+    due_at TEXT NOT NULL,
+    end_at TEXT NOT NULL,
+    attempted_at TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    sent_at TEXT,
+    message_id TEXT,
+    error TEXT,
+    updated_at TEXT,
+    manual INTEGER NOT NULL DEFAULT 0,
+    cycle INTEGER,
+    item TEXT,
+    snapshot TEXT,
+    PRIMARY KEY (subscription_id, key)
+);
+CREATE INDEX deliveries_claimed ON deliveries(subscription_id) WHERE status = 'claimed';
+CREATE INDEX deliveries_by_cycle ON deliveries(subscription_id, cycle, key, item);
+INSERT INTO subscriptions (
+    id, kind, frontend, guild_id, channel_id, enabled, created_by, created_at, updated_at,
+    failures, last_error, disabled_reason, conference, minutes_before, filter_kind,
+    filter_value, since_at
+)
+SELECT id, 'reminder', frontend, guild_id, channel_id, enabled, created_by, since_utc,
+    since_utc, failures, last_error, disabled_reason, conference, minutes_before, filter_kind,
+    filter_value, since_utc
+FROM reminder_subscriptions;
+INSERT INTO deliveries (
+    subscription_id, key, status, due_at, end_at, attempted_at, attempts, next_attempt_at,
+    message_id, error, updated_at, snapshot
+)
+SELECT subscription_id, talk_key, status, due_utc, starts_utc,
+    CASE WHEN status = 'claimed' THEN updated_utc END, attempts, next_attempt_utc,
+    message_id, error, updated_utc, post
+FROM reminder_log;
+CREATE TEMP TABLE wisdom_ids AS
+SELECT w.id AS old_id,
+    w.id + (SELECT coalesce(max(id), 0) FROM reminder_subscriptions) AS new_id
+FROM wisdom_subscriptions w;
+INSERT INTO subscriptions (
+    id, kind, frontend, guild_id, channel_id, enabled, created_by, created_at, updated_at,
+    failures, last_error, last_error_at, disabled_reason, post_time, zone, start_date, seed
+)
+SELECT m.new_id, 'wisdom', w.frontend, w.guild_id, w.channel_id, w.enabled, w.created_by,
+    w.created_at, w.updated_at, w.failures, w.last_error, w.last_error_at, w.disabled_reason,
+    w.post_time, w.zone, w.start_date, w.seed
+FROM wisdom_subscriptions w JOIN wisdom_ids m ON m.old_id = w.id;
+INSERT INTO deliveries (
+    subscription_id, key, status, idempotency_key, due_at, end_at, attempted_at, attempts,
+    next_attempt_at, sent_at, message_id, error, manual, cycle, item, snapshot
+)
+SELECT m.new_id, p.local_date, p.status,
+    'wisdom-' || p.subscription_id || '-' || replace(p.local_date, '-', ''),
+    p.scheduled_at, p.end_at, p.claimed_at, p.attempts, p.next_attempt_at, p.sent_at,
+    p.message_id, p.error, p.manual, p.cycle, p.nugget_key,
+    CASE WHEN p.nugget_key IS NULL THEN NULL ELSE json_object(
+        'text', p.nugget_text, 'speaker', p.speaker, 'source', p.source,
+        'talk_title', p.talk_title, 'conference_name', p.conference_name) END
+FROM wisdom_posts p JOIN wisdom_ids m ON m.old_id = p.subscription_id;
+DROP TABLE wisdom_ids;
+DROP TABLE reminder_log;
+DROP TABLE reminder_subscriptions;
+DROP TABLE wisdom_posts;
+DROP TABLE wisdom_subscriptions
+"""
+
+
+# Programme changes found by a re-import (bot/store/changes.py): state, never touched by a
+# load. One row per talk and kind of change in a batch (one batch per import that changed
+# something); the old and new values are copied so a cancelled talk can still be shown after
+# its row in `talks` is gone. Speakers are JSON arrays of names. data_files holds the digest
+# and stat of each data-folder file as last loaded ('folder/name'), so a reload reads and
+# parses only the files that changed.
+PROGRAMME_CHANGES_V7 = """
+CREATE TABLE programme_changes (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL,
+    detected_at TEXT NOT NULL,
+    conference_slug TEXT NOT NULL,
+    talk_key TEXT NOT NULL,
+    kind TEXT NOT NULL
+        CHECK (kind IN ('new', 'cancelled', 'moved', 'room', 'title', 'speakers')),
+    old_title TEXT,
+    old_starts_at TEXT,
+    old_ends_at TEXT,
+    old_room TEXT,
+    old_speakers TEXT,
+    new_title TEXT,
+    new_starts_at TEXT,
+    new_ends_at TEXT,
+    new_room TEXT,
+    new_speakers TEXT,
+    UNIQUE (batch_id, talk_key, kind)
+);
+CREATE INDEX programme_changes_by_conference
+    ON programme_changes(conference_slug, detected_at);
+CREATE INDEX programme_changes_by_time ON programme_changes(detected_at);
+CREATE TABLE data_files (
+    path TEXT PRIMARY KEY,
+    digest TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    checked_ns INTEGER NOT NULL
+);
+"""
+
 # An export's description beside its abstract, and the schedule day each talk is filed under
 # (a talk after midnight belongs to the day before). Search indexes the description in the
 # talk_search `summary` column, so the FTS table keeps its shape. A followed source's zone for
 # exports that name none (classic Pentabarf), as `confbot import --timezone` gives.
-TALK_DETAILS_V6 = """
+TALK_DETAILS_V8 = """
 ALTER TABLE talks ADD COLUMN description TEXT;
 ALTER TABLE talks ADD COLUMN schedule_day TEXT;
 CREATE INDEX talks_by_schedule_day ON talks(conference_id, schedule_day);
@@ -238,5 +389,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (3, TRANSCRIPTS_V3),
     (4, REMINDERS_V4),
     (5, SOURCES_V5),
-    (6, TALK_DETAILS_V6),
+    (6, DELIVERIES_V6),
+    (7, PROGRAMME_CHANGES_V7),
+    (8, TALK_DETAILS_V8),
 ]

@@ -5,7 +5,7 @@ How a post is made (the order is what gives the guarantees):
 1. *Claim*: one INSERT of the row (subscription, local date) with status 'claimed', the chosen
    nugget and a snapshot of its text and attribution. The primary key makes a second claim for
    the same channel and local date impossible, whichever process or restart tries it.
-2. *Send* through the front end's `WisdomPoster`, with the post's idempotency key.
+2. *Send* through the front end's `Poster` (bot.delivery.model), with the post's idempotency key.
 3. *Record*: status 'sent' with the platform's message id.
 
 A process that dies between 1 and 3 leaves a 'claimed' row. Every `run_due` (and so the one at
@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -34,38 +35,41 @@ from typing import Any
 
 import aiosqlite
 
+from bot.clock import Clock, SystemClock
+from bot.delivery.model import (
+    DISABLE_AFTER,
+    OutcomeKind,
+    PermanentSendError,
+    Poster,
+    TransientSendError,
+    describe,
+    permanent_delay,
+    transient_delay,
+)
 from bot.store.db import Database
 from bot.wisdom import (
     DEFAULT_GRACE,
-    DISABLE_AFTER,
-    Clock,
     CycleState,
     Outcome,
-    OutcomeKind,
-    PermanentSendError,
     Pick,
     PostRecord,
     Slot,
     Subscription,
-    SystemClock,
-    TransientSendError,
     WisdomInputError,
     WisdomPost,
-    WisdomPoster,
     WisdomStatus,
     channel_seed,
     first_post_date,
     format_local_date,
     format_moment,
     format_post_time,
+    idempotency_key,
     local_day_start,
     local_today,
     next_nugget,
     parse_post_time,
     parse_zone,
-    permanent_delay,
     plan_slots,
-    transient_delay,
     upcoming_nuggets,
     wisdom_answer,
 )
@@ -147,14 +151,14 @@ def _subscription_from(values: tuple[Any, ...]) -> Subscription:
 def _record(row: aiosqlite.Row) -> PostRecord:
     return PostRecord(
         subscription_id=int(row["subscription_id"]),
-        local_date=date.fromisoformat(str(row["local_date"])),
+        local_date=date.fromisoformat(str(row["key"])),
         status=row["status"],
-        scheduled_at=_need_dt(str(row["scheduled_at"])),
+        scheduled_at=_need_dt(str(row["due_at"])),
         end_at=_need_dt(str(row["end_at"])),
         manual=bool(row["manual"]),
-        nugget_key=row["nugget_key"],
-        text=row["nugget_text"],
-        claimed_at=_dt(row["claimed_at"]),
+        nugget_key=row["item"],
+        text=_snapshot(row).get("text"),
+        claimed_at=_dt(row["attempted_at"]),
         sent_at=_dt(row["sent_at"]),
         message_id=row["message_id"],
         attempts=int(row["attempts"]),
@@ -163,23 +167,33 @@ def _record(row: aiosqlite.Row) -> PostRecord:
     )
 
 
+def _snapshot(row: aiosqlite.Row) -> dict[str, Any]:
+    """What a claimed row said it would post: the nugget and its attribution (JSON)."""
+    data = json.loads(row["snapshot"]) if row["snapshot"] else {}
+    return data if isinstance(data, dict) else {}
+
+
 def _post(sub: Subscription, row: aiosqlite.Row) -> WisdomPost:
     """The post a claimed row stands for, from the snapshot taken when it was claimed."""
+    snapshot = _snapshot(row)
     return WisdomPost(
         subscription_id=sub.id,
         frontend=sub.frontend,
         guild_id=sub.guild_id,
         channel_id=sub.channel_id,
-        local_date=date.fromisoformat(str(row["local_date"])),
-        scheduled_at=_need_dt(str(row["scheduled_at"])),
+        local_date=date.fromisoformat(str(row["key"])),
+        scheduled_at=_need_dt(str(row["due_at"])),
         zone=sub.zone,
-        nugget_key=str(row["nugget_key"]),
-        text=str(row["nugget_text"]),
-        speaker=row["speaker"],
-        source=str(row["source"]),
-        talk_title=str(row["talk_title"]),
-        conference_name=str(row["conference_name"]),
+        nugget_key=str(row["item"]),
+        text=str(snapshot["text"]),
+        speaker=snapshot.get("speaker"),
+        source=str(snapshot["source"]),
+        talk_title=str(snapshot["talk_title"]),
+        conference_name=str(snapshot["conference_name"]),
         manual=bool(row["manual"]),
+        stored_key=row["idempotency_key"],
+        # The claim is written right before the first send, so no delivery is older.
+        attempted_at=_dt(row["attempted_at"]),
     )
 
 
@@ -199,7 +213,7 @@ def _placeholders(count: int) -> str:
 
 async def get_subscription(db: Database, frontend: str, channel_id: str) -> Subscription | None:
     row = await db.fetch_one(
-        "SELECT * FROM wisdom_subscriptions WHERE frontend = ? AND channel_id = ?",
+        "SELECT * FROM subscriptions WHERE kind = 'wisdom' AND frontend = ? AND channel_id = ?",
         (frontend, str(channel_id)),
     )
     return _subscription(row) if row is not None else None
@@ -212,7 +226,7 @@ async def list_subscriptions(
     guild_id: str | None = None,
     include_disabled: bool = True,
 ) -> list[Subscription]:
-    clauses: list[str] = []
+    clauses: list[str] = ["kind = 'wisdom'"]
     params: list[Any] = []
     if frontend is not None:
         clauses.append("frontend = ?")
@@ -222,8 +236,8 @@ async def list_subscriptions(
         params.append(str(guild_id))
     if not include_disabled:
         clauses.append("enabled = 1")
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = await db.fetch_all(f"SELECT * FROM wisdom_subscriptions {where} ORDER BY id", params)
+    where = f"WHERE {' AND '.join(clauses)}"
+    rows = await db.fetch_all(f"SELECT * FROM subscriptions {where} ORDER BY id", params)
     return [_subscription(row) for row in rows]
 
 
@@ -267,11 +281,12 @@ async def subscribe(
     start = first_post_date(parsed_time, parsed_zone, now)
     row = await db.fetch_one(
         """
-        INSERT INTO wisdom_subscriptions (
-            frontend, guild_id, channel_id, post_time, zone, enabled, created_by, created_at,
-            updated_at, start_date, seed, failures
-        ) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0)
-        ON CONFLICT (frontend, channel_id) DO UPDATE SET
+        INSERT INTO subscriptions (
+            kind, frontend, guild_id, channel_id, post_time, zone, enabled, created_by,
+            created_at, updated_at, start_date, seed, failures
+        ) VALUES ('wisdom', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0)
+        ON CONFLICT (kind, frontend, channel_id, conference, filter_kind, filter_value)
+        DO UPDATE SET
             guild_id = excluded.guild_id,
             post_time = excluded.post_time,
             zone = excluded.zone,
@@ -307,8 +322,8 @@ async def unsubscribe(
     the same day cannot post that day twice and the rotation carries on."""
     row = await db.fetch_one(
         """
-        UPDATE wisdom_subscriptions SET enabled = 0, disabled_reason = ?, updated_at = ?
-        WHERE frontend = ? AND channel_id = ? RETURNING *
+        UPDATE subscriptions SET enabled = 0, disabled_reason = ?, updated_at = ?
+        WHERE kind = 'wisdom' AND frontend = ? AND channel_id = ? RETURNING *
         """,
         (f"unsubscribed by {by}", _ts(now), frontend, str(channel_id)),
     )
@@ -318,7 +333,7 @@ async def unsubscribe(
     await _write(
         db,
         """
-        UPDATE wisdom_posts SET status = 'skipped', cycle = NULL, next_attempt_at = NULL,
+        UPDATE deliveries SET status = 'skipped', cycle = NULL, next_attempt_at = NULL,
             error = 'unsubscribed before it was posted'
         WHERE subscription_id = ? AND status = 'claimed'
         """,
@@ -331,7 +346,7 @@ async def post_log(
     db: Database, subscription_id: int, *, limit: int | None = None
 ) -> list[PostRecord]:
     """The post log of one subscription, newest first."""
-    sql = "SELECT * FROM wisdom_posts WHERE subscription_id = ? ORDER BY local_date DESC"
+    sql = "SELECT * FROM deliveries WHERE subscription_id = ? ORDER BY key DESC"
     params: list[Any] = [subscription_id]
     if limit is not None:
         sql += " LIMIT ?"
@@ -362,17 +377,17 @@ async def _rotation(
             f"""
             WITH current AS MATERIALIZED (
                 SELECT s.id AS subscription_id,
-                    (SELECT MAX(q.cycle) FROM wisdom_posts q WHERE q.subscription_id = s.id)
+                    (SELECT MAX(q.cycle) FROM deliveries q WHERE q.subscription_id = s.id)
                         AS cycle
-                FROM wisdom_subscriptions s WHERE s.id IN ({_placeholders(len(chunk))})
+                FROM subscriptions s WHERE s.id IN ({_placeholders(len(chunk))})
             )
             {with_pool}
             SELECT c.subscription_id, c.cycle,
-                (SELECT p.nugget_key FROM wisdom_posts p INDEXED BY wisdom_posts_by_cycle
+                (SELECT p.item FROM deliveries p INDEXED BY deliveries_by_cycle
                  WHERE p.subscription_id = c.subscription_id AND p.cycle = c.cycle
-                 ORDER BY p.local_date DESC LIMIT 1),
-                (SELECT group_concat(p.nugget_key, char(31))
-                 FROM wisdom_posts p INDEXED BY wisdom_posts_by_cycle
+                 ORDER BY p.key DESC LIMIT 1),
+                (SELECT group_concat(p.item, char(31))
+                 FROM deliveries p INDEXED BY deliveries_by_cycle
                  WHERE p.subscription_id = c.subscription_id AND p.cycle = c.cycle)
             FROM current c WHERE c.cycle IS NOT NULL
             """,
@@ -403,30 +418,31 @@ async def _nugget_details(db: Database, keys: Sequence[str]) -> dict[str, aiosql
 
 
 _CLAIM_SQL = """
-WITH picks(subscription_id, local_date, nugget_key, cycle, scheduled_at, end_at, manual,
-           claimed_at) AS (VALUES {values})
-INSERT INTO wisdom_posts (
-    subscription_id, local_date, status, scheduled_at, end_at, manual, cycle, nugget_key,
-    nugget_text, speaker, source, talk_title, conference_name, claimed_at, attempts
+WITH picks(subscription_id, key, item, cycle, due_at, end_at, manual,
+           attempted_at, idempotency_key) AS (VALUES {values})
+INSERT INTO deliveries (
+    subscription_id, key, status, due_at, end_at, manual, cycle, item, snapshot,
+    attempted_at, attempts, idempotency_key
 )
-SELECT p.subscription_id, p.local_date, 'claimed', p.scheduled_at, p.end_at, p.manual, p.cycle,
-    n.key, n.text, n.speaker, n.source, t.title, c.name, p.claimed_at, 0
+SELECT p.subscription_id, p.key, 'claimed', p.due_at, p.end_at, p.manual, p.cycle,
+    n.key, json_object('text', n.text, 'speaker', n.speaker, 'source', n.source,
+        'talk_title', t.title, 'conference_name', c.name), p.attempted_at, 0, p.idempotency_key
 FROM picks p
-JOIN nuggets n ON n.key = p.nugget_key
+JOIN nuggets n ON n.key = p.item
 JOIN talks t ON t.id = n.talk_id
 JOIN conferences c ON c.id = t.conference_id
 WHERE true
-ON CONFLICT (subscription_id, local_date) DO {conflict}
+ON CONFLICT (subscription_id, key) DO {conflict}
 RETURNING *
 """
 
-_RECLAIM = """UPDATE SET status = 'claimed', scheduled_at = excluded.scheduled_at,
+_RECLAIM = """UPDATE SET status = 'claimed', due_at = excluded.due_at,
     end_at = excluded.end_at, manual = 1, cycle = excluded.cycle,
-    nugget_key = excluded.nugget_key, nugget_text = excluded.nugget_text,
-    speaker = excluded.speaker, source = excluded.source, talk_title = excluded.talk_title,
-    conference_name = excluded.conference_name, claimed_at = excluded.claimed_at,
+    item = excluded.item, snapshot = excluded.snapshot,
+    idempotency_key = coalesce(deliveries.idempotency_key, excluded.idempotency_key),
+    attempted_at = excluded.attempted_at,
     next_attempt_at = NULL, sent_at = NULL, message_id = NULL
-WHERE wisdom_posts.status IN ('skipped', 'failed')"""
+WHERE deliveries.status IN ('skipped', 'failed')"""
 
 
 async def _claim(
@@ -456,9 +472,10 @@ async def _claim(
                 _ts(slot.end),
                 int(manual),
                 _ts(now),
+                idempotency_key(sub.id, slot.local_date),
             ]
         sql = _CLAIM_SQL.format(
-            values=", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk),
+            values=", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk),
             conflict=_RECLAIM if reclaim else "NOTHING",
         )
         claimed += await db.fetch_all(sql, params)
@@ -486,7 +503,7 @@ class WisdomService:
     def __init__(
         self,
         db: Database,
-        poster: WisdomPoster,
+        poster: Poster[WisdomPost],
         *,
         frontend: str,
         clock: Clock | None = None,
@@ -580,10 +597,10 @@ class WisdomService:
         now = self._now()
         rows = await self.db.fetch_all(
             """
-            SELECT * FROM wisdom_posts WHERE subscription_id = ? AND (
-                local_date = (SELECT local_date FROM wisdom_posts
+            SELECT * FROM deliveries WHERE subscription_id = ? AND (
+                key = (SELECT key FROM deliveries
                               WHERE subscription_id = ? AND status = 'sent'
-                              ORDER BY local_date DESC LIMIT 1)
+                              ORDER BY key DESC LIMIT 1)
                 OR status = 'claimed')
             """,
             (sub.id, sub.id),
@@ -592,7 +609,7 @@ class WisdomService:
         last = next((r for r in records if r.status == "sent"), None)
         pending = max((r for r in records if r.status == "claimed"), key=_by_date, default=None)
         counts_rows = await self.db.fetch_all(
-            "SELECT status, COUNT(*) FROM wisdom_posts WHERE subscription_id = ? GROUP BY status",
+            "SELECT status, COUNT(*) FROM deliveries WHERE subscription_id = ? GROUP BY status",
             (sub.id,),
         )
         counts = {str(row[0]): int(row[1]) for row in counts_rows}
@@ -615,8 +632,8 @@ class WisdomService:
             return None
         now = self._now()
         pending = await self.db.fetch_one(
-            """SELECT * FROM wisdom_posts WHERE subscription_id = ? AND status = 'claimed'
-               AND end_at > ? ORDER BY local_date LIMIT 1""",
+            """SELECT * FROM deliveries WHERE subscription_id = ? AND status = 'claimed'
+               AND end_at > ? ORDER BY key LIMIT 1""",
             (sub.id, _ts(now)),
         )
         if pending is not None:
@@ -667,11 +684,11 @@ class WisdomService:
             zone = sub.tz
             today = local_today(zone, now)
             row = await self.db.fetch_one(
-                "SELECT * FROM wisdom_posts WHERE subscription_id = ? AND local_date = ?",
+                "SELECT * FROM deliveries WHERE subscription_id = ? AND key = ?",
                 (sub.id, today.isoformat()),
             )
             if row is not None and row["status"] == "sent":
-                sent_at = _dt(row["sent_at"]) or _need_dt(str(row["scheduled_at"]))
+                sent_at = _dt(row["sent_at"]) or _need_dt(str(row["due_at"]))
                 upcoming = await self._next_slot(sub, now)
                 raise WisdomInputError(
                     f"Today's nugget was already posted here ({format_moment(sent_at, zone)}). "
@@ -732,12 +749,12 @@ class WisdomService:
         rows = await self.db.fetch_all(
             f"""
             SELECT {_SUBSCRIPTION_SELECT},
-                (SELECT p.local_date FROM wisdom_posts p WHERE p.subscription_id = s.id
-                 ORDER BY p.local_date DESC LIMIT 1) AS last_date,
-                EXISTS (SELECT 1 FROM wisdom_posts p INDEXED BY wisdom_posts_claimed
+                (SELECT p.key FROM deliveries p WHERE p.subscription_id = s.id
+                 ORDER BY p.key DESC LIMIT 1) AS last_date,
+                EXISTS (SELECT 1 FROM deliveries p INDEXED BY deliveries_claimed
                         WHERE p.subscription_id = s.id AND p.status = 'claimed') AS pending
-            FROM wisdom_subscriptions s
-            WHERE s.frontend = ? AND s.enabled = 1
+            FROM subscriptions s
+            WHERE s.kind = 'wisdom' AND s.frontend = ? AND s.enabled = 1
             ORDER BY s.id
             """,
             (self.frontend,),
@@ -753,9 +770,9 @@ class WisdomService:
         if any(int(row["pending"]) for row in rows):
             claims = await self.db.fetch_all(
                 f"""
-                SELECT * FROM wisdom_posts
+                SELECT * FROM deliveries
                 WHERE status = 'claimed' AND subscription_id IN ({_placeholders(len(subs))})
-                ORDER BY local_date, subscription_id
+                ORDER BY key, subscription_id
                 """,
                 list(subs),
             )
@@ -810,7 +827,7 @@ class WisdomService:
             claimed = await _claim(self.db, picks, now, allowed=self._outside_transaction)
             if len(claimed) < len(picks):  # a transaction was open, or a nugget vanished
                 wakeups.append(now + timedelta(seconds=5))
-            claimed.sort(key=lambda row: (str(row["scheduled_at"]), int(row["subscription_id"])))
+            claimed.sort(key=lambda row: (str(row["due_at"]), int(row["subscription_id"])))
             for row in claimed:
                 sub = subs[int(row["subscription_id"])]
                 outcome = await self._attempt(sub, row, now, lookup=False)
@@ -872,10 +889,10 @@ class WisdomService:
             )
         await self.db.execute_many(
             """
-            INSERT INTO wisdom_posts (subscription_id, local_date, status, scheduled_at, end_at,
+            INSERT INTO deliveries (subscription_id, key, status, due_at, end_at,
                 error)
             VALUES (?, ?, 'skipped', ?, ?, ?)
-            ON CONFLICT (subscription_id, local_date) DO NOTHING
+            ON CONFLICT (subscription_id, key) DO NOTHING
             """,
             params,
         )
@@ -899,7 +916,7 @@ class WisdomService:
                 sub, record, "failed", f"window closed; could not check it: {error.reason}"
             )
         except Exception as error:
-            reason = _describe(error)
+            reason = describe(error)
             if now < record.end_at + LOOKUP_GIVE_UP:
                 retry_at = now + transient_delay(record.attempts + 1, None)
                 await self._note_attempt(sub, record, reason, retry_at, now)
@@ -945,7 +962,7 @@ class WisdomService:
             self.log.exception(
                 "daily wisdom: unexpected error posting to %s channel %s", *_who(sub)
             )
-            return await self._transient(sub, _record(row), _describe(error), None, now)
+            return await self._transient(sub, _record(row), describe(error), None, now)
         return await self._sent(sub, post, str(message_id), recovered=False)
 
     async def _sent(
@@ -978,14 +995,14 @@ class WisdomService:
             await _write(
                 self.db,
                 f"""
-                WITH sent(sent_at, message_id, subscription_id, local_date) AS (
+                WITH sent(sent_at, message_id, subscription_id, key) AS (
                     VALUES {", ".join("(?, ?, ?, ?)" for _ in rows)}
                 )
-                UPDATE wisdom_posts SET status = 'sent', sent_at = sent.sent_at,
+                UPDATE deliveries SET status = 'sent', sent_at = sent.sent_at,
                     message_id = sent.message_id, next_attempt_at = NULL
                 FROM sent
-                WHERE wisdom_posts.subscription_id = sent.subscription_id
-                    AND wisdom_posts.local_date = sent.local_date
+                WHERE deliveries.subscription_id = sent.subscription_id
+                    AND deliveries.key = sent.key
                 """,
                 [value for row in rows for value in row],
             )
@@ -993,7 +1010,7 @@ class WisdomService:
             ids, self._reset_failures = sorted(self._reset_failures), set()
             marks = _placeholders(len(ids))
             await _write(
-                self.db, f"UPDATE wisdom_subscriptions SET failures = 0 WHERE id IN ({marks})", ids
+                self.db, f"UPDATE subscriptions SET failures = 0 WHERE id IN ({marks})", ids
             )
 
     async def _note_attempt(
@@ -1003,14 +1020,14 @@ class WisdomService:
         await _write(
             self.db,
             """
-            UPDATE wisdom_posts SET attempts = attempts + 1, next_attempt_at = ?, error = ?
-            WHERE subscription_id = ? AND local_date = ? AND status = 'claimed'
+            UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ?
+            WHERE subscription_id = ? AND key = ? AND status = 'claimed'
             """,
             (_ts(retry_at), reason, sub.id, record.local_date.isoformat()),
         )
         await _write(
             self.db,
-            "UPDATE wisdom_subscriptions SET last_error = ?, last_error_at = ? WHERE id = ?",
+            "UPDATE subscriptions SET last_error = ?, last_error_at = ? WHERE id = ?",
             (reason, _ts(now), sub.id),
         )
 
@@ -1046,7 +1063,7 @@ class WisdomService:
         await self._record_sent()
         row = await self.db.fetch_one(
             """
-            UPDATE wisdom_subscriptions SET failures = failures + 1, last_error = ?,
+            UPDATE subscriptions SET failures = failures + 1, last_error = ?,
                 last_error_at = ?
             WHERE id = ? RETURNING failures
             """,
@@ -1058,8 +1075,8 @@ class WisdomService:
             await _write(
                 self.db,
                 """
-                UPDATE wisdom_posts SET attempts = attempts + 1, next_attempt_at = ?, error = ?
-                WHERE subscription_id = ? AND local_date = ? AND status = 'claimed'
+                UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ?
+                WHERE subscription_id = ? AND key = ? AND status = 'claimed'
                 """,
                 (_ts(retry_at), reason, sub.id, record.local_date.isoformat()),
             )
@@ -1081,13 +1098,13 @@ class WisdomService:
         disabled = f"{reason} ({failures} failed attempts in a row)"
         await _write(
             self.db,
-            "UPDATE wisdom_subscriptions SET enabled = 0, disabled_reason = ? WHERE id = ?",
+            "UPDATE subscriptions SET enabled = 0, disabled_reason = ? WHERE id = ?",
             (disabled, sub.id),
         )
         await _write(
             self.db,
             """
-            UPDATE wisdom_posts SET status = 'failed', cycle = NULL, next_attempt_at = NULL,
+            UPDATE deliveries SET status = 'failed', cycle = NULL, next_attempt_at = NULL,
                 attempts = attempts + 1, error = ?
             WHERE subscription_id = ? AND status = 'claimed'
             """,
@@ -1109,8 +1126,8 @@ class WisdomService:
         await _write(
             self.db,
             """
-            UPDATE wisdom_posts SET status = ?, cycle = NULL, next_attempt_at = NULL, error = ?
-            WHERE subscription_id = ? AND local_date = ? AND status = 'claimed'
+            UPDATE deliveries SET status = ?, cycle = NULL, next_attempt_at = NULL, error = ?
+            WHERE subscription_id = ? AND key = ? AND status = 'claimed'
             """,
             (status, reason, sub.id, record.local_date.isoformat()),
         )
@@ -1127,8 +1144,7 @@ class WisdomService:
     async def _next_slot(self, sub: Subscription, now: datetime) -> Slot:
         """The next date this subscription will post (due now, or the next in the future)."""
         row = await self.db.fetch_one(
-            "SELECT local_date FROM wisdom_posts WHERE subscription_id = ? "
-            "ORDER BY local_date DESC LIMIT 1",
+            "SELECT key FROM deliveries WHERE subscription_id = ? ORDER BY key DESC LIMIT 1",
             (sub.id,),
         )
         last = date.fromisoformat(row[0]) if row is not None and row[0] else date.min
@@ -1143,12 +1159,6 @@ def _who(sub: Subscription) -> tuple[str, str]:
 
 def _by_date(record: PostRecord) -> date:
     return record.local_date
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, PermanentSendError | TransientSendError):
-        return error.reason
-    return f"{type(error).__name__}: {error}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -1168,9 +1178,9 @@ async def wisdom_report(
         return "\n".join(lines)
     last_rows = await db.fetch_all(
         """
-        SELECT subscription_id, MAX(local_date) AS last_date,
-            MAX(CASE WHEN status = 'sent' THEN local_date END) AS last_sent
-        FROM wisdom_posts GROUP BY subscription_id
+        SELECT subscription_id, MAX(key) AS last_date,
+            MAX(CASE WHEN status = 'sent' THEN key END) AS last_sent
+        FROM deliveries GROUP BY subscription_id
         """
     )
     last_dates = {int(r["subscription_id"]): r["last_date"] for r in last_rows}
@@ -1190,17 +1200,17 @@ async def wisdom_report(
     planned: list[tuple[datetime, Subscription, date, str | None]] = []
     for sub in active:
         pending = await db.fetch_all(
-            """SELECT local_date, scheduled_at, nugget_key FROM wisdom_posts
+            """SELECT key, due_at, item FROM deliveries
                WHERE subscription_id = ? AND status = 'claimed' AND end_at > ?""",
             (sub.id, _ts(now)),
         )
         for row in pending:
             planned.append(
                 (
-                    _need_dt(row["scheduled_at"]),
+                    _need_dt(row["due_at"]),
                     sub,
-                    date.fromisoformat(row["local_date"]),
-                    row["nugget_key"],
+                    date.fromisoformat(row["key"]),
+                    row["item"],
                 )
             )
         last = last_dates.get(sub.id)

@@ -13,6 +13,7 @@ from bot.records import Conference, Speaker, Talk
 from bot.store.content import load_data_dir, replace_conferences
 from bot.store.db import Database
 from tests.conftest import REPO
+from tests.fakes.clock import FakeClock
 
 START = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 NOW = START + timedelta(minutes=10)
@@ -40,4 +41,4 @@ def walk_conference() -> Conference:
 async def walk_core(db: Database) -> Core:
     await load_data_dir(db, REPO / "data")
     await replace_conferences(db, [walk_conference()], origin="import")
-    return Core(db, rng=random.Random(3), clock=lambda: NOW)
+    return Core(db, rng=random.Random(3), clock=FakeClock(NOW))

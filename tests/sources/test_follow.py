@@ -34,6 +34,7 @@ from bot.store.db import Database
 from bot.store.queries import talk_titles
 from bot.store.sources import Source, list_sources
 from tests.conftest import SHARED, shared_bytes
+from tests.fakes.clock import FakeClock
 from tests.fakes.schedule_server import ScheduleServer
 
 DEMOCON = shared_bytes("samples/pretalx-democon.json")
@@ -178,7 +179,7 @@ async def test_a_bad_fetch_keeps_the_last_good_programme_and_says_why(
     assert await data_version(db) == version
     assert FIRST_TITLE in await titles(db)
     at_talk = datetime(2020, 12, 14, 9, 10, tzinfo=UTC) + timedelta(hours=-1)
-    now = render_text(await Core(db, clock=lambda: at_talk).ask("/now gray"))
+    now = render_text(await Core(db, clock=FakeClock(at_talk)).ask("/now gray"))
     assert FIRST_TITLE in now
     source = await only_source(db)
     assert source.last_error is not None and source.last_error.startswith(reason)

@@ -125,12 +125,18 @@ async def test_migrations_resume_from_an_older_version(tmp_path: Path) -> None:
     await reopened.close()
 
 
-async def test_talk_ids_are_never_reused_after_a_reload(db: Database, data_copy: Path) -> None:
+async def test_talk_ids_survive_a_reload_and_are_never_reused(
+    db: Database, data_copy: Path
+) -> None:
     await load_data_dir(db, data_copy)
     first = {int(r[0]) for r in await db.fetch_all("SELECT id FROM talks")}
     await load_data_dir(db, data_copy, force=True)
-    second = {int(r[0]) for r in await db.fetch_all("SELECT id FROM talks")}
-    assert first.isdisjoint(second)
+    assert {int(r[0]) for r in await db.fetch_all("SELECT id FROM talks")} == first
+    folder = data_copy / "normconf-2022"
+    (folder / "its-all-about-cost.toml").rename(folder / "its-all-about-money.toml")
+    await load_data_dir(db, data_copy)
+    row = await db.fetch_one("SELECT id FROM talks WHERE slug = 'its-all-about-money'")
+    assert row is not None and int(row[0]) not in first
 
 
 async def test_speakers_are_one_person_whatever_the_case_in_any_script(db: Database) -> None:

@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Answer
+from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.records import Conference, Speaker, Talk
 from bot.reminders import ReminderInputError, ReminderPost
 from bot.sources.detect import load_schedule
 from bot.store.content import replace_conferences
 from bot.store.db import Database
 from bot.store.reminders import ReminderService, reminders_report
-from bot.wisdom import PermanentSendError, TransientSendError
+from tests.fakes.clock import FakeClock
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)  # the first talk starts here
@@ -28,14 +29,6 @@ T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)  # the first talk starts here
 
 class Crash(BaseException):
     """The process dies here (not an Exception: nothing in the service may swallow it)."""
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.moment = start
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 @dataclass
@@ -135,7 +128,7 @@ async def run_at(service: ReminderService, clock: FakeClock, moment: datetime) -
 
 
 async def log_status(db: Database) -> dict[str, str]:
-    rows = await db.fetch_all("SELECT talk_key, status FROM reminder_log ORDER BY talk_key")
+    rows = await db.fetch_all("SELECT key, status FROM deliveries ORDER BY key")
     return {str(row[0]): str(row[1]) for row in rows}
 
 
@@ -171,7 +164,7 @@ async def test_subscribe_rejects_bad_input_and_stores_nothing(
     }
     with pytest.raises(ReminderInputError, match=message):
         await service.subscribe(**args)  # type: ignore[arg-type]
-    assert await db.fetch_all("SELECT * FROM reminder_subscriptions") == []
+    assert await db.fetch_all("SELECT * FROM subscriptions WHERE kind = 'reminder'") == []
 
 
 async def test_subscribe_names_every_problem_at_once(service: ReminderService) -> None:

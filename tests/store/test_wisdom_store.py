@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Answer
+from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.store.db import Database
 from bot.store.wisdom import (
     WisdomService,
@@ -23,35 +24,14 @@ from bot.store.wisdom import (
     post_log,
     wisdom_report,
 )
-from bot.wisdom import (
-    PermanentSendError,
-    TransientSendError,
-    WisdomInputError,
-    WisdomPost,
-    outcome_answer,
-    preview_answer,
-    status_answer,
-)
+from bot.wisdom import WisdomInputError, WisdomPost, outcome_answer, preview_answer, status_answer
+from tests.fakes.clock import FakeClock
 
 AMS = "Europe/Amsterdam"
 
 
 class Crash(BaseException):
     """The process dies here (not an Exception: nothing in the service may swallow it)."""
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.moment = start
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def advance(self, delta: timedelta) -> None:
-        self.moment += delta
-
-    def set(self, moment: datetime) -> None:
-        self.moment = moment
 
 
 @dataclass
@@ -260,8 +240,8 @@ async def test_bad_subscribe_input_is_refused_with_a_clear_message_and_nothing_s
             can_post=can_post,
         )
     assert expected in str(caught.value)
-    assert await count(db, "SELECT COUNT(*) FROM wisdom_subscriptions") == 0
-    assert await count(db, "SELECT COUNT(*) FROM wisdom_posts") == 0
+    assert await count(db, "SELECT COUNT(*) FROM subscriptions WHERE kind = 'wisdom'") == 0
+    assert await count(db, "SELECT COUNT(*) FROM deliveries") == 0
 
 
 async def test_several_problems_are_reported_together(
@@ -279,7 +259,7 @@ async def test_several_problems_are_reported_together(
         )
     message = str(caught.value)
     assert "HH:MM" in message and "Nowhere/Land" in message and "cannot post" in message
-    assert await count(db, "SELECT COUNT(*) FROM wisdom_subscriptions") == 0
+    assert await count(db, "SELECT COUNT(*) FROM subscriptions WHERE kind = 'wisdom'") == 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -297,7 +277,7 @@ async def test_posts_once_at_the_local_time_and_claims_before_sending(
 
     async def checking_send(post: WisdomPost, answer: Answer) -> str:
         row = await db.fetch_one(
-            "SELECT status FROM wisdom_posts WHERE subscription_id = ? AND local_date = ?",
+            "SELECT status FROM deliveries WHERE subscription_id = ? AND key = ?",
             (post.subscription_id, post.local_date.isoformat()),
         )
         statuses_during_send.append(str(row[0]) if row else "missing")
@@ -841,6 +821,6 @@ async def test_wisdom_report_lists_subscriptions_and_simulates_days(
     assert preview is not None
     report = await wisdom_report(db, 1, clock.now())
     assert f"[{preview.nugget_key}]" in [line for line in report.splitlines() if "#1 " in line][-1]
-    assert await count(db, "SELECT COUNT(*) FROM wisdom_posts") == 0
+    assert await count(db, "SELECT COUNT(*) FROM deliveries") == 0
     report = await wisdom_report(db, 1, datetime(2024, 3, 20, tzinfo=UTC))
     assert "(nothing scheduled)" in report

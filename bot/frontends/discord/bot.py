@@ -33,9 +33,12 @@ from discord.ext import commands
 
 from bot import logs
 from bot.answer import Answer
+from bot.clock import Clock
 from bot.commands.invocation import Stash, Unpacked
 from bot.config import DiscordSettings
 from bot.core import Core
+from bot.delivery.model import Poster
+from bot.delivery.runner import Runner
 from bot.frontends.discord.components import DYNAMIC_ITEMS, render
 from bot.frontends.discord.embeds import autocomplete_choices, short_line
 from bot.frontends.discord.poster import DiscordPoster
@@ -49,12 +52,12 @@ from bot.frontends.discord.start import (
     login,
     public,
 )
-from bot.reminders import ReminderOutcome, ReminderPoster
+from bot.reminders import ReminderOutcome, ReminderPost
 from bot.startup import Backoff, Unavailable, with_retries
 from bot.store.db import Database
 from bot.store.reminders import ReminderService
 from bot.store.wisdom import WisdomService
-from bot.wisdom import DEFAULT_GRACE, Clock, Outcome, WisdomPoster
+from bot.wisdom import DEFAULT_GRACE, Outcome, WisdomPost
 
 log = logging.getLogger("confbot.discord")
 
@@ -71,8 +74,8 @@ INVITE_SCOPES = ("bot", "applications.commands")
 DEFERRED = "confbot_deferred"  # interaction.extras key: how the answer was deferred, if it was
 ERROR_LINE = "Sorry, something went wrong while answering that. It has been logged."
 
-WisdomFactory = Callable[[Database, WisdomPoster], WisdomService]
-ReminderFactory = Callable[[Database, ReminderPoster], ReminderService]
+WisdomFactory = Callable[[Database, Poster[WisdomPost]], WisdomService]
+ReminderFactory = Callable[[Database, Poster[ReminderPost]], ReminderService]
 Produce = Callable[[], Awaitable[Answer]]
 SuggestionSource = Callable[[], Awaitable[Sequence[Any]]]
 T = TypeVar("T")
@@ -235,12 +238,15 @@ class ConfBot(commands.Bot):
         self._start_wisdom = start_wisdom and (
             self.wisdom is not None or self.reminders is not None
         )
+        self.runner = Runner(
+            [s for s in (self.wisdom, self.reminders) if s is not None],
+            clock=clock,
+            interval=wisdom_interval,
+            report=self._report,
+        )
         self._wisdom_task: asyncio.Task[None] | None = None  # the post loop
-        self._wisdom_wake = asyncio.Event()
-        self._wisdom_waiters: list[asyncio.Future[list[Outcome]]] = []
-        self._reminder_waiters: list[asyncio.Future[list[ReminderOutcome]]] = []
 
-    def _default_wisdom(self, db: Database, poster: WisdomPoster) -> WisdomService:
+    def _default_wisdom(self, db: Database, poster: Poster[WisdomPost]) -> WisdomService:
         return WisdomService(
             db,
             poster,
@@ -250,7 +256,7 @@ class ConfBot(commands.Bot):
             log=logging.getLogger("confbot.discord.wisdom"),
         )
 
-    def _default_reminders(self, db: Database, poster: ReminderPoster) -> ReminderService:
+    def _default_reminders(self, db: Database, poster: Poster[ReminderPost]) -> ReminderService:
         return ReminderService(
             db,
             poster,
@@ -272,7 +278,7 @@ class ConfBot(commands.Bot):
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         if self._start_wisdom:
-            self._wisdom_task = asyncio.create_task(self._wisdom_loop(), name="confbot-wisdom")
+            self._wisdom_task = asyncio.create_task(self.runner.run(), name="confbot-wisdom")
         log.info(
             "loaded %d slash commands: %s",
             len(self.tree.get_commands()),
@@ -285,11 +291,7 @@ class ConfBot(commands.Bot):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        waiters: list[asyncio.Future[Any]] = [*self._wisdom_waiters, *self._reminder_waiters]
-        for waiter in waiters:
-            waiter.cancel()
-        self._wisdom_waiters.clear()
-        self._reminder_waiters.clear()
+        self.runner.cancel_waiters()
         await super().close()
 
     async def on_ready(self) -> None:
@@ -419,60 +421,32 @@ class ConfBot(commands.Bot):
 
     def wake_wisdom(self) -> asyncio.Future[list[Outcome]]:
         """Run the post loop now; the future gets that run's daily wisdom outcomes."""
-        future: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
-        self._wisdom_waiters.append(future)
-        self._wisdom_wake.set()
-        return future
+        return self._wake(self.wisdom)
 
     def wake_reminders(self) -> asyncio.Future[list[ReminderOutcome]]:
         """Run the post loop now; the future gets that run's reminder outcomes."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[list[ReminderOutcome]] = loop.create_future()
-        self._reminder_waiters.append(future)
-        self._wisdom_wake.set()
-        return future
+        return self._wake(self.reminders)
 
-    async def _wisdom_loop(self) -> None:
-        """Daily wisdom, then reminders: at start-up, then every `wisdom_interval` seconds (or
-        sooner when a service wants to wake up earlier). A failed run never ends the loop."""
-        services = [s for s in (self.wisdom, self.reminders) if s is not None]
-        log.info("post loop started (every %gs)", self.wisdom_interval)
-        while True:
-            self._wisdom_wake.clear()
-            waiters, self._wisdom_waiters = self._wisdom_waiters, []
-            reminder_waiters, self._reminder_waiters = self._reminder_waiters, []
-            outcomes: list[Outcome] = []
-            if self.wisdom is not None:
-                try:
-                    outcomes = await self.wisdom.run_due()
-                    for outcome in outcomes:
-                        log_outcome(outcome)
-                except Exception:
-                    log.exception("daily wisdom loop: run failed; trying again at the next tick")
-            _settle(waiters, outcomes)
-            reminded: list[ReminderOutcome] = []
-            if self.reminders is not None:
-                try:
-                    reminded = await self.reminders.run_due()
-                    for reminder in reminded:
-                        log_reminder(reminder)
-                except Exception:
-                    log.exception("reminder loop: run failed; trying again at the next tick")
-            _settle(reminder_waiters, reminded)
-            delay = self.wisdom_interval
-            for service in services:
-                if service.next_wakeup is not None:
-                    until = (service.next_wakeup - service.clock.now()).total_seconds()
-                    delay = min(delay, max(until, 1.0))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wisdom_wake.wait(), delay)
+    def _wake(self, service: object) -> asyncio.Future[Any]:
+        """Wake the runner; the future gets `service`'s outcomes of that run."""
+        picked: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        index = next((i for i, s in enumerate(self.runner.services) if s is service), None)
 
+        def pick(run: asyncio.Future[list[Sequence[Any]]]) -> None:
+            if picked.done():
+                return
+            if run.cancelled():
+                picked.cancel()
+            else:
+                picked.set_result([] if index is None else list(run.result()[index]))
 
-def _settle(waiters: list[asyncio.Future[list[T]]], outcomes: list[T]) -> None:
-    """Hand a run's outcomes to whoever woke the loop for them."""
-    for waiter in waiters:
-        if not waiter.done():
-            waiter.set_result(outcomes)
+        self.runner.wake().add_done_callback(pick)
+        return picked
+
+    def _report(self, index: int, outcomes: Sequence[Any]) -> None:
+        service = self.runner.services[index]
+        for outcome in outcomes:
+            (log_outcome if service is self.wisdom else log_reminder)(outcome)
 
 
 def log_outcome(outcome: Outcome) -> None:

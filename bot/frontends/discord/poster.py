@@ -22,9 +22,10 @@ import aiohttp
 import discord
 
 from bot.answer import Answer
+from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.frontends.discord.embeds import answer_embed
 from bot.reminders import ReminderPost, reminder_answer
-from bot.wisdom import PermanentSendError, TransientSendError, WisdomPost, wisdom_answer
+from bot.wisdom import WisdomPost, wisdom_answer
 
 log = logging.getLogger("confbot.discord.poster")
 
@@ -32,8 +33,12 @@ UNKNOWN_CHANNEL = 10003
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
 TOKEN_RETRY_SECONDS = 600.0
-SEND_TIMEOUT = 30.0
-HISTORY_LIMIT = 50
+SEND_TIMEOUT = 60.0
+"""How long a post waits before its outcome counts as unknown (the request itself goes on:
+discord.py's own waits, 30 s and rate limits, are never cut short)."""
+HISTORY_LIMIT: int | None = None
+"""Messages read when looking a post up: None reads every page after the attempt."""
+LOOKUP_SKEW = timedelta(minutes=1)
 
 
 def classify(error: discord.HTTPException) -> PermanentSendError | TransientSendError:
@@ -84,7 +89,7 @@ def _describe(post: Post) -> str:
 
 
 class DiscordPoster:
-    """Implements `bot.wisdom.WisdomPoster` and `bot.reminders.ReminderPoster` over a logged-in
+    """Implements `bot.delivery.model.Poster` (for daily wisdom and reminders) over a logged-in
     discord.py client."""
 
     def __init__(
@@ -92,46 +97,74 @@ class DiscordPoster:
         client: discord.Client,
         *,
         send_timeout: float = SEND_TIMEOUT,
-        history_limit: int = HISTORY_LIMIT,
+        history_limit: int | None = HISTORY_LIMIT,
     ) -> None:
         self.client = client
         self.send_timeout = send_timeout
         self.history_limit = history_limit
+        self._pending: set[asyncio.Future[discord.Message]] = set()
 
     def _channel(self, post: Post) -> discord.PartialMessageable:
         guild_id = int(post.guild_id) if post.guild_id.isdigit() else None
         return self.client.get_partial_messageable(int(post.channel_id), guild_id=guild_id)
 
     async def send(self, post: Post, answer: Answer) -> str:
+        """Post `answer`; returns the message id.
+
+        The request is never cancelled: discord.py may be sleeping on a rate limit or a retry
+        inside it, and cancelling it there can leave the channel's rate-limit bucket locked so
+        that every later post to the channel hangs until a restart. After `send_timeout` the
+        request goes on in the background and this raises TransientSendError: the outcome is
+        unknown, the claim stays, and the retry first looks the post up by its key.
+        """
         channel = self._channel(post)
-        try:
-            message = await asyncio.wait_for(
-                channel.send(
-                    embed=answer_embed(answer),
-                    nonce=post.idempotency_key,
-                    allowed_mentions=discord.AllowedMentions.none(),
-                ),
-                self.send_timeout,
+        request = asyncio.ensure_future(
+            channel.send(
+                embed=answer_embed(answer),
+                nonce=post.idempotency_key,
+                allowed_mentions=discord.AllowedMentions.none(),
             )
+        )
+        try:
+            message = await asyncio.wait_for(asyncio.shield(request), self.send_timeout)
+        except TimeoutError as error:
+            self._pending.add(request)
+            request.add_done_callback(self._finished)
+            raise TransientSendError(
+                f"no answer from Discord within {self.send_timeout:g} s; the post may have "
+                "gone out and is looked up before it is sent again"
+            ) from error
         except discord.HTTPException as error:
             raise classify(error) from error
         except discord.RateLimited as error:
             raise TransientSendError("rate limited by Discord", error.retry_after) from error
-        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+        except (aiohttp.ClientError, OSError) as error:
             raise TransientSendError(f"no answer from Discord ({type(error).__name__})") from error
         log.debug(
             "%s posted in channel %s (message %s)", _describe(post), post.channel_id, message.id
         )
         return str(message.id)
 
+    def _finished(self, request: asyncio.Future[discord.Message]) -> None:
+        """A send that outlived its timeout ended; its outcome is for the lookup to find."""
+        self._pending.discard(request)
+        if not request.cancelled() and request.exception() is not None:
+            log.info("a post that timed out then failed: %s", request.exception())
+
     async def find_existing(self, post: Post) -> str | None:
-        """The bot's own message in the channel since the post was due that carries the post's
-        nonce or its embed; None when there is none or the history cannot be read."""
+        """The bot's own message carrying the post's nonce or its embed, or None when there is
+        none or the history cannot be read.
+
+        Reads the channel's history after a snowflake of the first attempt (less a minute of
+        clock skew), oldest first, paging by 100 until the end: however much chat came after
+        the post was due or after it went out, the post itself is seen.
+        """
         me = self.client.user
         if me is None:
             return None
         expected = answer_embed(_posted_answer(post))
-        after = post.scheduled_at - timedelta(minutes=1)
+        attempted = post.attempted_at or post.scheduled_at
+        after = discord.Object(id=discord.utils.time_snowflake(attempted - LOOKUP_SKEW))
         try:
             async for message in self._channel(post).history(
                 limit=self.history_limit, after=after, oldest_first=True

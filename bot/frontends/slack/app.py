@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,10 +33,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import logs
 from bot import reminders as remind
 from bot.answer import Answer
+from bot.clock import Clock
 from bot.commands.invocation import Stash
 from bot.commands.table import COMMANDS
 from bot.config import SlackSettings
 from bot.core import Core
+from bot.delivery.runner import Runner
 from bot.frontends.slack.blocks import (
     ACTION_ID_PATTERN,
     answer_message,
@@ -54,7 +56,6 @@ from bot.store.reminders import ReminderService
 from bot.store.wisdom import WisdomService
 from bot.wisdom import (
     DEFAULT_GRACE,
-    Clock,
     Outcome,
     WisdomInputError,
     input_error_answer,
@@ -610,15 +611,20 @@ async def post_loop(
     interval: float = POST_INTERVAL_SECONDS,
     stop: asyncio.Event | None = None,
     reminders: ReminderService | None = None,
+    clock: Clock | None = None,
 ) -> None:
-    """Call `service.run_due()` and then `reminders.run_due()` now and then every `interval`
-    seconds until `stop` is set or the task is cancelled. What they did is logged; a failed run
-    is logged too and never ends the loop."""
-    stop = stop or asyncio.Event()
-    while not stop.is_set():
-        await post_once(service, reminders)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval)
+    """Run daily wisdom, then reminders, in the delivery runner (now, then at their next
+    wake-up or every `interval` seconds) until `stop` is set or the task is cancelled. What
+    they did is logged; a failed run is logged too and never ends the loop."""
+    services = [s for s in (service, reminders) if s is not None]
+
+    def report(index: int, outcomes: Sequence[Any]) -> None:
+        if services[index] is service:
+            _log_outcomes(list(outcomes))
+        else:
+            _log_reminders(list(outcomes))
+
+    await Runner(services, clock=clock, interval=interval, report=report).run(stop)
 
 
 async def post_once(
@@ -758,7 +764,9 @@ async def serve(
             events_url = f"http://{host}:{port}{EVENTS_PATH}"
             log.info("Slack HTTP mode listening on %s; serving %s", events_url, _command_list())
         loop_task = asyncio.create_task(
-            post_loop(service, interval=post_interval, stop=loop_stop, reminders=reminders),
+            post_loop(
+                service, interval=post_interval, stop=loop_stop, reminders=reminders, clock=clock
+            ),
             name="slack-posts",
         )
         if on_ready is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -19,9 +20,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
+from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.frontends.slack.blocks import answer_message
 from bot.reminders import ReminderPost
-from bot.wisdom import PermanentSendError, TransientSendError, WisdomPost
+from bot.wisdom import WisdomPost
 
 log = logging.getLogger("confbot.slack")
 
@@ -57,6 +59,9 @@ AUTH_ERRORS = frozenset(
 
 AUTH_RETRY_SECONDS = 600.0
 HISTORY_SCOPES = frozenset({"channels:history", "groups:history"})
+HISTORY_PAGE = 200
+LOOKUP_SKEW = timedelta(minutes=1)
+"""Read history from a minute before the first attempt (clocks differ)."""
 
 
 def metadata(post: Post) -> dict[str, Any]:
@@ -81,7 +86,7 @@ def metadata(post: Post) -> dict[str, Any]:
 
 
 class SlackPoster:
-    """Implements `bot.wisdom.WisdomPoster` and `bot.reminders.ReminderPoster` over an
+    """Implements `bot.delivery.model.Poster` (for daily wisdom and reminders) over an
     `AsyncWebClient`. `posts` counts the daily posts made, `reminders` the reminders.
 
     `scopes` are the bot token's granted scopes when known (from `auth.test`): the history
@@ -128,28 +133,39 @@ class SlackPoster:
         """
         if self.scopes is not None and not (self.scopes & HISTORY_SCOPES):
             return None
-        try:
-            response = await self.client.conversations_history(
-                channel=post.channel_id,
-                oldest=f"{post.scheduled_at.timestamp():.6f}",
-                include_all_metadata=True,
-                limit=200,
-            )
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
-            log.debug("cannot look up earlier posts: %s", _code(error))
-            return None
         event_type = metadata(post)["event_type"]
-        messages = response.get("messages") or []
-        for message in messages if isinstance(messages, list) else []:
-            found = message.get("metadata") if isinstance(message, dict) else None
-            if not isinstance(found, dict) or found.get("event_type") != event_type:
-                continue
-            payload = found.get("event_payload")
-            if isinstance(payload, dict) and payload.get("idempotency_key") == (
-                post.idempotency_key
-            ):
-                return str(message.get("ts"))
-        return None
+        attempted = post.attempted_at or post.scheduled_at
+        oldest = f"{(attempted - LOOKUP_SKEW).timestamp():.6f}"
+        cursor: str | None = None
+        # Every page from the first attempt on: the post is found however much was said after.
+        while True:
+            try:
+                response = await self.client.conversations_history(
+                    channel=post.channel_id,
+                    oldest=oldest,
+                    include_all_metadata=True,
+                    limit=HISTORY_PAGE,
+                    cursor=cursor,
+                )
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+                log.debug("cannot look up earlier posts: %s", _code(error))
+                return None
+            messages = response.get("messages") or []
+            for message in messages if isinstance(messages, list) else []:
+                if _carries(message, event_type, post.idempotency_key):
+                    return str(message.get("ts"))
+            meta = response.get("response_metadata")
+            cursor = meta.get("next_cursor") if isinstance(meta, dict) else None
+            if not response.get("has_more") or not cursor:
+                return None
+
+
+def _carries(message: Any, event_type: str, key: str) -> bool:
+    found = message.get("metadata") if isinstance(message, dict) else None
+    if not isinstance(found, dict) or found.get("event_type") != event_type:
+        return False
+    payload = found.get("event_payload")
+    return isinstance(payload, dict) and payload.get("idempotency_key") == key
 
 
 def classify(error: SlackApiError) -> PermanentSendError | TransientSendError:

@@ -298,6 +298,8 @@ class _Messages(_Guilds):
         if after:
             messages = [m for m in messages if int(m["id"]) > int(after)]
         limit = max(1, min(100, int(request.query.get("limit", "50"))))
+        if after and not before:  # the `limit` messages right after it, newest first
+            return _json_response(messages[-limit:])
         return _json_response(messages[:limit])
 
     async def _create_channel_message(self, request: web.Request) -> web.StreamResponse:

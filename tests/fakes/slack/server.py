@@ -95,6 +95,7 @@ class FakeSlack(_SocketMode, _Signing):
             "users.info": ("bot", self._users_info),
             "conversations.info": ("bot", self._conversations_info),
             "conversations.open": ("bot", self._conversations_open),
+            "conversations.history": ("bot", self._conversations_history),
             "apps.connections.open": ("app", self._apps_connections_open),
         }
 

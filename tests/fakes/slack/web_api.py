@@ -347,6 +347,28 @@ class _WebApi(_Workspace):
             raise SlackError("channel_not_found")
         return {"channel": channel.to_api()}
 
+    def _conversations_history(self, args: JSON) -> JSON:
+        """Newest first, after `oldest`, `limit` a page (Slack caps it at 999), paged with an
+        opaque cursor; message metadata only with `include_all_metadata`."""
+        channel = self.channels.get(str(args.get("channel")))
+        if channel is None or channel.deleted:
+            raise SlackError("channel_not_found")
+        if not channel.is_member:
+            raise SlackError("not_in_channel")
+        oldest = float(args.get("oldest") or 0)
+        newest_first = [m for m in reversed(channel.messages) if float(m["ts"]) > oldest]
+        start = int(str(args.get("cursor") or "page:0").removeprefix("page:"))
+        limit = max(1, min(999, int(args.get("limit") or 100)))
+        page = newest_first[start : start + limit]
+        if str(args.get("include_all_metadata")).lower() not in ("1", "true"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(newest_first)
+        return {
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": f"page:{start + limit}" if more else ""},
+        }
+
     def _conversations_open(self, args: JSON) -> JSON:
         users = str(args.get("users") or "").split(",")
         if len(users) != 1 or users[0] not in self.users:

@@ -123,6 +123,12 @@ class _Workspace(_State):
         """Archive a channel: posts there answer is_archived."""
         self.channels[channel_id].archived = True
 
+    def post_user_message(self, channel_id: str, user_id: str, text: str) -> JSON:
+        """A member says something in a channel (stored like Slack stores it)."""
+        message: JSON = {"type": "message", "user": user_id, "text": text, "ts": self._new_ts()}
+        self.channels[channel_id].messages.append(message)
+        return message
+
     def messages_in(self, channel_id: str) -> list[JSON]:
         """The channel's current messages (after chat.update / chat.delete)."""
         return list(self.channels[channel_id].messages)

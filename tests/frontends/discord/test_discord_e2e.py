@@ -38,25 +38,13 @@ from bot.frontends.discord import (
 from bot.frontends.discord.bot import ERROR_LINE, TOKEN_REJECTED
 from bot.frontends.discord.components import QueryStash
 from bot.wisdom import Outcome
+from tests.fakes.clock import FakeClock
 from tests.fakes.discord import FakeDiscord, InteractionResult, running_bot, use_fake_discord
 
 JSON = dict[str, Any]
 COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
 # 2024-06-03 is a Monday; Amsterdam is on CEST (UTC+2), so 09:00 local is 07:00 UTC.
 MONDAY_8AM_AMSTERDAM = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """The wisdom service's clock, moved by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.moment = now
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def set(self, moment: datetime) -> None:
-        self.moment = moment
 
 
 @pytest.fixture

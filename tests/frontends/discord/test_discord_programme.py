@@ -21,6 +21,7 @@ from bot.sources.detect import load_schedule
 from bot.store.content import replace_conferences
 from bot.store.db import Database
 from tests.conftest import SHARED
+from tests.fakes.clock import FakeClock
 from tests.fakes.discord import FakeDiscord, InteractionResult, running_bot
 
 JSON = dict[str, Any]
@@ -58,7 +59,7 @@ async def start(fake: FakeDiscord, core: Core) -> ConfBot:
 
 @pytest.fixture
 async def bot(fake: FakeDiscord, camp_db: Database) -> AsyncIterator[ConfBot]:
-    core = Core(camp_db, rng=random.Random(7), clock=lambda: OPENING)
+    core = Core(camp_db, rng=random.Random(7), clock=FakeClock(OPENING))
     bot = await start(fake, core)
     async with running_bot(bot, fake):
         await bot.tree.sync()

@@ -24,6 +24,7 @@ from bot.sources.detect import load_schedule
 from bot.store.content import replace_conferences
 from bot.store.db import Database
 from tests.conftest import SHARED
+from tests.fakes.clock import FakeClock
 from tests.fakes.discord import FakeDiscord, InteractionResult, running_bot
 
 pytestmark = pytest.mark.samples("samples/frab-camp2019.json")
@@ -32,19 +33,6 @@ JSON = dict[str, Any]
 BERLIN = ZoneInfo("Europe/Berlin")
 MORNING = datetime(2019, 8, 21, 10, 0, tzinfo=BERLIN)
 TEN_TO_ELEVEN = datetime(2019, 8, 21, 10, 50, tzinfo=BERLIN)
-
-
-class FakeClock:
-    """The services' and the core's clock, moved by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.moment = now
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def set(self, moment: datetime) -> None:
-        self.moment = moment
 
 
 @pytest.fixture
@@ -60,7 +48,7 @@ def clock() -> FakeClock:
 
 
 async def _bot(fake: FakeDiscord, db: Database, clock: FakeClock) -> AsyncIterator[ConfBot]:
-    core = Core(db, rng=random.Random(7), clock=clock.now)
+    core = Core(db, rng=random.Random(7), clock=clock)
     bot = ConfBot(core, db, clock=clock, guild_ready_timeout=0.05, wisdom_interval=3600.0)
     async with running_bot(bot, fake):
         await bot.tree.sync()

@@ -14,6 +14,7 @@ import pytest
 from bot.answer import HIGHLIGHT_END, HIGHLIGHT_START, Answer, Choice, Field
 from bot.commands.invocation import Invocation, Unpacked
 from bot.core import Core
+from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.frontends.discord.bot import INVITE_PERMISSIONS, invite_url
 from bot.frontends.discord.components import (
     QueryStash,
@@ -34,7 +35,6 @@ from bot.frontends.discord.embeds import (
 from bot.frontends.discord.poster import classify
 from bot.store.content import load_data_dir
 from bot.store.db import Database
-from bot.wisdom import PermanentSendError, TransientSendError
 from tests.fakes.discord import message_problems
 
 PINGING_TALK = '''title = "@everyone *look* at this"

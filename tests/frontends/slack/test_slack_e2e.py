@@ -41,6 +41,7 @@ from bot.frontends.slack.app import (
 from bot.frontends.slack.poster import METADATA_EVENT, SlackPoster
 from bot.store.db import Database
 from bot.store.wisdom import WisdomService
+from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlack, InteractionResult, ResponsePost, serve_bolt_http
 
 AMS = "Europe/Amsterdam"
@@ -56,17 +57,6 @@ async def eventually(check: Callable[[], bool]) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("condition not met in time")
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.moment = start
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def set(self, moment: datetime) -> None:
-        self.moment = moment
 
 
 @dataclass

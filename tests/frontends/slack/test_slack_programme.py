@@ -22,6 +22,7 @@ from bot.sources.detect import load_schedule
 from bot.store.content import replace_conferences
 from bot.store.db import Database
 from tests.conftest import SHARED
+from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlack, ResponsePost
 from tests.frontends.slack.test_slack_e2e import (
     Driver,
@@ -38,7 +39,7 @@ OPENING = datetime(2019, 8, 21, 11, 10, tzinfo=ZoneInfo("Europe/Berlin"))
 async def camp_core(db: Database) -> Core:
     sample = load_schedule(SHARED / "samples" / "frab-camp2019.json")
     await replace_conferences(db, [sample], origin="import")
-    return Core(db, rng=random.Random(7), clock=lambda: OPENING)
+    return Core(db, rng=random.Random(7), clock=FakeClock(OPENING))
 
 
 class Channel:

@@ -29,10 +29,10 @@ from bot.store.content import replace_conferences
 from bot.store.db import Database
 from bot.store.reminders import ReminderService
 from tests.conftest import SHARED
+from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlack, ResponsePost
 from tests.frontends.slack.test_slack_e2e import (
     Driver,
-    FakeClock,
     eventually,
     header,
     running,
@@ -76,7 +76,7 @@ async def ws(request: pytest.FixtureRequest, db: Database) -> AsyncIterator[Work
     transport: str = request.param
     await import_camp(db)
     clock = FakeClock(MORNING)
-    core = Core(db, rng=random.Random(7), clock=clock.now)
+    core = Core(db, rng=random.Random(7), clock=clock)
     async with FakeSlack() as fake:
         general, talks = fake.add_channel("general"), fake.add_channel("talks")
         alice, bob = fake.add_user("alice"), fake.add_user("bob", admin=True)

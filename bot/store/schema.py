@@ -372,6 +372,17 @@ CREATE TABLE data_files (
 );
 """
 
+# An export's description beside its abstract, and the schedule day each talk is filed under
+# (a talk after midnight belongs to the day before). Search indexes the description in the
+# talk_search `summary` column, so the FTS table keeps its shape. A followed source's zone for
+# exports that name none (classic Pentabarf), as `confbot import --timezone` gives.
+TALK_DETAILS_V8 = """
+ALTER TABLE talks ADD COLUMN description TEXT;
+ALTER TABLE talks ADD COLUMN schedule_day TEXT;
+CREATE INDEX talks_by_schedule_day ON talks(conference_id, schedule_day);
+ALTER TABLE sources ADD COLUMN timezone TEXT;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
@@ -380,4 +391,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (5, SOURCES_V5),
     (6, DELIVERIES_V6),
     (7, PROGRAMME_CHANGES_V7),
+    (8, TALK_DETAILS_V8),
 ]

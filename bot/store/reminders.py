@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
@@ -54,6 +54,7 @@ from bot.reminders import (
     talk_matches,
     upcoming,
 )
+from bot.store import deliveries
 from bot.store.content import utc_text
 from bot.store.db import Database
 
@@ -236,7 +237,7 @@ class ReminderService:
             raise ReminderInputError(f"{error}{cannot_post}") from None
         if cannot_post:
             raise ReminderInputError(cannot_post.strip())
-        row = await self.db.fetch_one(
+        rows = await self.db.execute_returning(
             """
             INSERT INTO subscriptions (kind, frontend, guild_id, channel_id, conference,
                 minutes_before, filter_kind, filter_value, created_by, since_at, created_at,
@@ -260,8 +261,7 @@ class ReminderService:
                 _ts(self._now()),
             ),
         )
-        assert row is not None
-        sub = _subscription(row)
+        sub = _subscription(rows[0])
         self._disabled.discard(sub.id)
         self.log.info("reminders: %s channel %s: %s", self.frontend, channel_id, sub.describe())
         return (await self.status(channel_id, subscription_id=sub.id))[0]
@@ -272,7 +272,7 @@ class ReminderService:
         """Turn off the channel's reminders (or just subscription #id). The rows and the log
         stay, so subscribing again never repeats a reminder."""
         async with self._lock:
-            rows = await self.db.fetch_all(
+            rows = await self.db.execute_returning(
                 "UPDATE subscriptions SET enabled = 0, disabled_reason = ? "
                 "WHERE kind = 'reminder' AND frontend = ?2 AND channel_id = ?3 AND enabled = 1 "
                 "AND (?4 IS NULL OR id = ?4) "
@@ -322,8 +322,8 @@ class ReminderService:
     async def _run(self, outcomes: list[ReminderOutcome]) -> None:
         now = self._now()
         self._disabled = set()
-        if self.db.in_transaction:  # a data load is open on our connection: claim later
-            self.next_wakeup = now + timedelta(seconds=5)
+        if not deliveries.claim_allowed(self.db):  # a data load is open: claim later
+            self.next_wakeup = now + deliveries.CLAIM_RETRY
             return
         async with self.db.transaction():  # read and claim atomically: no re-import between
             pending, fresh, wakeups = await self._claim(now, outcomes)
@@ -428,7 +428,8 @@ class ReminderService:
         if talk is not None and now < talk.starts:
             post = replace(ReminderPost.make(sub, talk), attempted_at=attempted)
             if now < post.scheduled_at:  # moved later by a re-import: wait for the new time
-                await self._set(
+                await deliveries.update_row(
+                    self.db,
                     sub.id,
                     talk.key,
                     next_attempt_at=_ts(post.scheduled_at),
@@ -501,18 +502,8 @@ class ReminderService:
     async def _sent(
         self, sub: ReminderSubscription, post: ReminderPost, message_id: str, *, recovered: bool
     ) -> ReminderOutcome:
-        await self._set(
-            sub.id,
-            post.talk_key,
-            status="sent",
-            message_id=message_id,
-            next_attempt_at=None,
-            updated_at=_ts(self._now()),
-        )
-        await self.db.execute(
-            "UPDATE subscriptions SET failures = 0 WHERE id = ? AND failures > 0",
-            (sub.id,),
-        )
+        await deliveries.mark_sent(self.db, [(self._now(), message_id, sub.id, post.talk_key)])
+        await deliveries.reset_failures(self.db, [sub.id])
         kind: OutcomeKind = "recovered" if recovered else "sent"
         return ReminderOutcome(kind, sub.id, sub.channel_id, post.talk_key, post.title, message_id)
 
@@ -520,12 +511,7 @@ class ReminderService:
         self, sub: ReminderSubscription, post: ReminderPost, reason: str, retry_at: datetime
     ) -> ReminderOutcome:
         retry_at = min(retry_at, post.starts_at)  # the last chance, or closing it, is then
-        await self.db.execute(
-            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ? "
-            "WHERE subscription_id = ? AND key = ? AND status = 'claimed'",
-            (_ts(retry_at), reason, sub.id, post.talk_key),
-        )
-        await self._set_sub(sub.id, last_error=reason)
+        await deliveries.note_attempt(self.db, sub.id, post.talk_key, reason, retry_at, self._now())
         self.log.info(
             "reminders: %s channel %s: %r failed (%s); retrying at %s",
             self.frontend,
@@ -552,15 +538,12 @@ class ReminderService:
         reason: str,
         now: datetime,
     ) -> ReminderOutcome:
-        row = await self.db.fetch_one(
-            "UPDATE subscriptions SET failures = failures + 1 WHERE id = ? RETURNING failures",
-            (sub.id,),
-        )
-        failures = int(row[0]) if row is not None else self.disable_after
+        failures = await deliveries.count_failure(self.db, sub.id, reason, now)
+        failures = failures or self.disable_after
         if failures < self.disable_after:
             return await self._retry(sub, post, reason, now + permanent_delay(failures))
         disabled = f"{reason} ({failures} failed attempts in a row)"
-        await self._set_sub(sub.id, enabled=0, disabled_reason=disabled, last_error=reason)
+        await deliveries.disable(self.db, sub.id, disabled, now)
         await self._close(sub.id, None, "failed", reason)
         self._disabled.add(sub.id)
         self.log.error(
@@ -577,25 +560,7 @@ class ReminderService:
 
     async def _close(self, sub_id: int, key: str | None, status: str, reason: str) -> None:
         """End claimed rows (one talk's, or all of the subscription's) as skipped or failed."""
-        await self.db.execute(
-            "UPDATE deliveries SET status = ?, error = ?, next_attempt_at = NULL, "
-            "updated_at = ? WHERE subscription_id = ? AND (?5 IS NULL OR key = ?5) "
-            "AND status = 'claimed'",
-            (status, reason, _ts(self._now()), sub_id, key),
-        )
-
-    async def _set(self, sub_id: int, key: str, **values: Any) -> None:
-        columns = ", ".join(f"{name} = ?" for name in values)
-        await self.db.execute(
-            f"UPDATE deliveries SET {columns} WHERE subscription_id = ? AND key = ?",
-            (*values.values(), sub_id, key),
-        )
-
-    async def _set_sub(self, sub_id: int, **values: Any) -> None:
-        columns = ", ".join(f"{name} = ?" for name in values)
-        await self.db.execute(
-            f"UPDATE subscriptions SET {columns} WHERE id = ?", (*values.values(), sub_id)
-        )
+        await deliveries.close_claims(self.db, sub_id, key, status, reason, self._now())
 
 
 def _open(row: Any, talk: ReminderTalk) -> bool:

@@ -28,7 +28,7 @@ import contextlib
 import functools
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -46,6 +46,7 @@ from bot.delivery.model import (
     permanent_delay,
     transient_delay,
 )
+from bot.store import deliveries
 from bot.store.db import Database
 from bot.wisdom import (
     DEFAULT_GRACE,
@@ -82,11 +83,9 @@ RECORD_BATCH = 20
 LOOKUP_GIVE_UP = timedelta(hours=24)
 """How long after its window a claim whose delivery cannot be checked stays pending."""
 
-_CHUNK = 200
-
-
-def _ts(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+_CHUNK = deliveries.CHUNK
+_ts = deliveries.ts
+_placeholders = deliveries.placeholders
 
 
 def _dt(text: str | None) -> datetime | None:
@@ -197,16 +196,6 @@ def _post(sub: Subscription, row: aiosqlite.Row) -> WisdomPost:
     )
 
 
-async def _write(db: Database, sql: str, params: Sequence[Any] = ()) -> None:
-    """One write statement in one round trip (autocommit: the statement is its own
-    transaction). `Database.execute` takes two, to report the row count."""
-    await db.fetch_all(sql, params)
-
-
-def _placeholders(count: int) -> str:
-    return ", ".join("?" for _ in range(count))
-
-
 # --------------------------------------------------------------------------------------------
 # Subscriptions
 
@@ -279,7 +268,7 @@ async def subscribe(
     if problems or parsed_time is None or parsed_zone is None:
         raise WisdomInputError("\n".join(problems))
     start = first_post_date(parsed_time, parsed_zone, now)
-    row = await db.fetch_one(
+    rows = await db.execute_returning(
         """
         INSERT INTO subscriptions (
             kind, frontend, guild_id, channel_id, post_time, zone, enabled, created_by,
@@ -311,8 +300,7 @@ async def subscribe(
             channel_seed(frontend, str(channel_id)),
         ),
     )
-    assert row is not None
-    return _subscription(row)
+    return _subscription(rows[0])
 
 
 async def unsubscribe(
@@ -320,24 +308,18 @@ async def unsubscribe(
 ) -> Subscription | None:
     """Turn a channel's daily wisdom off. The row and its post log stay, so subscribing again
     the same day cannot post that day twice and the rotation carries on."""
-    row = await db.fetch_one(
+    rows = await db.execute_returning(
         """
         UPDATE subscriptions SET enabled = 0, disabled_reason = ?, updated_at = ?
         WHERE kind = 'wisdom' AND frontend = ? AND channel_id = ? RETURNING *
         """,
         (f"unsubscribed by {by}", _ts(now), frontend, str(channel_id)),
     )
-    if row is None:
+    if not rows:
         return None
-    sub = _subscription(row)
-    await _write(
-        db,
-        """
-        UPDATE deliveries SET status = 'skipped', cycle = NULL, next_attempt_at = NULL,
-            error = 'unsubscribed before it was posted'
-        WHERE subscription_id = ? AND status = 'claimed'
-        """,
-        (sub.id,),
+    sub = _subscription(rows[0])
+    await deliveries.close_claims(
+        db, sub.id, None, "skipped", "unsubscribed before it was posted", now
     )
     return sub
 
@@ -451,15 +433,24 @@ async def _claim(
     now: datetime,
     *,
     reclaim: bool = False,
-    allowed: Callable[[], bool] = lambda: True,
 ) -> list[aiosqlite.Row]:
-    """Claim posts: one atomic INSERT per chunk; returns the rows this call claimed. A date that
-    already has a row is not claimed again (with `reclaim`, a skipped or failed row is).
-    `allowed` is asked right before each chunk is queued; when it says no, claiming stops."""
+    """Claim posts in one transaction; returns the rows this call claimed. A date that already
+    has a row is not claimed again (with `reclaim`, a skipped or failed row is). Claims nothing
+    while a transaction is open on the connection (`deliveries.claim_allowed`)."""
+    if not picks or not deliveries.claim_allowed(db):
+        return []
+    async with db.transaction():
+        return await _claim_chunks(db, picks, now, reclaim)
+
+
+async def _claim_chunks(
+    db: Database,
+    picks: Sequence[tuple[Subscription, Slot, Pick, bool]],
+    now: datetime,
+    reclaim: bool,
+) -> list[aiosqlite.Row]:
     claimed: list[aiosqlite.Row] = []
     for start in range(0, len(picks), _CHUNK):
-        if not allowed():
-            break
         chunk = picks[start : start + _CHUNK]
         params: list[Any] = []
         for sub, slot, pick, manual in chunk:
@@ -527,17 +518,6 @@ class WisdomService:
 
     def _now(self) -> datetime:
         return self.clock.now().astimezone(UTC)
-
-    def _outside_transaction(self) -> bool:
-        """No other coroutine has a transaction open on the shared connection.
-
-        Claims are single autocommit statements. Written while someone else's transaction is
-        open (a data load awaiting its next statement), a claim would become part of it, and
-        a rollback after the post went out would erase the claim, so the date could be
-        claimed and posted again. Checked right before the claim is queued: the check and the
-        queueing happen without yielding, so no transaction can begin in between.
-        """
-        return not self.db.in_transaction
 
     # -- admin commands ------------------------------------------------------------------
 
@@ -709,7 +689,6 @@ class WisdomService:
                 [(sub, slot, pick, True)],
                 now,
                 reclaim=True,
-                allowed=self._outside_transaction,
             )
             if not claimed:
                 raise WisdomInputError(
@@ -824,9 +803,9 @@ class WisdomService:
                     continue
                 picks.append((sub, slot, pick, False))
             self._warned_empty_pool = self._warned_empty_pool and not picks
-            claimed = await _claim(self.db, picks, now, allowed=self._outside_transaction)
+            claimed = await _claim(self.db, picks, now)
             if len(claimed) < len(picks):  # a transaction was open, or a nugget vanished
-                wakeups.append(now + timedelta(seconds=5))
+                wakeups.append(now + deliveries.CLAIM_RETRY)
             claimed.sort(key=lambda row: (str(row["due_at"]), int(row["subscription_id"])))
             for row in claimed:
                 sub = subs[int(row["subscription_id"])]
@@ -968,7 +947,7 @@ class WisdomService:
     async def _sent(
         self, sub: Subscription, post: WisdomPost, message_id: str, *, recovered: bool
     ) -> Outcome:
-        self._unrecorded.append((_ts(self._now()), message_id, sub.id, post.local_date.isoformat()))
+        self._unrecorded.append((self._now(), message_id, sub.id, post.local_date.isoformat()))
         if sub.failures:
             self._reset_failures.add(sub.id)
         if len(self._unrecorded) >= RECORD_BATCH:
@@ -990,45 +969,17 @@ class WisdomService:
 
     async def _record_sent(self) -> None:
         """Write the message ids of the posts sent since the last write (one round trip)."""
-        while self._unrecorded:
-            rows, self._unrecorded = self._unrecorded[:_CHUNK], self._unrecorded[_CHUNK:]
-            await _write(
-                self.db,
-                f"""
-                WITH sent(sent_at, message_id, subscription_id, key) AS (
-                    VALUES {", ".join("(?, ?, ?, ?)" for _ in rows)}
-                )
-                UPDATE deliveries SET status = 'sent', sent_at = sent.sent_at,
-                    message_id = sent.message_id, next_attempt_at = NULL
-                FROM sent
-                WHERE deliveries.subscription_id = sent.subscription_id
-                    AND deliveries.key = sent.key
-                """,
-                [value for row in rows for value in row],
-            )
-        if self._reset_failures:
-            ids, self._reset_failures = sorted(self._reset_failures), set()
-            marks = _placeholders(len(ids))
-            await _write(
-                self.db, f"UPDATE subscriptions SET failures = 0 WHERE id IN ({marks})", ids
-            )
+        rows, self._unrecorded = self._unrecorded, []
+        await deliveries.mark_sent(self.db, rows)
+        ids, self._reset_failures = sorted(self._reset_failures), set()
+        await deliveries.reset_failures(self.db, ids)
 
     async def _note_attempt(
         self, sub: Subscription, record: PostRecord, reason: str, retry_at: datetime, now: datetime
     ) -> None:
         await self._record_sent()
-        await _write(
-            self.db,
-            """
-            UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ?
-            WHERE subscription_id = ? AND key = ? AND status = 'claimed'
-            """,
-            (_ts(retry_at), reason, sub.id, record.local_date.isoformat()),
-        )
-        await _write(
-            self.db,
-            "UPDATE subscriptions SET last_error = ?, last_error_at = ? WHERE id = ?",
-            (reason, _ts(now), sub.id),
+        await deliveries.note_attempt(
+            self.db, sub.id, record.local_date.isoformat(), reason, retry_at, now
         )
 
     async def _transient(
@@ -1061,24 +1012,12 @@ class WisdomService:
         self, sub: Subscription, record: PostRecord, reason: str, now: datetime
     ) -> Outcome:
         await self._record_sent()
-        row = await self.db.fetch_one(
-            """
-            UPDATE subscriptions SET failures = failures + 1, last_error = ?,
-                last_error_at = ?
-            WHERE id = ? RETURNING failures
-            """,
-            (reason, _ts(now), sub.id),
-        )
-        failures = int(row[0]) if row is not None else self.disable_after
+        failures = await deliveries.count_failure(self.db, sub.id, reason, now)
+        failures = failures or self.disable_after
         if failures < self.disable_after:
             retry_at = now + permanent_delay(failures)
-            await _write(
-                self.db,
-                """
-                UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ?
-                WHERE subscription_id = ? AND key = ? AND status = 'claimed'
-                """,
-                (_ts(retry_at), reason, sub.id, record.local_date.isoformat()),
+            await deliveries.note_attempt(
+                self.db, sub.id, record.local_date.isoformat(), reason, retry_at, now
             )
             self.log.warning(
                 "daily wisdom: %s channel %s refused the post (%s), failure %d of %d",
@@ -1096,19 +1035,9 @@ class WisdomService:
                 retry_at=retry_at,
             )
         disabled = f"{reason} ({failures} failed attempts in a row)"
-        await _write(
-            self.db,
-            "UPDATE subscriptions SET enabled = 0, disabled_reason = ? WHERE id = ?",
-            (disabled, sub.id),
-        )
-        await _write(
-            self.db,
-            """
-            UPDATE deliveries SET status = 'failed', cycle = NULL, next_attempt_at = NULL,
-                attempts = attempts + 1, error = ?
-            WHERE subscription_id = ? AND status = 'claimed'
-            """,
-            (reason, sub.id),
+        await deliveries.disable(self.db, sub.id, disabled, now)
+        await deliveries.close_claims(
+            self.db, sub.id, None, "failed", reason, now, count_attempt=True
         )
         self.log.error("daily wisdom: disabled %s channel %s: %s", *_who(sub), disabled)
         return Outcome(
@@ -1123,13 +1052,8 @@ class WisdomService:
         self, sub: Subscription, record: PostRecord, status: str, reason: str
     ) -> Outcome:
         await self._record_sent()
-        await _write(
-            self.db,
-            """
-            UPDATE deliveries SET status = ?, cycle = NULL, next_attempt_at = NULL, error = ?
-            WHERE subscription_id = ? AND key = ? AND status = 'claimed'
-            """,
-            (status, reason, sub.id, record.local_date.isoformat()),
+        await deliveries.close_claims(
+            self.db, sub.id, record.local_date.isoformat(), status, reason, self._now()
         )
         self.log.warning(
             "daily wisdom: %s %s channel %s for %s: %s",

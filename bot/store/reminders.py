@@ -28,15 +28,10 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import Clock, SystemClock
+from bot.delivery.engine import Engine, Job, Result
 from bot.delivery.model import (
     DISABLE_AFTER,
-    OutcomeKind,
-    PermanentSendError,
     Poster,
-    TransientSendError,
-    describe,
-    permanent_delay,
-    transient_delay,
 )
 from bot.reminders import (
     FilterKind,
@@ -202,6 +197,15 @@ class ReminderService:
         self.next_wakeup: datetime | None = None
         self._lock = asyncio.Lock()
         self._disabled: set[int] = set()
+        self.engine: Engine[ReminderPost] = Engine(
+            db,
+            poster,
+            reminder_answer,
+            clock=self.clock,
+            log=self.log,
+            name="reminders",
+            disable_after=disable_after,
+        )
 
     def _now(self) -> datetime:
         return self.clock.now().astimezone(UTC)
@@ -333,7 +337,7 @@ class ReminderService:
         for sub, talk in fresh:
             if sub.id not in self._disabled:
                 post = replace(ReminderPost.make(sub, talk), attempted_at=now)
-                outcomes.append(await self._attempt(sub, post, 0, now))
+                outcomes.append(await self._attempt(sub, post, None, now))
         wakeups += [o.retry_at for o in outcomes if o.retry_at is not None]
         self.next_wakeup = min(wakeups, default=None)
 
@@ -418,11 +422,22 @@ class ReminderService:
         )
         return pending, fresh, wakeups
 
+    def _job(self, sub: ReminderSubscription, post: ReminderPost, row: Any) -> Job[ReminderPost]:
+        return Job(
+            subscription_id=sub.id,
+            key=post.talk_key,
+            post=post,
+            deadline=post.starts_at,
+            attempts=int(row["attempts"]) if row is not None else 0,
+            error=row["error"] if row is not None else None,
+            retry_until=post.starts_at,
+            label=f"{self.frontend} channel {sub.channel_id} for {post.title!r}",
+        )
+
     async def _resolve(
         self, sub: ReminderSubscription, row: Any, talk: ReminderTalk | None, now: datetime
     ) -> ReminderOutcome:
         """A claim left pending by a crash or a failed send."""
-        attempts = int(row["attempts"])
         # The claim is written right before the first send, so no delivery of it is older.
         attempted = _dt(row["attempted_at"])
         if talk is not None and now < talk.starts:
@@ -446,116 +461,44 @@ class ReminderService:
                     detail="the talk moved",
                     retry_at=post.scheduled_at,
                 )
-            return await self._attempt(sub, post, attempts, now, lookup=True)
+            return await self._attempt(sub, post, row, now, lookup=True)
         post = replace(ReminderPost.from_json(row["snapshot"]), attempted_at=attempted)
-        try:
-            existing = await self.poster.find_existing(post)
-        except Exception as error:  # cannot tell; sending now would be late anyway
-            existing = None
-            self.log.warning("reminders: could not check %r: %s", post.title, describe(error))
-        if existing is not None:
-            return await self._sent(sub, post, existing, recovered=True)
         reason = "the talk was cancelled" if talk is None else "the talk started before it went out"
-        kind: OutcomeKind = "failed" if row["error"] else "skipped"
-        if row["error"]:
-            reason += f"; last error: {row['error']}"
-        await self._close(sub.id, post.talk_key, kind, reason)
-        self.log.warning(
-            "reminders: %s %s channel %s for %r: %s",
-            kind,
-            self.frontend,
-            sub.channel_id,
-            post.title,
-            reason,
+        result = await self.engine.resolve_closed(
+            self._job(sub, post, row), now, skipped=reason, gave_up=reason
         )
-        return ReminderOutcome(
-            kind, sub.id, sub.channel_id, post.talk_key, post.title, detail=reason
-        )
+        return self._outcome(sub, post, result)
 
     async def _attempt(
         self,
         sub: ReminderSubscription,
         post: ReminderPost,
-        attempts: int,
+        row: Any,
         now: datetime,
         *,
         lookup: bool = False,
     ) -> ReminderOutcome:
         """Send one claimed reminder (after checking for an earlier delivery when `lookup`)."""
-        try:
-            existing = await self.poster.find_existing(post) if lookup else None
-            if existing is not None:
-                return await self._sent(sub, post, existing, recovered=True)
-            message_id = await self.poster.send(post, reminder_answer(post))
-        except PermanentSendError as error:
-            return await self._permanent(sub, post, attempts, error.reason, now)
-        except TransientSendError as error:
-            delay = transient_delay(attempts + 1, error.retry_after)
-            return await self._retry(sub, post, error.reason, now + delay)
-        except Exception as error:
-            self.log.exception("reminders: unexpected error posting to channel %s", sub.channel_id)
-            return await self._retry(
-                sub, post, describe(error), now + transient_delay(attempts + 1, None)
-            )
-        return await self._sent(sub, post, str(message_id), recovered=False)
+        result = await self.engine.attempt(self._job(sub, post, row), now, lookup=lookup)
+        return self._outcome(sub, post, result)
 
-    async def _sent(
-        self, sub: ReminderSubscription, post: ReminderPost, message_id: str, *, recovered: bool
+    def _outcome(
+        self, sub: ReminderSubscription, post: ReminderPost, result: Result
     ) -> ReminderOutcome:
-        await deliveries.mark_sent(self.db, [(self._now(), message_id, sub.id, post.talk_key)])
-        await deliveries.reset_failures(self.db, [sub.id])
-        kind: OutcomeKind = "recovered" if recovered else "sent"
-        return ReminderOutcome(kind, sub.id, sub.channel_id, post.talk_key, post.title, message_id)
-
-    async def _retry(
-        self, sub: ReminderSubscription, post: ReminderPost, reason: str, retry_at: datetime
-    ) -> ReminderOutcome:
-        retry_at = min(retry_at, post.starts_at)  # the last chance, or closing it, is then
-        await deliveries.note_attempt(self.db, sub.id, post.talk_key, reason, retry_at, self._now())
-        self.log.info(
-            "reminders: %s channel %s: %r failed (%s); retrying at %s",
-            self.frontend,
-            sub.channel_id,
-            post.title,
-            reason,
-            _ts(retry_at),
-        )
+        """The engine's result in the words of reminders."""
+        detail = result.reason or ""
+        if result.kind == "disabled":
+            self._disabled.add(sub.id)
+            detail = f"Reminders were turned off in this channel: {result.disabled_reason}."
         return ReminderOutcome(
-            "retry",
+            result.kind,
             sub.id,
             sub.channel_id,
             post.talk_key,
             post.title,
-            detail=reason,
-            retry_at=retry_at,
-        )
-
-    async def _permanent(
-        self,
-        sub: ReminderSubscription,
-        post: ReminderPost,
-        attempts: int,
-        reason: str,
-        now: datetime,
-    ) -> ReminderOutcome:
-        failures = await deliveries.count_failure(self.db, sub.id, reason, now)
-        failures = failures or self.disable_after
-        if failures < self.disable_after:
-            return await self._retry(sub, post, reason, now + permanent_delay(failures))
-        disabled = f"{reason} ({failures} failed attempts in a row)"
-        await deliveries.disable(self.db, sub.id, disabled, now)
-        await self._close(sub.id, None, "failed", reason)
-        self._disabled.add(sub.id)
-        self.log.error(
-            "reminders: disabled %s channel %s: %s", self.frontend, sub.channel_id, disabled
-        )
-        return ReminderOutcome(
-            "disabled",
-            sub.id,
-            sub.channel_id,
-            post.talk_key,
-            post.title,
-            detail=f"Reminders were turned off in this channel: {disabled}.",
+            result.message_id,
+            detail,
+            result.retry_at,
         )
 
     async def _close(self, sub_id: int, key: str | None, status: str, reason: str) -> None:

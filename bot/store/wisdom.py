@@ -36,15 +36,10 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import Clock, SystemClock
+from bot.delivery.engine import Engine, Job, Result
 from bot.delivery.model import (
     DISABLE_AFTER,
-    OutcomeKind,
-    PermanentSendError,
     Poster,
-    TransientSendError,
-    describe,
-    permanent_delay,
-    transient_delay,
 )
 from bot.store import deliveries
 from bot.store.db import Database
@@ -512,9 +507,17 @@ class WisdomService:
         self.next_wakeup: datetime | None = None
         self._lock = asyncio.Lock()
         self._warned_empty_pool = False
-        self._unrecorded: list[tuple[Any, ...]] = []
+        self.engine: Engine[WisdomPost] = Engine(
+            db,
+            poster,
+            wisdom_answer,
+            clock=self.clock,
+            log=self.log,
+            name="daily wisdom",
+            disable_after=disable_after,
+            record_batch=RECORD_BATCH,
+        )
         self._quiet: dict[int, tuple[tuple[time, str, date], Slot]] = {}
-        self._reset_failures: set[int] = set()
 
     def _now(self) -> datetime:
         return self.clock.now().astimezone(UTC)
@@ -877,193 +880,72 @@ class WisdomService:
         )
         return outcomes
 
+    def _job(self, sub: Subscription, row: aiosqlite.Row) -> Job[WisdomPost]:
+        record = _record(row)
+        return Job(
+            subscription_id=sub.id,
+            key=record.local_date.isoformat(),
+            post=_post(sub, row),
+            deadline=record.end_at,
+            attempts=record.attempts,
+            error=record.error,
+            label=f"{sub.frontend} channel {sub.channel_id} for {record.local_date}",
+        )
+
     async def _resolve(
         self, sub: Subscription, row: aiosqlite.Row, record: PostRecord, now: datetime
     ) -> Outcome:
         """A claim found pending: retry it while its window is open, close it otherwise."""
         if now < record.end_at:
             return await self._attempt(sub, row, now, lookup=True)
-        post = _post(sub, row)
-        try:
-            existing = await self.poster.find_existing(post)
-        except PermanentSendError as error:
-            # The channel is gone or closed to us: count it, and stop asking about this post.
-            outcome = await self._permanent(sub, record, error.reason, now)
-            if outcome.kind == "disabled":
-                return outcome
-            return await self._close(
-                sub, record, "failed", f"window closed; could not check it: {error.reason}"
-            )
-        except Exception as error:
-            reason = describe(error)
-            if now < record.end_at + LOOKUP_GIVE_UP:
-                retry_at = now + transient_delay(record.attempts + 1, None)
-                await self._note_attempt(sub, record, reason, retry_at, now)
-                return Outcome(
-                    "retry",
-                    sub.id,
-                    sub.channel_id,
-                    record.local_date,
-                    detail=f"could not check whether it was posted: {reason}",
-                    retry_at=retry_at,
-                )
-            return await self._close(sub, record, "failed", f"could not check it: {reason}")
-        if existing is not None:
-            return await self._sent(sub, post, existing, recovered=True)
-        if record.error:
-            return await self._close(
-                sub, record, "failed", f"gave up when its window closed; last error: {record.error}"
-            )
-        return await self._close(
-            sub,
-            record,
-            "skipped",
-            "claimed but the bot stopped before posting it, and it was not back before the "
-            "window closed",
+        result = await self.engine.resolve_closed(
+            self._job(sub, row),
+            now,
+            skipped="claimed but the bot stopped before posting it, and it was not back before "
+            "the window closed",
+            gave_up="gave up when its window closed",
+            check_until=record.end_at + LOOKUP_GIVE_UP,
         )
+        return self._outcome(sub, record.local_date, result)
 
     async def _attempt(
         self, sub: Subscription, row: aiosqlite.Row, now: datetime, *, lookup: bool
     ) -> Outcome:
         """Send one claimed post (after checking for an earlier delivery when `lookup`)."""
-        post = _post(sub, row)
-        try:
-            if lookup:
-                existing = await self.poster.find_existing(post)
-                if existing is not None:
-                    return await self._sent(sub, post, existing, recovered=True)
-            message_id = await self.poster.send(post, wisdom_answer(post))
-        except PermanentSendError as error:
-            return await self._permanent(sub, _record(row), error.reason, now)
-        except TransientSendError as error:
-            return await self._transient(sub, _record(row), error.reason, error.retry_after, now)
-        except Exception as error:
-            self.log.exception(
-                "daily wisdom: unexpected error posting to %s channel %s", *_who(sub)
-            )
-            return await self._transient(sub, _record(row), describe(error), None, now)
-        return await self._sent(sub, post, str(message_id), recovered=False)
-
-    async def _sent(
-        self, sub: Subscription, post: WisdomPost, message_id: str, *, recovered: bool
-    ) -> Outcome:
-        self._unrecorded.append((self._now(), message_id, sub.id, post.local_date.isoformat()))
-        if sub.failures:
-            self._reset_failures.add(sub.id)
-        if len(self._unrecorded) >= RECORD_BATCH:
-            await self._record_sent()
-        kind: OutcomeKind = "recovered" if recovered else "sent"
-        detail = (
-            f"Posted the nugget for {format_local_date(post.local_date)}."
-            if not recovered
-            else f"The nugget for {format_local_date(post.local_date)} was already posted."
-        )
-        if recovered:
-            self.log.info(
-                "daily wisdom: %s channel %s: claim for %s was already delivered (%s)",
-                *_who(sub),
-                post.local_date,
-                message_id,
-            )
-        return Outcome(kind, sub.id, sub.channel_id, post.local_date, message_id, detail)
+        job = self._job(sub, row)
+        result = await self.engine.attempt(job, now, lookup=lookup)
+        return self._outcome(sub, job.post.local_date, result)
 
     async def _record_sent(self) -> None:
-        """Write the message ids of the posts sent since the last write (one round trip)."""
-        rows, self._unrecorded = self._unrecorded, []
-        await deliveries.mark_sent(self.db, rows)
-        ids, self._reset_failures = sorted(self._reset_failures), set()
-        await deliveries.reset_failures(self.db, ids)
+        await self.engine.flush()
 
-    async def _note_attempt(
-        self, sub: Subscription, record: PostRecord, reason: str, retry_at: datetime, now: datetime
-    ) -> None:
-        await self._record_sent()
-        await deliveries.note_attempt(
-            self.db, sub.id, record.local_date.isoformat(), reason, retry_at, now
-        )
-
-    async def _transient(
-        self,
-        sub: Subscription,
-        record: PostRecord,
-        reason: str,
-        retry_after: float | None,
-        now: datetime,
-    ) -> Outcome:
-        retry_at = now + transient_delay(record.attempts + 1, retry_after)
-        await self._note_attempt(sub, record, reason, retry_at, now)
-        self.log.info(
-            "daily wisdom: %s channel %s: post for %s failed (%s); retrying at %s",
-            *_who(sub),
-            record.local_date,
-            reason,
-            retry_at.isoformat(timespec="seconds"),
-        )
+    def _outcome(self, sub: Subscription, local_date: date, result: Result) -> Outcome:
+        """The engine's result in daily wisdom's words."""
+        day = format_local_date(local_date)
+        reason = result.reason or ""
+        if result.kind == "sent":
+            detail = f"Posted the nugget for {day}."
+        elif result.kind == "recovered":
+            detail = f"The nugget for {day} was already posted."
+        elif result.kind == "disabled":
+            detail = f"Daily wisdom was turned off in this channel: {result.disabled_reason}."
+        elif result.cause == "transient":
+            detail = f"The platform did not take the post ({reason}); retrying soon."
+        elif result.cause == "permanent":
+            detail = f"The platform refused the post: {reason}."
+        elif result.cause == "lookup":
+            detail = f"could not check whether it was posted: {reason}"
+        else:
+            detail = reason
         return Outcome(
-            "retry",
+            result.kind,
             sub.id,
             sub.channel_id,
-            record.local_date,
-            detail=f"The platform did not take the post ({reason}); retrying soon.",
-            retry_at=retry_at,
+            local_date,
+            result.message_id,
+            detail,
+            retry_at=result.retry_at,
         )
-
-    async def _permanent(
-        self, sub: Subscription, record: PostRecord, reason: str, now: datetime
-    ) -> Outcome:
-        await self._record_sent()
-        failures = await deliveries.count_failure(self.db, sub.id, reason, now)
-        failures = failures or self.disable_after
-        if failures < self.disable_after:
-            retry_at = now + permanent_delay(failures)
-            await deliveries.note_attempt(
-                self.db, sub.id, record.local_date.isoformat(), reason, retry_at, now
-            )
-            self.log.warning(
-                "daily wisdom: %s channel %s refused the post (%s), failure %d of %d",
-                *_who(sub),
-                reason,
-                failures,
-                self.disable_after,
-            )
-            return Outcome(
-                "retry",
-                sub.id,
-                sub.channel_id,
-                record.local_date,
-                detail=f"The platform refused the post: {reason}.",
-                retry_at=retry_at,
-            )
-        disabled = f"{reason} ({failures} failed attempts in a row)"
-        await deliveries.disable(self.db, sub.id, disabled, now)
-        await deliveries.close_claims(
-            self.db, sub.id, None, "failed", reason, now, count_attempt=True
-        )
-        self.log.error("daily wisdom: disabled %s channel %s: %s", *_who(sub), disabled)
-        return Outcome(
-            "disabled",
-            sub.id,
-            sub.channel_id,
-            record.local_date,
-            detail=f"Daily wisdom was turned off in this channel: {disabled}.",
-        )
-
-    async def _close(
-        self, sub: Subscription, record: PostRecord, status: str, reason: str
-    ) -> Outcome:
-        await self._record_sent()
-        await deliveries.close_claims(
-            self.db, sub.id, record.local_date.isoformat(), status, reason, self._now()
-        )
-        self.log.warning(
-            "daily wisdom: %s %s channel %s for %s: %s",
-            status,
-            *_who(sub),
-            record.local_date,
-            reason,
-        )
-        kind: OutcomeKind = "failed" if status == "failed" else "skipped"
-        return Outcome(kind, sub.id, sub.channel_id, record.local_date, None, reason)
 
     async def _next_slot(self, sub: Subscription, now: datetime) -> Slot:
         """The next date this subscription will post (due now, or the next in the future)."""

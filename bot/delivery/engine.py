@@ -21,10 +21,10 @@ Records go through `bot.store.deliveries` (one write style); sent rows may be ba
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, Literal
+from typing import Any, Generic, Literal
 
 from bot.answer import Answer
 from bot.clock import Clock
@@ -61,6 +61,19 @@ class Job(Generic[P]):
     """A retry is never scheduled after this (a reminder: the talk's start)."""
     label: str = ""
     """How the log names the job ('for 2024-03-25', "'Opening talk'")."""
+
+
+@dataclass(frozen=True)
+class Due(Generic[P]):
+    """What a planner says is due now: the post for (subscription, key), sent at the earliest
+    at `due` and never after `deadline`."""
+
+    subscription_id: int
+    key: str
+    post: P
+    due: datetime
+    deadline: datetime
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,60 @@ class Engine(Generic[P]):
 
     def _now(self) -> datetime:
         return self.clock.now().astimezone(UTC)
+
+    async def run(
+        self,
+        due: Sequence[Due[P]],
+        log: Sequence[Mapping[str, Any]],
+        now: datetime,
+        *,
+        dump: Callable[[P], str],
+        load: Callable[[str, datetime | None], P],
+    ) -> list[Result]:
+        """One run for a planner: resolve the claims in `log` (delivery rows, from
+        `bot.store.deliveries.log_rows`) first, then claim what the planner says is `due`
+        and send it. `dump` / `load` turn a post into its JSON snapshot and back."""
+        results: list[Result] = []
+        done = {(int(row["subscription_id"]), str(row["key"])) for row in log}
+        for row in log:
+            retry = row["next_attempt_at"]
+            if row["status"] != "claimed" or (retry and now < _parse(retry)):
+                continue
+            attempted = _parse(row["attempted_at"]) if row["attempted_at"] else None
+            post = load(str(row["snapshot"]), attempted)
+            job: Job[P] = Job(
+                int(row["subscription_id"]),
+                str(row["key"]),
+                post,
+                _parse(row["end_at"]),
+                int(row["attempts"]),
+                row["error"],
+                label=f"subscription #{row['subscription_id']} {row['key']}",
+            )
+            if now < job.deadline:
+                results.append(await self.attempt(job, now, lookup=True))
+            else:
+                reason = "not delivered before its window closed"
+                results.append(await self.resolve_closed(job, now, skipped=reason, gave_up=reason))
+        fresh = [
+            item
+            for item in due
+            if (item.subscription_id, item.key) not in done and item.due <= now < item.deadline
+        ]
+        claims = [
+            (item.subscription_id, item.key, item.due, item.deadline, dump(item.post), key)
+            for item in fresh
+            for key in [item.post.idempotency_key]
+        ]
+        claimed = set(await deliveries.claim(self.db, claims, now))
+        for item in fresh:
+            if f"{item.subscription_id}/{item.key}" in claimed:
+                job = Job(
+                    item.subscription_id, item.key, item.post, item.deadline, label=item.label
+                )
+                results.append(await self.attempt(job, now, lookup=False))
+        await self.flush()
+        return results
 
     async def attempt(self, job: Job[P], now: datetime, *, lookup: bool) -> Result:
         """Send one claimed job (after checking for an earlier delivery when `lookup`)."""
@@ -246,3 +313,7 @@ class Engine(Generic[P]):
         return Result(
             "disabled", job.subscription_id, job.key, reason=reason, disabled_reason=disabled
         )
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)

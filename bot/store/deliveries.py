@@ -155,3 +155,51 @@ async def update_subscription(db: Database, subscription_id: int, **values: Any)
     await db.execute(
         f"UPDATE subscriptions SET {columns} WHERE id = ?", (*values.values(), subscription_id)
     )
+
+
+async def claim(
+    db: Database,
+    rows: Sequence[tuple[int, str, datetime, datetime, str, str]],
+    now: datetime,
+) -> list[str]:
+    """Claim deliveries, in one transaction: (subscription id, key, due, window end, JSON
+    snapshot, idempotency key). A key that already has a row is never claimed again (the
+    primary key); returns the "subscription id/key" of the rows this call claimed, or nothing
+    when a transaction is open (`claim_allowed`)."""
+    if not rows or not claim_allowed(db):
+        return []
+    claimed: list[str] = []
+    async with db.transaction():
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            result = await db.fetch_all(
+                f"""
+                INSERT INTO deliveries (subscription_id, key, status, due_at, end_at, snapshot,
+                    idempotency_key, attempted_at, updated_at)
+                VALUES {", ".join("(?, ?, 'claimed', ?, ?, ?, ?, ?, ?)" for _ in chunk)}
+                ON CONFLICT (subscription_id, key) DO NOTHING
+                RETURNING subscription_id, key
+                """,
+                [
+                    value
+                    for sub_id, key, due, end, snapshot, idem in chunk
+                    for value in (sub_id, key, ts(due), ts(end), snapshot, idem, ts(now), ts(now))
+                ],
+            )
+            claimed += [f"{row[0]}/{row[1]}" for row in result]
+    return claimed
+
+
+async def log_rows(db: Database, subscription_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Every delivery row of the subscriptions (for a planner), oldest key first."""
+    out: list[dict[str, Any]] = []
+    ids = sorted(set(subscription_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = await db.fetch_all(
+            f"SELECT * FROM deliveries WHERE subscription_id IN ({placeholders(len(chunk))}) "
+            "ORDER BY subscription_id, key",
+            chunk,
+        )
+        out += [dict(row) for row in rows]
+    return out

@@ -192,7 +192,7 @@ async def _dispatch(
             print(await wisdom_report(db, max(1, min(args.days, 366)), now, grace=grace))
             return EXIT_OK
         if args.command == "reminders":
-            from bot.store.reminders import reminders_report
+            from bot.delivery.reminder_service import reminders_report
 
             print(await reminders_report(db, args.at or datetime.now(UTC)))
             return EXIT_OK

@@ -1,5 +1,5 @@
-"""Talk reminders: the pure rules and values, with no I/O (the store side is
-`bot/store/reminders.py`, which keeps subscriptions and the reminder log and runs the service).
+"""Talk reminders: the pure rules and values, with no I/O (the service is
+`bot/delivery/reminder_service.py`, the store side `bot/store/reminder_log.py`).
 
 A channel subscribes to "N minutes before each talk" of one conference or all of them, for
 every talk or only the talks whose room or track contains a text (case-insensitive).

@@ -37,6 +37,7 @@ from bot.clock import Clock
 from bot.config import DiscordSettings
 from bot.core import Core
 from bot.delivery.model import Poster
+from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
 from bot.frontends.discord.embeds import (
     DYNAMIC_ITEMS,
@@ -49,7 +50,6 @@ from bot.frontends.discord.embeds import (
 from bot.frontends.discord.poster import DiscordPoster
 from bot.reminders import ReminderOutcome, ReminderPost
 from bot.store.db import Database
-from bot.store.reminders import ReminderService
 from bot.store.wisdom import WisdomService
 from bot.wisdom import DEFAULT_GRACE, Outcome, WisdomPost
 

@@ -35,6 +35,7 @@ from bot.answer import Answer
 from bot.clock import Clock
 from bot.config import SlackSettings
 from bot.core import Core
+from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
 from bot.frontends.slack.blocks import (
     ACTION_ID_PATTERN,
@@ -44,7 +45,6 @@ from bot.frontends.slack.blocks import (
 )
 from bot.frontends.slack.poster import SlackPoster
 from bot.store.db import Database
-from bot.store.reminders import ReminderService
 from bot.store.wisdom import WisdomService
 from bot.wisdom import (
     DEFAULT_GRACE,

@@ -17,6 +17,7 @@ from discord import Interaction, app_commands
 from discord.ext import commands
 
 from bot.answer import Answer
+from bot.delivery.reminder_service import ReminderService
 from bot.frontends.discord.bot import ConfBot
 from bot.frontends.discord.cogs.admin import bot_can_post, require_manage_guild, who
 from bot.frontends.discord.cogs.programme import (
@@ -35,7 +36,6 @@ from bot.reminders import (
     subscriptions_answer,
     unsubscribed_answer,
 )
-from bot.store.reminders import ReminderService
 
 Minutes = app_commands.Range[int, MIN_MINUTES, MAX_MINUTES]
 Name = app_commands.Range[str, 1, 100]

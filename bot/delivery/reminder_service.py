@@ -1,6 +1,8 @@
-"""Talk reminders in the store: subscriptions, the reminder log, and the service that posts.
+"""Talk reminders: the service the front ends call (subscribe, unsubscribe, status, the
+post loop's `run_due`), over the store (bot.store.reminder_log, bot.store.deliveries), the
+pure rules (bot.reminders) and the one engine (bot.delivery.engine).
 
-The same order as daily wisdom gives the same guarantees (see bot/store/wisdom.py):
+How a reminder is made (the order is what gives the guarantees):
 
 1. *Claim*: in one transaction, read the subscriptions, the timed talks and the log, then
    insert a 'claimed' row (subscription, talk key) for every reminder due now, and a
@@ -25,14 +27,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock, SystemClock
 from bot.delivery.engine import Engine, Job, Result
-from bot.delivery.model import (
-    DISABLE_AFTER,
-    Poster,
-)
+from bot.delivery.model import DISABLE_AFTER, Poster
 from bot.reminders import (
     FilterKind,
     ReminderInputError,
@@ -45,15 +42,17 @@ from bot.reminders import (
     parse_filter,
     parse_minutes,
     reminder_answer,
-    talk_key,
     talk_matches,
     upcoming,
 )
-from bot.store import deliveries
+from bot.store import deliveries, reminder_log
 from bot.store.content import utc_text
 from bot.store.db import Database
+from bot.store.reminder_log import load_subscriptions, timed_talks
 
 _log = logging.getLogger(__name__)
+
+__all__ = ["ReminderService", "load_subscriptions", "reminders_report", "timed_talks"]
 
 
 def _ts(moment: datetime) -> str:
@@ -62,74 +61,6 @@ def _ts(moment: datetime) -> str:
 
 def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text).astimezone(UTC) if text else None
-
-
-def _subscription(row: aiosqlite.Row) -> ReminderSubscription:
-    return ReminderSubscription(
-        id=int(row["id"]),
-        frontend=str(row["frontend"]),
-        guild_id=str(row["guild_id"]),
-        channel_id=str(row["channel_id"]),
-        conference=row["conference"] or None,
-        minutes_before=int(row["minutes_before"]),
-        filter_kind=row["filter_kind"],
-        filter_value=str(row["filter_value"]),
-        created_by=str(row["created_by"]),
-        since=datetime.fromisoformat(row["since_at"]),
-        enabled=bool(row["enabled"]),
-        failures=int(row["failures"]),
-        last_error=row["last_error"],
-        disabled_reason=row["disabled_reason"],
-    )
-
-
-async def load_subscriptions(
-    db: Database, *, frontend: str | None = None, channel_id: str | None = None
-) -> list[ReminderSubscription]:
-    rows = await db.fetch_all(
-        "SELECT * FROM subscriptions WHERE kind = 'reminder' AND (?1 IS NULL OR frontend = ?1) "
-        "AND (?2 IS NULL OR channel_id = ?2) ORDER BY id",
-        (frontend, channel_id),
-    )
-    return [_subscription(row) for row in rows]
-
-
-async def timed_talks(db: Database) -> list[ReminderTalk]:
-    """Every talk with a start time, in start order (one query)."""
-    rows = await db.fetch_all(
-        """
-        SELECT t.guid, c.slug AS conference, t.slug, t.title, t.room, t.track, t.starts_utc,
-            coalesce(c.timezone, 'UTC') AS zone,
-            (SELECT group_concat(s.name, char(31)) FROM
-                (SELECT s.name FROM talk_speakers ts JOIN speakers s ON s.id = ts.speaker_id
-                 WHERE ts.talk_id = t.id ORDER BY ts.position) s) AS speakers
-        FROM talks t JOIN conferences c ON c.id = t.conference_id
-        WHERE t.starts_utc IS NOT NULL ORDER BY t.starts_utc, t.id
-        """
-    )
-    return [
-        ReminderTalk(
-            key=talk_key(row["guid"], row["conference"], row["slug"]),
-            ref=f"{row['conference']}/{row['slug']}",
-            conference=str(row["conference"]),
-            title=str(row["title"]),
-            speakers=tuple(str(row["speakers"]).split("\x1f")) if row["speakers"] else (),
-            room=row["room"],
-            track=row["track"],
-            starts=datetime.fromisoformat(row["starts_utc"]),
-            zone=str(row["zone"]),
-        )
-        for row in rows
-    ]
-
-
-async def _log_rows(db: Database, frontend: str | None = None) -> dict[tuple[int, str], Any]:
-    rows = await db.fetch_all(
-        "SELECT l.* FROM deliveries l JOIN subscriptions s "
-        "ON s.id = l.subscription_id WHERE s.kind = 'reminder' AND (?1 IS NULL OR s.frontend = ?1)",
-        (frontend,),
-    )
-    return {(int(row["subscription_id"]), str(row["key"])): row for row in rows}
 
 
 async def _check_subscription(
@@ -241,31 +172,18 @@ class ReminderService:
             raise ReminderInputError(f"{error}{cannot_post}") from None
         if cannot_post:
             raise ReminderInputError(cannot_post.strip())
-        rows = await self.db.execute_returning(
-            """
-            INSERT INTO subscriptions (kind, frontend, guild_id, channel_id, conference,
-                minutes_before, filter_kind, filter_value, created_by, since_at, created_at,
-                updated_at)
-            VALUES ('reminder', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)
-            ON CONFLICT (kind, frontend, channel_id, conference, filter_kind, filter_value)
-            DO UPDATE SET guild_id = excluded.guild_id, minutes_before = excluded.minutes_before,
-                created_by = excluded.created_by, since_at = excluded.since_at, enabled = 1,
-                updated_at = excluded.updated_at, failures = 0, disabled_reason = NULL
-            RETURNING *
-            """,
-            (
-                self.frontend,
-                str(guild_id),
-                str(channel_id),
-                slug or "",
-                minutes,
-                kind,
-                value,
-                created_by,
-                _ts(self._now()),
-            ),
+        sub = await reminder_log.upsert_subscription(
+            self.db,
+            frontend=self.frontend,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            conference=slug or "",
+            minutes_before=minutes,
+            filter_kind=kind,
+            filter_value=value,
+            created_by=created_by,
+            now=self._now(),
         )
-        sub = _subscription(rows[0])
         self._disabled.discard(sub.id)
         self.log.info("reminders: %s channel %s: %s", self.frontend, channel_id, sub.describe())
         return (await self.status(channel_id, subscription_id=sub.id))[0]
@@ -276,14 +194,13 @@ class ReminderService:
         """Turn off the channel's reminders (or just subscription #id). The rows and the log
         stay, so subscribing again never repeats a reminder."""
         async with self._lock:
-            rows = await self.db.execute_returning(
-                "UPDATE subscriptions SET enabled = 0, disabled_reason = ? "
-                "WHERE kind = 'reminder' AND frontend = ?2 AND channel_id = ?3 AND enabled = 1 "
-                "AND (?4 IS NULL OR id = ?4) "
-                "RETURNING *",
-                (f"unsubscribed by {by}", self.frontend, str(channel_id), subscription_id),
+            subs = await reminder_log.turn_off(
+                self.db,
+                frontend=self.frontend,
+                channel_id=channel_id,
+                by=by,
+                subscription_id=subscription_id,
             )
-            subs = [_subscription(row) for row in rows]
             for sub in subs:
                 await self._close(sub.id, None, "skipped", "unsubscribed before it was sent")
         return subs
@@ -298,7 +215,11 @@ class ReminderService:
         """Each subscription of the channel (or just #id): log counts, next reminders due."""
         subs = await load_subscriptions(self.db, frontend=self.frontend, channel_id=channel_id)
         subs = [sub for sub in subs if subscription_id in (None, sub.id)]
-        talks, log, now = await timed_talks(self.db), await _log_rows(self.db), self._now()
+        talks, log, now = (
+            await timed_talks(self.db),
+            await reminder_log.log_rows(self.db),
+            self._now(),
+        )
         out: list[ReminderStatus] = []
         for sub in subs:
             rows = [row for (sub_id, _), row in log.items() if sub_id == sub.id]
@@ -354,7 +275,7 @@ class ReminderService:
         subs = {key: sub for key, sub in subs.items() if sub.enabled}
         talks = await timed_talks(self.db)
         by_key = {talk.key: talk for talk in talks}
-        log = await _log_rows(self.db, self.frontend)
+        log = await reminder_log.log_rows(self.db, self.frontend)
         pending: list[tuple[ReminderSubscription, Any, ReminderTalk | None]] = []
         fresh: list[tuple[ReminderSubscription, ReminderTalk]] = []
         wakeups: list[datetime] = []
@@ -406,20 +327,7 @@ class ReminderService:
                     talk.title,
                     error,
                 )
-        await self.db.execute_many(
-            """
-            INSERT INTO deliveries (subscription_id, key, status, due_at, end_at, snapshot,
-                error, updated_at, attempted_at, idempotency_key)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?3 = 'claimed' THEN ?8 END, ?9)
-            ON CONFLICT (subscription_id, key) DO UPDATE SET status = excluded.status,
-                due_at = excluded.due_at, end_at = excluded.end_at,
-                snapshot = excluded.snapshot, error = excluded.error, attempts = 0,
-                attempted_at = excluded.attempted_at,
-                next_attempt_at = NULL, updated_at = excluded.updated_at
-            WHERE deliveries.status = 'skipped'
-            """,
-            claims,
-        )
+        await reminder_log.claim(self.db, claims)
         return pending, fresh, wakeups
 
     def _job(self, sub: ReminderSubscription, post: ReminderPost, row: Any) -> Job[ReminderPost]:
@@ -518,7 +426,7 @@ async def reminders_report(db: Database, now: datetime, *, limit: int = 20) -> s
     """`confbot reminders`: every subscription, then the next `limit` reminders due."""
     subs = await load_subscriptions(db)
     lines = [f"Reminders: {len(subs)} subscription{'s' if len(subs) != 1 else ''}"]
-    talks, log = await timed_talks(db), await _log_rows(db)
+    talks, log = await timed_talks(db), await reminder_log.log_rows(db)
     planned: list[tuple[datetime, ReminderSubscription, ReminderTalk]] = []
     for sub in subs:
         rows = [row for (sub_id, _), row in log.items() if sub_id == sub.id]

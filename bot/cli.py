@@ -185,7 +185,7 @@ async def _dispatch(
         return await _discord_admin(args, settings)
     async with await Database.open(db_path) as db:
         if args.command == "wisdom":
-            from bot.store.wisdom import wisdom_report
+            from bot.delivery.wisdom_service import wisdom_report
 
             grace = timedelta(hours=settings.wisdom_grace_hours)
             now = args.at or datetime.now(UTC)

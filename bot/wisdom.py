@@ -1,8 +1,9 @@
 """Daily wisdom: the pure scheduling and rotation logic, with no I/O and an injected clock.
 
-The store side (`bot/store/wisdom.py`) keeps subscriptions and the post log in SQLite and runs
-the `WisdomService`; this module decides *what* is due *when*, which nugget comes next, and how
-a post looks as an `Answer`. Every front end (Discord, Slack, terminal) shares it.
+The service (`bot/delivery/wisdom_service.py`, over `bot/store/wisdom_log.py`) keeps
+subscriptions and the post log in SQLite and posts; this module decides *what* is due
+*when*, which nugget comes next, and how a post looks as an `Answer`. Every front end
+(Discord, Slack, terminal) shares it.
 
 Time rules
 ----------

@@ -94,7 +94,7 @@ CREATE VIRTUAL TABLE cue_search USING fts5(
 );
 """
 
-# Daily wisdom state (bot/store/wisdom.py); never touched by a data load. The primary key on
+# Daily wisdom state (bot/store/wisdom_log.py); never touched by a data load. The primary key on
 # (subscription_id, local_date) is what makes two posts for one channel and local date
 # impossible: a post is claimed by inserting its row before it is sent.
 WISDOM_V2 = """

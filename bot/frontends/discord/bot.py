@@ -39,6 +39,7 @@ from bot.core import Core
 from bot.delivery.model import Poster
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
+from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.discord.embeds import (
     DYNAMIC_ITEMS,
     Ask,
@@ -50,7 +51,6 @@ from bot.frontends.discord.embeds import (
 from bot.frontends.discord.poster import DiscordPoster
 from bot.reminders import ReminderOutcome, ReminderPost
 from bot.store.db import Database
-from bot.store.wisdom import WisdomService
 from bot.wisdom import DEFAULT_GRACE, Outcome, WisdomPost
 
 log = logging.getLogger("confbot.discord")

@@ -37,6 +37,7 @@ from bot.config import SlackSettings
 from bot.core import Core
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
+from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.slack.blocks import (
     ACTION_ID_PATTERN,
     answer_message,
@@ -45,7 +46,6 @@ from bot.frontends.slack.blocks import (
 )
 from bot.frontends.slack.poster import SlackPoster
 from bot.store.db import Database
-from bot.store.wisdom import WisdomService
 from bot.wisdom import (
     DEFAULT_GRACE,
     Outcome,

@@ -19,9 +19,9 @@ from discord import Interaction, app_commands
 from discord.ext import commands
 
 from bot.answer import Answer, Choice
+from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.discord.bot import ConfBot
 from bot.frontends.discord.cogs.admin import bot_can_post, require_manage_guild, who
-from bot.store.wisdom import WisdomService
 from bot.wisdom import (
     WisdomInputError,
     input_error_answer,

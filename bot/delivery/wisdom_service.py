@@ -1,4 +1,6 @@
-"""Daily wisdom in the store: subscriptions, the post log, and the service that posts.
+"""Daily wisdom: the service the front ends call (subscribe, unsubscribe, status, preview,
+post_now, the post loop's `run_due`), over the store (bot.store.wisdom_log), the pure rules
+(bot.wisdom) and the one engine (bot.delivery.engine).
 
 How a post is made (the order is what gives the guarantees):
 
@@ -25,10 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import json
 import logging
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -37,12 +36,23 @@ import aiosqlite
 
 from bot.clock import Clock, SystemClock
 from bot.delivery.engine import Engine, Job, Result
-from bot.delivery.model import (
-    DISABLE_AFTER,
-    Poster,
-)
-from bot.store import deliveries
+from bot.delivery.model import DISABLE_AFTER, Poster
+from bot.store import deliveries, wisdom_log
 from bot.store.db import Database
+from bot.store.wisdom_log import (
+    _claim,
+    _dt,
+    _need_dt,
+    _nugget_details,
+    _post,
+    _record,
+    _rotation,
+    get_subscription,
+    list_subscriptions,
+    post_log,
+    subscribe,
+    unsubscribe,
+)
 from bot.wisdom import (
     DEFAULT_GRACE,
     CycleState,
@@ -54,21 +64,24 @@ from bot.wisdom import (
     WisdomInputError,
     WisdomPost,
     WisdomStatus,
-    channel_seed,
-    first_post_date,
     format_local_date,
     format_moment,
     format_post_time,
-    idempotency_key,
     local_day_start,
     local_today,
     next_nugget,
-    parse_post_time,
-    parse_zone,
     plan_slots,
     upcoming_nuggets,
     wisdom_answer,
 )
+
+__all__ = [
+    "WisdomService",
+    "get_subscription",
+    "list_subscriptions",
+    "post_log",
+    "wisdom_report",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -78,394 +91,7 @@ RECORD_BATCH = 20
 LOOKUP_GIVE_UP = timedelta(hours=24)
 """How long after its window a claim whose delivery cannot be checked stays pending."""
 
-_CHUNK = deliveries.CHUNK
 _ts = deliveries.ts
-_placeholders = deliveries.placeholders
-
-
-def _dt(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
-def _need_dt(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
-_SUBSCRIPTION_COLUMNS = (
-    "id",
-    "frontend",
-    "guild_id",
-    "channel_id",
-    "post_time",
-    "zone",
-    "enabled",
-    "created_by",
-    "created_at",
-    "start_date",
-    "seed",
-    "failures",
-    "last_error",
-    "last_error_at",
-    "disabled_reason",
-)
-
-
-_SUBSCRIPTION_SELECT = ", ".join(f"s.{name}" for name in _SUBSCRIPTION_COLUMNS)
-
-
-def _subscription(row: aiosqlite.Row) -> Subscription:
-    return _subscription_from(tuple(row[name] for name in _SUBSCRIPTION_COLUMNS))
-
-
-@functools.lru_cache(maxsize=4096)
-def _subscription_from(values: tuple[Any, ...]) -> Subscription:
-    """Parse a subscription row (cached: the post loop reads every row every minute)."""
-    row = dict(zip(_SUBSCRIPTION_COLUMNS, values, strict=True))
-    return Subscription(
-        id=int(row["id"]),
-        frontend=str(row["frontend"]),
-        guild_id=str(row["guild_id"]),
-        channel_id=str(row["channel_id"]),
-        post_time=parse_post_time(str(row["post_time"])),
-        zone=str(row["zone"]),
-        enabled=bool(row["enabled"]),
-        created_by=str(row["created_by"]),
-        created_at=_need_dt(str(row["created_at"])),
-        start_date=date.fromisoformat(str(row["start_date"])),
-        seed=int(row["seed"]),
-        failures=int(row["failures"]),
-        last_error=row["last_error"],
-        last_error_at=_dt(row["last_error_at"]),
-        disabled_reason=row["disabled_reason"],
-    )
-
-
-def _record(row: aiosqlite.Row) -> PostRecord:
-    return PostRecord(
-        subscription_id=int(row["subscription_id"]),
-        local_date=date.fromisoformat(str(row["key"])),
-        status=row["status"],
-        scheduled_at=_need_dt(str(row["due_at"])),
-        end_at=_need_dt(str(row["end_at"])),
-        manual=bool(row["manual"]),
-        nugget_key=row["item"],
-        text=_snapshot(row).get("text"),
-        claimed_at=_dt(row["attempted_at"]),
-        sent_at=_dt(row["sent_at"]),
-        message_id=row["message_id"],
-        attempts=int(row["attempts"]),
-        next_attempt_at=_dt(row["next_attempt_at"]),
-        error=row["error"],
-    )
-
-
-def _snapshot(row: aiosqlite.Row) -> dict[str, Any]:
-    """What a claimed row said it would post: the nugget and its attribution (JSON)."""
-    data = json.loads(row["snapshot"]) if row["snapshot"] else {}
-    return data if isinstance(data, dict) else {}
-
-
-def _post(sub: Subscription, row: aiosqlite.Row) -> WisdomPost:
-    """The post a claimed row stands for, from the snapshot taken when it was claimed."""
-    snapshot = _snapshot(row)
-    return WisdomPost(
-        subscription_id=sub.id,
-        frontend=sub.frontend,
-        guild_id=sub.guild_id,
-        channel_id=sub.channel_id,
-        local_date=date.fromisoformat(str(row["key"])),
-        scheduled_at=_need_dt(str(row["due_at"])),
-        zone=sub.zone,
-        nugget_key=str(row["item"]),
-        text=str(snapshot["text"]),
-        speaker=snapshot.get("speaker"),
-        source=str(snapshot["source"]),
-        talk_title=str(snapshot["talk_title"]),
-        conference_name=str(snapshot["conference_name"]),
-        manual=bool(row["manual"]),
-        stored_key=row["idempotency_key"],
-        # The claim is written right before the first send, so no delivery is older.
-        attempted_at=_dt(row["attempted_at"]),
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Subscriptions
-
-
-async def get_subscription(db: Database, frontend: str, channel_id: str) -> Subscription | None:
-    row = await db.fetch_one(
-        "SELECT * FROM subscriptions WHERE kind = 'wisdom' AND frontend = ? AND channel_id = ?",
-        (frontend, str(channel_id)),
-    )
-    return _subscription(row) if row is not None else None
-
-
-async def list_subscriptions(
-    db: Database,
-    *,
-    frontend: str | None = None,
-    guild_id: str | None = None,
-    include_disabled: bool = True,
-) -> list[Subscription]:
-    clauses: list[str] = ["kind = 'wisdom'"]
-    params: list[Any] = []
-    if frontend is not None:
-        clauses.append("frontend = ?")
-        params.append(frontend)
-    if guild_id is not None:
-        clauses.append("guild_id = ?")
-        params.append(str(guild_id))
-    if not include_disabled:
-        clauses.append("enabled = 1")
-    where = f"WHERE {' AND '.join(clauses)}"
-    rows = await db.fetch_all(f"SELECT * FROM subscriptions {where} ORDER BY id", params)
-    return [_subscription(row) for row in rows]
-
-
-async def subscribe(
-    db: Database,
-    *,
-    frontend: str,
-    guild_id: str,
-    channel_id: str,
-    post_time: str,
-    zone: str,
-    created_by: str,
-    can_post: bool,
-    now: datetime,
-) -> Subscription:
-    """Subscribe a channel (or change its time and zone, or turn it back on).
-
-    `can_post` is the front end's answer to "can the bot post in this channel?". Bad input
-    raises WisdomInputError with every problem in one message, and stores nothing.
-    """
-    problems: list[str] = []
-    parsed_time: time | None = None
-    try:
-        parsed_time = parse_post_time(post_time)
-    except WisdomInputError as error:
-        problems.append(str(error))
-    parsed_zone = None
-    try:
-        parsed_zone = parse_zone(zone)
-    except WisdomInputError as error:
-        problems.append(str(error))
-    if not str(channel_id).strip():
-        problems.append("Name the channel to post in.")
-    elif not can_post:
-        problems.append(
-            "I cannot post in that channel. Give me permission to send messages (and embed "
-            "links) there, or pick another channel."
-        )
-    if problems or parsed_time is None or parsed_zone is None:
-        raise WisdomInputError("\n".join(problems))
-    start = first_post_date(parsed_time, parsed_zone, now)
-    rows = await db.execute_returning(
-        """
-        INSERT INTO subscriptions (
-            kind, frontend, guild_id, channel_id, post_time, zone, enabled, created_by,
-            created_at, updated_at, start_date, seed, failures
-        ) VALUES ('wisdom', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0)
-        ON CONFLICT (kind, frontend, channel_id, conference, filter_kind, filter_value)
-        DO UPDATE SET
-            guild_id = excluded.guild_id,
-            post_time = excluded.post_time,
-            zone = excluded.zone,
-            enabled = 1,
-            created_by = excluded.created_by,
-            updated_at = excluded.updated_at,
-            start_date = excluded.start_date,
-            failures = 0,
-            disabled_reason = NULL
-        RETURNING *
-        """,
-        (
-            frontend,
-            str(guild_id),
-            str(channel_id),
-            format_post_time(parsed_time),
-            parsed_zone.key,
-            created_by,
-            _ts(now),
-            _ts(now),
-            start.isoformat(),
-            channel_seed(frontend, str(channel_id)),
-        ),
-    )
-    return _subscription(rows[0])
-
-
-async def unsubscribe(
-    db: Database, *, frontend: str, channel_id: str, by: str, now: datetime
-) -> Subscription | None:
-    """Turn a channel's daily wisdom off. The row and its post log stay, so subscribing again
-    the same day cannot post that day twice and the rotation carries on."""
-    rows = await db.execute_returning(
-        """
-        UPDATE subscriptions SET enabled = 0, disabled_reason = ?, updated_at = ?
-        WHERE kind = 'wisdom' AND frontend = ? AND channel_id = ? RETURNING *
-        """,
-        (f"unsubscribed by {by}", _ts(now), frontend, str(channel_id)),
-    )
-    if not rows:
-        return None
-    sub = _subscription(rows[0])
-    await deliveries.close_claims(
-        db, sub.id, None, "skipped", "unsubscribed before it was posted", now
-    )
-    return sub
-
-
-async def post_log(
-    db: Database, subscription_id: int, *, limit: int | None = None
-) -> list[PostRecord]:
-    """The post log of one subscription, newest first."""
-    sql = "SELECT * FROM deliveries WHERE subscription_id = ? ORDER BY key DESC"
-    params: list[Any] = [subscription_id]
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    return [_record(row) for row in await db.fetch_all(sql, params)]
-
-
-async def _rotation(
-    db: Database, subscription_ids: Sequence[int]
-) -> tuple[list[str], dict[int, CycleState]]:
-    """The nugget pool and the rotation state of each subscription, in one round trip.
-
-    The state is read from the post log: the newest cycle number, the keys of its claimed and
-    sent rows, and the last of them (rows that ended skipped or failed have no cycle, so their
-    nugget goes back to the walk).
-    """
-    pool: list[str] = []
-    states: dict[int, CycleState] = {}
-    ids = list(dict.fromkeys(subscription_ids))
-    for start in range(0, max(len(ids), 1), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        with_pool = (
-            "SELECT NULL, NULL, NULL, (SELECT group_concat(key, char(31)) FROM nuggets) UNION ALL"
-            if start == 0
-            else ""
-        )
-        rows = await db.fetch_all(
-            f"""
-            WITH current AS MATERIALIZED (
-                SELECT s.id AS subscription_id,
-                    (SELECT MAX(q.cycle) FROM deliveries q WHERE q.subscription_id = s.id)
-                        AS cycle
-                FROM subscriptions s WHERE s.id IN ({_placeholders(len(chunk))})
-            )
-            {with_pool}
-            SELECT c.subscription_id, c.cycle,
-                (SELECT p.item FROM deliveries p INDEXED BY deliveries_by_cycle
-                 WHERE p.subscription_id = c.subscription_id AND p.cycle = c.cycle
-                 ORDER BY p.key DESC LIMIT 1),
-                (SELECT group_concat(p.item, char(31))
-                 FROM deliveries p INDEXED BY deliveries_by_cycle
-                 WHERE p.subscription_id = c.subscription_id AND p.cycle = c.cycle)
-            FROM current c WHERE c.cycle IS NOT NULL
-            """,
-            chunk,
-        )
-        for row in rows:
-            keys = str(row[3]).split("\x1f") if row[3] else []
-            if row[0] is None:
-                pool = keys
-            else:
-                states[int(row[0])] = CycleState(int(row[1]), frozenset(keys), str(row[2]))
-    return pool, states
-
-
-async def _nugget_details(db: Database, keys: Sequence[str]) -> dict[str, aiosqlite.Row]:
-    if not keys:
-        return {}
-    rows = await db.fetch_all(
-        f"""
-        SELECT n.key, n.text AS nugget_text, n.speaker, n.source, t.title AS talk_title,
-            c.name AS conference_name
-        FROM nuggets n JOIN talks t ON t.id = n.talk_id JOIN conferences c ON c.id = t.conference_id
-        WHERE n.key IN ({_placeholders(len(keys))})
-        """,
-        list(keys),
-    )
-    return {str(row["key"]): row for row in rows}
-
-
-_CLAIM_SQL = """
-WITH picks(subscription_id, key, item, cycle, due_at, end_at, manual,
-           attempted_at, idempotency_key) AS (VALUES {values})
-INSERT INTO deliveries (
-    subscription_id, key, status, due_at, end_at, manual, cycle, item, snapshot,
-    attempted_at, attempts, idempotency_key
-)
-SELECT p.subscription_id, p.key, 'claimed', p.due_at, p.end_at, p.manual, p.cycle,
-    n.key, json_object('text', n.text, 'speaker', n.speaker, 'source', n.source,
-        'talk_title', t.title, 'conference_name', c.name), p.attempted_at, 0, p.idempotency_key
-FROM picks p
-JOIN nuggets n ON n.key = p.item
-JOIN talks t ON t.id = n.talk_id
-JOIN conferences c ON c.id = t.conference_id
-WHERE true
-ON CONFLICT (subscription_id, key) DO {conflict}
-RETURNING *
-"""
-
-_RECLAIM = """UPDATE SET status = 'claimed', due_at = excluded.due_at,
-    end_at = excluded.end_at, manual = 1, cycle = excluded.cycle,
-    item = excluded.item, snapshot = excluded.snapshot,
-    idempotency_key = coalesce(deliveries.idempotency_key, excluded.idempotency_key),
-    attempted_at = excluded.attempted_at,
-    next_attempt_at = NULL, sent_at = NULL, message_id = NULL
-WHERE deliveries.status IN ('skipped', 'failed')"""
-
-
-async def _claim(
-    db: Database,
-    picks: Sequence[tuple[Subscription, Slot, Pick, bool]],
-    now: datetime,
-    *,
-    reclaim: bool = False,
-) -> list[aiosqlite.Row]:
-    """Claim posts in one transaction; returns the rows this call claimed. A date that already
-    has a row is not claimed again (with `reclaim`, a skipped or failed row is). Claims nothing
-    while a transaction is open on the connection (`deliveries.claim_allowed`)."""
-    if not picks or not deliveries.claim_allowed(db):
-        return []
-    async with db.transaction():
-        return await _claim_chunks(db, picks, now, reclaim)
-
-
-async def _claim_chunks(
-    db: Database,
-    picks: Sequence[tuple[Subscription, Slot, Pick, bool]],
-    now: datetime,
-    reclaim: bool,
-) -> list[aiosqlite.Row]:
-    claimed: list[aiosqlite.Row] = []
-    for start in range(0, len(picks), _CHUNK):
-        chunk = picks[start : start + _CHUNK]
-        params: list[Any] = []
-        for sub, slot, pick, manual in chunk:
-            params += [
-                sub.id,
-                slot.local_date.isoformat(),
-                pick.key,
-                pick.cycle,
-                _ts(slot.due),
-                _ts(slot.end),
-                int(manual),
-                _ts(now),
-                idempotency_key(sub.id, slot.local_date),
-            ]
-        sql = _CLAIM_SQL.format(
-            values=", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk),
-            conflict=_RECLAIM if reclaim else "NOTHING",
-        )
-        claimed += await db.fetch_all(sql, params)
-    return claimed
 
 
 # --------------------------------------------------------------------------------------------
@@ -578,24 +204,9 @@ class WisdomService:
         if sub is None:
             return None
         now = self._now()
-        rows = await self.db.fetch_all(
-            """
-            SELECT * FROM deliveries WHERE subscription_id = ? AND (
-                key = (SELECT key FROM deliveries
-                              WHERE subscription_id = ? AND status = 'sent'
-                              ORDER BY key DESC LIMIT 1)
-                OR status = 'claimed')
-            """,
-            (sub.id, sub.id),
-        )
-        records = [_record(row) for row in rows]
+        records, counts = await wisdom_log.status_rows(self.db, sub.id)
         last = next((r for r in records if r.status == "sent"), None)
         pending = max((r for r in records if r.status == "claimed"), key=_by_date, default=None)
-        counts_rows = await self.db.fetch_all(
-            "SELECT status, COUNT(*) FROM deliveries WHERE subscription_id = ? GROUP BY status",
-            (sub.id,),
-        )
-        counts = {str(row[0]): int(row[1]) for row in counts_rows}
         next_slot: Slot | None = None
         if sub.enabled:
             if pending is not None and now < pending.end_at:
@@ -614,11 +225,7 @@ class WisdomService:
         if sub is None or not sub.enabled:
             return None
         now = self._now()
-        pending = await self.db.fetch_one(
-            """SELECT * FROM deliveries WHERE subscription_id = ? AND status = 'claimed'
-               AND end_at > ? ORDER BY key LIMIT 1""",
-            (sub.id, _ts(now)),
-        )
+        pending = await wisdom_log.open_claim(self.db, sub.id, now)
         if pending is not None:
             return _post(sub, pending)
         slot = await self._next_slot(sub, now)
@@ -666,10 +273,7 @@ class WisdomService:
                 )
             zone = sub.tz
             today = local_today(zone, now)
-            row = await self.db.fetch_one(
-                "SELECT * FROM deliveries WHERE subscription_id = ? AND key = ?",
-                (sub.id, today.isoformat()),
-            )
+            row = await wisdom_log.delivery_row(self.db, sub.id, today.isoformat())
             if row is not None and row["status"] == "sent":
                 sent_at = _dt(row["sent_at"]) or _need_dt(str(row["due_at"]))
                 upcoming = await self._next_slot(sub, now)
@@ -728,36 +332,12 @@ class WisdomService:
 
     async def _run_due(self, outcomes: list[Outcome]) -> None:
         now = self._now()
-        rows = await self.db.fetch_all(
-            f"""
-            SELECT {_SUBSCRIPTION_SELECT},
-                (SELECT p.key FROM deliveries p WHERE p.subscription_id = s.id
-                 ORDER BY p.key DESC LIMIT 1) AS last_date,
-                EXISTS (SELECT 1 FROM deliveries p INDEXED BY deliveries_claimed
-                        WHERE p.subscription_id = s.id AND p.status = 'claimed') AS pending
-            FROM subscriptions s
-            WHERE s.kind = 'wisdom' AND s.frontend = ? AND s.enabled = 1
-            ORDER BY s.id
-            """,
-            (self.frontend,),
-        )
-        width = len(_SUBSCRIPTION_COLUMNS)
-        subs = {int(row[0]): _subscription_from(tuple(row)[:width]) for row in rows}
-        last_dates = {
-            int(row["id"]): date.fromisoformat(row["last_date"]) for row in rows if row["last_date"]
-        }
+        subs, last_dates, any_pending = await wisdom_log.due_subscriptions(self.db, self.frontend)
         wakeups: list[datetime] = []
 
         # 1. Claims left pending: by a crash (resolve at once) or a failed send (backoff).
-        if any(int(row["pending"]) for row in rows):
-            claims = await self.db.fetch_all(
-                f"""
-                SELECT * FROM deliveries
-                WHERE status = 'claimed' AND subscription_id IN ({_placeholders(len(subs))})
-                ORDER BY key, subscription_id
-                """,
-                list(subs),
-            )
+        if any_pending:
+            claims = await wisdom_log.pending_claims(self.db, list(subs))
             for claim in claims:
                 sub = subs.get(int(claim["subscription_id"]))
                 if sub is None:
@@ -869,15 +449,7 @@ class WisdomService:
             outcomes.append(
                 Outcome("skipped", sub.id, sub.channel_id, slot.local_date, None, reason)
             )
-        await self.db.execute_many(
-            """
-            INSERT INTO deliveries (subscription_id, key, status, due_at, end_at,
-                error)
-            VALUES (?, ?, 'skipped', ?, ?, ?)
-            ON CONFLICT (subscription_id, key) DO NOTHING
-            """,
-            params,
-        )
+        await wisdom_log.record_missed(self.db, params)
         return outcomes
 
     def _job(self, sub: Subscription, row: aiosqlite.Row) -> Job[WisdomPost]:
@@ -949,11 +521,7 @@ class WisdomService:
 
     async def _next_slot(self, sub: Subscription, now: datetime) -> Slot:
         """The next date this subscription will post (due now, or the next in the future)."""
-        row = await self.db.fetch_one(
-            "SELECT key FROM deliveries WHERE subscription_id = ? ORDER BY key DESC LIMIT 1",
-            (sub.id,),
-        )
-        last = date.fromisoformat(row[0]) if row is not None and row[0] else date.min
+        last = await wisdom_log.last_key(self.db, sub.id) or date.min
         after = max(sub.start_date - timedelta(days=1), last)
         plan = plan_slots(sub.post_time, sub.tz, after, now, self.grace)
         return plan.due or plan.upcoming
@@ -982,15 +550,7 @@ async def wisdom_report(
     if not subs:
         lines.append("  (none; subscribe a channel from Discord or Slack)")
         return "\n".join(lines)
-    last_rows = await db.fetch_all(
-        """
-        SELECT subscription_id, MAX(key) AS last_date,
-            MAX(CASE WHEN status = 'sent' THEN key END) AS last_sent
-        FROM deliveries GROUP BY subscription_id
-        """
-    )
-    last_dates = {int(r["subscription_id"]): r["last_date"] for r in last_rows}
-    last_sent = {int(r["subscription_id"]): r["last_sent"] for r in last_rows}
+    last_dates, last_sent = await wisdom_log.last_dates(db)
     for sub in subs:
         state = "enabled" if sub.enabled else f"disabled ({sub.disabled_reason})"
         sent = last_sent.get(sub.id)
@@ -1005,11 +565,7 @@ async def wisdom_report(
     horizon = now + timedelta(days=days)
     planned: list[tuple[datetime, Subscription, date, str | None]] = []
     for sub in active:
-        pending = await db.fetch_all(
-            """SELECT key, due_at, item FROM deliveries
-               WHERE subscription_id = ? AND status = 'claimed' AND end_at > ?""",
-            (sub.id, _ts(now)),
-        )
+        pending = await wisdom_log.open_claims(db, sub.id, now)
         for row in pending:
             planned.append(
                 (

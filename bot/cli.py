@@ -185,14 +185,14 @@ async def _dispatch(
         return await _discord_admin(args, settings)
     async with await Database.open(db_path) as db:
         if args.command == "wisdom":
-            from bot.delivery.wisdom_service import wisdom_report
+            from bot.delivery.reports import wisdom_report
 
             grace = timedelta(hours=settings.wisdom_grace_hours)
             now = args.at or datetime.now(UTC)
             print(await wisdom_report(db, max(1, min(args.days, 366)), now, grace=grace))
             return EXIT_OK
         if args.command == "reminders":
-            from bot.delivery.reminder_service import reminders_report
+            from bot.delivery.reports import reminders_report
 
             print(await reminders_report(db, args.at or datetime.now(UTC)))
             return EXIT_OK

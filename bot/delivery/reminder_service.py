@@ -30,6 +30,7 @@ from typing import Any
 from bot.clock import Clock, SystemClock
 from bot.delivery.engine import Engine, Job, Result
 from bot.delivery.model import DISABLE_AFTER, Poster
+from bot.delivery.reports import reminders_report
 from bot.reminders import (
     FilterKind,
     ReminderInputError,
@@ -420,34 +421,3 @@ def _open(row: Any, talk: ReminderTalk) -> bool:
     if row is None:
         return True
     return bool(row["status"] == "skipped" and row["end_at"] != _ts(talk.starts))
-
-
-async def reminders_report(db: Database, now: datetime, *, limit: int = 20) -> str:
-    """`confbot reminders`: every subscription, then the next `limit` reminders due."""
-    subs = await load_subscriptions(db)
-    lines = [f"Reminders: {len(subs)} subscription{'s' if len(subs) != 1 else ''}"]
-    talks, log = await timed_talks(db), await reminder_log.log_rows(db)
-    planned: list[tuple[datetime, ReminderSubscription, ReminderTalk]] = []
-    for sub in subs:
-        rows = [row for (sub_id, _), row in log.items() if sub_id == sub.id]
-        sent = sum(1 for row in rows if row["status"] == "sent")
-        state = "enabled" if sub.enabled else f"disabled ({sub.disabled_reason})"
-        lines.append(
-            f"  #{sub.id} {sub.frontend} guild {sub.guild_id} channel {sub.channel_id}: "
-            f"{sub.describe()}; {state}; {sent} sent; by {sub.created_by}"
-            + (f"; last error: {sub.last_error}" if sub.last_error else "")
-        )
-        if sub.enabled:
-            done = {str(row["key"]) for row in rows}
-            planned += [(due, sub, talk) for due, talk in upcoming(sub, talks, done, now)]
-    lines.append(f"\nNext reminders from {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC:")
-    planned.sort(key=lambda item: (item[0], item[1].id, item[2].key))
-    for due, sub, talk in planned[:limit]:
-        lines.append(
-            f"  {due.astimezone(UTC):%Y-%m-%d %H:%M} UTC  #{sub.id} {sub.frontend}/"
-            f"{sub.channel_id}  {talk.title} ({talk.room or 'no room'}, "
-            f"{talk.starts.astimezone(UTC):%H:%M} UTC)"
-        )
-    if not planned:
-        lines.append("  (nothing scheduled)")
-    return "\n".join(lines)

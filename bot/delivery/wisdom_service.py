@@ -37,6 +37,7 @@ import aiosqlite
 from bot.clock import Clock, SystemClock
 from bot.delivery.engine import Engine, Job, Result
 from bot.delivery.model import DISABLE_AFTER, Poster
+from bot.delivery.reports import wisdom_report
 from bot.store import deliveries, wisdom_log
 from bot.store.db import Database
 from bot.store.wisdom_log import (
@@ -71,7 +72,6 @@ from bot.wisdom import (
     local_today,
     next_nugget,
     plan_slots,
-    upcoming_nuggets,
     wisdom_answer,
 )
 
@@ -533,81 +533,3 @@ def _who(sub: Subscription) -> tuple[str, str]:
 
 def _by_date(record: PostRecord) -> date:
     return record.local_date
-
-
-# --------------------------------------------------------------------------------------------
-# The terminal report
-
-
-async def wisdom_report(
-    db: Database, days: int, now: datetime, *, grace: timedelta = DEFAULT_GRACE
-) -> str:
-    """`confbot wisdom`: every subscription, then the posts of the next `days` days (local
-    date and time, UTC, which nugget) as the rotation would make them. Consumes nothing."""
-    now = now.astimezone(UTC)
-    subs = await list_subscriptions(db)
-    lines = [f"Daily wisdom: {len(subs)} subscription{'s' if len(subs) != 1 else ''}"]
-    if not subs:
-        lines.append("  (none; subscribe a channel from Discord or Slack)")
-        return "\n".join(lines)
-    last_dates, last_sent = await wisdom_log.last_dates(db)
-    for sub in subs:
-        state = "enabled" if sub.enabled else f"disabled ({sub.disabled_reason})"
-        sent = last_sent.get(sub.id)
-        lines.append(
-            f"  #{sub.id} {sub.frontend} guild {sub.guild_id} channel {sub.channel_id}: "
-            f"{format_post_time(sub.post_time)} {sub.zone}, {state}; by {sub.created_by}; "
-            f"last post {sent or 'none'}"
-            + (f"; last error: {sub.last_error}" if sub.last_error else "")
-        )
-    active = [sub for sub in subs if sub.enabled]
-    pool, states = await _rotation(db, [sub.id for sub in active])
-    horizon = now + timedelta(days=days)
-    planned: list[tuple[datetime, Subscription, date, str | None]] = []
-    for sub in active:
-        pending = await wisdom_log.open_claims(db, sub.id, now)
-        for row in pending:
-            planned.append(
-                (
-                    _need_dt(row["due_at"]),
-                    sub,
-                    date.fromisoformat(row["key"]),
-                    row["item"],
-                )
-            )
-        last = last_dates.get(sub.id)
-        after = max(
-            sub.start_date - timedelta(days=1), date.fromisoformat(last) if last else date.min
-        )
-        plan = plan_slots(sub.post_time, sub.tz, after, now, grace)
-        slots: list[Slot] = [plan.due] if plan.due is not None else []
-        slot = plan.upcoming
-        while slot.due < horizon:
-            slots.append(slot)
-            slot = sub.slot(slot.local_date + timedelta(days=1), grace)
-        picks = upcoming_nuggets(pool, states.get(sub.id, CycleState()), sub.seed, len(slots))
-        for index, slot in enumerate(slots):
-            key = picks[index].key if index < len(picks) else None
-            planned.append((slot.due, sub, slot.local_date, key))
-    details = await _nugget_details(db, sorted({key for *_, key in planned if key}))
-    lines.append("")
-    lines.append(f"Next {days} day{'s' if days != 1 else ''} from {now:%Y-%m-%d %H:%M} UTC:")
-    if not planned:
-        lines.append("  (nothing scheduled)")
-    for due, sub, local_date, key in sorted(planned, key=lambda item: (item[0], item[1].id)):
-        local = due.astimezone(sub.tz)
-        if key is None:
-            what = "(no nuggets loaded)"
-        elif key in details:
-            row = details[key]
-            text = str(row["nugget_text"])
-            text = text if len(text) <= 60 else text[:59] + "…"
-            who = row["speaker"] or "unnamed speaker"
-            what = f'[{key}] "{text}" ({who}, {row["talk_title"]})'
-        else:
-            what = f"[{key}] (no longer in the data)"
-        lines.append(
-            f"  {local_date:%a %Y-%m-%d} {local:%H:%M} {local.tzname() or sub.zone:<6} "
-            f"{due:%Y-%m-%d %H:%M} UTC  #{sub.id} {sub.frontend}/{sub.channel_id}  {what}"
-        )
-    return "\n".join(lines)

@@ -9,7 +9,8 @@ from bot.reminders import ReminderSubscription, ReminderTalk, upcoming
 from bot.store import reminder_log, wisdom_log
 from bot.store.db import Database
 from bot.store.reminder_log import load_subscriptions, timed_talks
-from bot.store.wisdom_log import _need_dt, _nugget_details, _rotation, list_subscriptions
+from bot.store.wisdom_log import _nugget_details, _rotation
+from bot.store.wisdom_subscriptions import _need_dt, list_subscriptions
 from bot.wisdom import (
     DEFAULT_GRACE,
     CycleState,

@@ -38,19 +38,14 @@ from bot.clock import Clock, SystemClock
 from bot.delivery.engine import Engine, Job, Result
 from bot.delivery.model import DISABLE_AFTER, Poster
 from bot.delivery.reports import wisdom_report
-from bot.store import deliveries, wisdom_log
+from bot.store import deliveries, wisdom_log, wisdom_subscriptions
 from bot.store.db import Database
-from bot.store.wisdom_log import (
-    _claim,
+from bot.store.wisdom_log import _claim, _nugget_details, _post, _record, _rotation, post_log
+from bot.store.wisdom_subscriptions import (
     _dt,
     _need_dt,
-    _nugget_details,
-    _post,
-    _record,
-    _rotation,
     get_subscription,
     list_subscriptions,
-    post_log,
     subscribe,
     unsubscribe,
 )
@@ -332,7 +327,9 @@ class WisdomService:
 
     async def _run_due(self, outcomes: list[Outcome]) -> None:
         now = self._now()
-        subs, last_dates, any_pending = await wisdom_log.due_subscriptions(self.db, self.frontend)
+        subs, last_dates, any_pending = await wisdom_subscriptions.due_subscriptions(
+            self.db, self.frontend
+        )
         wakeups: list[datetime] = []
 
         # 1. Claims left pending: by a crash (resolve at once) or a failed send (backoff).

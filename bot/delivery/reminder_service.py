@@ -32,18 +32,15 @@ from bot.delivery.engine import Engine, Job, Result
 from bot.delivery.model import DISABLE_AFTER, Poster
 from bot.delivery.reports import reminders_report
 from bot.reminders import (
-    FilterKind,
     ReminderInputError,
     ReminderOutcome,
     ReminderPost,
     ReminderStatus,
     ReminderSubscription,
     ReminderTalk,
+    check_subscription,
     decide,
-    parse_filter,
-    parse_minutes,
     reminder_answer,
-    talk_matches,
     upcoming,
 )
 from bot.store import deliveries, reminder_log
@@ -62,44 +59,6 @@ def _ts(moment: datetime) -> str:
 
 def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text).astimezone(UTC) if text else None
-
-
-async def _check_subscription(
-    db: Database, conference: str | None, kind: str, value: str, minutes: str | int
-) -> tuple[str | None, int, FilterKind, str]:
-    """Validate subscribe input: (conference slug, minutes, filter kind, filter value), or a
-    ReminderInputError naming every problem."""
-    problems: list[str] = []
-    minutes_before, filter_value = 0, ""
-    filter_kind: FilterKind = "all"
-    try:
-        minutes_before = parse_minutes(minutes)
-    except ReminderInputError as error:
-        problems.append(str(error))
-    try:
-        filter_kind, filter_value = parse_filter(kind, value)
-    except ReminderInputError as error:
-        problems.append(str(error))
-    talks = await timed_talks(db)
-    known = sorted({talk.conference for talk in talks})
-    slug = conference.strip().lower() if conference and conference.strip() else None
-    if slug is not None and slug not in known:
-        problems.append(
-            f"I know no conference '{conference}' with a schedule. "
-            f"Pick one of: {', '.join(known) or 'none loaded yet'}."
-        )
-    elif filter_kind != "all" and not any(
-        talk_matches(talk, slug, filter_kind, filter_value) for talk in talks
-    ):
-        mine = [talk for talk in talks if slug in (None, talk.conference)]
-        names = {talk.room if filter_kind == "room" else talk.track for talk in mine}
-        problems.append(
-            f"No talk is in a {filter_kind} matching '{filter_value}'. "
-            f"The {filter_kind}s are: {', '.join(sorted(n for n in names if n)) or 'none'}."
-        )
-    if problems:
-        raise ReminderInputError("\n".join(problems))
-    return slug, minutes_before, filter_kind, filter_value
 
 
 class ReminderService:
@@ -166,8 +125,8 @@ class ReminderService:
             "embed links) there, or pick another channel."
         )
         try:
-            slug, minutes, kind, value = await _check_subscription(
-                self.db, conference, filter_kind, filter_value, minutes_before
+            slug, minutes, kind, value = check_subscription(
+                await timed_talks(self.db), conference, filter_kind, filter_value, minutes_before
             )
         except ReminderInputError as error:
             raise ReminderInputError(f"{error}{cannot_post}") from None

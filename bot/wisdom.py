@@ -33,55 +33,26 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.answer import Answer, Field
 from bot.delivery.model import NONCE_MAX_LENGTH, OutcomeKind
 from bot.delivery.wisdom_plan import (
-    CycleState as CycleState,
-)
-from bot.delivery.wisdom_plan import (
-    Pick as Pick,
-)
-from bot.delivery.wisdom_plan import (
-    Plan as Plan,
-)
-from bot.delivery.wisdom_plan import (
-    Slot as Slot,
-)
-from bot.delivery.wisdom_plan import (
-    advance as advance,
-)
-from bot.delivery.wisdom_plan import (
-    channel_seed as channel_seed,
-)
-from bot.delivery.wisdom_plan import (
-    cycle_order as cycle_order,
-)
-from bot.delivery.wisdom_plan import (
-    due_instant as due_instant,
-)
-from bot.delivery.wisdom_plan import (
-    first_post_date as first_post_date,
-)
-from bot.delivery.wisdom_plan import (
-    local_day_start as local_day_start,
-)
-from bot.delivery.wisdom_plan import (
-    local_today as local_today,
-)
-from bot.delivery.wisdom_plan import (
-    next_nugget as next_nugget,
-)
-from bot.delivery.wisdom_plan import (
-    plan_slots as plan_slots,
-)
-from bot.delivery.wisdom_plan import (
-    slot_for as slot_for,
-)
-from bot.delivery.wisdom_plan import (
-    upcoming_nuggets as upcoming_nuggets,
+    CycleState,
+    Pick,
+    Plan,
+    Slot,
+    advance,
+    channel_seed,
+    cycle_order,
+    due_instant,
+    first_post_date,
+    local_day_start,
+    local_today,
+    next_nugget,
+    plan_slots,
+    slot_for,
+    upcoming_nuggets,
 )
 
 DEFAULT_GRACE = timedelta(hours=6)
@@ -352,159 +323,53 @@ def format_moment(moment: datetime, zone: ZoneInfo) -> str:
     )
 
 
-def wisdom_answer(post: WisdomPost) -> Answer:
-    """The daily post as an Answer: the quote, attributed to speaker, talk and conference."""
-    speaker = post.speaker.strip() if post.speaker and post.speaker.strip() else SPEAKER_UNKNOWN
-    return Answer(
-        kind="wisdom",
-        title=f"Nugget of wisdom for {format_local_date(post.local_date)}",
-        text=post.text,
-        fields=(
-            Field("Speaker", speaker, inline=True),
-            Field("Talk", post.talk_title, inline=True),
-            Field("Conference", post.conference_name, inline=True),
-        ),
-        footer=f"Source: {post.source}",
-        meta={
-            "idempotency_key": post.idempotency_key,
-            "subscription_id": str(post.subscription_id),
-            "local_date": post.local_date.isoformat(),
-            "nugget_key": post.nugget_key,
-        },
-    )
+if TYPE_CHECKING:  # at run time `__getattr__` below imports them on first use (no cycle)
+    from bot.delivery.answers import input_error_answer as input_error_answer
+    from bot.delivery.answers import outcome_answer as outcome_answer
+    from bot.delivery.answers import preview_answer as preview_answer
+    from bot.delivery.answers import status_answer as status_answer
+    from bot.delivery.answers import subscribed_answer as subscribed_answer
+    from bot.delivery.answers import unsubscribed_answer as unsubscribed_answer
+    from bot.delivery.answers import wisdom_answer as wisdom_answer
 
-
-def preview_answer(post: WisdomPost | None) -> Answer:
-    """What the next post will be, shown only to the admin who asked."""
-    if post is None:
-        return Answer(
-            kind="not_found",
-            title="Nothing to preview",
-            text="There are no nuggets loaded, or this channel has no active daily wisdom.",
-            found=False,
-            ephemeral=True,
-        )
-    base = wisdom_answer(post)
-    when = format_moment(post.scheduled_at, ZoneInfo(post.zone))
-    return Answer(
-        kind="wisdom",
-        title=f"Preview: {base.title[0].lower()}{base.title[1:]}",
-        text=base.text,
-        fields=(*base.fields, Field("Posts at", when)),
-        footer=f"{base.footer} · preview only, nothing was posted",
-        ephemeral=True,
-        meta=dict(base.meta),
-    )
-
-
-def input_error_answer(error: WisdomInputError, title: str = "Daily wisdom") -> Answer:
-    return Answer(kind="usage", title=title, text=str(error), found=False, ephemeral=True)
-
-
-def subscribed_answer(subscription: Subscription, grace: timedelta = DEFAULT_GRACE) -> Answer:
-    first = subscription.slot(subscription.start_date, grace)
-    return Answer(
-        kind="wisdom",
-        title="Daily wisdom subscribed",
-        text=(
-            f"A nugget of wisdom will be posted here every day at "
-            f"{format_post_time(subscription.post_time)} {subscription.zone}."
-        ),
-        fields=(Field("First post", format_moment(first.due, subscription.tz)),),
-        ephemeral=True,
-        meta={"subscription_id": str(subscription.id), "channel_id": subscription.channel_id},
-    )
-
-
-def unsubscribed_answer(subscription: Subscription | None) -> Answer:
-    if subscription is None:
-        return Answer(
-            kind="not_found",
-            title="Daily wisdom",
-            text="This channel has no daily wisdom subscription.",
-            found=False,
-            ephemeral=True,
-        )
-    return Answer(
-        kind="wisdom",
-        title="Daily wisdom unsubscribed",
-        text="No more daily nuggets will be posted here. Subscribe again to resume.",
-        ephemeral=True,
-        meta={"subscription_id": str(subscription.id), "channel_id": subscription.channel_id},
-    )
-
-
-def status_answer(status: WisdomStatus | None) -> Answer:
-    if status is None:
-        return unsubscribed_answer(None)
-    sub = status.subscription
-    zone = sub.tz
-    fields: list[Field] = [
-        Field("Posts at", f"{format_post_time(sub.post_time)} {sub.zone}", inline=True),
-        Field("State", "enabled" if sub.enabled else "disabled", inline=True),
-    ]
-    if status.next_post is not None:
-        fields.append(Field("Next post", format_moment(status.next_post.due, zone)))
-    if status.last_post is not None and status.last_post.sent_at is not None:
-        last = status.last_post
-        fields.append(
-            Field(
-                "Last post",
-                f"{format_local_date(last.local_date)}, sent "
-                f"{format_moment(last.sent_at or last.scheduled_at, zone)}",
-            )
-        )
-    else:
-        fields.append(Field("Last post", "none yet"))
-    if status.pending is not None:
-        pending = status.pending
-        retry = (
-            f", retrying {format_moment(pending.next_attempt_at, zone)}"
-            if pending.next_attempt_at is not None
-            else ""
-        )
-        problem = pending.error or "not confirmed yet"
-        fields.append(
-            Field("Pending", f"{format_local_date(pending.local_date)}: {problem}{retry}")
-        )
-    if sub.last_error:
-        when = f" ({format_moment(sub.last_error_at, zone)})" if sub.last_error_at else ""
-        fields.append(Field("Last error", f"{sub.last_error}{when}"))
-    else:
-        fields.append(Field("Last error", "none"))
-    if sub.disabled_reason:
-        fields.append(Field("Disabled because", sub.disabled_reason))
-    counts = ", ".join(f"{count} {name}" for name, count in sorted(status.counts.items()))
-    return Answer(
-        kind="wisdom",
-        title="Daily wisdom status",
-        text=(
-            "Daily wisdom is on in this channel."
-            if sub.enabled
-            else "Daily wisdom is off in this channel; subscribe again to turn it back on."
-        ),
-        fields=tuple(fields),
-        footer=f"Posts so far: {counts}" if counts else "",
-        ephemeral=True,
-        meta={"subscription_id": str(sub.id), "channel_id": sub.channel_id},
-    )
-
-
-def outcome_answer(outcome: Outcome) -> Answer:
-    """The reply to "post now"."""
-    titles = {
-        "sent": "Posted",
-        "recovered": "Already posted",
-        "skipped": "Not posted",
-        "retry": "Will retry",
-        "failed": "Could not post",
-        "disabled": "Could not post; daily wisdom disabled",
+_ANSWERS = frozenset(
+    {
+        "wisdom_answer",
+        "preview_answer",
+        "input_error_answer",
+        "subscribed_answer",
+        "unsubscribed_answer",
+        "status_answer",
+        "outcome_answer",
     }
-    return Answer(
-        kind="wisdom" if outcome.kind in ("sent", "recovered") else "error",
-        title=titles[outcome.kind],
-        text=outcome.detail,
-        found=outcome.kind in ("sent", "recovered", "retry"),
-        ephemeral=True,
-        meta={"channel_id": outcome.channel_id, "local_date": outcome.local_date.isoformat()},
-    )
+)
+"""The answer builders, now in bot.delivery.answers; still importable from here."""
+
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name in _ANSWERS:
+            from bot.delivery import answers
+
+            return getattr(answers, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "CycleState",
+    "Pick",
+    "Plan",
+    "Slot",
+    "advance",
+    "channel_seed",
+    "cycle_order",
+    "due_instant",
+    "first_post_date",
+    "local_day_start",
+    "local_today",
+    "next_nugget",
+    "plan_slots",
+    "slot_for",
+    "upcoming_nuggets",
+]

@@ -35,6 +35,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import Clock, SystemClock
+from bot.delivery.answers import wisdom_answer
 from bot.delivery.engine import Engine, Job, Result
 from bot.delivery.model import DISABLE_AFTER, Poster
 from bot.delivery.reports import wisdom_report
@@ -60,7 +61,6 @@ from bot.wisdom import (
     format_post_time,
     next_nugget,
     plan_slots,
-    wisdom_answer,
 )
 
 __all__ = [

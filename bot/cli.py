@@ -199,14 +199,14 @@ async def _dispatch(
     budget = settings.query_budget_ms / 1000
     async with await Database.open(db_path, query_budget=budget) as db:
         if args.command == "wisdom":
-            from bot.store.wisdom import wisdom_report
+            from bot.delivery.reports import wisdom_report
 
             grace = timedelta(hours=settings.wisdom_grace_hours)
             now = args.at or datetime.now(UTC)
             print(await wisdom_report(db, max(1, min(args.days, 366)), now, grace=grace))
             return EXIT_OK
         if args.command == "reminders":
-            from bot.store.reminders import reminders_report
+            from bot.delivery.reports import reminders_report
 
             print(await reminders_report(db, args.at or datetime.now(UTC)))
             return EXIT_OK

@@ -18,9 +18,9 @@ from aiohttp import web
 from bot.answer import Answer
 from bot.cli import build_parser
 from bot.config import SETTINGS_HELP
+from bot.delivery.reminder_service import ReminderService
 from bot.reminders import ReminderPost
 from bot.store.db import Database
-from bot.store.reminders import ReminderService
 from tests.conftest import REPO, SHARED
 from tests.fakes.clock import FakeClock
 

@@ -94,7 +94,7 @@ CREATE VIRTUAL TABLE cue_search USING fts5(
 );
 """
 
-# Daily wisdom state (bot/store/wisdom.py); never touched by a data load. The primary key on
+# Daily wisdom state (bot/store/wisdom_log.py); never touched by a data load. The primary key on
 # (subscription_id, local_date) is what makes two posts for one channel and local date
 # impossible: a post is claimed by inserting its row before it is sent.
 WISDOM_V2 = """
@@ -159,7 +159,7 @@ CREATE TABLE attached_transcripts (
 );
 """
 
-# Talk reminders (bot/store/reminders.py); never touched by a data load. The primary key on
+# Talk reminders (bot/store/reminder_log.py); never touched by a data load. The primary key on
 # (subscription_id, talk_key) makes two reminders for one talk in one channel impossible: a
 # reminder is claimed by inserting its row before it is sent. talk_key is the talk's guid or
 # 'conference/slug', which survive re-imports; `post` is the JSON snapshot sent.

@@ -131,11 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
     imports = commands.add_parser(
         "import",
         help="import a pretalx/frab schedule (JSON or schedule.xml, file or URL)",
-        description="Import a schedule export: pretalx or frab schedule JSON, or frab/Pentabarf "
-        "schedule.xml. Re-importing the same conference replaces it: moved talks move, "
-        "cancelled talks disappear. Nothing is written unless the whole file is valid.",
+        description="Import a schedule export: pretalx or frab schedule JSON (c3voc versions 1 "
+        "and 2), or frab/pretalx/Pentabarf schedule.xml. Re-importing the same conference "
+        "replaces it: moved talks move, cancelled talks disappear. Nothing is written unless "
+        "the whole file is valid.",
     )
     imports.add_argument("file", help="the export file, or an https:// URL of it")
+    imports.add_argument(
+        "--timezone",
+        default=None,
+        help="the IANA zone (e.g. Europe/Brussels) of the export's local times, for exports "
+        "that name none and give no UTC offsets (classic Pentabarf)",
+    )
     transcript = commands.add_parser(
         "transcript",
         help="attach a WebVTT or SRT transcript to a talk",
@@ -192,21 +199,21 @@ async def _dispatch(
     budget = settings.query_budget_ms / 1000
     async with await Database.open(db_path, query_budget=budget) as db:
         if args.command == "wisdom":
-            from bot.store.wisdom import wisdom_report
+            from bot.delivery.reports import wisdom_report
 
             grace = timedelta(hours=settings.wisdom_grace_hours)
             now = args.at or datetime.now(UTC)
             print(await wisdom_report(db, max(1, min(args.days, 366)), now, grace=grace))
             return EXIT_OK
         if args.command == "reminders":
-            from bot.store.reminders import reminders_report
+            from bot.delivery.reports import reminders_report
 
             print(await reminders_report(db, args.at or datetime.now(UTC)))
             return EXIT_OK
         if args.command == "load":
             return await load(db, data_dir, force=args.force)
         if args.command == "import":
-            return await import_file(db, args.file, settings)
+            return await import_file(db, args.file, settings, args.timezone)
         if args.command == "transcript":
             return await attach_transcript_file(db, args.talk, args.file, args.source)
         if args.command == "source":

@@ -34,7 +34,9 @@ async def load(db: Database, data_dir: Path, *, force: bool) -> int:
     return EXIT_OK
 
 
-async def import_file(db: Database, source: str, settings: Settings) -> int:
+async def import_file(
+    db: Database, source: str, settings: Settings, zone: str | None = None
+) -> int:
     from bot.sources.detect import load_schedule, parse_schedule
     from bot.sources.fetch import Failed, Fetched, fetch_source, redact_url
     from bot.sources.files import MAX_MB_SETTING, ImportLimits, read_bytes, too_large
@@ -55,7 +57,9 @@ async def import_file(db: Database, source: str, settings: Settings) -> int:
                 print(f"confbot: {shown} {reason}; nothing was imported", file=sys.stderr)
                 return EXIT_FAILURE
             assert isinstance(fetched, Fetched)  # no validators sent: a 304 is Failed too
-            conference = parse_schedule(fetched.text, origin_file=redact_url(source), limits=limits)
+            conference = parse_schedule(
+                fetched.text, origin_file=redact_url(source), limits=limits, timezone=zone
+            )
             path = Path(urlsplit(source).path.rsplit("/", 1)[-1] or "schedule")
             digest: str | None = export_digest(fetched.text.encode())
         else:
@@ -67,7 +71,7 @@ async def import_file(db: Database, source: str, settings: Settings) -> int:
             if known:
                 print(known.describe())
                 return EXIT_OK
-            conference = load_schedule(path, limits)
+            conference = load_schedule(path, limits, timezone=zone)
         report = await import_conference(
             db, conference, origin=f"import:{path.name}", digest=digest
         )

@@ -37,6 +37,13 @@ def add_source_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
         metavar="INTERVAL",
         help="how often to poll: 30s, 2m, 1h or seconds (default 2m, minimum 30s)",
     )
+    add.add_argument(
+        "--timezone",
+        type=_zone,
+        default=None,
+        help="the IANA zone (e.g. Europe/Brussels) of the export's local times, for exports "
+        "that name none and give no UTC offsets (classic Pentabarf)",
+    )
     actions.add_parser("list", help="every followed source with its last sync and error")
     remove = actions.add_parser("remove", help="stop following URL (its programme stays)")
     remove.add_argument("url", help="the URL as added, or as `confbot source list` shows it")
@@ -44,6 +51,16 @@ def add_source_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "poll", help="poll the sources that are due now and print the outcomes (for cron)"
     )
     poll.add_argument("--all", action="store_true", help="poll every source, due or not")
+
+
+def _zone(text: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"unknown time zone {text!r}") from None
+    return text
 
 
 def _interval(text: str) -> timedelta:
@@ -63,7 +80,7 @@ async def run_source_command(db: Database, args: argparse.Namespace, now: dateti
     action = args.source_command
     if action == "add":
         try:
-            new = await follow(db, args.url, args.every, now)
+            new = await follow(db, args.url, args.every, now, timezone=args.timezone)
         except IntervalError as error:
             print(f"confbot: {error}", file=sys.stderr)
             return EXIT_USAGE

@@ -12,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
@@ -83,6 +83,11 @@ class Talk:
     links: tuple[str, ...] = ()
     guid: str | None = None
     origin_file: str | None = None
+    # The export's long text beside its abstract (kept in `summary`); None when it has none.
+    description: str | None = None
+    # The schedule day the export files the talk under: a talk at 00:15 belongs to the day
+    # before. None when the source has no days (then the talk's local calendar date counts).
+    schedule_day: date | None = None
 
     @property
     def speaker_names(self) -> tuple[str, ...]:

@@ -1,5 +1,5 @@
-"""Talk reminders: the pure rules and values, with no I/O (the store side is
-`bot/store/reminders.py`, which keeps subscriptions and the reminder log and runs the service).
+"""Talk reminders: the pure rules and values, with no I/O (the service is
+`bot/delivery/reminder_service.py`, the store side `bot/store/reminder_log.py`).
 
 A channel subscribes to "N minutes before each talk" of one conference or all of them, for
 every talk or only the talks whose room or track contains a text (case-insensitive).
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -156,6 +157,47 @@ def upcoming(
         if talk.starts > max(now, sub.since) and talk.key not in done and sub.matches(talk)
     ]
     return sorted(items, key=lambda item: (item[0], item[1].key))
+
+
+def check_subscription(
+    talks: Sequence[ReminderTalk],
+    conference: str | None,
+    kind: str,
+    value: str,
+    minutes: str | int,
+) -> tuple[str | None, int, FilterKind, str]:
+    """Validate subscribe input against the timed talks: (conference slug, minutes, filter
+    kind, filter value), or a ReminderInputError naming every problem."""
+    problems: list[str] = []
+    minutes_before, filter_value = 0, ""
+    filter_kind: FilterKind = "all"
+    try:
+        minutes_before = parse_minutes(minutes)
+    except ReminderInputError as error:
+        problems.append(str(error))
+    try:
+        filter_kind, filter_value = parse_filter(kind, value)
+    except ReminderInputError as error:
+        problems.append(str(error))
+    known = sorted({talk.conference for talk in talks})
+    slug = conference.strip().lower() if conference and conference.strip() else None
+    if slug is not None and slug not in known:
+        problems.append(
+            f"I know no conference '{conference}' with a schedule. "
+            f"Pick one of: {', '.join(known) or 'none loaded yet'}."
+        )
+    elif filter_kind != "all" and not any(
+        talk_matches(talk, slug, filter_kind, filter_value) for talk in talks
+    ):
+        mine = [talk for talk in talks if slug in (None, talk.conference)]
+        names = {talk.room if filter_kind == "room" else talk.track for talk in mine}
+        problems.append(
+            f"No talk is in a {filter_kind} matching '{filter_value}'. "
+            f"The {filter_kind}s are: {', '.join(sorted(n for n in names if n)) or 'none'}."
+        )
+    if problems:
+        raise ReminderInputError("\n".join(problems))
+    return slug, minutes_before, filter_kind, filter_value
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ class ScheduleAnswers:
         stamp = utc_text(moment) or ""
         marks = await programme_marks(self.db, current.slug, moment, _zone(current))
         stale = await staleness_footer(self.db, current.slug, moment)
+        room_filter, exact = await self._room(room, current.slug)
         running = await queries.scheduled_talks(
             self.db,
             starts_before=_after(moment),
@@ -78,7 +79,8 @@ class ScheduleAnswers:
             starts_after=utc_text(_earlier(moment, current.longest_talk)),
             ends_after=stamp,
             conference=current.slug,
-            room=room,
+            room=room_filter,
+            exact_room=exact,
             limit=MAX_LISTED,
         )
         if running:
@@ -93,7 +95,8 @@ class ScheduleAnswers:
             starts_before="9999",
             starts_after=stamp,
             conference=current.slug,
-            room=room,
+            room=room_filter,
+            exact_room=exact,
             limit=3,
         )
         if not upcoming:
@@ -114,11 +117,13 @@ class ScheduleAnswers:
         current = await self._conference(conference, moment, among)
         if current is None:
             return await self._nothing(room, "Nothing else is scheduled.")
+        room_filter, exact = await self._room(room, current.slug)
         chosen = await queries.next_per_room(
             self.db,
             after=utc_text(moment) or "",
             conference=current.slug,
-            room=room,
+            room=room_filter,
+            exact_room=exact,
             limit=MAX_LISTED,
         )
         if not chosen:
@@ -145,7 +150,14 @@ class ScheduleAnswers:
         moment = self._moment()
         current = _current_conference(conferences, moment)
         zone = _zone(current)
-        wanted = resolve_day(day, moment.astimezone(zone).date(), current, zone)
+        today = moment.astimezone(zone).date()
+        # Past midnight, while the talks filed under yesterday still run, it is still that day.
+        last_end = await queries.day_last_end(
+            self.db, conference=current.slug, day=(today - timedelta(days=1)).isoformat()
+        )
+        if last_end is not None and moment < last_end:
+            today -= timedelta(days=1)
+        wanted = resolve_day(day, today, current, zone)
         if wanted is None:
             return Answer(
                 kind="usage",
@@ -159,13 +171,17 @@ class ScheduleAnswers:
         window: tuple[datetime, datetime] | None = None
         if _near_programme(wanted, current, zone):
             start = datetime.combine(wanted, datetime.min.time(), zone)
-            window = (start, start + timedelta(days=1))
-            talks = await queries.scheduled_talks(
+            end = start + timedelta(days=1)
+            window = (start, end)
+            room_filter, exact = await self._room(room, current.slug)
+            talks = await queries.day_talks(
                 self.db,
-                starts_before=utc_text(start + timedelta(days=1)) or "",
-                starts_after=utc_text(start),
+                day=wanted.isoformat(),
+                starts_before=utc_text(end) or "",
+                starts_after=utc_text(start) or "",
                 conference=current.slug,
-                room=room,
+                room=room_filter,
+                exact_room=exact,
                 limit=500,
             )
         title = f"{current.name}: {wanted:%A %d %B %Y}" + (
@@ -193,6 +209,18 @@ class ScheduleAnswers:
                 }
             )
         return answer
+
+    async def _room(self, room: str, conference: str) -> tuple[str, bool]:
+        """The room filter: a room named exactly as asked (any case) wins over the rooms
+        whose names merely contain it, so "one" lists room One, not Stonewall."""
+        wanted = room.strip()
+        if not wanted:
+            return "", False
+        folded = wanted.casefold()
+        for name in await self.rooms(conference):
+            if name.casefold() == folded:
+                return name, True
+        return wanted, False
 
     async def rooms(self, conference: str | None = None) -> list[str]:
         """The rooms of the timed talks (of one conference, by slug, if given)."""
@@ -332,9 +360,10 @@ def _shift(day: date, days: int) -> date | None:
 
 
 def _programme_days(conference: ScheduledConference, zone: tzinfo) -> tuple[date, date]:
-    """The first and last local day of a conference's programme."""
-    first = bounded_moment(conference.first_start).astimezone(zone).date()
-    last = bounded_moment(conference.last_end).astimezone(zone).date()
+    """The first and last day of a conference's programme: the schedule days the export
+    filed its talks under, else the local days of its first and last talk."""
+    first = conference.first_day or bounded_moment(conference.first_start).astimezone(zone).date()
+    last = conference.last_day or bounded_moment(conference.last_end).astimezone(zone).date()
     return first, max(first, last)
 
 

@@ -1,8 +1,9 @@
 """Daily wisdom: the pure scheduling and rotation logic, with no I/O and an injected clock.
 
-The store side (`bot/store/wisdom.py`) keeps subscriptions and the post log in SQLite and runs
-the `WisdomService`; this module decides *what* is due *when*, which nugget comes next, and how
-a post looks as an `Answer`. Every front end (Discord, Slack, terminal) shares it.
+The service (`bot/delivery/wisdom_service.py`, over `bot/store/wisdom_log.py`) keeps
+subscriptions and the post log in SQLite and posts; this module decides *what* is due
+*when*, which nugget comes next, and how a post looks as an `Answer`. Every front end
+(Discord, Slack, terminal) shares it.
 
 Time rules
 ----------
@@ -30,14 +31,29 @@ import difflib
 import functools
 import hashlib
 import re
-from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.answer import Answer, Field
 from bot.delivery.model import NONCE_MAX_LENGTH, OutcomeKind
+from bot.delivery.wisdom_plan import (
+    CycleState,
+    Pick,
+    Plan,
+    Slot,
+    advance,
+    channel_seed,
+    cycle_order,
+    due_instant,
+    first_post_date,
+    local_day_start,
+    local_today,
+    next_nugget,
+    plan_slots,
+    slot_for,
+    upcoming_nuggets,
+)
 
 DEFAULT_GRACE = timedelta(hours=6)
 """How long after its due instant a post may still go out (bot was down, platform errors)."""
@@ -163,187 +179,6 @@ def parse_zone(name: str) -> ZoneInfo:
         f"'{raw}' is not a time zone I know. Use an IANA name like Europe/Amsterdam, "
         f"America/New_York or UTC.{hint}"
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Time arithmetic
-
-
-def _wall(moment: datetime, zone: ZoneInfo) -> datetime:
-    """The naive local wall-clock reading of `moment` in `zone`."""
-    return moment.astimezone(zone).replace(tzinfo=None)
-
-
-def due_instant(local_date: date, post_time: time, zone: ZoneInfo) -> datetime:
-    """The UTC instant at which `post_time` happens on `local_date` in `zone`.
-
-    A wall time in a DST gap resolves to the first valid moment after it (the transition); a
-    wall time that happens twice resolves to its first occurrence.
-    """
-    wall = datetime.combine(local_date, post_time)
-    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    if _wall(first, zone) == wall:
-        return first  # exists; fold=0 is the earlier of two occurrences
-    # In a gap: fold=0 uses the offset before the jump, fold=1 the one after, so the
-    # transition lies between the two readings. Find the first second whose wall-clock time
-    # is at or past `wall`: that is the first valid moment after the missing time.
-    second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    low = int(min(first, second).timestamp())
-    high = int(max(first, second).timestamp())
-    while high - low > 1:
-        middle = (low + high) // 2
-        if _wall(datetime.fromtimestamp(middle, UTC), zone) >= wall:
-            high = middle
-        else:
-            low = middle
-    return datetime.fromtimestamp(high, UTC)
-
-
-def local_day_start(local_date: date, zone: ZoneInfo) -> datetime:
-    """The first moment (UTC) of `local_date` in `zone`."""
-    return due_instant(local_date, time(0, 0), zone)
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One local date's post: due at `due`, deliverable while `due <= now < end`."""
-
-    local_date: date
-    due: datetime
-    end: datetime
-
-    def open_at(self, now: datetime) -> bool:
-        return self.due <= now < self.end
-
-
-@functools.lru_cache(maxsize=8192)
-def slot_for(local_date: date, post_time: time, zone: ZoneInfo, grace: timedelta) -> Slot:
-    due = due_instant(local_date, post_time, zone)
-    next_day = local_day_start(local_date + timedelta(days=1), zone)
-    return Slot(local_date, due, min(due + grace, next_day))
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What to do for one subscription at `now`, given the last local date already handled.
-
-    `missed`: dates whose window closed unposted (record as skipped). `due`: the date to post
-    now, if any. `upcoming`: the next date still in the future.
-    """
-
-    missed: tuple[Slot, ...]
-    due: Slot | None
-    upcoming: Slot
-
-
-def plan_slots(
-    post_time: time, zone: ZoneInfo, after: date, now: datetime, grace: timedelta
-) -> Plan:
-    """Walk the local dates after `after` up to `now`.
-
-    Dates whose window is over are missed; of the dates whose window is open, only the latest
-    is due (older ones are missed too, which only matters with a grace over a day).
-    """
-    missed: list[Slot] = []
-    due: Slot | None = None
-    day = after + timedelta(days=1)
-    while True:
-        slot = slot_for(day, post_time, zone, grace)
-        if slot.due > now:
-            return Plan(tuple(missed), due, slot)
-        if now < slot.end:
-            if due is not None:
-                missed.append(due)
-            due = slot
-        else:
-            missed.append(slot)
-        day += timedelta(days=1)
-
-
-def first_post_date(post_time: time, zone: ZoneInfo, now: datetime) -> date:
-    """The first local date whose post is due at or after `now` (used as a start date)."""
-    day = now.astimezone(zone).date() - timedelta(days=1)
-    while due_instant(day, post_time, zone) < now:
-        day += timedelta(days=1)
-    return day
-
-
-def local_today(zone: ZoneInfo, now: datetime) -> date:
-    return now.astimezone(zone).date()
-
-
-# --------------------------------------------------------------------------------------------
-# Rotation
-
-
-@dataclass(frozen=True)
-class CycleState:
-    """Where a channel is in its walk: the cycle number, the keys posted (or claimed) in that
-    cycle and the last key posted."""
-
-    cycle: int = 0
-    posted: frozenset[str] = frozenset()
-    last: str | None = None
-
-
-@dataclass(frozen=True)
-class Pick:
-    key: str
-    cycle: int
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _rank(seed: int, cycle: int, key: str) -> bytes:
-    return hashlib.sha256(f"{seed}:{cycle}:{key}".encode()).digest()[:12]
-
-
-def cycle_order(pool: Iterable[str], seed: int, cycle: int) -> list[str]:
-    """The order in which `cycle` walks `pool` for a channel with `seed`."""
-    return sorted(set(pool), key=lambda key: (_rank(seed, cycle, key), key))
-
-
-def next_nugget(pool: Collection[str], state: CycleState, seed: int) -> Pick | None:
-    """The next nugget for a channel, or None when the pool is empty. Consumes nothing."""
-    keys = set(pool)
-    if not keys:
-        return None
-    remaining = keys - state.posted
-    if state.cycle == 0:
-        cycle = 1  # nothing posted yet: the first cycle
-    elif remaining:
-        cycle = state.cycle
-    else:  # every key in the pool was posted: reshuffle, never repeating the last one
-        cycle = state.cycle + 1
-        remaining = keys
-        if len(keys) > 1 and state.last in keys:
-            remaining = keys - {state.last}
-    key = min(remaining, key=lambda k: (_rank(seed, cycle, k), k))
-    return Pick(key, cycle)
-
-
-def advance(state: CycleState, pick: Pick) -> CycleState:
-    """The state after posting `pick`."""
-    if pick.cycle != state.cycle:
-        return CycleState(pick.cycle, frozenset({pick.key}), pick.key)
-    return CycleState(state.cycle, state.posted | {pick.key}, pick.key)
-
-
-def upcoming_nuggets(pool: Collection[str], state: CycleState, seed: int, count: int) -> list[Pick]:
-    """The next `count` picks, as if each were posted in turn (for previews and reports)."""
-    picks: list[Pick] = []
-    for _ in range(count):
-        pick = next_nugget(pool, state, seed)
-        if pick is None:
-            break
-        picks.append(pick)
-        state = advance(state, pick)
-    return picks
-
-
-def channel_seed(frontend: str, channel_id: str) -> int:
-    """A stable per-channel seed (the same channel keeps its walk when re-subscribed)."""
-    digest = hashlib.sha256(f"wisdom:{frontend}:{channel_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -488,159 +323,53 @@ def format_moment(moment: datetime, zone: ZoneInfo) -> str:
     )
 
 
-def wisdom_answer(post: WisdomPost) -> Answer:
-    """The daily post as an Answer: the quote, attributed to speaker, talk and conference."""
-    speaker = post.speaker.strip() if post.speaker and post.speaker.strip() else SPEAKER_UNKNOWN
-    return Answer(
-        kind="wisdom",
-        title=f"Nugget of wisdom for {format_local_date(post.local_date)}",
-        text=post.text,
-        fields=(
-            Field("Speaker", speaker, inline=True),
-            Field("Talk", post.talk_title, inline=True),
-            Field("Conference", post.conference_name, inline=True),
-        ),
-        footer=f"Source: {post.source}",
-        meta={
-            "idempotency_key": post.idempotency_key,
-            "subscription_id": str(post.subscription_id),
-            "local_date": post.local_date.isoformat(),
-            "nugget_key": post.nugget_key,
-        },
-    )
+if TYPE_CHECKING:  # at run time `__getattr__` below imports them on first use (no cycle)
+    from bot.delivery.answers import input_error_answer as input_error_answer
+    from bot.delivery.answers import outcome_answer as outcome_answer
+    from bot.delivery.answers import preview_answer as preview_answer
+    from bot.delivery.answers import status_answer as status_answer
+    from bot.delivery.answers import subscribed_answer as subscribed_answer
+    from bot.delivery.answers import unsubscribed_answer as unsubscribed_answer
+    from bot.delivery.answers import wisdom_answer as wisdom_answer
 
-
-def preview_answer(post: WisdomPost | None) -> Answer:
-    """What the next post will be, shown only to the admin who asked."""
-    if post is None:
-        return Answer(
-            kind="not_found",
-            title="Nothing to preview",
-            text="There are no nuggets loaded, or this channel has no active daily wisdom.",
-            found=False,
-            ephemeral=True,
-        )
-    base = wisdom_answer(post)
-    when = format_moment(post.scheduled_at, ZoneInfo(post.zone))
-    return Answer(
-        kind="wisdom",
-        title=f"Preview: {base.title[0].lower()}{base.title[1:]}",
-        text=base.text,
-        fields=(*base.fields, Field("Posts at", when)),
-        footer=f"{base.footer} · preview only, nothing was posted",
-        ephemeral=True,
-        meta=dict(base.meta),
-    )
-
-
-def input_error_answer(error: WisdomInputError, title: str = "Daily wisdom") -> Answer:
-    return Answer(kind="usage", title=title, text=str(error), found=False, ephemeral=True)
-
-
-def subscribed_answer(subscription: Subscription, grace: timedelta = DEFAULT_GRACE) -> Answer:
-    first = subscription.slot(subscription.start_date, grace)
-    return Answer(
-        kind="wisdom",
-        title="Daily wisdom subscribed",
-        text=(
-            f"A nugget of wisdom will be posted here every day at "
-            f"{format_post_time(subscription.post_time)} {subscription.zone}."
-        ),
-        fields=(Field("First post", format_moment(first.due, subscription.tz)),),
-        ephemeral=True,
-        meta={"subscription_id": str(subscription.id), "channel_id": subscription.channel_id},
-    )
-
-
-def unsubscribed_answer(subscription: Subscription | None) -> Answer:
-    if subscription is None:
-        return Answer(
-            kind="not_found",
-            title="Daily wisdom",
-            text="This channel has no daily wisdom subscription.",
-            found=False,
-            ephemeral=True,
-        )
-    return Answer(
-        kind="wisdom",
-        title="Daily wisdom unsubscribed",
-        text="No more daily nuggets will be posted here. Subscribe again to resume.",
-        ephemeral=True,
-        meta={"subscription_id": str(subscription.id), "channel_id": subscription.channel_id},
-    )
-
-
-def status_answer(status: WisdomStatus | None) -> Answer:
-    if status is None:
-        return unsubscribed_answer(None)
-    sub = status.subscription
-    zone = sub.tz
-    fields: list[Field] = [
-        Field("Posts at", f"{format_post_time(sub.post_time)} {sub.zone}", inline=True),
-        Field("State", "enabled" if sub.enabled else "disabled", inline=True),
-    ]
-    if status.next_post is not None:
-        fields.append(Field("Next post", format_moment(status.next_post.due, zone)))
-    if status.last_post is not None and status.last_post.sent_at is not None:
-        last = status.last_post
-        fields.append(
-            Field(
-                "Last post",
-                f"{format_local_date(last.local_date)}, sent "
-                f"{format_moment(last.sent_at or last.scheduled_at, zone)}",
-            )
-        )
-    else:
-        fields.append(Field("Last post", "none yet"))
-    if status.pending is not None:
-        pending = status.pending
-        retry = (
-            f", retrying {format_moment(pending.next_attempt_at, zone)}"
-            if pending.next_attempt_at is not None
-            else ""
-        )
-        problem = pending.error or "not confirmed yet"
-        fields.append(
-            Field("Pending", f"{format_local_date(pending.local_date)}: {problem}{retry}")
-        )
-    if sub.last_error:
-        when = f" ({format_moment(sub.last_error_at, zone)})" if sub.last_error_at else ""
-        fields.append(Field("Last error", f"{sub.last_error}{when}"))
-    else:
-        fields.append(Field("Last error", "none"))
-    if sub.disabled_reason:
-        fields.append(Field("Disabled because", sub.disabled_reason))
-    counts = ", ".join(f"{count} {name}" for name, count in sorted(status.counts.items()))
-    return Answer(
-        kind="wisdom",
-        title="Daily wisdom status",
-        text=(
-            "Daily wisdom is on in this channel."
-            if sub.enabled
-            else "Daily wisdom is off in this channel; subscribe again to turn it back on."
-        ),
-        fields=tuple(fields),
-        footer=f"Posts so far: {counts}" if counts else "",
-        ephemeral=True,
-        meta={"subscription_id": str(sub.id), "channel_id": sub.channel_id},
-    )
-
-
-def outcome_answer(outcome: Outcome) -> Answer:
-    """The reply to "post now"."""
-    titles = {
-        "sent": "Posted",
-        "recovered": "Already posted",
-        "skipped": "Not posted",
-        "retry": "Will retry",
-        "failed": "Could not post",
-        "disabled": "Could not post; daily wisdom disabled",
+_ANSWERS = frozenset(
+    {
+        "wisdom_answer",
+        "preview_answer",
+        "input_error_answer",
+        "subscribed_answer",
+        "unsubscribed_answer",
+        "status_answer",
+        "outcome_answer",
     }
-    return Answer(
-        kind="wisdom" if outcome.kind in ("sent", "recovered") else "error",
-        title=titles[outcome.kind],
-        text=outcome.detail,
-        found=outcome.kind in ("sent", "recovered", "retry"),
-        ephemeral=True,
-        meta={"channel_id": outcome.channel_id, "local_date": outcome.local_date.isoformat()},
-    )
+)
+"""The answer builders, now in bot.delivery.answers; still importable from here."""
+
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name in _ANSWERS:
+            from bot.delivery import answers
+
+            return getattr(answers, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "CycleState",
+    "Pick",
+    "Plan",
+    "Slot",
+    "advance",
+    "channel_seed",
+    "cycle_order",
+    "due_instant",
+    "first_post_date",
+    "local_day_start",
+    "local_today",
+    "next_nugget",
+    "plan_slots",
+    "slot_for",
+    "upcoming_nuggets",
+]

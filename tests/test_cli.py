@@ -18,9 +18,9 @@ from aiohttp import web
 from bot.answer import Answer
 from bot.cli import build_parser
 from bot.config import SETTINGS_HELP
+from bot.delivery.reminder_service import ReminderService
 from bot.reminders import ReminderPost
 from bot.store.db import Database
-from bot.store.reminders import ReminderService
 from tests.conftest import REPO, SHARED
 from tests.fakes.clock import FakeClock
 
@@ -230,6 +230,46 @@ def test_an_attached_transcript_is_searchable_with_times_and_survives_reimport(
     assert "(at " in found.stdout
     unknown = confbot(tmp_path, "transcript", "camp2019/no-such-talk", str(SRT))
     assert unknown.returncode == 2 and "no talk" in unknown.stderr
+
+
+@pytest.mark.samples(
+    "samples/frab-camp2019.json",
+    "samples/bornhack2021-how-to-open-source-your-code-properly.srt",
+)
+def test_a_truncated_transcript_is_refused_and_the_one_attached_before_kept(
+    tmp_path: Path,
+) -> None:
+    assert confbot(tmp_path, "import", str(CAMP)).returncode == 0
+    talk = "camp2019/camp2019-10386-opening-ceremony"
+    assert confbot(tmp_path, "transcript", talk, str(SRT)).returncode == 0
+    text = SRT.read_text(encoding="utf-8")
+    cut = tmp_path / "cut.srt"
+    cut.write_text(text[: text.index("\n2\n") + 3])  # ends at cue 2's number
+    refused = confbot(tmp_path, "transcript", talk, str(cut))
+    assert refused.returncode != 0
+    assert f"{cut}:9: not a valid SRT file: cue '2' has no timing line" in refused.stderr
+    vtt = tmp_path / "cut.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n\n00:00:03.000 -->")
+    refused = confbot(tmp_path, "transcript", talk, str(vtt))
+    assert refused.returncode != 0
+    assert f"{vtt}:6: not a valid WebVTT file" in refused.stderr and "SRT" not in refused.stderr
+    found = confbot(tmp_path, "ask", "/search licenses folder")
+    assert "Opening Ceremony" in found.stdout and "(at " in found.stdout
+
+
+@pytest.mark.samples("samples/fosdem2017-pentabarf.xml")
+def test_a_classic_pentabarf_export_imports_with_a_timezone(tmp_path: Path) -> None:
+    fosdem = SHARED / "samples" / "fosdem2017-pentabarf.xml"
+    refused = confbot(tmp_path, "import", str(fosdem))
+    assert refused.returncode == 1
+    assert "--timezone" in refused.stderr and "nothing was imported" in refused.stderr
+    imported = confbot(tmp_path, "import", "--timezone", "Europe/Brussels", str(fosdem))
+    assert imported.returncode == 0, imported.stderr
+    assert "imported FOSDEM 2017 (fosdem-2017): 668 talk(s)" in imported.stdout
+    again = confbot(tmp_path, "import", "--timezone", "Europe/Brussels", str(fosdem))
+    assert "668 talk(s); unchanged since the last import" in again.stdout
+    day = confbot(tmp_path, "ask", "--at", "2017-02-04T09:40+01:00", "/schedule day 1 janson")
+    assert "Welcome to FOSDEM 2017" in day.stdout and "Sat 09:30" in day.stdout
 
 
 def test_wisdom_lists_subscriptions_and_simulates_days(tmp_path: Path) -> None:

@@ -33,12 +33,12 @@ import pytest
 
 from bot.answer import Answer
 from bot.delivery.model import PermanentSendError, TransientSendError
+from bot.delivery.reminder_service import ReminderService, load_subscriptions, timed_talks
 from bot.records import Conference
 from bot.reminders import ReminderPost, ReminderSubscription
 from bot.sources.detect import load_schedule
 from bot.store.content import replace_conferences
 from bot.store.db import Database
-from bot.store.reminders import ReminderService, load_subscriptions, timed_talks
 from tests.fakes.clock import FakeClock
 
 pytestmark = pytest.mark.samples("samples/frab-camp2019.json")

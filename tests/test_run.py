@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.delivery.reminder_service import ReminderService
 from bot.frontends.slack.poster import SlackPoster
 from bot.sources.detect import load_schedule
 from bot.store.content import load_data_dir, replace_conferences
 from bot.store.db import Database
-from bot.store.reminders import ReminderService
 from tests.conftest import BUNDLED_DATA, SHARED
 from tests.fakes.clock import FakeClock
 from tests.fakes.discord import FakeDiscord

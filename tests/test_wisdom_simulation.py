@@ -35,8 +35,8 @@ from zoneinfo import ZoneInfo
 
 from bot.answer import Answer
 from bot.delivery.model import PermanentSendError, TransientSendError
+from bot.delivery.wisdom_service import WisdomService, get_subscription
 from bot.store.db import Database
-from bot.store.wisdom import WisdomService, get_subscription
 from bot.wisdom import Outcome, WisdomInputError, WisdomPost, due_instant
 from tests.fakes.clock import FakeClock
 

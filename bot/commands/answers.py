@@ -68,7 +68,7 @@ def talk_answer(talk: TalkView) -> Answer:
     return Answer(
         kind="talk",
         title=talk.title,
-        text=talk.summary,
+        text=_talk_text(talk),
         fields=tuple(fields),
         actions=tuple(actions),
         footer=f"Source: {talk.source}" if talk.source else "",
@@ -129,3 +129,13 @@ def note_shortened(answer: Answer, shortened: bool) -> Answer:
     note = f"Your query was shortened to its first {MAX_QUERY_LENGTH} characters."
     footer = f"{answer.footer} · {note}" if answer.footer else note
     return Answer(**{**answer.__dict__, "footer": footer})
+
+
+def _talk_text(talk: TalkView) -> str:
+    """The summary, then the description when it says more than the summary already does."""
+    description = (talk.description or "").strip()
+    if not description or description in talk.summary:
+        return talk.summary
+    if not talk.summary.strip() or talk.summary.strip() in description:
+        return description
+    return f"{talk.summary}\n\n{description}"

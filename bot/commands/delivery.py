@@ -18,8 +18,8 @@ from bot.commands.registry import Call, Handler, group_usage
 
 if TYPE_CHECKING:
     from bot.core import Core
-    from bot.store.reminders import ReminderService
-    from bot.store.wisdom import WisdomService
+    from bot.delivery.reminder_service import ReminderService
+    from bot.delivery.wisdom_service import WisdomService
 
 S = TypeVar("S")
 E = TypeVar("E", bound=Exception)

@@ -49,7 +49,7 @@ from bot.reminders import (
 
 if TYPE_CHECKING:
     from bot.core import Core
-    from bot.store.reminders import ReminderService
+    from bot.delivery.reminder_service import ReminderService
 
 NOT_RUNNING = line("Talk reminders are not running in this bot.", "Reminders")
 

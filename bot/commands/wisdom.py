@@ -38,7 +38,7 @@ from bot.wisdom import (
 
 if TYPE_CHECKING:
     from bot.core import Core
-    from bot.store.wisdom import WisdomService
+    from bot.delivery.wisdom_service import WisdomService
 
 log = logging.getLogger("confbot.wisdom")
 

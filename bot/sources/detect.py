@@ -29,20 +29,34 @@ def detect_format(text: str) -> ScheduleFormat | None:
     return None
 
 
-def load_schedule(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> Conference:
-    """Read a pretalx/frab schedule export (JSON or schedule.xml) into a valid Conference."""
-    return parse_schedule(read_schedule_text(path, limits), origin_file=str(path), limits=limits)
+def load_schedule(
+    path: Path, limits: ImportLimits = DEFAULT_LIMITS, *, timezone: str | None = None
+) -> Conference:
+    """Read a schedule export (c3voc JSON v1 or v2, frab/pretalx/Pentabarf schedule.xml)
+    into a valid Conference. `timezone` (IANA) is the zone of local times in an export that
+    names none."""
+    return parse_schedule(
+        read_schedule_text(path, limits), origin_file=str(path), limits=limits, timezone=timezone
+    )
 
 
 def parse_schedule(
-    text: str, *, origin_file: str, limits: ImportLimits = DEFAULT_LIMITS
+    text: str,
+    *,
+    origin_file: str,
+    limits: ImportLimits = DEFAULT_LIMITS,
+    timezone: str | None = None,
 ) -> Conference:
     """The same, from text already read (a file or a download named `origin_file`)."""
     schedule_format = detect_format(text)
     if schedule_format == "json":
-        conference = parse_schedule_json(text, origin_file=origin_file, limits=limits)
+        conference = parse_schedule_json(
+            text, origin_file=origin_file, limits=limits, timezone=timezone
+        )
     elif schedule_format == "xml":
-        conference = parse_schedule_xml(text, origin_file=origin_file, limits=limits)
+        conference = parse_schedule_xml(
+            text, origin_file=origin_file, limits=limits, timezone=timezone
+        )
     else:
         if not text.strip():
             raise RecordError("not a schedule export: the file is empty", path=origin_file)

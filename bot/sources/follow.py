@@ -91,13 +91,15 @@ async def follow(
     now: datetime,
     *,
     minimum: timedelta = MIN_INTERVAL,
+    timezone: str | None = None,
 ) -> bool:
     """Start following `url` (due at once), or change its interval; True when new.
+    `timezone` is the zone of local times in an export that names none (classic Pentabarf).
     `minimum` is lowered only by benchmarks and tests."""
     check_interval(interval, minimum=minimum)
     if not url.startswith(("https://", "http://")):
         raise IntervalError(f"not an http:// or https:// URL: {redact_url(url)}")
-    return await store.add_source(db, url, interval, now)
+    return await store.add_source(db, url, interval, now, timezone)
 
 
 def next_delay(interval: timedelta, failures: int, rng: random.Random) -> timedelta:
@@ -215,7 +217,11 @@ async def _import(
     """Parse (off the event loop) and import a new body; RecordError when it is no schedule."""
     shown = redact_url(source.url)
     conference = await asyncio.to_thread(
-        parse_schedule, fetched.text, origin_file=shown, limits=DEFAULT_LIMITS
+        parse_schedule,
+        fetched.text,
+        origin_file=shown,
+        limits=DEFAULT_LIMITS,
+        timezone=source.timezone,
     )
     # The source's programme is what it says now: a conference it no longer describes (the
     # organisers changed the acronym) goes, as a folder removed from data/ does.

@@ -11,14 +11,18 @@ schedule.xml into the same shape and calls it too, so both formats give the same
 
 Mapping decisions worth knowing:
 
-* An event's `date` carries its UTC offset and is the authoritative start instant; `start` is
-  local wall-clock time and only used when `date` is missing. A schedule "day" may run past
-  midnight (04:00 to 03:59), so a `start` earlier than the day's `day_start` falls on the next
-  calendar day.
+* Start and end instants and the schedule day a talk is filed under follow the rules in
+  `schedule_times` (a talk at 00:15 stays on the day before; local times need a zone).
 * Times keep the fixed offsets the file gives; `Conference.timezone` is `time_zone_name` when
-  the file names one, else None (we do not guess a zone from offsets).
+  the file names one, else the `timezone` the importer was given, else None.
 * A talk's slug is the slugified event `slug` (the title when there is none), made unique
   within the conference by appending -2, -3, ... in file order.
+* With `derive_keys` (classic Pentabarf schedule.xml, which has neither): the conference slug
+  is the slugified `acronym`, else the slugified title ("FOSDEM 2017" -> "fosdem-2017"); an
+  event without a guid gets "<conference slug>:<event id>", the same on every import of the
+  same export. JSON exports must carry both, as the c3voc schemas require.
+* An abstract and a description are both kept: `summary` is the abstract (the description
+  when there is no abstract), `description` the description beside it.
 
 Errors are `RecordError`s naming the file, the best line we can find (by searching the raw
 text for the event's guid and the offending value) and the field.
@@ -28,20 +32,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, time, timedelta
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.records import Conference, RecordError, Speaker, Talk, slugify
 from bot.sources.files import MAX_EVENTS_SETTING
-from bot.sources.schedule_fields import FieldReader
+from bot.sources.markup import MarkupBudget
 from bot.sources.schedule_text import (
     clean_markup,
     count_events,
     generator_name,
-    parse_duration,
     talk_kind,
 )
+from bot.sources.schedule_times import TimeReader, day_anchor
 
 
 def conference_from_schedule(
@@ -51,19 +55,24 @@ def conference_from_schedule(
     raw_text: str = "",
     generator: str | None = None,
     max_events: int | None = None,
+    timezone: str | None = None,
+    derive_keys: bool = False,
 ) -> Conference:
     """Map a c3voc schedule document ({"schedule": {...}}) to a Conference (origin "import").
 
     `raw_text` is the file's text, used only to find line numbers for errors. `generator`
     names the exporting tool for `Talk.source`; when None it is read from the document or
     guessed ("pretalx" or "frab"). A document with more than `max_events` events is refused
-    before any talk is built.
+    before any talk is built. `timezone` (an IANA name) is the zone of local times when the
+    document names none. With `derive_keys` (classic Pentabarf), a missing acronym and missing
+    guids are derived (see the module docstring) instead of refused.
     """
     reader = _ScheduleReader(origin_file, raw_text)
-    return reader.conference(document, generator, max_events)
+    reader.derive_keys = derive_keys
+    return reader.conference(document, generator, max_events, timezone)
 
 
-class _ScheduleReader(FieldReader):
+class _ScheduleReader(TimeReader):
     """Builds records from one schedule document, remembering slugs already handed out."""
 
     def __init__(self, origin_file: str, raw_text: str) -> None:
@@ -75,30 +84,55 @@ class _ScheduleReader(FieldReader):
         self.guids: dict[str, tuple[str, int]] = {}
         # The same person speaks at many talks; build each Speaker once.
         self.speaker_cache: dict[tuple[str, str | None], Speaker] = {}
+        self.derive_keys = False
+        self.slug = ""
+        self.markup_budget = MarkupBudget()
 
     # -- conference -----------------------------------------------------------------------
 
     def conference(
-        self, document: Mapping[str, object], generator: str | None, max_events: int | None
+        self,
+        document: Mapping[str, object],
+        generator: str | None,
+        max_events: int | None,
+        default_zone: str | None = None,
     ) -> Conference:
         schedule = self.mapping(document, "schedule", field="schedule", anchor='"schedule"')
         conference = self.mapping(
             schedule, "conference", field="conference", anchor=self.conference_anchor()
         )
-        acronym = self.required_text(
+        acronym = self.text(
             conference, "acronym", field="conference.acronym", anchor=self.conference_anchor()
         )
-        title = self.required_text(conference, "title", field="conference.title", anchor=acronym)
-        zone_name = self.text(
-            conference, "time_zone_name", field="conference.time_zone_name", anchor=acronym
+        if not (acronym and acronym.strip()) and not self.derive_keys:
+            acronym = self.required_text(
+                conference, "acronym", field="conference.acronym", anchor=self.conference_anchor()
+            )
+        title = self.required_text(
+            conference, "title", field="conference.title", anchor=acronym or None
         )
-        if zone_name is not None:
-            zone_name = zone_name.strip() or None
+        acronym = acronym if acronym and acronym.strip() else None
+        anchor = acronym or title
+        self.slug = slugify(acronym or title)
+        zone_name = self.text(
+            conference, "time_zone_name", field="conference.time_zone_name", anchor=anchor
+        )
+        zone_name = (zone_name or "").strip() or (default_zone or "").strip() or None
         zone = self.zone(zone_name) if zone_name else None
+        day_change = self.text(conference, "day_change", field="conference.day_change", anchor=None)
+        if day_change and day_change.strip():
+            try:
+                self.day_change = time.fromisoformat(day_change.strip())
+            except ValueError:
+                raise self.error(
+                    f"bad day_change {day_change!r}",
+                    field="conference.day_change",
+                    value=day_change,
+                ) from None
         days = conference.get("days")
         if not isinstance(days, list):
             problem = "is missing" if days is None else "must be a list"
-            raise self.error(f"'days' {problem}", field="conference.days", anchor=acronym)
+            raise self.error(f"'days' {problem}", field="conference.days", anchor=anchor)
         if max_events is not None and (count := count_events(days)) > max_events:
             raise self.error(
                 f"the export holds {count} events, more than the {max_events} accepted (raise"
@@ -116,31 +150,28 @@ class _ScheduleReader(FieldReader):
         for day in days:
             talks.extend(self.day_talks(day, zone, source))
 
-        start = self.text(conference, "start", field="conference.start", anchor=acronym)
+        start = self.text(conference, "start", field="conference.start", anchor=anchor)
         version = self.text(schedule, "version", field="version", anchor=None)
         extra = {"generator": generator}
         if version:
             extra["schedule_version"] = version
         return Conference(
-            slug=slugify(acronym),
+            slug=self.slug,
             name=title.strip(),
             talks=tuple(talks),
-            year=self.year(start, days, anchor=acronym),
-            url=self.text(conference, "url", field="conference.url", anchor=acronym) or None,
+            year=self.year(start, days, anchor=anchor),
+            url=self.text(conference, "url", field="conference.url", anchor=anchor) or None,
             timezone=zone_name,
             description=clean_markup(
-                self.text(conference, "description", field="conference.description", anchor=None)
+                self.text(conference, "description", field="conference.description", anchor=None),
+                self.markup_budget,
             )
             or None,
             origin="import",
             extra=extra,
             origin_file=self.origin_file,
-            origin_line=self.find_line(self.conference_anchor(), acronym),
+            origin_line=self.find_line(self.conference_anchor(), anchor),
         )
-
-    def conference_anchor(self) -> str:
-        """Where the conference object starts in the raw text: JSON's key or XML's tag."""
-        return '"conference"' if '"conference"' in self.raw_text else "<conference>"
 
     def zone(self, name: str) -> ZoneInfo:
         try:
@@ -163,9 +194,9 @@ class _ScheduleReader(FieldReader):
     def day_talks(self, day: object, zone: ZoneInfo | None, source: str) -> Iterator[Talk]:
         if not isinstance(day, Mapping):
             raise self.error("each day must be an object", field="conference.days")
-        rooms = self.mapping(day, "rooms", field="day.rooms", anchor=_day_anchor(day))
+        rooms = self.mapping(day, "rooms", field="day.rooms", anchor=day_anchor(day))
         for room_name, events in rooms.items():
-            self.checked(room_name, field="day.rooms", anchor=_day_anchor(day))
+            self.checked(room_name, field="day.rooms", anchor=day_anchor(day))
             if not isinstance(events, list):
                 raise self.error(
                     f"room {room_name!r} must hold a list of events",
@@ -197,16 +228,20 @@ class _ScheduleReader(FieldReader):
                 if isinstance(candidate, str) and candidate:
                     anchor = candidate
                     break
-        guid = self.required_text(event, "guid", field="guid", anchor=anchor).strip()
+        guid = self.guid(event, anchor=anchor)
         title = self.required_text(event, "title", field="title", anchor=anchor)
         self.claim_guid(guid, title)
         slug_text = self.text(event, "slug", field="slug", anchor=anchor)
         starts_at = self.start_instant(event, day, zone, anchor=anchor)
         ends_at = self.end_instant(event, starts_at, anchor=anchor)
-        abstract = clean_markup(self.text(event, "abstract", field="abstract", anchor=anchor))
-        summary = abstract or clean_markup(
-            self.text(event, "description", field="description", anchor=anchor)
+        abstract = clean_markup(
+            self.text(event, "abstract", field="abstract", anchor=anchor), self.markup_budget
         )
+        description = clean_markup(
+            self.text(event, "description", field="description", anchor=anchor),
+            self.markup_budget,
+        )
+        summary = abstract or description
         room = self.text(event, "room", field="room", anchor=anchor)
         return Talk(
             slug=self.unique_slug(slugify(slug_text or title)),
@@ -224,65 +259,19 @@ class _ScheduleReader(FieldReader):
             links=self.links(event, anchor=anchor),
             guid=guid,
             origin_file=self.origin_file,
+            description=description if abstract and description != abstract else None,
+            schedule_day=self.schedule_day(day),
         )
 
-    def start_instant(
-        self,
-        event: Mapping[str, object],
-        day: Mapping[str, object],
-        zone: ZoneInfo | None,
-        *,
-        anchor: str | None,
-    ) -> datetime:
-        """The event's `date` (with its offset); else the day's date plus the local `start`."""
-        raw_date = self.text(event, "date", field="date", anchor=anchor)
-        if raw_date:
-            return self.instant(raw_date.strip(), field="date", anchor=anchor)
-        start = self.text(event, "start", field="start", anchor=anchor)
-        if not start:
-            raise self.error(
-                "'date' is missing (and there is no 'start')", field="date", anchor=anchor
-            )
-        try:
-            wall_clock = time.fromisoformat(start.strip())
-        except ValueError:
-            raise self.error(
-                f"bad start time {start!r}", field="start", anchor=anchor, value=start
-            ) from None
-        day_anchor = _day_anchor(day)
-        day_date_text = self.required_text(day, "date", field="day.date", anchor=day_anchor)
-        day_date = self.calendar_date(day_date_text, field="day.date", anchor=day_anchor)
-        day_start_text = self.required_text(
-            day, "day_start", field="day.day_start", anchor=day_anchor
-        )
-        day_start = self.instant(day_start_text.strip(), field="day.day_start", anchor=day_anchor)
-        if wall_clock < day_start.time():
-            day_date += timedelta(days=1)  # after midnight: still the previous schedule day
-        return datetime.combine(day_date, wall_clock, tzinfo=zone or day_start.tzinfo)
-
-    def end_instant(
-        self, event: Mapping[str, object], starts_at: datetime, *, anchor: str | None
-    ) -> datetime:
-        """Start plus `duration` (computed in UTC, so a DST change cannot bend it); an event
-        with no duration but an `end` date-time uses that."""
-        duration_text = self.text(event, "duration", field="duration", anchor=anchor)
-        if duration_text is None:
-            end_text = self.text(event, "end", field="end", anchor=anchor)
-            if not end_text:
-                raise self.error("'duration' is missing", field="duration", anchor=anchor)
-            ends_at = self.instant(end_text.strip(), field="end", anchor=anchor)
-        else:
-            try:
-                duration = parse_duration(duration_text)
-            except ValueError as error:
-                raise self.error(
-                    str(error), field="duration", anchor=anchor, value=duration_text
-                ) from None
-            in_utc = starts_at.astimezone(UTC) + duration
-            ends_at = in_utc.astimezone(starts_at.tzinfo)
-        if ends_at < starts_at:
-            raise self.error("the event ends before it starts", field="end", anchor=anchor)
-        return ends_at
+    def guid(self, event: Mapping[str, object], *, anchor: str | None) -> str:
+        """The event's guid; for classic Pentabarf, which has none, "<conference slug>:<event
+        id>", the same on every import of the conference."""
+        guid = self.text(event, "guid", field="guid", anchor=anchor)
+        event_id = event.get("id")
+        derivable = isinstance(event_id, str | int) and str(event_id).strip()
+        if (guid is None or not guid.strip()) and self.derive_keys and derivable:
+            return f"{self.slug}:{str(event_id).strip()}"
+        return self.required_text(event, "guid", field="guid", anchor=anchor).strip()
 
     def speakers(self, event: Mapping[str, object], *, anchor: str | None) -> tuple[Speaker, ...]:
         """Persons in either shape ({name, biography} or {id, public_name}) or plain names;
@@ -313,7 +302,8 @@ class _ScheduleReader(FieldReader):
                 seen.add(name.casefold())
                 key = (name, biography)
                 if key not in self.speaker_cache:
-                    self.speaker_cache[key] = Speaker(name, clean_markup(biography) or None)
+                    biography = clean_markup(biography, self.markup_budget) or None
+                    self.speaker_cache[key] = Speaker(name, biography)
                 speakers.append(self.speaker_cache[key])
         return tuple(speakers)
 
@@ -364,12 +354,3 @@ def _blank_to_none(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     return value.strip()
-
-
-def _day_anchor(day: Mapping[str, object]) -> str | None:
-    """Text to find a day by in the raw file: its day_start, else its date."""
-    for key in ("day_start", "date"):
-        value = day.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None

@@ -19,12 +19,18 @@ from bot.sources.files import (
     read_text,
 )
 from bot.sources.schedule_document import conference_from_schedule
+from bot.sources.schedule_v2 import is_version_2, version_1_document
 
 
 def parse_schedule_json(
-    text: str, *, origin_file: str, limits: ImportLimits = DEFAULT_LIMITS
+    text: str,
+    *,
+    origin_file: str,
+    limits: ImportLimits = DEFAULT_LIMITS,
+    timezone: str | None = None,
 ) -> Conference:
-    """Parse schedule JSON text; `origin_file` names the file in records and errors."""
+    """Parse schedule JSON text (c3voc version 1, or version 2 with its flat `events` list);
+    `origin_file` names the file in records and errors."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -43,8 +49,16 @@ def parse_schedule_json(
             line=1,
             field="schedule",
         )
+    if is_version_2(document):
+        document = version_1_document(
+            document, origin_file=origin_file, raw_text=text, max_events=limits.max_events
+        )
     return conference_from_schedule(
-        document, origin_file=origin_file, raw_text=text, max_events=limits.max_events
+        document,
+        origin_file=origin_file,
+        raw_text=text,
+        max_events=limits.max_events,
+        timezone=timezone,
     )
 
 

@@ -1,29 +1,33 @@
 """Helpers for schedule exports that need no file position: durations, event types, markup
-in text fields, which tool made the export and how many events it holds.
+in text fields (`clean_markup`, from bot.sources.markup), which tool made the export and how
+many events it holds.
 
 Both importers (JSON and XML) go through `schedule_document`, which uses these.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping
 from datetime import timedelta
 
+from bot.sources.markup import clean_markup
+
 _HOURS_MINUTES = re.compile(r"^(\d{1,9}):([0-5]\d)$")
 _DAYS_HOURS_MINUTES = re.compile(r"^(\d{1,9}):([01]\d|2[0-3]):([0-5]\d)$")
+
+__all__ = [
+    "MAX_DURATION",
+    "clean_markup",
+    "count_events",
+    "generator_name",
+    "parse_duration",
+    "talk_kind",
+]
 
 # The longest event a schedule may hold: a camp's permanent installation runs for days; a
 # year is a typo, and makes every "what's on now" scan cover that year.
 MAX_DURATION = timedelta(days=31)
-
-_HTML_BREAK = re.compile(r"<br\s*/?>|</p\s*>|</li\s*>", re.IGNORECASE)
-_HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
-_MARKDOWN_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\s]*(?:\s+\"[^\"]*\")?\)")
-_MARKDOWN_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_MARKDOWN_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.MULTILINE)
-_BLANK_LINES = re.compile(r"\n{3,}")
 
 # Keyword in the lowercased event type -> Talk.kind; the first match wins, so "LightningTalk"
 # is a lightning talk, not a talk.
@@ -66,29 +70,6 @@ def talk_kind(event_type: str | None) -> str:
         if keyword in lowered:
             return kind
     return "other"
-
-
-def clean_markup(text: str | None) -> str:
-    """Plain text from a schedule text field: \\r\\n -> \\n, HTML tags and entities, Markdown
-    links, bold and heading marks removed; at most one blank line in a row."""
-    if not text:
-        return ""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Each pattern runs only when its marker is present: most texts have none (import speed).
-    if "<" in text:
-        text = _HTML_TAG.sub("", _HTML_BREAK.sub("\n", text))
-    if "&" in text:
-        text = html.unescape(text)
-    if "](" in text:
-        text = _MARKDOWN_LINK.sub(r"\1", text)
-    if "**" in text or "__" in text:
-        text = _MARKDOWN_STRONG.sub(r"\2", text)
-    if "#" in text:
-        text = _MARKDOWN_HEADING.sub("", text)
-    text = "\n".join(line.rstrip() for line in text.split("\n"))
-    if "\n\n\n" in text:
-        text = _BLANK_LINES.sub("\n\n", text)
-    return text.strip()
 
 
 def generator_name(

@@ -42,6 +42,7 @@ _CONFERENCE_FIELDS = {
     "timeslot_duration": "timeslot_duration",
     "time_zone_name": "time_zone_name",
     "url": "url",
+    "day_change": "day_change",
 }
 
 # <event> children copied as text (persons and links are handled on their own).
@@ -65,17 +66,27 @@ _EVENT_FIELDS = frozenset(
 )
 
 
-def load_schedule_xml(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> Conference:
+def load_schedule_xml(
+    path: Path, limits: ImportLimits = DEFAULT_LIMITS, *, timezone: str | None = None
+) -> Conference:
     """Read a schedule.xml file into a Conference (not yet validated; see detect.load_schedule)."""
     return parse_schedule_xml(
-        read_schedule_text(path, limits), origin_file=str(path), limits=limits
+        read_schedule_text(path, limits), origin_file=str(path), limits=limits, timezone=timezone
     )
 
 
 def parse_schedule_xml(
-    text: str, *, origin_file: str, limits: ImportLimits = DEFAULT_LIMITS
+    text: str,
+    *,
+    origin_file: str,
+    limits: ImportLimits = DEFAULT_LIMITS,
+    timezone: str | None = None,
 ) -> Conference:
-    """Parse schedule.xml text; `origin_file` names the file in records and errors."""
+    """Parse schedule.xml text; `origin_file` names the file in records and errors.
+
+    Classic Pentabarf exports (FOSDEM's) have no acronym and no guids: the XSD does not ask
+    for them, so they are derived (`derive_keys`); `timezone` is the zone of their local
+    times, which carry no offset and no time_zone_name."""
     reject_dtd(text, origin_file=origin_file)
     try:
         root = ET.fromstring(text)
@@ -100,6 +111,8 @@ def parse_schedule_xml(
         origin_file=origin_file,
         raw_text=text,
         max_events=limits.max_events,
+        timezone=timezone,
+        derive_keys=True,
     )
 
 

@@ -24,12 +24,20 @@ _SRT_TAG = re.compile(r"</?(?:i|b|u|font)\b[^>]*>", re.IGNORECASE)
 _QUOTED = re.compile(r"'([^']+)'")
 _VTT_TIMESTAMP = r"(?:\d+:)?\d{1,2}:\d{1,2}\.\d{1,3}"
 _VTT_TIMING = re.compile(rf"^\s*{_VTT_TIMESTAMP}\s+-->\s+{_VTT_TIMESTAMP}(?:\s|$)")
+# What `srt` reads as a timing line (it is lenient: "0:00:01,000", "00:00:01.5", "- >").
+_SRT_TIMESTAMP = r"\d+[:.,]\d+[:.,]\d+(?:[,.:]\d*)?"
+_SRT_TIMING = re.compile(rf"^\s*{_SRT_TIMESTAMP} *-[ -] *> *{_SRT_TIMESTAMP}(?:\s|$)")
+_CUE_NUMBER = re.compile(r"^\s*-?\d+\s*$")
+# WebVTT blocks that are not cues.
+_VTT_NON_CUES = ("NOTE", "STYLE", "REGION")
 
 
 def parse_transcript(path: Path) -> tuple[Cue, ...]:
-    """The cues of a .vtt or .srt file (told apart by the WEBVTT header), in file order."""
+    """The cues of a .vtt or .srt file (a .vtt name or the WEBVTT header means WebVTT), in
+    file order. A file cut short (a cue number with no timing line, a timing line cut off,
+    a file that ends inside a cue's timing) is refused, naming the line."""
     text = read_text(path)
-    if text.lstrip().startswith("WEBVTT"):
+    if text.lstrip().startswith("WEBVTT") or path.suffix.lower() == ".vtt":
         return _parse_webvtt(text, path)
     return _parse_srt(text, path)
 
@@ -51,6 +59,13 @@ def cues_to_text(cues: Iterable[Cue], *, paragraph_gap_ms: int = 3000) -> str:
 
 
 def _parse_webvtt(text: str, path: Path) -> tuple[Cue, ...]:
+    if not text.lstrip().startswith("WEBVTT"):
+        raise RecordError(
+            "not a valid WebVTT file: it does not open with the WEBVTT header",
+            path=str(path),
+            line=text.count("\n", 0, len(text) - len(text.lstrip())) + 1,
+        )
+    _check_cue_blocks(text.splitlines(), path, "WebVTT", _VTT_TIMING)
     try:
         captions = webvtt.from_string(text).captions
     except (MalformedFileError, MalformedCaptionError) as error:
@@ -85,6 +100,7 @@ def _parse_srt(text: str, path: Path) -> tuple[Cue, ...]:
     # the library's error offsets still point at the right line. Their single-digit hours
     # ("0:00:01,000") need no fixing: srt's timestamp pattern accepts any number of digits.
     cleaned = _blank_comment_lines(text)
+    _check_cue_blocks(cleaned.splitlines(), path, "SRT", _SRT_TIMING)
     try:
         subtitles = list(srt.parse(cleaned))
     except srt.SRTParseError as error:
@@ -104,6 +120,41 @@ def _parse_srt(text: str, path: Path) -> tuple[Cue, ...]:
         for subtitle in subtitles
     )
     return tuple(cue for cue in cues if cue.text)
+
+
+def _check_cue_blocks(lines: list[str], path: Path, what: str, timing: re.Pattern[str]) -> None:
+    """RecordError at the first sign of a cut-off file: a cue whose number (or WebVTT
+    identifier) has no timing line after it, a timing line cut short, a last cue that ends
+    at its timing line. The libraries would quietly drop such a cue or glue it to the one
+    before."""
+    blocks: list[list[tuple[int, str]]] = [[]]
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            blocks[-1].append((number, line))
+        elif blocks[-1]:
+            blocks.append([])
+    blocks = [block for block in blocks if block]
+    if what == "WebVTT":
+        blocks = [b for b in blocks[1:] if not b[0][1].lstrip().startswith(_VTT_NON_CUES)]
+
+    def refuse(line: int, problem: str) -> RecordError:
+        return RecordError(f"not a valid {what} file: {problem}", path=str(path), line=line)
+
+    for block in blocks:
+        # A timing line is a cue's first line, or its second after a number or identifier.
+        timings = [(n, line) for n, line in block[:2] if "-->" in line]
+        for number, line in timings:
+            if not timing.match(line):
+                raise refuse(number, f"the timing line {line.strip()[:40]!r} is cut short")
+        first_number, first = block[0]
+        if not timings and (what == "WebVTT" or _CUE_NUMBER.match(first)):
+            raise refuse(
+                first_number,
+                f"cue {first.strip()[:40]!r} has no timing line (the file ends too early?)",
+            )
+    if blocks and "-->" in blocks[-1][-1][1] and len(blocks[-1]) <= 2:
+        number, _ = blocks[-1][-1]
+        raise refuse(number, "the file ends inside a cue's timing, before its text (truncated?)")
 
 
 def _blank_comment_lines(text: str) -> str:

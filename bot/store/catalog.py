@@ -52,6 +52,7 @@ class TalkView:
     language: str | None
     links: tuple[str, ...]
     nuggets: tuple[NuggetView, ...] = ()
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ TALK_COLUMNS = """
          WHERE ts.talk_id = t.id ORDER BY ts.position) s) AS speaker_names,
     t.speaker_note, c.slug AS conference_slug, c.name AS conference_name,
     c.timezone AS conference_timezone, t.url, t.source, t.transcript IS NOT NULL AS has_transcript,
-    t.transcript_source, t.starts_at, t.ends_at, t.room, t.track, t.language, t.links
+    t.transcript_source, t.starts_at, t.ends_at, t.room, t.track, t.language, t.links,
+    t.description
 """
 
 
@@ -122,6 +124,7 @@ def talk_of(row: aiosqlite.Row, nuggets: Sequence[NuggetView] = ()) -> TalkView:
         language=row["language"],
         links=tuple(json.loads(row["links"] or "[]")),
         nuggets=tuple(nuggets),
+        description=row["description"],
     )
 
 

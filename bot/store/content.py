@@ -28,7 +28,13 @@ from bot.store.changes import TalkChange, record_changes, summarise
 from bot.store.data_files import keep_files, loaded_files
 from bot.store.db import Database
 from bot.store.diff import update_conference, update_talks
-from bot.store.rows import conference_values, next_id, speaker_ids, talk_row
+from bot.store.rows import (
+    conference_values,
+    next_id,
+    searchable_summary,
+    speaker_ids,
+    talk_row,
+)
 from bot.store.rows import utc_text as utc_text  # where schedule.py and reminders.py look
 from bot.store.search import MAX_CUES_PER_TALK, cue_rowid
 
@@ -343,7 +349,7 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
                     talk_id,
                     talk.title,
                     " ".join(talk.speaker_names) or (talk.speaker_note or ""),
-                    talk.summary,
+                    searchable_summary(talk),
                     "\n".join(n.text for n in talk.nuggets),
                     talk.transcript or "",
                 )
@@ -364,8 +370,8 @@ async def _insert_conferences(db: Database, conferences: Sequence[Conference]) -
     await db.execute_many(
         "INSERT INTO talks(id, conference_id, slug, title, kind, summary, speaker_note, "
         "transcript, transcript_source, url, source, starts_at, ends_at, starts_utc, ends_utc, "
-        "room, track, language, links, guid, origin_file) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "room, track, language, links, guid, origin_file, description, schedule_day) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         talk_rows,
     )
     await db.execute_many(

@@ -279,6 +279,13 @@ class Database:
         async with self._write_lock:  # never slip into another coroutine's transaction
             return await self._execute(sql, params)
 
+    async def execute_returning(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        """Like `execute()` for one write statement with RETURNING: the rows it returns."""
+        if self._owner is not None and self._owner is asyncio.current_task():
+            return await self.fetch_all(sql, params)
+        async with self._write_lock:  # never slip into another coroutine's transaction
+            return await self.fetch_all(sql, params)
+
     async def _execute(self, sql: str, params: Params) -> int:
         async with self._turn:
             self._budget.allowance = self._budget.seconds

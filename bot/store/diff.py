@@ -17,13 +17,20 @@ from datetime import datetime
 from bot.records import Conference, Cue, Talk
 from bot.store.changes import TalkChange, TalkSnapshot
 from bot.store.db import Database
-from bot.store.rows import conference_values, next_id, speaker_ids, talk_row
+from bot.store.rows import (
+    conference_values,
+    next_id,
+    searchable_summary,
+    speaker_ids,
+    talk_row,
+)
 from bot.store.search import MAX_CUES_PER_TALK, cue_rowid
 
 # The talk columns after id and conference_id, in talk_row's order.
 _TALK_COLUMNS = (
     "slug, title, kind, summary, speaker_note, transcript, transcript_source, url, source, "
-    "starts_at, ends_at, starts_utc, ends_utc, room, track, language, links, guid, origin_file"
+    "starts_at, ends_at, starts_utc, ends_utc, room, track, language, links, guid, origin_file, "
+    "description, schedule_day"
 )
 _TALK_COLUMNS_OF_T = ", ".join(f"t.{name.strip()}" for name in _TALK_COLUMNS.split(","))
 _CONFERENCE_COLUMNS = "name, year, url, timezone, description, origin, longest_talk_seconds"
@@ -315,7 +322,8 @@ async def _insert_talks(db: Database, conference_id: int, new: Sequence[_Wanted]
     first = await next_id(db, "talks")
     numbered = list(enumerate(new, start=first))
     await db.execute_many(
-        f"INSERT INTO talks(id, conference_id, {_TALK_COLUMNS}) VALUES ({', '.join('?' * 21)})",
+        f"INSERT INTO talks(id, conference_id, {_TALK_COLUMNS}) "
+        f"VALUES ({', '.join('?' * (2 + len(_TALK_COLUMNS.split(','))))})",
         [(talk_id, conference_id, *want.row) for talk_id, want in numbered],
     )
     await db.execute(
@@ -358,7 +366,7 @@ async def _write_dependents(db: Database, talks: Sequence[tuple[int, _Wanted]]) 
                 talk_id,
                 want.talk.title,
                 " ".join(want.talk.speaker_names) or (want.talk.speaker_note or ""),
-                want.talk.summary,
+                searchable_summary(want.talk),
                 "\n".join(n.text for n in want.talk.nuggets),
                 want.talk.transcript or "",
             )

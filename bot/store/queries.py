@@ -34,6 +34,8 @@ from bot.store.catalog import (
 )
 from bot.store.programme import (
     ScheduledConference,
+    day_last_end,
+    day_talks,
     next_per_room,
     rooms,
     scheduled_conferences,
@@ -69,6 +71,8 @@ __all__ = [
     "TalkLabel",
     "TalkView",
     "counts",
+    "day_last_end",
+    "day_talks",
     "fts_expression",
     "has_timed_transcripts",
     "label_of",

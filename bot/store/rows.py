@@ -81,7 +81,17 @@ def talk_row(talk_id: int, conference_id: int, talk: Talk) -> tuple[object, ...]
         json.dumps(list(talk.links)) if talk.links else "[]",
         talk.guid,
         talk.origin_file,
+        talk.description,
+        talk.schedule_day.isoformat() if talk.schedule_day else None,
     )
+
+
+def searchable_summary(talk: Talk) -> str:
+    """The text the search index holds for a talk's summary: the abstract and the
+    description, so words found only in the description are found too."""
+    if talk.description:
+        return f"{talk.summary}\n\n{talk.description}" if talk.summary else talk.description
+    return talk.summary
 
 
 async def speaker_ids(db: Database, talks: Sequence[Talk]) -> dict[str, int]:

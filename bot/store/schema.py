@@ -94,7 +94,7 @@ CREATE VIRTUAL TABLE cue_search USING fts5(
 );
 """
 
-# Daily wisdom state (bot/store/wisdom.py); never touched by a data load. The primary key on
+# Daily wisdom state (bot/store/wisdom_log.py); never touched by a data load. The primary key on
 # (subscription_id, local_date) is what makes two posts for one channel and local date
 # impossible: a post is claimed by inserting its row before it is sent.
 WISDOM_V2 = """
@@ -159,7 +159,7 @@ CREATE TABLE attached_transcripts (
 );
 """
 
-# Talk reminders (bot/store/reminders.py); never touched by a data load. The primary key on
+# Talk reminders (bot/store/reminder_log.py); never touched by a data load. The primary key on
 # (subscription_id, talk_key) makes two reminders for one talk in one channel impossible: a
 # reminder is claimed by inserting its row before it is sent. talk_key is the talk's guid or
 # 'conference/slug', which survive re-imports; `post` is the JSON snapshot sent.
@@ -372,9 +372,21 @@ CREATE TABLE data_files (
 );
 """
 
+# An export's description beside its abstract, and the schedule day each talk is filed under
+# (a talk after midnight belongs to the day before). Search indexes the description in the
+# talk_search `summary` column, so the FTS table keeps its shape. A followed source's zone for
+# exports that name none (classic Pentabarf), as `confbot import --timezone` gives.
+TALK_DETAILS_V8 = """
+ALTER TABLE talks ADD COLUMN description TEXT;
+ALTER TABLE talks ADD COLUMN schedule_day TEXT;
+CREATE INDEX talks_by_schedule_day ON talks(conference_id, schedule_day);
+ALTER TABLE sources ADD COLUMN timezone TEXT;
+"""
+
+
 # Which conference(s) a Discord server or Slack workspace is about (/conference use): the
 # commands of that community default to them. `position` keeps the order they were named in.
-COMMUNITY_CONFERENCES_V8 = """
+COMMUNITY_CONFERENCES_V9 = """
 CREATE TABLE community_conferences (
     frontend TEXT NOT NULL,
     community TEXT NOT NULL,
@@ -392,5 +404,6 @@ MIGRATIONS: list[tuple[int, str]] = [
     (5, SOURCES_V5),
     (6, DELIVERIES_V6),
     (7, PROGRAMME_CHANGES_V7),
-    (8, COMMUNITY_CONFERENCES_V8),
+    (8, TALK_DETAILS_V8),
+    (9, COMMUNITY_CONFERENCES_V9),
 ]

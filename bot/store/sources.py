@@ -19,7 +19,7 @@ _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _COLUMNS = (
     "id, url, interval_seconds, added_at, etag, last_modified, body_hash, last_attempt_at, "
     "last_success_at, last_import_at, consecutive_failures, next_poll_at, last_error, "
-    "conference_slug"
+    "conference_slug, timezone"
 )
 
 
@@ -39,6 +39,7 @@ class Source:
     next_poll_at: datetime
     last_error: str | None
     conference_slug: str | None
+    timezone: str | None = None  # the zone of local times in an export that names none
 
 
 def stamp(moment: datetime) -> str:
@@ -68,23 +69,28 @@ def _source(row: aiosqlite.Row) -> Source:
         next_poll_at=next_poll_at,
         last_error=row["last_error"],
         conference_slug=row["conference_slug"],
+        timezone=row["timezone"],
     )
 
 
-async def add_source(db: Database, url: str, interval: timedelta, now: datetime) -> bool:
-    """Follow `url`, due at once; an existing one keeps its state and takes the new interval.
-    True when it is new."""
+async def add_source(
+    db: Database, url: str, interval: timedelta, now: datetime, timezone: str | None = None
+) -> bool:
+    """Follow `url`, due at once; an existing one keeps its state and takes the new interval
+    (and `timezone`, when given). True when it is new."""
     seconds = int(interval.total_seconds())
     async with db.transaction():
         changed = await db.execute(
-            "UPDATE sources SET interval_seconds = ? WHERE url = ?", (seconds, url)
+            "UPDATE sources SET interval_seconds = ?, timezone = coalesce(?, timezone) "
+            "WHERE url = ?",
+            (seconds, timezone, url),
         )
         if changed:
             return False
         await db.execute(
-            "INSERT INTO sources(url, interval_seconds, added_at, next_poll_at) "
-            "VALUES (?, ?, ?, ?)",
-            (url, seconds, stamp(now), stamp(now)),
+            "INSERT INTO sources(url, interval_seconds, added_at, next_poll_at, timezone) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (url, seconds, stamp(now), stamp(now), timezone),
         )
     return True
 

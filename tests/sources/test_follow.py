@@ -296,10 +296,12 @@ async def test_an_unexpected_error_in_one_source_keeps_the_others_outcomes(
     from bot.sources.detect import parse_schedule as original  # before the patch
     from bot.sources.files import ImportLimits
 
-    def fails_for_one(text: str, *, origin_file: str, limits: ImportLimits) -> Conference:
+    def fails_for_one(
+        text: str, *, origin_file: str, limits: ImportLimits, timezone: str | None = None
+    ) -> Conference:
         if "broken" in origin_file:
             raise RuntimeError("a bug")  # injected fault: stands for any bug or store error
-        return original(text, origin_file=origin_file, limits=limits)
+        return original(text, origin_file=origin_file, limits=limits, timezone=timezone)
 
     monkeypatch.setattr(following, "parse_schedule", fails_for_one)
     await follow(db, server.url, EVERY, T0)
@@ -313,3 +315,19 @@ async def test_an_unexpected_error_in_one_source_keeps_the_others_outcomes(
     broken = next(s for s in await list_sources(db) if "broken" in s.url)
     assert broken.last_error == "internal error (RuntimeError); see the log"
     assert broken.failures == 1 and broken.next_poll_at == outcomes[1].next_poll_at
+
+
+@pytest.mark.samples("samples/fosdem2017-pentabarf.xml")
+async def test_a_followed_pentabarf_export_takes_the_sources_timezone(db: Database) -> None:
+    fosdem = (SHARED / "samples" / "fosdem2017-pentabarf.xml").read_bytes()
+    async with ScheduleServer(fosdem) as server:
+        assert await follow(db, server.url, EVERY, T0)
+        refused = await poll_once(db, T0)
+        assert refused.result == "failed" and "--timezone" in refused.detail
+        assert not await follow(db, server.url, EVERY, T0, timezone="Europe/Brussels")
+        assert (await only_source(db)).timezone == "Europe/Brussels"
+        imported = await poll_once(db, (await only_source(db)).next_poll_at)
+        assert (imported.result, imported.detail) == ("imported", "fosdem-2017: 668 talk(s)")
+        # Changing only the interval keeps the zone.
+        assert not await follow(db, server.url, EVERY * 2, T0)
+        assert (await only_source(db)).timezone == "Europe/Brussels"

@@ -123,8 +123,10 @@ def test_pretalx_talk_hand_checked(pretalx: Conference) -> None:
     assert talk.kind == "talk"
     assert talk.url == "https://pretalx.rc3.studio/rc3-channels-2020/talk/MJA8QY/"
     assert talk.source == "pretalx-rc3.json (pretalx schedule export)"
-    # \r\n became \n, and the Markdown link kept only its text.
-    assert "Communities auf Gluon.\nEin wichtiger Schritt" in talk.summary
+    # \r\n became \n, and the Markdown link became "text (url)".
+    assert "Communities auf Gluon (https://gluon.readthedocs.io/).\nEin wichtiger Schritt" in (
+        talk.summary
+    )
 
 
 @pytest.mark.samples("samples/pretalx-rc3.json")
@@ -426,4 +428,7 @@ def test_clean_markup_leaves_plain_text_alone() -> None:
     text = "snake_case and 2 * 3 < 7, see [1].\nNext line"
     assert clean_markup(text) == text
     assert clean_markup(None) == ""
-    assert clean_markup("[docs](https://example.org/a_b) &lt;3\r\n") == "docs <3"
+    # A link keeps its target (tests/sources/test_markup.py has the rest).
+    assert clean_markup("[docs](https://example.org/a_b) &lt;3\r\n") == (
+        "docs (https://example.org/a_b) <3"
+    )

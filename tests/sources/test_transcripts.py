@@ -141,3 +141,71 @@ def test_cues_to_text_paragraphs_and_repeats() -> None:
     ]
     assert cues_to_text(cues) == "Hello there. General.\n\nAfter a pause."
     assert cues_to_text([]) == ""
+
+
+def _cut_bornhack(where: str) -> tuple[str, int]:
+    """The BornHack SRT cut off the way a failed download cuts it, and the line at fault."""
+    text = BORNHACK.read_text(encoding="utf-8")
+    cue_2 = text.index("\n2\n") + 1
+    timing_2 = text.index("\n", cue_2) + 1
+    number_line = text.count("\n", 0, cue_2) + 1
+    if where == "after a cue number":
+        return text[:timing_2], number_line
+    if where == "inside a timing line":
+        return text[: timing_2 + 20], number_line + 1
+    if where == "after a timing line":
+        return text[: text.index("\n", timing_2) + 1], number_line + 1
+    raise AssertionError(where)
+
+
+@pytest.mark.samples("samples/bornhack2021-how-to-open-source-your-code-properly.srt")
+@pytest.mark.parametrize(
+    ("where", "problem"),
+    [
+        ("after a cue number", "cue '2' has no timing line"),
+        ("inside a timing line", "the timing line '0:00:12,000 --> 0:00' is cut short"),
+        ("after a timing line", "ends inside a cue's timing"),
+    ],
+)
+def test_a_truncated_srt_is_refused_naming_file_and_line(
+    tmp_path: Path, where: str, problem: str
+) -> None:
+    text, line = _cut_bornhack(where)
+    path = write(tmp_path, "cut.srt", text)
+    with pytest.raises(RecordError) as caught:
+        parse_transcript(path)
+    assert caught.value.path == str(path) and caught.value.line == line
+    assert "not a valid SRT file" in str(caught.value) and problem in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("tail", "problem"),
+    [
+        ("2\n", "cue '2' has no timing line"),
+        ("1:03:00.000 --> 1:03:0", "is cut short"),
+        ("1:03:00.000 -->", "is cut short"),
+        ("1:03:00.000 --> 1:03:02.000\n", "ends inside a cue's timing"),
+        ("1:03:00.0", "has no timing line"),
+    ],
+)
+def test_a_truncated_webvtt_is_refused_and_says_webvtt(
+    tmp_path: Path, tail: str, problem: str
+) -> None:
+    path = write(tmp_path, "cut.vtt", WEBVTT + "\n" + tail)
+    line = WEBVTT.count("\n") + 2  # the tail's first line, after one blank line
+    with pytest.raises(RecordError) as caught:
+        parse_transcript(path)
+    assert caught.value.path == str(path) and caught.value.line == line
+    assert "not a valid WebVTT file" in str(caught.value) and problem in str(caught.value)
+    assert "SRT" not in str(caught.value)
+
+
+def test_a_vtt_file_without_its_header_is_a_webvtt_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "talk.vtt", WEBVTT.replace("WEBVTT - a small talk\n", ""))
+    with pytest.raises(RecordError, match=r"not a valid WebVTT file: .*WEBVTT header"):
+        parse_transcript(path)
+
+
+def test_an_arrow_in_srt_cue_text_is_not_a_timing_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "arrow.srt", "1\n00:00:01,000 --> 00:00:02,000\nthen\nA --> B\n")
+    assert parse_transcript(path) == (Cue(1000, 2000, "then\nA --> B"),)

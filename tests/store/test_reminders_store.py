@@ -15,12 +15,12 @@ import pytest
 
 from bot.answer import Answer
 from bot.delivery.model import PermanentSendError, TransientSendError
+from bot.delivery.reminder_service import ReminderService, reminders_report
 from bot.records import Conference, Speaker, Talk
 from bot.reminders import ReminderInputError, ReminderPost
 from bot.sources.detect import load_schedule
 from bot.store.content import replace_conferences
 from bot.store.db import Database
-from bot.store.reminders import ReminderService, reminders_report
 from tests.fakes.clock import FakeClock
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.delivery.reminder_service import ReminderService
+from bot.delivery.wisdom_service import WisdomService, list_subscriptions, post_log
 from bot.reminders import ReminderPost
 from bot.store.content import load_data_dir, replace_conferences
 from bot.store.db import Database
-from bot.store.reminders import ReminderService
 from bot.store.schema import MIGRATIONS
-from bot.store.wisdom import WisdomService, list_subscriptions, post_log
 from bot.wisdom import WisdomPost
 from tests.conftest import BUNDLED_DATA
 from tests.fakes.clock import FakeClock

@@ -16,14 +16,14 @@ import pytest
 
 from bot.answer import Answer
 from bot.delivery.model import PermanentSendError, TransientSendError
-from bot.store.db import Database
-from bot.store.wisdom import (
+from bot.delivery.wisdom_service import (
     WisdomService,
     get_subscription,
     list_subscriptions,
     post_log,
     wisdom_report,
 )
+from bot.store.db import Database
 from bot.wisdom import WisdomInputError, WisdomPost, outcome_answer, preview_answer, status_answer
 from tests.fakes.clock import FakeClock
 
@@ -469,7 +469,7 @@ async def test_post_missed_beyond_grace_is_skipped_and_logged(
     sub_id = await subscribe(service)
     clock.set(datetime(2024, 3, 27, 14, 30, tzinfo=UTC))  # down from Monday to Wednesday
     restarted = make_service(db, platform, clock)
-    with caplog.at_level(logging.WARNING, logger="bot.store.wisdom"):
+    with caplog.at_level(logging.WARNING, logger="bot.delivery.wisdom_service"):
         outcomes = await restarted.run_due()
     assert [(o.kind, o.local_date.day) for o in outcomes] == [
         ("skipped", 25),

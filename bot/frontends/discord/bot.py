@@ -35,7 +35,9 @@ from bot.commands.invocation import Stash, Unpacked
 from bot.config import DiscordSettings
 from bot.core import Core
 from bot.delivery.model import Poster
+from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
+from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.discord.components import DYNAMIC_ITEMS, render
 from bot.frontends.discord.embeds import autocomplete_choices
 from bot.frontends.discord.errors import (
@@ -48,8 +50,6 @@ from bot.frontends.discord.errors import (
 from bot.frontends.discord.poster import DiscordPoster
 from bot.reminders import ReminderOutcome, ReminderPost
 from bot.store.db import Database
-from bot.store.reminders import ReminderService
-from bot.store.wisdom import WisdomService
 from bot.wisdom import DEFAULT_GRACE, Outcome, WisdomPost
 
 log = logging.getLogger("confbot.discord")

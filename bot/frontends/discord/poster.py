@@ -1,7 +1,8 @@
 """The Discord poster for daily wisdom and talk reminders: one channel message per post,
 errors sorted for the scheduler.
 
-The schedulers (`bot.store.wisdom.WisdomService`, `bot.store.reminders.ReminderService`)
+The schedulers (`bot.delivery.wisdom_service.WisdomService`,
+`bot.delivery.reminder_service.ReminderService`)
 decide what to post and when; this only
 delivers one post and says whether a failure is permanent (the channel is gone, the bot may not
 see or post in it: counts towards disabling the subscription) or transient (rate limited, a

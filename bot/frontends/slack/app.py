@@ -22,6 +22,8 @@ from bot.answer import Answer
 from bot.commands.table import COMMANDS
 from bot.config import SlackSettings
 from bot.core import Core
+from bot.delivery.reminder_service import ReminderService
+from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.slack.blocks import ACTION_ID_PATTERN, answer_message, replaces_original
 from bot.frontends.slack.connect import bolt_reads_no_token
 from bot.frontends.slack.frontend import ERROR_LINE as ERROR_LINE
@@ -36,8 +38,6 @@ from bot.frontends.slack.frontend import (
     header_seconds,
     protect,
 )
-from bot.store.reminders import ReminderService
-from bot.store.wisdom import WisdomService
 
 log = logging.getLogger("confbot.slack")
 

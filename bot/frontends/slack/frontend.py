@@ -23,9 +23,9 @@ from bot.commands.invocation import Stash
 from bot.commands.registry import Caller
 from bot.config import SlackSettings
 from bot.core import Core
+from bot.delivery.reminder_service import ReminderService
+from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.slack.blocks import parse_button_value
-from bot.store.reminders import ReminderService
-from bot.store.wisdom import WisdomService
 
 log = logging.getLogger("confbot.slack")
 

@@ -1,7 +1,8 @@
 """The Slack poster for daily wisdom and talk reminders: `chat.postMessage`, with errors
 sorted for the scheduler.
 
-The schedulers (`bot.store.wisdom.WisdomService`, `bot.store.reminders.ReminderService`)
+The schedulers (`bot.delivery.wisdom_service.WisdomService`,
+`bot.delivery.reminder_service.ReminderService`)
 decide what to post and when; this only
 delivers one post and says whether a failure is permanent (the channel is gone, the bot is not
 in it, a scope is missing: counts towards disabling the subscription) or transient (rate

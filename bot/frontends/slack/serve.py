@@ -19,7 +19,9 @@ from bot import reminders as remind
 from bot.clock import Clock
 from bot.config import SlackSettings
 from bot.core import Core
+from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
+from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.slack.app import CORE_COMMANDS, build_app
 from bot.frontends.slack.connect import SlackStartupError, check_bot_token, open_socket
 from bot.frontends.slack.frontend import (
@@ -32,8 +34,6 @@ from bot.frontends.slack.frontend import (
 from bot.frontends.slack.poster import SlackPoster
 from bot.startup import Backoff, with_retries
 from bot.store.db import Database
-from bot.store.reminders import ReminderService
-from bot.store.wisdom import WisdomService
 from bot.wisdom import DEFAULT_GRACE, Outcome
 
 log = logging.getLogger("confbot.slack")

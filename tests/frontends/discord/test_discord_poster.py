@@ -13,9 +13,9 @@ import pytest
 
 import tests.fakes.discord as fake_discord
 from bot.core import Core
+from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.discord import ConfBot
 from bot.frontends.discord.poster import DiscordPoster
-from bot.store.wisdom import WisdomService
 from tests.fakes.clock import FakeClock
 from tests.fakes.discord import FakeDiscord, running_bot
 from tests.fakes.poster import Crash, KilledAfterSending

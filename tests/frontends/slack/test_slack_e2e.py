@@ -29,6 +29,7 @@ from bot.commands.invocation import Invocation
 from bot.commands.registry import NOBODY, Caller
 from bot.config import Secret, SlackSettings
 from bot.core import Core
+from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.slack import build_app, post_loop, serve
 from bot.frontends.slack.app import (
     CORE_COMMANDS,
@@ -40,7 +41,6 @@ from bot.frontends.slack.app import (
 )
 from bot.frontends.slack.poster import METADATA_EVENT, SlackPoster
 from bot.store.db import Database
-from bot.store.wisdom import WisdomService
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlack, InteractionResult, ResponsePost, serve_bolt_http
 

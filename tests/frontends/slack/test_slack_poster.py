@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.delivery.reminder_service import ReminderService
 from bot.frontends.slack.poster import SlackPoster
 from bot.records import Conference
 from bot.store.content import replace_conferences
 from bot.store.db import Database
-from bot.store.reminders import ReminderService
 from tests.fakes.clock import FakeClock
 from tests.fakes.poster import Crash, KilledAfterSending
 from tests.fakes.slack import FakeSlack

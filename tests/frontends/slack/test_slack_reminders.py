@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Secret, SlackSettings
 from bot.core import Core
+from bot.delivery.reminder_service import ReminderService
 from bot.frontends.slack import build_app, serve
 from bot.frontends.slack.app import REMIND_COMMAND, REMIND_REFUSAL_LINE
 from bot.frontends.slack.poster import REMINDER_EVENT, SlackPoster
@@ -28,7 +29,6 @@ from bot.frontends.slack.serve import post_once
 from bot.sources.detect import load_schedule
 from bot.store.content import replace_conferences
 from bot.store.db import Database
-from bot.store.reminders import ReminderService
 from tests.conftest import SHARED
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlack, ResponsePost

@@ -5,11 +5,9 @@ root (`bot.app.serve`) runs it beside the front ends. A database error is logged
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -21,26 +19,9 @@ from bot.delivery.runner import Runner
 from bot.delivery.sources import SourceService
 from bot.sources.follow import follow
 from bot.store.db import Database
-from bot.store.queries import talk_titles
-from tests.conftest import shared_bytes
 from tests.fakes.clock import FakeClock
 from tests.fakes.schedule_server import ScheduleServer
-
-DEMOCON = shared_bytes("samples/pretalx-democon.json")
-FIRST_TITLE = "Focused 5thgeneration hardware"
-T0 = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
-EVERY = timedelta(minutes=2)
-
-
-def retitled(new_title: str) -> bytes:
-    document = json.loads(DEMOCON)
-    day = document["schedule"]["conference"]["days"][0]
-    day["rooms"]["Gray Room"][0]["title"] = new_title
-    return json.dumps(document).encode()
-
-
-async def titles(db: Database) -> list[str]:
-    return [title for _, title, _, _ in await talk_titles(db)]
+from tests.sources.test_follow import DEMOCON, EVERY, FIRST_TITLE, T0, retitled, titles
 
 
 @pytest.fixture

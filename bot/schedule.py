@@ -12,29 +12,34 @@ the edge of it (year 1, year 9999) is answered, never an OverflowError.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.answer import Answer, Choice, Field
 from bot.clock import SYSTEM_CLOCK, Clock
+from bot.programme_days import (
+    DAY_TEXT_LIMIT,
+    WEEKDAYS,
+    bounded_moment,
+    conference_zone,
+    current_conference,
+    earlier,
+    near_programme,
+    programme_days,
+    resolve_day,
+    shift_day,
+)
 from bot.schedule_marks import Marks, joined, programme_marks, staleness_footer
 from bot.store import queries
 from bot.store.changes import TalkSnapshot
 from bot.store.content import utc_text
 from bot.store.db import Database
 from bot.store.queries import ScheduledConference, TalkView
-from bot.text import clean, parse_number
+from bot.text import clean
 
 MAX_LISTED = 25
-MAX_DAY_LENGTH = 40
 MAX_SUGGESTED_DAYS = 60
-# Moments are kept a year inside the calendar, so a day or a longest talk either side of one
-# can be computed in any time zone.
-EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
-LATEST = datetime(9998, 12, 31, tzinfo=UTC)
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class ScheduleAnswers:
@@ -54,10 +59,10 @@ class ScheduleAnswers:
             conferences = [c for c in conferences if c.slug in among]
         if conference is not None:
             return next((c for c in conferences if c.slug == conference), None)
-        return _current_conference(conferences, moment) if conferences else None
+        return current_conference(conferences, moment) if conferences else None
 
     def _moment(self) -> datetime:
-        """The clock's time, kept inside [EARLIEST, LATEST]."""
+        """The clock's time, kept inside the calendar (bot.programme_days)."""
         return bounded_moment(self.clock.now())
 
     async def now(
@@ -69,14 +74,14 @@ class ScheduleAnswers:
         if current is None:
             return await self._nothing(room, "Nothing is on right now.")
         stamp = utc_text(moment) or ""
-        marks = await programme_marks(self.db, current.slug, moment, _zone(current))
+        marks = await programme_marks(self.db, current.slug, moment, conference_zone(current))
         stale = await staleness_footer(self.db, current.slug, moment)
         room_filter, exact = await self._room(room, current.slug)
         running = await queries.scheduled_talks(
             self.db,
             starts_before=_after(moment),
             # A talk running now started at most one longest-talk ago: bounds the scan.
-            starts_after=utc_text(_earlier(moment, current.longest_talk)),
+            starts_after=utc_text(earlier(moment, current.longest_talk)),
             ends_after=stamp,
             conference=current.slug,
             room=room_filter,
@@ -129,7 +134,7 @@ class ScheduleAnswers:
         if not chosen:
             return await self._nothing(room, "Nothing else is scheduled.")
         title = "Next up" + (f" in rooms matching “{room}”" if room else " in each room")
-        marks = await programme_marks(self.db, current.slug, moment, _zone(current))
+        marks = await programme_marks(self.db, current.slug, moment, conference_zone(current))
         return _listing(title, chosen[:MAX_LISTED], footer=_at(moment, chosen[0]), marks=marks)
 
     async def schedule(
@@ -139,7 +144,7 @@ class ScheduleAnswers:
         conference: str | None = None,
         among: Sequence[str] = (),
     ) -> Answer:
-        day, room = clean(day, MAX_DAY_LENGTH), clean(room)
+        day, room = clean(day, DAY_TEXT_LIMIT), clean(room)
         conferences = [
             c
             for c in await queries.scheduled_conferences(self.db)
@@ -148,8 +153,8 @@ class ScheduleAnswers:
         if not conferences:
             return await self._nothing(room, "")
         moment = self._moment()
-        current = _current_conference(conferences, moment)
-        zone = _zone(current)
+        current = current_conference(conferences, moment)
+        zone = conference_zone(current)
         today = moment.astimezone(zone).date()
         # Past midnight, while the talks filed under yesterday still run, it is still that day.
         last_end = await queries.day_last_end(
@@ -169,7 +174,7 @@ class ScheduleAnswers:
             )
         talks: list[TalkView] = []
         window: tuple[datetime, datetime] | None = None
-        if _near_programme(wanted, current, zone):
+        if near_programme(wanted, current, zone):
             start = datetime.combine(wanted, datetime.min.time(), zone)
             end = start + timedelta(days=1)
             window = (start, end)
@@ -250,7 +255,7 @@ class ScheduleAnswers:
 
     async def suggest_days(self, prefix: str, conference: str | None = None) -> list[Choice]:
         """Autocomplete: today, tomorrow, the programme's weekdays and day 1..N."""
-        typed = clean(prefix, MAX_DAY_LENGTH).lower()
+        typed = clean(prefix, DAY_TEXT_LIMIT).lower()
         conferences = [
             c for c in await self.conferences() if conference is None or c.slug == conference
         ]
@@ -259,11 +264,11 @@ class ScheduleAnswers:
             choices += [Choice(label=d.title(), command="day", query=d) for d in WEEKDAYS]
         else:
             moment = self._moment()
-            current = _current_conference(conferences, moment)
-            zone = _zone(current)
-            first, last = _programme_days(current, zone)
+            current = current_conference(conferences, moment)
+            zone = conference_zone(current)
+            first, last = programme_days(current, zone)
             span = min((last - first).days + 1, MAX_SUGGESTED_DAYS)
-            days = [d for d in (_shift(first, i) for i in range(span)) if d is not None]
+            days = [d for d in (shift_day(first, i) for i in range(span)) if d is not None]
             choices += [
                 Choice(
                     label=f"{day:%A}",
@@ -297,101 +302,10 @@ class ScheduleAnswers:
             )
         if room:
             message = f"No talk in a room matching “{room}” then."
-        spans = "; ".join(f"{c.name}: {_span(c, _zone(c))}" for c in conferences)
+        spans = "; ".join(f"{c.name}: {_span(c, conference_zone(c))}" for c in conferences)
         return Answer(
             kind="not_found", title="Nothing on", text=f"{message} ({spans})", found=False
         )
-
-
-def resolve_day(
-    text: str, today: date, conference: ScheduledConference, zone: tzinfo
-) -> date | None:
-    """'' / today / tomorrow / yesterday / a weekday / 2019-08-22 / 'day 2' -> a date.
-
-    None when `text` is not a day, or names one outside the calendar (the day after
-    9999-12-31)."""
-    word = clean(text, MAX_DAY_LENGTH).lower()
-    first_day, last_day = _programme_days(conference, zone)
-    if word == "today" or (word == "" and first_day <= today <= last_day):
-        return today
-    if word == "":
-        return first_day  # outside the conference: its first day is the useful answer
-    if word == "tomorrow":
-        return _shift(today, 1)
-    if word == "yesterday":
-        return _shift(today, -1)
-    index = next((i for i, d in enumerate(WEEKDAYS) if len(word) >= 3 and d.startswith(word)), None)
-    if index is not None:
-        # The first such weekday of the programme (it may fall after it: then nothing is on).
-        return _shift(first_day, (index - first_day.weekday()) % 7)
-    match = re.fullmatch(r"(?:day ?)?([0-9]{1,2})", word, re.ASCII)
-    if match:
-        number = parse_number(match.group(1))
-        return None if number is None else _shift(first_day, number - 1)
-    try:
-        return date.fromisoformat(word)
-    except ValueError:
-        return None
-
-
-def bounded_moment(moment: datetime) -> datetime:
-    """`moment` in UTC, kept inside [EARLIEST, LATEST] (a clock or a rehearsal `--at` may
-    stand at the very edge of the calendar, where one more hour overflows)."""
-    try:
-        utc = moment.astimezone(UTC)
-    except OverflowError:
-        return EARLIEST if moment.year < 5000 else LATEST
-    return min(max(utc, EARLIEST), LATEST)
-
-
-def _earlier(moment: datetime, delta: timedelta) -> datetime:
-    try:
-        return max(moment - delta, EARLIEST)
-    except OverflowError:
-        return EARLIEST
-
-
-def _shift(day: date, days: int) -> date | None:
-    """`day` plus `days` days; None past either end of the calendar."""
-    try:
-        return day + timedelta(days=days)
-    except OverflowError:
-        return None
-
-
-def _programme_days(conference: ScheduledConference, zone: tzinfo) -> tuple[date, date]:
-    """The first and last day of a conference's programme: the schedule days the export
-    filed its talks under, else the local days of its first and last talk."""
-    first = conference.first_day or bounded_moment(conference.first_start).astimezone(zone).date()
-    last = conference.last_day or bounded_moment(conference.last_end).astimezone(zone).date()
-    return first, max(first, last)
-
-
-def _near_programme(day: date, conference: ScheduledConference, zone: tzinfo) -> bool:
-    """Whether talks of the conference can fall on `day` (so it is worth a query): days far
-    from the programme, such as 0001-01-01, are answered without building their bounds."""
-    first, last = _programme_days(conference, zone)  # a year inside the calendar
-    return first - timedelta(days=1) <= day <= last + timedelta(days=1)
-
-
-def _current_conference(
-    conferences: Sequence[ScheduledConference], moment: datetime
-) -> ScheduledConference:
-    """The conference running now, else the next one, else the most recent."""
-    for conference in conferences:
-        if _earlier(conference.first_start, timedelta(days=1)) <= moment <= conference.last_end:
-            return conference
-    future = [c for c in conferences if c.first_start > moment]
-    return future[0] if future else conferences[-1]
-
-
-def _zone(conference: ScheduledConference) -> tzinfo:
-    """The conference's IANA zone, else the fixed offset its schedule gave (never the
-    server's own zone)."""
-    if conference.timezone:
-        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo(conference.timezone)
-    return timezone(conference.first_offset) if conference.first_offset is not None else UTC
 
 
 def _local(talk: TalkView, moment: datetime) -> datetime:
@@ -460,7 +374,7 @@ def _at(moment: datetime, talk: TalkView) -> str:
 
 
 def _span(conference: ScheduledConference, zone: tzinfo) -> str:
-    first, last = _programme_days(conference, zone)
+    first, last = programme_days(conference, zone)
     return f"{first:%a %d %b %Y} to {last:%a %d %b %Y}"
 
 

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core import Core, split_day
+from bot.programme_days import resolve_day
 from bot.records import Conference, Speaker, Talk
-from bot.schedule import ScheduleAnswers, resolve_day
+from bot.schedule import ScheduleAnswers
 from bot.sources.detect import load_schedule
 from bot.store import queries
 from bot.store.content import replace_conferences

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, TypedDict
 
+from bot.clock import Clock
 from bot.config import DiscordSettings, Settings, SlackSettings
 from bot.frontends.base import Frontend, StartError
 
@@ -46,14 +48,7 @@ class DiscordFrontend:
     async def serve(self, app: App) -> None:
         from bot.frontends.discord import serve
 
-        await serve(
-            app.core,
-            app.db,
-            self.settings,
-            clock=app.clock,
-            wisdom_grace=app.wisdom_grace,
-            start_retry=app.settings.start_retry_seconds,
-        )
+        await serve(app.core, app.db, self.settings, **_shared(app))
 
 
 @dataclass(frozen=True)
@@ -73,14 +68,23 @@ class SlackFrontend:
     async def serve(self, app: App) -> None:
         from bot.frontends.slack import serve
 
-        await serve(
-            app.core,
-            app.db,
-            self.settings,
-            clock=app.clock,
-            grace=app.wisdom_grace,
-            start_retry=app.settings.start_retry_seconds,
-        )
+        await serve(app.core, app.db, self.settings, **_shared(app))
+
+
+class _Shared(TypedDict):
+    clock: Clock
+    wisdom_grace: timedelta
+    start_retry: float
+
+
+def _shared(app: App) -> _Shared:
+    """What every platform's `serve` takes from the app besides the core, database and its
+    own settings: the one clock, the daily-wisdom grace and the start-up retry window."""
+    return _Shared(
+        clock=app.clock,
+        wisdom_grace=app.wisdom_grace,
+        start_retry=app.settings.start_retry_seconds,
+    )
 
 
 FRONTENDS: list[Callable[[Settings], Frontend | None]] = [

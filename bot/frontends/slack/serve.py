@@ -125,7 +125,7 @@ async def serve(
     *,
     stop: asyncio.Event | None = None,
     clock: Clock | None = None,
-    grace: timedelta = DEFAULT_GRACE,
+    wisdom_grace: timedelta = DEFAULT_GRACE,
     host: str = "0.0.0.0",
     post_interval: float = POST_INTERVAL_SECONDS,
     on_ready: Callable[[str | None], Awaitable[None] | None] | None = None,
@@ -140,7 +140,7 @@ async def serve(
     a token, or cannot be reached for `start_retry` seconds (each failed try is one log line).
     Logs what happened; never a token or secret. `on_ready` (for tests) is called
     once connected, with the HTTP events URL (None in Socket Mode); `clock` goes to both
-    services, `grace` to the wisdom service and `post_interval` to the post loop.
+    services, `wisdom_grace` to the wisdom service and `post_interval` to the post loop.
     """
     base_url = api_base_url(settings.api_url)
     protect(settings)
@@ -173,7 +173,7 @@ async def serve(
         )
 
     poster = SlackPoster(client, scopes=scopes or None)
-    service = WisdomService(db, poster, frontend=FRONTEND, clock=clock, grace=grace)
+    service = WisdomService(db, poster, frontend=FRONTEND, clock=clock, grace=wisdom_grace)
     reminders = ReminderService(
         db, poster, frontend=FRONTEND, clock=clock, log=log.getChild("reminders")
     )

@@ -396,6 +396,37 @@ CREATE TABLE community_conferences (
 );
 """
 
+
+# Two more kinds of subscription: programme-change announcements ('programme') and a person's
+# own agenda ('agenda'). SQLite cannot widen a CHECK in place, so `subscriptions` is rebuilt.
+# Dropping it with foreign keys on would cascade into `deliveries`, so the log is set aside
+# first and put back under the same DDL; every id and row is kept.
+def _create_table(script: str, table: str) -> str:
+    """The `CREATE TABLE table (...);` statement of an earlier migration, verbatim."""
+    start = script.index(f"CREATE TABLE {table} (")
+    return script[start : script.index("\n);\n", start) + 4]
+
+
+_KINDS_V6 = "CHECK (kind IN ('wisdom', 'reminder'))"
+_KINDS_V10 = "CHECK (kind IN ('wisdom', 'reminder', 'programme', 'agenda'))"
+
+SUBSCRIPTION_KINDS_V10 = (
+    "CREATE TABLE deliveries_v10 AS SELECT * FROM deliveries;\n"
+    "DROP TABLE deliveries;\n"
+    + _create_table(DELIVERIES_V6, "subscriptions")
+    .replace("CREATE TABLE subscriptions (", "CREATE TABLE subscriptions_v10 (")
+    .replace(_KINDS_V6, _KINDS_V10)
+    + "INSERT INTO subscriptions_v10 SELECT * FROM subscriptions;\n"
+    "DROP TABLE subscriptions;\n"
+    "ALTER TABLE subscriptions_v10 RENAME TO subscriptions;\n"
+    "CREATE INDEX subscriptions_by_guild ON subscriptions(kind, frontend, guild_id);\n"
+    + _create_table(DELIVERIES_V6, "deliveries")
+    + "CREATE INDEX deliveries_claimed ON deliveries(subscription_id) WHERE status = 'claimed';\n"
+    "CREATE INDEX deliveries_by_cycle ON deliveries(subscription_id, cycle, key, item);\n"
+    "INSERT INTO deliveries SELECT * FROM deliveries_v10;\n"
+    "DROP TABLE deliveries_v10\n"
+)
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
@@ -406,4 +437,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (7, PROGRAMME_CHANGES_V7),
     (8, TALK_DETAILS_V8),
     (9, COMMUNITY_CONFERENCES_V9),
+    (10, SUBSCRIPTION_KINDS_V10),
 ]

@@ -1,0 +1,78 @@
+"""Migrations that rebuild a table keep every row: migration 10 widens the kinds of
+subscription ('programme', 'agenda') without losing a subscription or a delivery row."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.store.db import Database, _split_statements
+from bot.store.schema import MIGRATIONS
+
+SUBSCRIPTION = (
+    "INSERT INTO subscriptions (id, kind, frontend, guild_id, channel_id, created_by,"
+    " created_at, updated_at, conference, minutes_before, since_at)"
+    " VALUES (7, 'reminder', 'discord', 'g1', 'c1', 'u1', 't', 't', 'normconf-2022', 10, 't')"
+)
+DELIVERY = (
+    "INSERT INTO deliveries (subscription_id, key, status, due_at, end_at, message_id)"
+    " VALUES (7, 'r-talk', 'sent', '2022-12-15T10:00', '2022-12-15T10:10', 'm1')"
+)
+
+
+def make_version(path: Path, version: int) -> None:
+    """A database file at `version`, as the confbot of that version left it."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    for number, script in MIGRATIONS:
+        if number > version:
+            break
+        for statement in _split_statements(script):
+            connection.execute(statement)
+    connection.execute(f"PRAGMA user_version={version}")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute(SUBSCRIPTION)
+    connection.execute(DELIVERY)
+    connection.close()
+
+
+def rows(path: Path, table: str) -> list[tuple[object, ...]]:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+    finally:
+        connection.close()
+
+
+async def test_migration_10_keeps_every_subscription_and_delivery(tmp_path: Path) -> None:
+    path = tmp_path / "v9.sqlite3"
+    make_version(path, 9)
+    before = rows(path, "subscriptions"), rows(path, "deliveries")
+
+    db = await Database.open(path)
+    try:
+        assert await db.schema_version() >= 10
+        await db.execute(
+            "INSERT INTO subscriptions (kind, frontend, guild_id, channel_id, created_by,"
+            " created_at, updated_at) VALUES ('programme', 'slack', 'T1', 'C1', 'U1', 't', 't')"
+        )
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.execute(
+                "INSERT INTO subscriptions (kind, frontend, guild_id, channel_id, created_by,"
+                " created_at, updated_at) VALUES ('other', 'slack', 'T1', 'C2', 'U1', 't', 't')"
+            )
+    finally:
+        await db.close()
+
+    assert rows(path, "subscriptions")[0] == before[0][0]
+    assert rows(path, "deliveries") == before[1]
+    connection = sqlite3.connect(path)
+    try:
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        deleted = connection.execute("PRAGMA foreign_keys=ON")
+        deleted.execute("DELETE FROM subscriptions WHERE id = 7")
+        # The rebuilt log still cascades from its subscription.
+        assert connection.execute("SELECT count(*) FROM deliveries").fetchone() == (0,)
+    finally:
+        connection.close()

@@ -6,14 +6,14 @@ hop each, through aiosqlite's `execute_fetchall`) and `transaction()` for writes
 There is one connection, so one slow statement would hold up every user: each statement run
 outside a transaction has a time budget (`query_budget`, 0.2 s by default, the setting
 CONFBOT_QUERY_BUDGET_MS), and so has each command as a whole (`command_budget()`: all the
-statements of one command share one budget). SQLite's progress handler stops a statement that
-has spent more CPU time than it has left, or five times the budget in wall-clock time, and
-`QueryBudgetExceeded` is raised; the connection stays usable. CPU time first, so that a
-machine busy with other work does not cut short a query that was only waiting for a core; the
-wall-clock backstop still bounds a query stuck on I/O. Statements inside
-`transaction()` (loads, imports, migrations) are never stopped. Every string bound as a
-parameter has its lone surrogates replaced first (SQLite cannot bind them), the last line of
-defence behind bot.text.
+statements of one command share one budget). A watchdog on the event loop interrupts a
+statement that has spent more CPU time (of the thread running it) than it has left, or five
+times the budget in wall-clock time, and `QueryBudgetExceeded` is raised; the connection stays
+usable. CPU time first, so that a machine busy with other work does not cut short a query that
+was only waiting for a core; the wall-clock backstop still bounds a query stuck on I/O.
+Statements inside `transaction()` (loads, imports, migrations) are never stopped. Every string
+bound as a parameter has its lone surrogates replaced first (SQLite cannot bind them), the last
+line of defence behind bot.text.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 import time
-import weakref
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -41,8 +41,6 @@ Params = Sequence[Any] | dict[str, Any]
 
 DEFAULT_QUERY_BUDGET = 0.2  # seconds one statement may hold the connection
 WALL_CLOCK_FACTOR = 5.0  # ... or this many times that while waiting for a core or a disk
-# The progress handler runs every this many SQLite VM steps (a few microseconds each).
-PROGRESS_STEPS = 1000
 
 
 class StoreError(RuntimeError):
@@ -53,40 +51,72 @@ class QueryBudgetExceeded(RuntimeError):
     """A statement ran past the query budget and was stopped (the query asks too much)."""
 
 
-class _Budget:
-    """The per-statement time budget. Both callbacks run in aiosqlite's worker thread: the
-    trace callback marks when each statement starts, the progress handler stops one that has
-    spent more than `allowance` of the thread's CPU time (or WALL_CLOCK_FACTOR times
-    `seconds` of wall-clock time), unless a transaction is open (writes are never cut short).
-    `spent` is what the running (or last) statement has used so far."""
+class _Watchdog:
+    """The per-statement time budget, kept from the event loop: nothing runs in SQLite's
+    thread while a statement works (a trace callback and a progress handler there cost a
+    Python call per statement, FTS5's own statements included, and every 1000 VM steps: a
+    third of a search's time). `started` notes the worker thread's CPU clock and the time;
+    one timer (at most one pending, re-armed from itself) checks the running statement at
+    its deadline and interrupts it (`sqlite3.Connection.interrupt`, made to be called from
+    another thread) once it has spent more than `allowance` of the worker's CPU time, or
+    WALL_CLOCK_FACTOR times `seconds` of wall-clock time, unless a transaction is open
+    (writes are never cut short). `spent` is what the last statement used."""
 
-    def __init__(self, seconds: float, in_transaction: Callable[[], bool]) -> None:
+    def __init__(self, connection: aiosqlite.Connection, seconds: float) -> None:
         self.seconds = seconds
         self.allowance = seconds
         self.spent = 0.0
         self.sql = ""
-        self._cpu = time.thread_time()
-        self._wall = time.monotonic()
-        self._in_transaction = in_transaction
+        self._connection = connection
+        self._thread_clock: int | None = None
+        self._running = False
+        self._cpu = 0.0
+        self._wall = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._interrupting: asyncio.Future[None] | None = None
 
-    def statement_started(self, sql: str) -> None:
-        if sql.startswith("-- "):
-            return  # a statement run by another one (FTS5 reading its index, a trigger)
-        self.sql = sql
-        self.spent = 0.0
-        self._cpu = time.thread_time()
-        self._wall = time.monotonic()
+    def watch_thread(self, thread_id: int) -> None:
+        """Measure CPU time on the thread that runs the statements (where the platform can
+        tell one thread's CPU time: Linux, the BSDs; elsewhere wall-clock time counts)."""
+        with contextlib.suppress(AttributeError, OSError):
+            self._thread_clock = time.pthread_getcpuclockid(thread_id)
 
-    def over(self) -> int:
+    def _thread_cpu(self) -> float:
+        if self._thread_clock is None:
+            return time.monotonic()
+        return time.clock_gettime(self._thread_clock)
+
+    def started(self, sql: str) -> None:
         if self.seconds <= 0:
-            return 0
-        self.spent = time.thread_time() - self._cpu
-        if (
-            self.spent <= self.allowance
-            and time.monotonic() - self._wall <= self.seconds * WALL_CLOCK_FACTOR
-        ):
-            return 0
-        return 0 if self._in_transaction() else 1
+            return
+        self.sql = sql
+        self._running = True
+        self._cpu = self._thread_cpu()
+        self._wall = time.monotonic()
+        deadline = self._wall + self.allowance
+        if self._timer is not None and self._timer.when() > deadline:
+            self._timer.cancel()
+            self._timer = None
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_at(deadline, self._check)
+
+    def stopped(self) -> None:
+        if self._running:
+            self._running = False
+            self.spent = self._thread_cpu() - self._cpu
+
+    def _check(self) -> None:
+        self._timer = None
+        if not self._running:
+            return
+        spent = self._thread_cpu() - self._cpu
+        waited = time.monotonic() - self._wall
+        backstop = self.seconds * WALL_CLOCK_FACTOR
+        if spent <= self.allowance and waited <= backstop:
+            later = max(0.001, min(self.allowance - spent, backstop - waited))
+            self._timer = asyncio.get_running_loop().call_later(later, self._check)
+        elif not self._connection.in_transaction:
+            self._interrupting = asyncio.ensure_future(self._connection.interrupt())
 
 
 # What the command being answered in this task has left of its budget (see command_budget).
@@ -103,10 +133,7 @@ class Database:
         # transactions take turns: a second one waits instead of failing or interleaving.
         self._write_lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
-        # The budget's callbacks live on the connection, so they may not hold it: a cycle
-        # would keep a connection nobody closed (and its thread) alive until exit.
-        weak = weakref.ref(connection)
-        self._budget = _Budget(DEFAULT_QUERY_BUDGET, lambda: _in_transaction(weak))
+        self._budget = _Watchdog(connection, DEFAULT_QUERY_BUDGET)
         # Statements from fetch_* and execute take turns, so each runs with its own allowance.
         self._turn = asyncio.Lock()
 
@@ -134,7 +161,7 @@ class Database:
         database = cls(connection, path)
         database.query_budget = query_budget
         try:
-            await database._watch(True)
+            await database._find_worker_thread()
             await connection.execute("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA foreign_keys=ON")
             await connection.execute("PRAGMA busy_timeout=5000")
@@ -194,9 +221,6 @@ class Database:
             raise StoreError("nested transaction")
         async with self._write_lock:
             self._owner = task
-            # Nothing in a transaction is stopped, so nothing needs watching: a load's
-            # hundreds of thousands of inserts are not traced one by one (twice as fast).
-            await self._watch(False)
             try:
                 await self.connection.execute("BEGIN IMMEDIATE")
                 try:
@@ -215,17 +239,18 @@ class Database:
                         raise
             finally:
                 self._owner = None
-                with contextlib.suppress(Exception):  # a closed connection needs no watching
-                    await self._watch(True)
 
-    async def _watch(self, on: bool) -> None:
-        """Install (or remove) the budget's trace callback and progress handler."""
-        if on:
-            await self.connection.set_trace_callback(self._budget.statement_started)
-            await self.connection.set_progress_handler(self._budget.over, PROGRESS_STEPS)
-        else:  # sqlite3 takes None to remove them; aiosqlite's annotations do not say so
+    async def _find_worker_thread(self) -> None:
+        """Tell the budget which thread runs the statements (aiosqlite's worker): a trace
+        callback, there for one statement, names it."""
+        seen: list[int] = []
+        await self.connection.set_trace_callback(lambda _sql: seen.append(threading.get_ident()))
+        try:
+            await self.connection.execute("SELECT 1")
+        finally:  # sqlite3 takes None to remove it; aiosqlite's annotations do not say so
             await self.connection.set_trace_callback(None)  # type: ignore[arg-type]
-            await self.connection.set_progress_handler(None, 0)  # type: ignore[arg-type]
+        if seen:
+            self._budget.watch_thread(seen[0])
 
     @contextlib.contextmanager
     def command_budget(self) -> Iterator[None]:
@@ -261,7 +286,7 @@ class Database:
                     raise QueryBudgetExceeded("this command has used up its query budget")
                 self._budget.allowance = min(self._budget.seconds, left[0])
             try:
-                with _budgeted(self._budget):
+                with _budgeted(self._budget, sql):
                     return await self.connection.execute_fetchall(sql, _safe(params))
             except QueryBudgetExceeded:
                 if left is not None:
@@ -289,7 +314,7 @@ class Database:
     async def _execute(self, sql: str, params: Params) -> int:
         async with self._turn:
             self._budget.allowance = self._budget.seconds
-            with _budgeted(self._budget):
+            with _budgeted(self._budget, sql):
                 cursor = await self.connection.execute(sql, _safe(params))
         count = cursor.rowcount
         await cursor.close()
@@ -303,19 +328,15 @@ class Database:
         # Like execute(): never inside another coroutine's transaction.
         async with self._write_lock, self._turn:
             self._budget.allowance = self._budget.seconds
-            with _budgeted(self._budget):
+            with _budgeted(self._budget, sql):
                 await self.connection.executemany(sql, safe_rows)
 
 
-def _in_transaction(weak: weakref.ref[aiosqlite.Connection]) -> bool:
-    connection = weak()
-    return connection is not None and connection.in_transaction
-
-
 @contextlib.contextmanager
-def _budgeted(budget: _Budget) -> Iterator[None]:
-    """Turn SQLite's "interrupted" (the progress handler stopped a statement) into
+def _budgeted(budget: _Watchdog, sql: str) -> Iterator[None]:
+    """Watch one statement; turn SQLite's "interrupted" (the watchdog stopped it) into
     `QueryBudgetExceeded`."""
+    budget.started(sql)
     try:
         yield
     except sqlite3.OperationalError as error:
@@ -326,6 +347,8 @@ def _budgeted(budget: _Budget) -> Iterator[None]:
         raise QueryBudgetExceeded(
             f"a query ran past its {budget.seconds * 1000:.0f} ms budget and was stopped"
         ) from error
+    finally:
+        budget.stopped()
 
 
 def _safe(params: Params) -> Params:

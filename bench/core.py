@@ -36,15 +36,15 @@ BUNDLED = REPO / "data"
 # The exact statements the core sends (bot/store/queries.py), with the parameters it would
 # bind for a one-word query.
 RAW_SQL: dict[str, tuple[str, Callable[[str], Sequence[object] | dict[str, object]]]] = {
-    "talk": (queries.RANK_TALKS_SQL, lambda word: (f'{{title speakers}} : ("{word}")', "", 25)),
+    "talk": (queries.RANK_TALKS_SQL, lambda word: (f'{{title speakers}} : ("{word}")', "[]", 25)),
     "speaker": (
         queries.SPEAKERS_MATCHING_SQL,
-        lambda word: (word, word + "%", "% " + word + "%", 25),
+        lambda word: (word, word + "%", "% " + word + "%", 25, "[]"),
     ),
     "nugget": (queries.RANDOM_NUGGET_SQL, lambda word: (random.random(),)),
     "search": (
         queries.SEARCH_SQL,
-        lambda word: {"expression": f'"{word}"', "limit": 5, "offset": 0, "conference": ""},
+        lambda word: {"expression": f'"{word}"', "limit": 5, "offset": 0, "conferences": "[]"},
     ),
 }
 

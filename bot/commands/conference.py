@@ -41,7 +41,7 @@ def _dates(conference: ListedConference) -> str:
 
 async def list_conferences(core: Core, call: Call) -> Answer:
     listed = await communities.listed_conferences(core.db)
-    chosen = await community_scope(core.db, call.caller)
+    chosen = await community_scope(core, call.caller)
     if not listed:
         return Answer(
             kind="not_found",
@@ -94,7 +94,7 @@ async def use_conferences(core: Core, call: Call) -> Answer:
         return Answer(
             kind="usage", title="/conference use", text=str(error), found=False, ephemeral=True
         )
-    await communities.set_conferences(core.db, caller.frontend, caller.place, slugs)
+    await core.lookup.communities.use(caller.frontend, caller.place, slugs)
     text = (
         f"Commands here now default to {', '.join(slugs)}; --conference still reaches the others."
         if slugs

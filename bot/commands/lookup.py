@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import time
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.answer import Choice
 from bot.commands.answers import talk_choice
 from bot.commands.params import clean_query
+from bot.commands.scope import CommunityConferences
 from bot.store import queries
 from bot.store.content import DATA_VERSION_KEY, get_meta
 from bot.store.db import Database
@@ -30,6 +32,7 @@ SPEAKER_FUZZY_ACCEPT = 75.0
 SPELLING_ACCEPT = 75.0
 VERSION_CHECK_SECONDS = 2.0
 TALK_CACHE_SIZE = 1024
+MAX_NUGGET_SCOPES = 64  # sets of conferences whose nugget ids are kept at once
 
 _KIND_ALIASES = {
     "keynote": "keynote",
@@ -57,7 +60,7 @@ class _Names:
 
     ids: list[int]
     names: list[str]
-    conferences: list[str] = field(default_factory=list)
+    conferences: list[frozenset[str]] = field(default_factory=list)  # each one's slugs
 
 
 @dataclass
@@ -76,15 +79,19 @@ class _NameIndex:
     timed: bool = False
     vocabulary: list[str] | None = None
     known: set[str] = field(default_factory=set)
+    slugs: list[str] | None = None
+    nuggets_of: dict[tuple[str, ...], array[int]] = field(default_factory=dict)
 
 
 class Lookup:
-    """Talk and speaker resolution over one open `Database`; holds the name index."""
+    """Talk and speaker resolution over one open `Database`; holds the name index, and the
+    conferences each community is about (`communities`, re-read as often as the index)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self.version_check_seconds = VERSION_CHECK_SECONDS
         self._names: _NameIndex | None = None
+        self.communities = CommunityConferences(db, lambda: self.version_check_seconds)
 
     async def talk_view(self, talk_id: int) -> TalkView:
         """A talk with its nuggets; cached until the data version changes (talks are read far
@@ -107,29 +114,38 @@ class Lookup:
             index.speaker_views[speaker_id] = await queries.speaker_by_id(self.db, speaker_id)
         return index.speaker_views[speaker_id]
 
-    async def resolve_talks(self, text: str, conference: str | None) -> list[TalkLabel]:
-        """Talks that answer `text`: one is a match, several are a choice."""
-        by_ref = await talk_ids_by_ref(self.db, text.lower(), conference)
+    async def resolve_talks(
+        self, text: str, conferences: Sequence[str] = (), refs_in: Sequence[str] | None = None
+    ) -> list[TalkLabel]:
+        """Talks that answer `text` (of `conferences`; () for every one): one is a match,
+        several are a choice. A full 'conference/slug' ref names its conference itself, so
+        it is looked for in `refs_in` instead when given (a talk picked from anywhere opens
+        in a community that defaults to other conferences)."""
+        ref = text.lower()
+        in_ref = conferences if refs_in is None or "/" not in ref else refs_in
+        by_ref = await talk_ids_by_ref(self.db, ref, in_ref)
         if by_ref:
             return await queries.talk_labels(self.db, by_ref)
         kind = _KIND_ALIASES.get(text.lower())
         if kind:
-            by_kind = await queries.talk_ids_by_kind(self.db, kind, conference)
+            by_kind = await queries.talk_ids_by_kind(self.db, kind, conferences)
             if by_kind:  # only MAX_CHOICES are offered: label no more (thousands, imported)
                 return await queries.talk_labels(self.db, by_kind[:MAX_CHOICES])
         expression = queries.fts_expression(text)
         # A hit in a title or a speaker's name outranks any hit in a summary or transcript.
         ranked = await queries.rank_talks(
-            self.db, in_title_or_speakers(expression), conference=conference, limit=MAX_CHOICES
-        ) or await queries.rank_talks(self.db, expression, conference=conference, limit=MAX_CHOICES)
+            self.db, in_title_or_speakers(expression), conferences=conferences, limit=MAX_CHOICES
+        ) or await queries.rank_talks(
+            self.db, expression, conferences=conferences, limit=MAX_CHOICES
+        )
         if not ranked:
             corrected = await self.corrected_expression(text)
             if corrected:
                 ranked = await queries.rank_talks(
-                    self.db, corrected, conference=conference, limit=MAX_CHOICES
+                    self.db, corrected, conferences=conferences, limit=MAX_CHOICES
                 )
         if not ranked:
-            fuzzy = await self.fuzzy_talks(text, FUZZY_ACCEPT, limit=5, conference=conference)
+            fuzzy = await self.fuzzy_talks(text, FUZZY_ACCEPT, limit=5, conferences=conferences)
             if fuzzy:
                 return await queries.talk_labels(self.db, _close_fuzzy(fuzzy))
         return _close_ranks(ranked)
@@ -150,15 +166,30 @@ class Lookup:
 
     # -- speaker ---------------------------------------------------------------------------
 
-    async def resolve_speakers(self, text: str) -> list[int]:
-        matches = await queries.speakers_matching(self.db, text, limit=MAX_CHOICES)
+    async def resolve_speakers(self, text: str, conferences: Sequence[str] = ()) -> list[int]:
+        """Speakers that answer `text` (who spoke at one of `conferences`; () for any)."""
+        matches = await queries.speakers_matching(
+            self.db, text, limit=MAX_CHOICES, conferences=conferences
+        )
         if matches and matches[0][1].casefold() == text.casefold():
             return [matches[0][0]]
         if matches:
             return [speaker_id for speaker_id, _ in matches]
+        scored = await self.fuzzy_speakers(text, SPEAKER_FUZZY_ACCEPT, 5, conferences)
+        return [speaker_id for _, _, speaker_id in _close_scores(scored)]
+
+    async def fuzzy_speakers(
+        self, text: str, cutoff: float, limit: int, conferences: Sequence[str] = ()
+    ) -> list[tuple[str, float, int]]:
+        """(name, score, speaker id) of the speakers whose names are most like `text`."""
         speakers = await self.speaker_names()
-        scored = closest(text, speakers.names, SPEAKER_FUZZY_ACCEPT, 5)
-        return [speakers.ids[i] for _, _, i in _close_scores(scored)]
+        wanted = frozenset(conferences)
+        scored = closest(text, speakers.names, cutoff, None if wanted else limit)
+        return [
+            (name, score, speakers.ids[i])
+            for name, score, i in scored
+            if not wanted or speakers.conferences[i] & wanted
+        ][:limit]
 
     async def suggest_speakers(self, prefix: str, limit: int = MAX_CHOICES) -> list[Choice]:
         text, _ = clean_query(prefix)
@@ -172,9 +203,24 @@ class Lookup:
                 names = [(speakers.ids[i], name) for name, _, i in scored]
         return [Choice(label=name, command="speaker", query=name) for _, name in names[:limit]]
 
+    async def nugget_ids(self, conferences: Sequence[str]) -> Sequence[int]:
+        """The ids of these conferences' nuggets, in id order, kept until the data changes
+        (a random nugget of a community is then one indexed read, like any other)."""
+        index = await self.name_index()
+        key = tuple(sorted(set(conferences)))
+        ids = index.nuggets_of.get(key)
+        if ids is None:
+            if len(index.nuggets_of) >= MAX_NUGGET_SCOPES:
+                index.nuggets_of.clear()
+            ids = index.nuggets_of[key] = array("q", await queries.nugget_ids_of(self.db, key))
+        return ids
+
     async def conference_slugs(self) -> list[str]:
-        """Every loaded conference's short name, sorted."""
-        return await conference_slugs(self.db)
+        """Every loaded conference's short name, sorted (kept until the data changes)."""
+        index = await self.name_index()
+        if index.slugs is None:
+            index.slugs = await conference_slugs(self.db)
+        return index.slugs
 
     async def corrected_expression(self, text: str) -> str:
         """An FTS5 expression with each unknown word replaced by its closest indexed word
@@ -208,14 +254,15 @@ class Lookup:
     # -- fuzzy index -----------------------------------------------------------------------
 
     async def fuzzy_talks(
-        self, text: str, cutoff: float, limit: int, conference: str | None = None
+        self, text: str, cutoff: float, limit: int, conferences: Sequence[str] = ()
     ) -> list[tuple[int, float]]:
         talks = await self.talk_names()
-        scored = closest(text, talks.names, cutoff, None if conference else limit)
+        wanted = frozenset(conferences)
+        scored = closest(text, talks.names, cutoff, None if wanted else limit)
         return [
             (talks.ids[i], float(score))
             for _, score, i in scored
-            if conference is None or talks.conferences[i] == conference
+            if not wanted or talks.conferences[i] & wanted
         ][:limit]
 
     async def talk_names(self) -> _Names:
@@ -225,7 +272,7 @@ class Lookup:
             index.talks = _Names(
                 ids=[t[0] for t in talks],
                 names=[t[1] for t in talks],
-                conferences=[t[2] for t in talks],
+                conferences=[frozenset((t[2],)) for t in talks],
             )
         return index.talks
 
@@ -233,7 +280,12 @@ class Lookup:
         index = await self.name_index()
         if index.speakers is None:
             speakers = await queries.speaker_names(self.db)
-            index.speakers = _Names(ids=[s[0] for s in speakers], names=[s[1] for s in speakers])
+            spoke_at = await queries.speaker_conferences(self.db)
+            index.speakers = _Names(
+                ids=[s[0] for s in speakers],
+                names=[s[1] for s in speakers],
+                conferences=[spoke_at.get(s[0], frozenset()) for s in speakers],
+            )
         return index.speakers
 
     async def name_index(self) -> _NameIndex:

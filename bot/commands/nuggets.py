@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 
 from bot.answer import Answer, follow_up
 from bot.commands.answers import empty_store, note_shortened, nugget_answer
-from bot.commands.params import MAX_QUERY_LENGTH, Param, Text, clean_query, words
+from bot.commands.params import CONFERENCE, MAX_QUERY_LENGTH, Param, Text, clean_query, words
 from bot.commands.registry import Call, Command
+from bot.commands.scope import elsewhere, named, where
+from bot.commands.talks import given
 from bot.store import queries
 
 if TYPE_CHECKING:
@@ -22,18 +24,24 @@ async def nugget(core: Core, call: Call) -> Answer:
     """A random nugget; narrowed to a speaker, a talk or a topic when one is given."""
     text, shortened = clean_query(call.text("talk") or call.text("speaker") or call.text("query"))
     again = follow_up("Another one", call.invocation)
+    conferences = call.conferences
+    if not text and conferences:
+        ids = await core.lookup.nugget_ids(conferences)
+        if not ids:
+            return _no_nugget(
+                f"There are no nuggets in {named(conferences)}.{elsewhere(call.scope)}"
+            )
+        found = await queries.nugget_by_id(core.db, ids[int(core.rng.random() * len(ids))])
+        return empty_store() if found is None else nugget_answer(found, again)
     if not text:
         found = await queries.random_nugget(core.db, core.rng.random())
         return empty_store() if found is None else nugget_answer(found, again)
-    pool = await nugget_pool(core, text)
+    pool = await nugget_pool(core, text, conferences, given(call))
     if not pool:
         return note_shortened(
-            Answer(
-                kind="not_found",
-                title="No nugget found",
-                text=f"No nugget by or about “{text}”. Try /nugget with no filter.",
-                found=False,
-                ephemeral=True,
+            _no_nugget(
+                f"No nugget by or about “{text}”{where(call.scope)}. Try /nugget with no filter."
+                + elsewhere(call.scope)
             ),
             shortened,
         )
@@ -43,19 +51,28 @@ async def nugget(core: Core, call: Call) -> Answer:
     return note_shortened(nugget_answer(found, again), shortened)
 
 
-async def nugget_pool(core: Core, text: str) -> list[int]:
-    speaker_ids = await core.lookup.resolve_speakers(text)
+async def nugget_pool(
+    core: Core, text: str, conferences: tuple[str, ...] = (), refs_in: tuple[str, ...] = ()
+) -> list[int]:
+    """The nuggets by the speaker, on the words, or from the talk `text` names, of
+    `conferences` (() for every one); a talk's full ref is looked for in `refs_in`."""
+    speaker_ids = await core.lookup.resolve_speakers(text, conferences)
     if speaker_ids:
-        pool = await queries.nugget_ids_for_speakers(core.db, speaker_ids)
+        pool = await queries.nugget_ids_for_speakers(core.db, speaker_ids, conferences)
         if pool:
             return pool
-    pool = await queries.nugget_ids_matching(core.db, queries.fts_expression(text))
+    expression = queries.fts_expression(text)
+    pool = await queries.nugget_ids_matching(core.db, expression, conferences=conferences)
     if pool:
         return pool
-    talks = await core.lookup.resolve_talks(text, None)
+    talks = await core.lookup.resolve_talks(text, conferences, refs_in=refs_in)
     if len(talks) == 1:
         return await queries.nugget_ids_for_talks(core.db, [talks[0].id])
     return []
+
+
+def _no_nugget(text: str) -> Answer:
+    return Answer(kind="not_found", title="No nugget found", text=text, found=False, ephemeral=True)
 
 
 NUGGET = Command(
@@ -77,6 +94,7 @@ NUGGET = Command(
             "Only nuggets from this talk",
             autocomplete="talks",
         ),
+        CONFERENCE,
     ),
     nugget,
     help="A random nugget of wisdom, optionally by a speaker, from a talk or on a topic.",

@@ -11,6 +11,7 @@ and a `Number(1, 1440)` for minutes.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -111,12 +112,22 @@ class Slug:
         return slug
 
 
+# How many known slugs the answer to an unknown one names (/conference list has them all).
+MAX_KNOWN_NAMED = 8
+
+
 def known_conference(slug: str, known: Sequence[str]) -> str:
-    """`slug` when a loaded conference has it, else the one line naming the known ones
-    (`known` comes from the core's lookup; the registry asks it once per invocation)."""
+    """`slug` when a loaded conference has it, else the one line naming the known ones, the
+    closest first and at most MAX_KNOWN_NAMED of them (`known` comes from the core's lookup;
+    the registry asks it once per invocation)."""
     if slug in known:
         return slug
-    names = ", ".join(known) if known else "none is loaded yet"
+    if not known:
+        raise ParamError(f"No conference `{slug[:40]}`; none is loaded yet.")
+    close = difflib.get_close_matches(slug, known, n=MAX_KNOWN_NAMED, cutoff=0.5)
+    listed = [*close, *(k for k in known if k not in close)][:MAX_KNOWN_NAMED]
+    more = len(known) - len(listed)
+    names = ", ".join(listed) + (f" and {more} more (/conference list)" if more > 0 else "")
     raise ParamError(f"No conference `{slug[:40]}`; known: {names}.")
 
 

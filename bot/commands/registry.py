@@ -20,11 +20,9 @@ from typing import TYPE_CHECKING, Protocol
 from bot.answer import Answer, Choice
 from bot.commands.invocation import Invocation
 from bot.commands.params import Param, ParamError, Slug, Value, clean_text, known_conference
-from bot.store.communities import conferences_of
 
 if TYPE_CHECKING:
     from bot.core import Core
-    from bot.store.db import Database
 
 _FLAG = re.compile(r"(?:^|\s)--([a-z][a-z0-9_-]{0,31})(?:\s+(\S+))?")
 
@@ -73,6 +71,13 @@ class Call:
     values: Mapping[str, Value]
     caller: Caller = NOBODY
     scope: tuple[str, ...] = ()  # the community's conferences, when no --conference is given
+
+    @property
+    def conferences(self) -> tuple[str, ...]:
+        """Where the command looks: the --conference given, else the community's
+        conferences (/conference use), else () for every conference (bot.commands.scope)."""
+        given = self.text("conference")
+        return (given,) if given else self.scope
 
     def text(self, name: str) -> str:
         value = self.values.get(name, "")
@@ -252,9 +257,9 @@ class Registry:
                 return usage(command.name, str(error))
         scope: tuple[str, ...] = ()
         if command.param("conference") is not None and "conference" not in values:
-            scope = await community_scope(core.db, caller)
-            if len(scope) == 1:
-                values["conference"] = scope[0]
+            # Not written into the invocation: a follow-up looks the community up again when
+            # it is pressed (why: bot/commands/scope.py).
+            scope = await community_scope(core, caller)
         # Arguments the command does not take (a hand-made button) are dropped.
         kept = Invocation.from_mapping(command.name, {k: str(v) for k, v in values.items()})
         answer = await command.handler(core, Call(kept, values, caller, scope))
@@ -288,12 +293,17 @@ class Registry:
         return Invocation.from_mapping(target.name, args)
 
 
-async def community_scope(db: Database, caller: Caller) -> tuple[str, ...]:
-    """The conferences the caller's community is about (/conference use); () on the
-    console, or when it never said."""
+async def community_scope(core: Core, caller: Caller) -> tuple[str, ...]:
+    """The loaded conferences the caller's community is about (/conference use), cached
+    (bot.commands.scope); () on the console, when it never said, or when none of them is
+    loaded any more (then every conference is looked in, not none)."""
     if not caller.place:
         return ()
-    return tuple(await conferences_of(db, caller.frontend, caller.place))
+    chosen = await core.lookup.communities.of(caller.frontend, caller.place)
+    if not chosen:
+        return ()
+    known = await core.lookup.conference_slugs()
+    return tuple(slug for slug in chosen if slug in known)
 
 
 def _stamped(answer: Answer, **changes: object) -> Answer:

@@ -13,6 +13,7 @@ from bot.answer import Answer, Field
 from bot.commands.answers import format_offset, note_shortened, speaker_line, talk_choice
 from bot.commands.params import CONFERENCE, PAGE, clean_query, words
 from bot.commands.registry import Call, Command, usage
+from bot.commands.scope import elsewhere, where
 from bot.store import queries
 from bot.store.queries import SearchHit
 
@@ -36,7 +37,7 @@ async def search(core: Core, call: Call) -> Answer:
             ephemeral=True,
         )
     page = call.number("page", 1)
-    conference = call.optional("conference")
+    conferences = call.conferences
     timed = (await core.lookup.name_index()).timed
     offset = (page - 1) * SEARCH_PAGE_SIZE
 
@@ -47,7 +48,7 @@ async def search(core: Core, call: Call) -> Answer:
             limit=SEARCH_PAGE_SIZE,
             offset=offset,
             timed=timed,
-            conference=conference,
+            conferences=conferences,
         )
 
     hits, total = await run(expression)
@@ -64,7 +65,8 @@ async def search(core: Core, call: Call) -> Answer:
             Answer(
                 kind="not_found",
                 title="Nothing found",
-                text=f"Nothing in the talks, summaries or transcripts matches “{text}”."
+                text=f"Nothing in the talks, summaries or transcripts matches “{text}”"
+                f"{where(call.scope)}.{elsewhere(call.scope)}"
                 if total == 0
                 else f"There are only {pages} page(s) of results.",
                 found=False,
@@ -73,15 +75,18 @@ async def search(core: Core, call: Call) -> Answer:
             ),
             shortened,
         )
+    # Which conference a hit is from, when the page is not all from one.
+    several = len({hit.talk.conference_name for hit in hits}) > 1 or len(conferences) > 1
     fields = tuple(
         Field(
             name=f"{hit.talk.title} — {speaker_line(hit.talk)}"
+            + (f" · {hit.talk.conference_name}" if several else "")
             + (f" (at {format_offset(hit.at_ms)})" if hit.at_ms is not None else ""),
             value=hit.snippet,
         )
         for hit in hits
     )
-    matched = f"{total} talk(s) match."
+    matched = f"{total} talk(s) match{where(call.scope)}."
     if corrected_to:
         matched = f"Nothing for “{text}”; showing results for “{corrected_to}”. {matched}"
     return note_shortened(

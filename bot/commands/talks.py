@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 from bot.answer import Answer, Choice
 from bot.commands.answers import note_shortened, speaker_answer, talk_answer, talk_choice
-from bot.commands.lookup import FUZZY_SUGGEST, MAX_CHOICES, closest
+from bot.commands.lookup import FUZZY_SUGGEST, MAX_CHOICES
 from bot.commands.params import CONFERENCE, clean_query, words
 from bot.commands.registry import Call, Command, usage
+from bot.commands.scope import elsewhere, where
 from bot.records import TALK_KINDS
 from bot.store import queries
 
@@ -22,9 +23,9 @@ async def talk(core: Core, call: Call) -> Answer:
     text, shortened = clean_query(call.text("query"))
     if not text:
         return usage("talk", "Tell me which talk: a title, a speaker, or a few words.")
-    conference = call.optional("conference")
+    conferences = call.conferences
     lookup = core.lookup
-    matches = await lookup.resolve_talks(text, conference)
+    matches = await lookup.resolve_talks(text, conferences, refs_in=given(call))
     if len(matches) == 1:
         return note_shortened(talk_answer(await lookup.talk_view(matches[0].id)), shortened)
     if matches:
@@ -37,9 +38,9 @@ async def talk(core: Core, call: Call) -> Answer:
             ),
             shortened,
         )
-    suggested = [i for i, _ in await lookup.fuzzy_talks(text, FUZZY_SUGGEST, 3, conference)]
+    suggested = [i for i, _ in await lookup.fuzzy_talks(text, FUZZY_SUGGEST, 3, conferences)]
     for ranked in await queries.rank_talks(
-        core.db, queries.fts_expression(text, any_word=True), conference=conference, limit=3
+        core.db, queries.fts_expression(text, any_word=True), conferences=conferences, limit=3
     ):
         if ranked.id not in suggested:
             suggested.append(ranked.id)
@@ -48,8 +49,9 @@ async def talk(core: Core, call: Call) -> Answer:
         Answer(
             kind="not_found",
             title="No talk found",
-            text=f"No talk matches “{text}”."
-            + (" Did you mean one of these?" if labels else " Try /search with other words."),
+            text=f"No talk matches “{text}”{where(call.scope)}."
+            + (" Did you mean one of these?" if labels else " Try /search with other words.")
+            + elsewhere(call.scope),
             choices=tuple(talk_choice(t) for t in labels),
             found=False,
             ephemeral=True,
@@ -63,7 +65,7 @@ async def speaker(core: Core, call: Call) -> Answer:
     if not text:
         return usage("speaker", "Tell me who: a first name, a last name or a full name.")
     lookup = core.lookup
-    speaker_ids = await lookup.resolve_speakers(text)
+    speaker_ids = await lookup.resolve_speakers(text, call.conferences)
     if len(speaker_ids) == 1:
         found = await lookup.speaker_view(speaker_ids[0])
         if found is not None:
@@ -82,18 +84,26 @@ async def speaker(core: Core, call: Call) -> Answer:
             ),
             shortened,
         )
-    near = closest(text, (await lookup.speaker_names()).names, FUZZY_SUGGEST, 3)
+    near = await lookup.fuzzy_speakers(text, FUZZY_SUGGEST, 3, call.conferences)
     return note_shortened(
         Answer(
             kind="not_found",
             title="No speaker found",
-            text=f"No speaker matches “{text}”." + (" Did you mean one of these?" if near else ""),
+            text=f"No speaker matches “{text}”{where(call.scope)}."
+            + (" Did you mean one of these?" if near else "")
+            + elsewhere(call.scope),
             choices=tuple(Choice(label=name, command="speaker", query=name) for name, _, _ in near),
             found=False,
             ephemeral=True,
         ),
         shortened,
     )
+
+
+def given(call: Call) -> tuple[str, ...]:
+    """The conference asked for with --conference, if any (not the community's default)."""
+    conference = call.text("conference")
+    return (conference,) if conference else ()
 
 
 TALK = Command(
@@ -114,7 +124,10 @@ TALK = Command(
 SPEAKER = Command(
     "speaker",
     "Who a speaker is and what they talked about",
-    (words("query", "A first name, a last name or a full name", "NAME", autocomplete="speakers"),),
+    (
+        words("query", "A first name, a last name or a full name", "NAME", autocomplete="speakers"),
+        CONFERENCE,
+    ),
     speaker,
     help="Who that is and what they spoke about (first names work).",
 )

@@ -13,6 +13,7 @@ import aiosqlite
 
 from bot.clock import Clock
 from bot.store import wisdom_log
+from bot.store.communities import community_pool
 from bot.store.db import Database
 from bot.store.wisdom_log import _claim, _nugget_details, _post, _rotation
 from bot.store.wisdom_subscriptions import (
@@ -144,7 +145,8 @@ class WisdomCommands:
             return _post(sub, pending)
         slot = await self._next_slot(sub, now)
         pool, states = await _rotation(self.db, [sub.id])
-        pick = next_nugget(pool, states.get(sub.id, CycleState()), sub.seed)
+        quoted = await community_pool(self.db, sub.frontend, sub.guild_id, pool)
+        pick = next_nugget(quoted, states.get(sub.id, CycleState()), sub.seed)
         if pick is None:
             return None
         details = (await _nugget_details(self.db, [pick.key])).get(pick.key)
@@ -202,7 +204,8 @@ class WisdomCommands:
             end = min(now + self.grace, local_day_start(today + timedelta(days=1), zone))
             slot = Slot(today, now, end)
             pool, states = await _rotation(self.db, [sub.id])
-            pick = next_nugget(pool, states.get(sub.id, CycleState()), sub.seed)
+            quoted = await community_pool(self.db, sub.frontend, sub.guild_id, pool)
+            pick = next_nugget(quoted, states.get(sub.id, CycleState()), sub.seed)
             if pick is None:
                 raise WisdomInputError("There are no nuggets loaded, so there is nothing to post.")
             claimed = await _claim(

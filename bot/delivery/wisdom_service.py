@@ -41,6 +41,7 @@ from bot.delivery.model import DISABLE_AFTER, Poster
 from bot.delivery.reports import wisdom_report
 from bot.delivery.wisdom_commands import WisdomCommands
 from bot.store import deliveries, wisdom_log, wisdom_subscriptions
+from bot.store.communities import community_pool
 from bot.store.db import Database
 from bot.store.wisdom_log import _claim, _post, _record, _rotation, post_log
 from bot.store.wisdom_subscriptions import (
@@ -201,7 +202,8 @@ class WisdomService(WisdomCommands):
             pool, states = await _rotation(self.db, [sub.id for sub, _ in due])
             picks: list[tuple[Subscription, Slot, Pick, bool]] = []
             for sub, slot in due:
-                pick = next_nugget(pool, states.get(sub.id, CycleState()), sub.seed)
+                quoted = await community_pool(self.db, sub.frontend, sub.guild_id, pool)
+                pick = next_nugget(quoted, states.get(sub.id, CycleState()), sub.seed)
                 if pick is None:
                     if not self._warned_empty_pool:
                         self.log.warning("daily wisdom: no nuggets are loaded; nothing to post")

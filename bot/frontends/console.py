@@ -20,7 +20,7 @@ from typing import TextIO
 
 from bot.answer import Answer, Field, render_highlights
 from bot.commands.params import parse_whole_number
-from bot.commands.registry import split_command
+from bot.commands.registry import NOBODY, Caller, split_command
 from bot.commands.table import COMMANDS
 from bot.core import Core
 
@@ -86,11 +86,13 @@ def _note(title: str, text: str) -> Answer:
 
 
 class ConsoleSession:
-    """One interactive session: remembers the last answer so '2' or 'more' can follow it."""
+    """One interactive session: remembers the last answer so '2' or 'more' can follow it.
+    Every command and follow-up runs for `caller` (the terminal has no community: NOBODY)."""
 
-    def __init__(self, core: Core, out: TextIO = sys.stdout) -> None:
+    def __init__(self, core: Core, out: TextIO = sys.stdout, caller: Caller = NOBODY) -> None:
         self.core = core
         self.out = out
+        self.caller = caller
         self.last: Answer | None = None
 
     async def handle(self, line: str) -> bool:
@@ -117,11 +119,12 @@ class ConsoleSession:
         if last is not None and word in AGAIN_WORDS and last.actions:
             invocation = COMMANDS.replay(last.actions[0], last.invocation)
             if invocation is not None:
-                return await self.core.run(invocation), False
+                return await self.core.run(invocation, self.caller), False
         command, _ = split_command(text)
         if command in {"help", "?"}:
             return await self._help(), last is not None
-        return await self.core.ask(text if text.startswith("/") else "/" + text), False
+        line = text if text.startswith("/") else "/" + text
+        return await self.core.ask(line, self.caller), False
 
     async def _pick(self, last: Answer, text: str) -> tuple[Answer, bool]:
         number = parse_whole_number(text)
@@ -132,7 +135,7 @@ class ConsoleSession:
         invocation = COMMANDS.replay(last.choices[number - 1], last.invocation)
         if invocation is None:
             return _note("No such choice", "That choice cannot be followed here."), True
-        return await self.core.run(invocation), False
+        return await self.core.run(invocation, self.caller), False
 
     async def _more(self, last: Answer) -> tuple[Answer, bool]:
         replayed = last.invocation
@@ -142,10 +145,10 @@ class ConsoleSession:
         if last.page >= last.pages:
             text = f"That was the last page ({last.page} of {last.pages})."
             return _note("No more pages", text), True
-        return await self.core.run(replayed.with_args(page=last.page + 1)), False
+        return await self.core.run(replayed.with_args(page=last.page + 1), self.caller), False
 
     async def _help(self) -> Answer:
-        answer = await self.core.ask("/help")
+        answer = await self.core.ask("/help", self.caller)
         fields = (*answer.fields, *CONSOLE_WORDS)
         return Answer(**{**answer.__dict__, "fields": fields})
 

@@ -15,6 +15,17 @@ import aiosqlite
 from bot.store.db import Database
 
 
+def scope_json(conferences: Sequence[str]) -> str:
+    """The conferences a read is narrowed to, as the JSON array its statement reads with
+    json_each; '[]' (no conference named) reads every conference."""
+    return json.dumps(sorted(set(conferences)))
+
+
+def in_scope(param: str, column: str = "c.slug") -> str:
+    """SQL that is true when `column` is one of the JSON array bound to `param` ('[]': any)."""
+    return f"({param} = '[]' OR {column} IN (SELECT value FROM json_each({param})))"
+
+
 @dataclass(frozen=True)
 class NuggetView:
     id: int
@@ -167,11 +178,12 @@ async def talks_by_ids(
     return [by_id[talk_id] for talk_id in talk_ids if talk_id in by_id]
 
 
-async def talk_ids_by_kind(db: Database, kind: str, conference: str | None = None) -> list[int]:
+async def talk_ids_by_kind(db: Database, kind: str, conferences: Sequence[str] = ()) -> list[int]:
+    """Talks of this kind (of these conferences, when any are named), in id order."""
     rows = await db.fetch_all(
         "SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
-        "WHERE t.kind = ? AND (? = '' OR c.slug = ?) ORDER BY t.id",
-        (kind, conference or "", conference or ""),
+        f"WHERE t.kind = ?1 AND {in_scope('?2')} ORDER BY t.id",
+        (kind, scope_json(conferences)),
     )
     return [int(row[0]) for row in rows]
 
@@ -220,18 +232,34 @@ async def talk_titles(db: Database) -> list[tuple[int, str, str, str]]:
     return [(int(row[0]), str(row[1]), str(row[2]), str(row[3])) for row in rows]
 
 
+# A speaker of a conference: one who gave one of its talks.
+_SPEAKS_AT = (
+    "(?5 = '[]' OR id IN (SELECT ts.speaker_id FROM talk_speakers ts "
+    "JOIN talks t ON t.id = ts.talk_id JOIN conferences c ON c.id = t.conference_id "
+    "WHERE c.slug IN (SELECT value FROM json_each(?5))))"
+)
 SPEAKERS_MATCHING_SQL = (
-    "SELECT id, name FROM speakers WHERE folded = ?1 "
-    "OR folded LIKE ?2 ESCAPE '\\' OR folded LIKE ?3 ESCAPE '\\' "
-    "ORDER BY folded = ?1 DESC, name LIMIT ?4"
+    "SELECT id, name FROM speakers WHERE (folded = ?1 "
+    "OR folded LIKE ?2 ESCAPE '\\' OR folded LIKE ?3 ESCAPE '\\') "
+    f"AND {_SPEAKS_AT} ORDER BY folded = ?1 DESC, name LIMIT ?4"
 )
 
 
-async def speakers_matching(db: Database, name: str, limit: int = 10) -> list[tuple[int, str]]:
-    """Speakers whose full name equals `name`, or any of whose name words starts with it."""
+async def speakers_matching(
+    db: Database, name: str, limit: int = 10, conferences: Sequence[str] = ()
+) -> list[tuple[int, str]]:
+    """Speakers whose full name equals `name`, or any of whose name words starts with it
+    (who spoke at one of `conferences`, when any are named)."""
     folded = name.casefold()
     rows = await db.fetch_all(
-        SPEAKERS_MATCHING_SQL, (folded, like_prefix(folded), "% " + like_prefix(folded), limit)
+        SPEAKERS_MATCHING_SQL,
+        (
+            folded,
+            like_prefix(folded),
+            "% " + like_prefix(folded),
+            limit,
+            scope_json(conferences),
+        ),
     )
     return [(int(row[0]), str(row[1])) for row in rows]
 
@@ -254,6 +282,18 @@ async def speaker_summaries(db: Database, speaker_ids: Sequence[int]) -> list[tu
 async def speaker_names(db: Database) -> list[tuple[int, str]]:
     rows = await db.fetch_all("SELECT id, name FROM speakers ORDER BY name")
     return [(int(row[0]), str(row[1])) for row in rows]
+
+
+async def speaker_conferences(db: Database) -> dict[int, frozenset[str]]:
+    """Each speaker's id -> the slugs of the conferences they spoke at."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT ts.speaker_id, c.slug FROM talk_speakers ts "
+        "JOIN talks t ON t.id = ts.talk_id JOIN conferences c ON c.id = t.conference_id"
+    )
+    found: dict[int, set[str]] = {}
+    for row in rows:
+        found.setdefault(int(row[0]), set()).add(str(row[1]))
+    return {speaker: frozenset(slugs) for speaker, slugs in found.items()}
 
 
 async def speaker_by_id(db: Database, speaker_id: int) -> SpeakerView | None:
@@ -283,14 +323,31 @@ async def random_nugget(db: Database, fraction: float) -> NuggetView | None:
     return _nugget(row) if row else None
 
 
-async def nugget_ids_for_speakers(db: Database, speaker_ids: Sequence[int]) -> list[int]:
-    """Nuggets said by these speakers, or credited to a talk they gave."""
-    marks = ",".join("?" * len(speaker_ids))
+async def nugget_ids_of(db: Database, conferences: Sequence[str]) -> list[int]:
+    """The ids of every nugget of these conferences' talks, in id order."""
     rows = await db.fetch_all(
-        f"SELECT n.id FROM nuggets n WHERE n.talk_id IN "
+        "SELECT n.id FROM nuggets n JOIN talks t ON t.id = n.talk_id "
+        "JOIN conferences c ON c.id = t.conference_id "
+        "WHERE c.slug IN (SELECT value FROM json_each(?)) ORDER BY n.id",
+        (scope_json(conferences),),
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def nugget_ids_for_speakers(
+    db: Database, speaker_ids: Sequence[int], conferences: Sequence[str] = ()
+) -> list[int]:
+    """Nuggets said by these speakers, or credited to a talk they gave (from a talk of one
+    of `conferences`, when any are named)."""
+    marks = ",".join("?" * len(speaker_ids))
+    scope = f"?{2 * len(speaker_ids) + 1}"
+    rows = await db.fetch_all(
+        "SELECT n.id FROM nuggets n JOIN talks t ON t.id = n.talk_id "
+        "JOIN conferences c ON c.id = t.conference_id WHERE (n.talk_id IN "
         f"(SELECT talk_id FROM talk_speakers WHERE speaker_id IN ({marks})) "
-        f"OR n.speaker IN (SELECT name FROM speakers WHERE id IN ({marks})) ORDER BY n.id",
-        [*speaker_ids, *speaker_ids],
+        f"OR n.speaker IN (SELECT name FROM speakers WHERE id IN ({marks}))) "
+        f"AND {in_scope(scope)} ORDER BY n.id",
+        [*speaker_ids, *speaker_ids, scope_json(conferences)],
     )
     return [int(row[0]) for row in rows]
 

@@ -1,7 +1,8 @@
 """Which conference(s) a community (a Discord server, a Slack workspace) is about.
 
 `/conference use SLUG…` stores them with `set_conferences`; every command of that community
-reads them back with `conferences_of` to default to them when no `--conference` is given.
+reads them back with `conferences_of` (cached by bot.commands.scope) to default to them when
+no `--conference` is given, and its daily wisdom quotes them (`community_pool`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,30 @@ async def conferences_of(db: Database, frontend: str, community: str) -> list[st
         (frontend, community),
     )
     return [str(row[0]) for row in rows]
+
+
+async def community_pool(
+    db: Database, frontend: str, community: str, pool: Sequence[str]
+) -> Sequence[str]:
+    """The nuggets of `pool` (keys) a daily post in this community quotes: those of the
+    conferences it is about, when it said (/conference use) and one of them is loaded; else
+    all of `pool`. Daily wisdom subscriptions have no conference of their own, so this is
+    the one place their conference default is decided."""
+    rows = await db.fetch_all(
+        "SELECT c.id FROM community_conferences cc JOIN conferences c "
+        "ON c.slug = cc.conference_slug WHERE cc.frontend = ? AND cc.community = ?",
+        (frontend, community),
+    )
+    if not community or not rows:
+        return pool
+    marks = ",".join("?" * len(rows))
+    keys = await db.fetch_all(
+        f"SELECT n.key FROM nuggets n JOIN talks t ON t.id = n.talk_id "
+        f"WHERE t.conference_id IN ({marks})",
+        [row[0] for row in rows],
+    )
+    quoted = {str(row[0]) for row in keys}
+    return [key for key in pool if key in quoted]
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,24 @@ talks answers a slug from the index on talks(slug) instead of loading all titles
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.records import SLUG_PATTERN
+from bot.store.catalog import in_scope, scope_json
 from bot.store.db import Database
 
 
-async def talk_ids_by_ref(db: Database, ref: str, conference: str | None = None) -> list[int]:
-    """Talks whose slug, or 'conference/slug', is `ref` (lowercased), in id order."""
+async def talk_ids_by_ref(db: Database, ref: str, conferences: Sequence[str] = ()) -> list[int]:
+    """Talks whose slug, or 'conference/slug', is `ref` (lowercased), in id order (of
+    `conferences`, when any are named)."""
     conference_slug, _, talk_slug = ref.rpartition("/")
     if not SLUG_PATTERN.match(talk_slug) or (conference_slug and "/" in conference_slug):
         return []  # not a slug: no query needed (and no odd text sent to SQLite)
     rows = await db.fetch_all(
         "SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
-        "WHERE t.slug = ?1 AND (?2 = '' OR c.slug = ?2) AND (?3 = '' OR c.slug = ?3) "
+        f"WHERE t.slug = ?1 AND (?2 = '' OR c.slug = ?2) AND {in_scope('?3')} "
         "ORDER BY t.id",
-        (talk_slug, conference_slug, conference or ""),
+        (talk_slug, conference_slug, scope_json(conferences)),
     )
     return [int(row[0]) for row in rows]
 

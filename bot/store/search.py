@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answer import HIGHLIGHT_END, HIGHLIGHT_START
-from bot.store.catalog import LABEL_COLUMNS, TalkLabel, label_of, talk_labels
+from bot.store.catalog import LABEL_COLUMNS, TalkLabel, label_of, scope_json, talk_labels
 from bot.store.db import Database, QueryBudgetExceeded
 
 MAX_FTS_WORDS = 12
@@ -72,21 +72,22 @@ _WEIGHTS = ", ".join(str(w) for w in TALK_WEIGHTS)
 # LIMIT would label every match.
 RANK_TALKS_SQL = (
     f"WITH ranked AS MATERIALIZED (SELECT rowid, bm25(talk_search, {_WEIGHTS}) AS score "
-    "FROM talk_search WHERE talk_search MATCH ?1 AND (?2 = '' OR rowid IN "
+    "FROM talk_search WHERE talk_search MATCH ?1 AND (?2 = '[]' OR rowid IN "
     "(SELECT t.id FROM talks t JOIN conferences c ON c.id = t.conference_id "
-    "WHERE c.slug = ?2)) ORDER BY score LIMIT ?3) "
+    "WHERE c.slug IN (SELECT value FROM json_each(?2)))) ORDER BY score LIMIT ?3) "
     f"SELECT {LABEL_COLUMNS}, ranked.score FROM ranked JOIN talks t ON t.id = ranked.rowid "
     "JOIN conferences c ON c.id = t.conference_id ORDER BY ranked.score"
 )
 
 
 async def rank_talks(
-    db: Database, expression: str, *, conference: str | None = None, limit: int = 5
+    db: Database, expression: str, *, conferences: Sequence[str] = (), limit: int = 5
 ) -> list[TalkLabel]:
-    """Talks matching an FTS5 expression, best first, labelled: one query, one thread hop."""
+    """Talks matching an FTS5 expression, best first, labelled: one query, one thread hop
+    (of `conferences`, when any are named)."""
     if not expression:
         return []
-    rows = await db.fetch_all(RANK_TALKS_SQL, (expression, conference or "", limit))
+    rows = await db.fetch_all(RANK_TALKS_SQL, (expression, scope_json(conferences), limit))
     return [label_of(row, float(row["score"])) for row in rows]
 
 
@@ -123,8 +124,8 @@ async def _terms_from(db: Database, prefix: str, *, exact: bool = False) -> list
 
 
 _IN_CONFERENCE = (
-    "(:conference = '' OR rowid IN (SELECT t.id FROM talks t JOIN conferences c "
-    "ON c.id = t.conference_id WHERE c.slug = :conference))"
+    "(:conferences = '[]' OR rowid IN (SELECT t.id FROM talks t JOIN conferences c "
+    "ON c.id = t.conference_id WHERE c.slug IN (SELECT value FROM json_each(:conferences))))"
 )
 
 
@@ -150,9 +151,10 @@ async def search_talks(
     limit: int,
     offset: int = 0,
     timed: bool = True,
-    conference: str | None = None,
+    conferences: Sequence[str] = (),
 ) -> tuple[list[SearchHit], int]:
-    """Ranked full-text hits with a highlighted snippet each, and the total hit count.
+    """Ranked full-text hits with a highlighted snippet each, and the total hit count (of
+    `conferences`, when any are named).
 
     One query labels the hits; a second, only when `timed` (some talk has timed transcript
     cues), finds where in each talk the words are said.
@@ -163,14 +165,14 @@ async def search_talks(
         "expression": expression,
         "limit": limit,
         "offset": offset,
-        "conference": conference or "",
+        "conferences": scope_json(conferences),
     }
     rows = await db.fetch_all(SEARCH_SQL, params)
     if not rows:  # no match at all, or a page past the last one: say which
         count = await db.fetch_one(
             "SELECT count(*) FROM talk_search WHERE talk_search MATCH :expression "
             f"AND {_IN_CONFERENCE}",
-            {"expression": expression, "conference": conference or ""},
+            {"expression": expression, "conferences": params["conferences"]},
         )
         return [], int(count[0]) if count else 0
     total = int(rows[0]["total"])
@@ -238,11 +240,17 @@ async def _cues_without_talk_rowids(db: Database) -> bool:
     return row is not None and int(row[0]) <= MAX_CUES_PER_TALK
 
 
-async def nugget_ids_matching(db: Database, expression: str, limit: int = 200) -> list[int]:
+async def nugget_ids_matching(
+    db: Database, expression: str, limit: int = 200, conferences: Sequence[str] = ()
+) -> list[int]:
+    """Nuggets whose words match, best first (from talks of `conferences`, when named)."""
     if not expression:
         return []
     rows = await db.fetch_all(
-        "SELECT rowid FROM nugget_search WHERE nugget_search MATCH ? ORDER BY rank LIMIT ?",
-        (expression, limit),
+        "SELECT rowid FROM nugget_search WHERE nugget_search MATCH ?1 AND (?3 = '[]' OR "
+        "rowid IN (SELECT n.id FROM nuggets n JOIN talks t ON t.id = n.talk_id JOIN "
+        "conferences c ON c.id = t.conference_id WHERE c.slug IN "
+        "(SELECT value FROM json_each(?3)))) ORDER BY rank LIMIT ?2",
+        (expression, limit, scope_json(conferences)),
     )
     return [int(row[0]) for row in rows]

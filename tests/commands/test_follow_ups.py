@@ -27,11 +27,12 @@ ADMIN = Caller(frontend="discord", user="1", place="42", channel="7", admin=True
 # Every argument of every command, set to a value whose answer offers follow-ups.
 SAMPLES: dict[str, dict[str, str]] = {
     "talk": {"query": "data", "conference": "normconf-2022"},
-    "speaker": {"query": "james"},
+    "speaker": {"query": "james", "conference": "normconf-2022"},
     "nugget": {
         "query": "fairytale",
         "speaker": "Vicki Boykis",
         "talk": "normconf-2022/an-ml-fairytale",
+        "conference": "normconf-2022",
     },
     "search": {"text": "data", "conference": "normconf-2022", "page": "1"},
     "now": {"room": "hall", "conference": "walk-2026"},

@@ -10,8 +10,8 @@ from bot.store.names import talk_ids_by_ref
 async def test_a_slug_or_a_conference_slash_slug_finds_the_talk(bundled_db: Database) -> None:
     [by_slug] = await talk_ids_by_ref(bundled_db, "an-ml-fairytale")
     assert await talk_ids_by_ref(bundled_db, "normconf-2022/an-ml-fairytale") == [by_slug]
-    assert await talk_ids_by_ref(bundled_db, "an-ml-fairytale", "normconf-2022") == [by_slug]
-    assert await talk_ids_by_ref(bundled_db, "an-ml-fairytale", "tumocon-2023") == []
+    assert await talk_ids_by_ref(bundled_db, "an-ml-fairytale", ("normconf-2022",)) == [by_slug]
+    assert await talk_ids_by_ref(bundled_db, "an-ml-fairytale", ("tumocon-2023",)) == []
     assert await talk_ids_by_ref(bundled_db, "tumocon-2023/an-ml-fairytale") == []
 
 

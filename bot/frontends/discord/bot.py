@@ -38,6 +38,7 @@ from bot.delivery.model import Poster
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
 from bot.delivery.wisdom_service import WisdomService
+from bot.frontends.discord.callers import caller_of
 from bot.frontends.discord.components import DYNAMIC_ITEMS, render
 from bot.frontends.discord.embeds import autocomplete_choices
 from bot.frontends.discord.errors import (
@@ -307,8 +308,12 @@ class ConfBot(commands.Bot):
                 return
             message = interaction.message
             private = message is not None and message.flags.ephemeral
+            caller = caller_of(interaction)  # the server's conferences, as they are now
             await self.send_answer(
-                interaction, lambda: self.core.run(invocation), edit=edit, ephemeral=private
+                interaction,
+                lambda: self.core.run(invocation, caller),
+                edit=edit,
+                ephemeral=private,
             )
         except Exception as error:
             await self.tree.on_error(interaction, ComponentFailed(error))

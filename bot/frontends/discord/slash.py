@@ -18,10 +18,11 @@ from discord.ext import commands
 
 from bot.commands.invocation import Invocation
 from bot.commands.params import Channel, Number, Param
-from bot.commands.registry import Caller, Command, Registry
+from bot.commands.registry import Command, Registry
 from bot.commands.suggest import suggestions
 from bot.commands.table import COMMANDS
 from bot.frontends.discord.bot import ConfBot
+from bot.frontends.discord.callers import caller_of
 
 DESCRIPTION_MAX = 100
 Callback = Callable[..., Coroutine[Any, Any, None]]
@@ -58,16 +59,7 @@ def _callback(command: Command) -> Callback:
             command.name,
             {name: _option_text(value) for name, value in options.items() if value is not None},
         )
-        # Every command gets its caller: the server's conferences (/conference use) apply.
-        caller = Caller(
-            frontend="discord",
-            user=str(interaction.user.id),
-            place=str(interaction.guild_id or ""),
-            channel=str(interaction.channel_id or ""),
-            admin=interaction.guild is not None and interaction.permissions.manage_guild,
-            name=interaction.user.name,
-            channels=DiscordChannels(interaction),
-        )
+        caller = caller_of(interaction)
         if command.admin:
             await bot.send_answer(
                 interaction, lambda: bot.core.run(invocation, caller), ephemeral=True
@@ -76,31 +68,6 @@ def _callback(command: Command) -> Callback:
             await bot.send_answer(interaction, lambda: bot.core.run(invocation, caller))
 
     return callback
-
-
-class DiscordChannels:
-    """`Channels` for an admin command: whether the bot may see, post and embed there."""
-
-    cannot_post_hint = ""
-
-    def __init__(self, interaction: discord.Interaction[Any]) -> None:
-        self.interaction = interaction
-
-    async def can_post(self, channel: str) -> bool:
-        guild = self.interaction.guild
-        me = guild.me if guild is not None else None
-        if guild is None or me is None or not channel.isdigit():
-            return True
-        target = guild.get_channel(int(channel))
-        if target is None and str(self.interaction.channel_id) == channel:
-            target = self.interaction.channel  # type: ignore[assignment]
-        if not isinstance(target, discord.abc.GuildChannel):
-            return True
-        perms = target.permissions_for(me)
-        return perms.view_channel and perms.send_messages and perms.embed_links
-
-    async def zone(self) -> str | None:
-        return None  # Discord does not tell a member's time zone
 
 
 def require_manage_guild(interaction: discord.Interaction[Any]) -> bool:

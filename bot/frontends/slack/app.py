@@ -105,7 +105,7 @@ def build_app(
         await ack()
         action_id = str(action.get("action_id", ""))
         async with _errors_answered(frontend, f"button {action_id}", respond):
-            answer = await frontend.click(str(action.get("value", "")))
+            answer = await frontend.click(str(action.get("value", "")), **clicker(body))
             frontend.stats.clicks += 1
             container = body.get("container") or {}
             replace = replaces_original(action_id)
@@ -128,6 +128,19 @@ def build_app(
         await _report_error(frontend, error, str(what), respond)
 
     return app
+
+
+def clicker(body: dict[str, Any]) -> dict[str, str]:
+    """Who clicked, in which workspace and channel, from a block_actions payload."""
+    user = body.get("user") or {}
+    team = body.get("team") or {}
+    channel = body.get("channel") or {}
+    container = body.get("container") or {}
+    return {
+        "user_id": str(user.get("id") or ""),
+        "team_id": str(team.get("id") or user.get("team_id") or ""),
+        "channel_id": str(channel.get("id") or container.get("channel_id") or ""),
+    }
 
 
 @contextlib.asynccontextmanager

@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import logs
 from bot.answer import Answer
 from bot.commands.delivery import Delivery
-from bot.commands.invocation import Stash
+from bot.commands.invocation import Invocation, Stash
 from bot.commands.registry import Caller
 from bot.config import SlackSettings
 from bot.core import Core
@@ -107,14 +107,21 @@ class SlackFrontend:
             )
         return await self.core.run(parsed, Caller(FRONTEND, user_id, team_id, channel_id))
 
-    async def click(self, value: str) -> Answer:
-        """The answer to a button: the invocation its value carries, replayed (see blocks)."""
+    async def click(
+        self, value: str, *, user_id: str = "", team_id: str = "", channel_id: str = ""
+    ) -> Answer:
+        """The answer to a button: the invocation its value carries, replayed (see blocks)
+        for the one who clicked, where they clicked, so the workspace's conferences apply as
+        they are now; an admin command (a pick of /conference list) passes the gate first."""
         invocation = parse_button_value(value, self.stash)
         if invocation is None:
             return line_answer(
                 "That button is out of date; run the command again.", title="Expired"
             )
-        return await self.core.run(invocation)
+        command = self.core.commands.get(invocation.command)
+        if command is not None and command.admin:
+            return await self._as_admin(invocation, user_id, team_id, channel_id)
+        return await self.core.run(invocation, Caller(FRONTEND, user_id, team_id, channel_id))
 
     # -- the admin commands (/wisdom, /remind)
 
@@ -126,8 +133,14 @@ class SlackFrontend:
         parsed = self.core.commands.parse_line(f"/{name.lstrip('/').lower()} {text}")
         if isinstance(parsed, Answer):
             return parsed
-        command = f"/{parsed.command.partition(' ')[0]}"
-        refused, profile = await self._gate(user_id, command, parsed.command.partition(" ")[2])
+        return await self._as_admin(parsed, user_id, team_id, channel_id)
+
+    async def _as_admin(
+        self, invocation: Invocation, user_id: str, team_id: str, channel_id: str
+    ) -> Answer:
+        """The admin gate, then `Core.run` for the admin (typed or clicked)."""
+        group, _, sub = invocation.command.partition(" ")
+        refused, profile = await self._gate(user_id, f"/{group}", sub)
         if refused is not None:
             return refused
         caller = Caller(
@@ -138,7 +151,7 @@ class SlackFrontend:
             admin=True,
             channels=SlackChannels(self, user_id, profile),
         )
-        return await self.core.run(parsed, caller)
+        return await self.core.run(invocation, caller)
 
     # -- admins
 

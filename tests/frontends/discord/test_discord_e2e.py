@@ -360,6 +360,39 @@ async def test_search_narrowed_to_a_conference_keeps_it_on_the_next_page(
     assert second.type == 7
 
 
+async def test_a_server_that_uses_a_conference_searches_it_on_every_page(
+    fake: FakeDiscord, bot: ConfBot
+) -> None:
+    admin = fake.add_member("ada", admin=True)
+    used = await fake.invoke("conference", {"slugs": "normconf-2022"}, subcommand="use", user=admin)
+    assert "default to normconf-2022" in embed(used)["description"]
+
+    first = await fake.invoke("search", {"text": "data"})
+    next_id = first.custom_ids[-1]
+    await fake.click(first, next_id)  # Next ▶, pressed by another member of the server
+
+    assert next_id == "cf:r:search?page=2&text=data"  # the default is not carried
+    assert embed(first)["footer"]["text"].endswith("Page 2 of 2")
+    assert embed(first)["description"] == "6 talk(s) match in normconf-2022."
+    assert_clean(fake)
+
+
+async def test_an_admin_picks_the_servers_conference_from_the_list(
+    fake: FakeDiscord, bot: ConfBot
+) -> None:
+    admin = fake.add_member("ada", admin=True)
+    listed = await fake.invoke("conference", subcommand="list", user=admin)
+    values = select_values(listed)
+
+    picked = await fake.click(listed, "cf:pick:n", values=values[1:2], user=admin)
+    narrowed = [fields(await fake.invoke("nugget", {}))["Talk"] for _ in range(5)]
+    reached = await fake.invoke("nugget", {"conference": "normconf-2022"})
+
+    assert "Commands here now default to tumocon-2023" in embed(picked)["description"]
+    assert all(talk.endswith("(TuMoCon 2023)") for talk in narrowed)
+    assert fields(reached)["Talk"].endswith("(NormConf 2022)")
+
+
 async def test_search_offers_the_conference_option_with_autocomplete(
     fake: FakeDiscord, bot: ConfBot
 ) -> None:

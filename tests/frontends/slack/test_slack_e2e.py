@@ -141,10 +141,19 @@ class Workspace:
         return result.responses[-1]
 
     async def click(
-        self, action_id: str, message: ResponsePost, *, ephemeral: bool = False
+        self,
+        action_id: str,
+        message: ResponsePost,
+        *,
+        ephemeral: bool = False,
+        user: str | None = None,
     ) -> ResponsePost:
         result = await self.driver.click(
-            action_id, message, user=self.alice, channel=self.general, ephemeral=ephemeral
+            action_id,
+            message,
+            user=user or self.alice,
+            channel=self.general,
+            ephemeral=ephemeral,
         )
         assert result.acked
         return result.responses[-1]
@@ -297,6 +306,33 @@ async def test_the_next_page_of_a_narrowed_search_stays_in_its_conference(ws: Wo
     assert "Page 2 of 2" in texts(second.blocks)
     assert "6 talk(s) match." in texts(second.blocks)  # not every conference's talks
     assert "Data management" not in " ".join(texts(second.blocks))
+
+
+async def test_a_workspace_that_uses_a_conference_searches_it_on_every_page(
+    ws: Workspace,
+) -> None:
+    used = await ws.command("/conference", "use normconf-2022", user=ws.bob)
+    assert "default to normconf-2022" in " ".join(texts(used.blocks))
+
+    first = await ws.command("/search", "data")
+    second = await ws.click("confbot_page_next", first)
+
+    assert "6 talk(s) match in normconf-2022." in texts(first.blocks)
+    assert "Page 2 of 2" in texts(second.blocks)
+    assert "6 talk(s) match in normconf-2022." in texts(second.blocks)  # the clicker's default
+    assert "Data management" not in " ".join(texts(second.blocks))  # TuMoCon's
+
+
+async def test_a_pick_of_conference_list_passes_the_admin_gate(ws: Workspace) -> None:
+    listed = await ws.command("/conference", "list")
+
+    refused = await ws.click("confbot_open_0", listed, ephemeral=True)
+    picked = await ws.click("confbot_open_0", listed, ephemeral=True, user=ws.bob)
+    after = await ws.command("/search", "data")
+
+    assert header(refused) == "Not allowed"
+    assert "Commands here now default to normconf-2022" in " ".join(texts(picked.blocks))
+    assert "6 talk(s) match in normconf-2022." in texts(after.blocks)
 
 
 async def test_a_misspelt_search_says_what_it_searched_for(ws: Workspace) -> None:

@@ -315,7 +315,7 @@ class WisdomService(WisdomCommands):
     async def _record_sent(self) -> None:
         await self.engine.flush()
 
-    def _outcome(self, sub: Subscription, local_date: date, result: Result) -> Outcome:
+    def _outcome(self, sub: Subscription, local_date: date, result: Result[WisdomPost]) -> Outcome:
         """The engine's result in daily wisdom's words."""
         day = format_local_date(local_date)
         reason = result.reason or ""

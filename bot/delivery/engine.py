@@ -201,7 +201,7 @@ class Engine(Generic[P]):
                     retry_until=item.retry_until,
                     label=item.label,
                 )
-                result = await self.attempt(job, now, lookup=False)
+                result = await self.attempt(job, now, lookup=item.lookup)
                 results.append(result)
                 if result.kind == "disabled":
                     disabled.add(result.subscription_id)

@@ -8,12 +8,18 @@ claims and sends the `due` ones. Nothing here does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic
+from typing import Any, Generic, Protocol
 
 from bot.delivery.model import P
+
+
+class Row(Protocol):
+    """A delivery row (or any row) as the store returns it: columns by name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,8 @@ class Due(Generic[P]):
     """Asked for by an admin (`/wisdom now`) rather than planned."""
     reclaim: bool = False
     """May take over a row that ended skipped or failed (never one claimed or sent)."""
+    lookup: bool = False
+    """Ask the platform before sending (a taken-over row whose failed send may have gone out)."""
     retry_until: datetime | None = None
 
 
@@ -119,7 +127,7 @@ class Plan(Generic[P]):
 
 
 def resolve_log(
-    log: Sequence[Mapping[str, Any]],
+    log: Sequence[Row],
     now: datetime,
     load: Callable[[str, datetime | None], P],
     close: Close,
@@ -142,7 +150,7 @@ def resolve_log(
 
 
 def job_from_row(
-    row: Mapping[str, Any],
+    row: Row,
     post: P,
     *,
     deadline: datetime | None = None,

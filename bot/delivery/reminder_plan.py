@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.delivery.plan import (
@@ -34,6 +33,7 @@ from bot.delivery.plan import (
     Missed,
     Pending,
     Plan,
+    Row,
     Wait,
     job_from_row,
     need_ts,
@@ -55,8 +55,6 @@ NOTICE_WINDOW = timedelta(hours=1)
 """How long after the old start a cancellation notice may go out when the talk had no end."""
 
 MISSED = "the talk started while the bot was down"
-
-Row = Mapping[str, Any]
 
 
 def plan_reminders(

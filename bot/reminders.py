@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from bot.answer import Answer, Field
 from bot.delivery.model import NONCE_MAX_LENGTH, OutcomeKind
-from bot.wisdom import format_moment
+
+MOVED_AGAIN = timedelta(minutes=5)
+"""A talk whose start moves more than this after its reminder went out is reminded again."""
 
 MIN_MINUTES = 1
 MAX_MINUTES = 1440
@@ -203,7 +205,12 @@ def check_subscription(
 @dataclass(frozen=True)
 class ReminderPost:
     """One reminder for one channel and talk, ready to render and send. Its attributes
-    parallel `WisdomPost` where they overlap; `starts_at` is local to `zone`."""
+    parallel `WisdomPost` where they overlap; `starts_at` is local to `zone`.
+
+    Three kinds share it: the reminder itself; a reminder again after the talk moved more
+    than `MOVED_AGAIN` from the start the channel was told (`moved_from`: that start); and
+    the notice that a talk the channel was reminded of is cancelled (`cancelled`; `starts_at`
+    and `room` are then what the talk was)."""
 
     subscription_id: int
     frontend: str
@@ -220,11 +227,24 @@ class ReminderPost:
     minutes_before: int
     attempted_at: datetime | None = None
     """When the first send was attempted (the claim time); not part of the JSON snapshot."""
+    moved_from: datetime | None = None
+    cancelled: bool = False
+
+    @property
+    def key(self) -> str:
+        """Its delivery key: the talk key for the reminder, with the new start for a
+        reminder after a move, with '#cancelled' for the notice."""
+        if self.cancelled:
+            return cancelled_key(self.talk_key)
+        if self.moved_from is not None:
+            return moved_key(self.talk_key, self.starts_at)
+        return self.talk_key
 
     @property
     def idempotency_key(self) -> str:
-        """'r-' and a hash of (subscription, talk): 25 characters, a valid Discord nonce."""
-        digest = hashlib.sha256(f"{self.subscription_id}:{self.talk_key}".encode()).hexdigest()
+        """'r-' and a hash of (subscription, delivery key): 25 characters, a valid Discord
+        nonce (for the reminder itself, the hash of (subscription, talk key) it always had)."""
+        digest = hashlib.sha256(f"{self.subscription_id}:{self.key}".encode()).hexdigest()
         return "r-" + digest[: NONCE_MAX_LENGTH - 2]
 
     @classmethod
@@ -248,17 +268,38 @@ class ReminderPost:
     def to_json(self) -> str:
         data: dict[str, Any] = asdict(self)
         del data["attempted_at"]
-        data["scheduled_at"] = self.scheduled_at.isoformat()
-        data["starts_at"] = self.starts_at.isoformat()
+        for name in ("scheduled_at", "starts_at", "moved_from"):
+            moment = getattr(self, name)
+            data[name] = moment.isoformat() if moment is not None else None
         return json.dumps(data)
 
     @classmethod
-    def from_json(cls, text: str) -> ReminderPost:
+    def from_json(cls, text: str, attempted_at: datetime | None = None) -> ReminderPost:
         data = json.loads(text)
-        data["scheduled_at"] = datetime.fromisoformat(data["scheduled_at"])
-        data["starts_at"] = datetime.fromisoformat(data["starts_at"])
+        for name in ("scheduled_at", "starts_at", "moved_from"):
+            if data.get(name) is not None:
+                data[name] = datetime.fromisoformat(data[name])
         data["speakers"] = tuple(data["speakers"])
-        return cls(**data)
+        return cls(**data, attempted_at=attempted_at)
+
+
+def moved_key(talk_key: str, starts: datetime) -> str:
+    """The delivery key of a reminder after a move: the talk key and its new start (UTC)."""
+    return f"{talk_key}@{starts.astimezone(UTC):%Y%m%dT%H%MZ}"
+
+
+def cancelled_key(talk_key: str) -> str:
+    """The delivery key of the notice that a talk is cancelled (one per channel, ever)."""
+    return f"{talk_key}#cancelled"
+
+
+_SUFFIX = re.compile(r"(?:@\d{8}T\d{4}Z|#cancelled)$")
+
+
+def base_key(key: str) -> str:
+    """The talk key a delivery key belongs to (the reminder, a reminder after a move, the
+    notice)."""
+    return _SUFFIX.sub("", key)
 
 
 @dataclass(frozen=True)
@@ -285,94 +326,3 @@ class ReminderStatus:
     subscription: ReminderSubscription
     counts: dict[str, int] = field(default_factory=dict)
     upcoming: tuple[tuple[datetime, ReminderTalk], ...] = ()
-
-
-# --------------------------------------------------------------------------------------------
-# Answers
-
-
-def reminder_answer(post: ReminderPost) -> Answer:
-    """The reminder as posted: "Starting in 10 minutes: <title>" with speakers, room, time."""
-    unit = "minute" if post.minutes_before == 1 else "minutes"
-    return Answer(
-        kind="reminder",
-        title=f"Starting in {post.minutes_before} {unit}: {post.title}",
-        fields=(
-            Field("Speaker", ", ".join(post.speakers) or "not named", inline=True),
-            Field("Room", post.room or "not announced", inline=True),
-            Field("Time", format_moment(post.starts_at, ZoneInfo(post.zone)), inline=True),
-        ),
-        footer=post.talk_ref,
-        meta={
-            "idempotency_key": post.idempotency_key,
-            "subscription_id": str(post.subscription_id),
-            "talk_key": post.talk_key,
-        },
-    )
-
-
-def input_error_answer(error: ReminderInputError) -> Answer:
-    return Answer(kind="usage", title="Reminders", text=str(error), found=False, ephemeral=True)
-
-
-def _next_line(items: tuple[tuple[datetime, ReminderTalk], ...]) -> str:
-    if not items:
-        return "none scheduled"
-    due, talk = items[0]
-    return f"{talk.title}, {format_moment(due, ZoneInfo(talk.zone))}"
-
-
-def subscribed_answer(status: ReminderStatus) -> Answer:
-    sub = status.subscription
-    return Answer(
-        kind="reminder",
-        title="Reminders subscribed",
-        text=f"I will post a reminder here {sub.describe()}.",
-        fields=(Field("Next reminder", _next_line(status.upcoming)),),
-        ephemeral=True,
-        meta={"subscription_id": str(sub.id), "channel_id": sub.channel_id},
-    )
-
-
-def unsubscribed_answer(subs: list[ReminderSubscription]) -> Answer:
-    if not subs:
-        return Answer(
-            kind="not_found",
-            title="Reminders",
-            text="This channel has no reminder subscription.",
-            found=False,
-            ephemeral=True,
-        )
-    lines = "\n".join(f"#{sub.id}: {sub.describe()}" for sub in subs)
-    return Answer(kind="reminder", title="Reminders unsubscribed", text=lines, ephemeral=True)
-
-
-def subscriptions_answer(subs: list[ReminderSubscription]) -> Answer:
-    """The list command: every reminder subscription (of a guild or channel)."""
-    if not subs:
-        return unsubscribed_answer([])
-    lines = [
-        f"#{sub.id} in channel {sub.channel_id}: {sub.describe()}"
-        + ("" if sub.enabled else f" (off: {sub.disabled_reason})")
-        for sub in subs
-    ]
-    return Answer(kind="reminder", title="Reminder subscriptions", text="\n".join(lines))
-
-
-def status_answer(statuses: list[ReminderStatus]) -> Answer:
-    if not statuses:
-        return unsubscribed_answer([])
-    fields: list[Field] = []
-    for status in statuses:
-        sub = status.subscription
-        counts = ", ".join(f"{n} {name}" for name, n in sorted(status.counts.items())) or "none"
-        state = "on" if sub.enabled else f"off ({sub.disabled_reason})"
-        error = f"; last error: {sub.last_error}" if sub.last_error else ""
-        fields.append(
-            Field(
-                f"#{sub.id}: {sub.describe()}",
-                f"State: {state}. Next: {_next_line(status.upcoming)}. "
-                f"Reminders so far: {counts}{error}",
-            )
-        )
-    return Answer(kind="reminder", title="Reminder status", fields=tuple(fields), ephemeral=True)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.delivery.model import NONCE_MAX_LENGTH, OutcomeKind
-from bot.delivery.wisdom_plan import (
+from bot.delivery.wisdom_rules import (
     CycleState,
     Pick,
     Plan,

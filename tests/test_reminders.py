@@ -7,6 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.delivery.model import NONCE_MAX_LENGTH
+from bot.delivery.reminder_answers import (
+    reminder_answer,
+    status_answer,
+    subscribed_answer,
+    subscriptions_answer,
+    unsubscribed_answer,
+)
 from bot.reminders import (
     ReminderInputError,
     ReminderPost,
@@ -16,12 +23,7 @@ from bot.reminders import (
     decide,
     parse_filter,
     parse_minutes,
-    reminder_answer,
-    status_answer,
-    subscribed_answer,
-    subscriptions_answer,
     talk_key,
-    unsubscribed_answer,
     upcoming,
 )
 

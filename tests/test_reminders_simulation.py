@@ -15,7 +15,8 @@ each `next_wakeup` (at most 15 minutes, plus the jitter of a minute loop). On th
 * mid-camp, another process re-imports the schedule with one talk moved earlier, one moved
   later after its reminder went out, and one cancelled.
 
-The oracles are the test's own: no channel gets two reminders for a talk; every reminder was
+The oracles are the test's own: no channel gets two reminders for a talk, except one saying
+it moved for the talk moved after its reminder (once per channel that had it); every reminder was
 delivered after its due moment and before its talk started, for a talk that existed then; every
 talk whose reminder window held a healthy stretch got exactly one; every other talk that
 started is in the log as skipped or failed.
@@ -71,6 +72,7 @@ class Message:
     talk_key: str
     idempotency_key: str
     at: datetime
+    moved: bool = False
 
 
 class World:
@@ -108,8 +110,13 @@ class Poster:
             self.world.stats["crash before send"] += 1
             raise SimulatedCrash
         self._check(post)
+        assert not post.cancelled  # no channel is reminded of the talk that gets cancelled
         message = Message(
-            post.channel_id, post.talk_key, post.idempotency_key, self.world.clock.now()
+            post.channel_id,
+            post.talk_key,
+            post.idempotency_key,
+            self.world.clock.now(),
+            moved=post.moved_from is not None,
         )
         self.world.messages.append(message)
         if self.world.rng.random() < P_CRASH_AFTER:
@@ -254,8 +261,17 @@ async def test_reminders_over_a_whole_conference(tmp_path: Path) -> None:
         after = {t.key: t for t in await timed_talks(final)}
     assert set(before) - set(after) == {changed["cancelled"]}
 
-    sent: Counter[tuple[str, str]] = Counter((m.channel_id, m.talk_key) for m in world.messages)
+    keys = Counter((m.channel_id, m.idempotency_key) for m in world.messages)
+    assert max(keys.values()) == 1, "a channel got one post twice"
+    sent: Counter[tuple[str, str]] = Counter(
+        (m.channel_id, m.talk_key) for m in world.messages if not m.moved
+    )
     assert max(sent.values()) == 1, "a channel got two reminders for one talk"
+    again = Counter((m.channel_id, m.talk_key) for m in world.messages if m.moved)
+    assert {key for _, key in again} == {changed["moved later"]}
+    for channel, key in again:
+        first = next(m for m in world.messages if (m.channel_id, m.talk_key) == (channel, key))
+        assert first.at < reimport_at, "reminded again of a move it was never told the start of"
     for message in world.messages:
         sub = subs[message.channel_id]
         schedule = before if message.at < reimport_at else after
@@ -297,6 +313,7 @@ async def test_reminders_over_a_whole_conference(tmp_path: Path) -> None:
     moved_earlier = after[changed["moved earlier"]]
     assert sent[("d-all", moved_earlier.key)] == 1
     assert sent[("d-all", changed["moved later"])] == 1
+    assert again[("d-all", changed["moved later"])] == 1  # and once more at its new time
     assert not any(m.talk_key == changed["cancelled"] for m in world.messages)
     for kind in ("sent", "recovered", "skipped", "retry", "failed", "disabled"):
         assert world.stats[kind] > 0, f"the simulation never produced {kind!r}"

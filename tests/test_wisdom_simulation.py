@@ -27,6 +27,7 @@ from __future__ import annotations
 import bisect
 import logging
 import random
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -396,6 +397,9 @@ def plan_world(rng: random.Random, clock: FakeClock) -> tuple[World, list[Event]
 # Running it
 
 
+SKIP_LINE = re.compile(r"skipped (?:subscription #\d+ )?\S+ channel (\S+) for (\d{4}-\d\d-\d\d)")
+
+
 class SkipLog(logging.Handler):
     """Collects the (channel, date) of every skip the service logs."""
 
@@ -404,11 +408,9 @@ class SkipLog(logging.Handler):
         self.skipped: set[tuple[str, date]] = set()
 
     def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        args = record.args if isinstance(record.args, tuple) else ()
-        if "skipped" in message and len(args) >= 4:
-            dates = [a for a in args if isinstance(a, date)]
-            self.skipped.add((str(args[-3]), dates[0]))
+        found = SKIP_LINE.search(record.getMessage())
+        if found is not None:
+            self.skipped.add((found[1], date.fromisoformat(found[2])))
 
 
 class Bot:

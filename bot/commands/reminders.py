@@ -35,17 +35,14 @@ from bot.commands.params import (
     words,
 )
 from bot.commands.registry import Call, Command, Handler
-from bot.reminders import (
-    MAX_MINUTES,
-    MIN_MINUTES,
-    ReminderInputError,
+from bot.delivery.reminder_answers import (
     input_error_answer,
-    parse_minutes,
     status_answer,
     subscribed_answer,
     subscriptions_answer,
     unsubscribed_answer,
 )
+from bot.reminders import MAX_MINUTES, MIN_MINUTES, ReminderInputError, parse_minutes
 
 if TYPE_CHECKING:
     from bot.core import Core

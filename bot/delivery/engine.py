@@ -1,8 +1,9 @@
-"""The one delivery engine: send a claimed job through the `Poster`, then record what happened.
+"""The one delivery engine: carry out a planner's `Plan`: claim, send through the `Poster`, record.
 
-Every kind of delivery (daily wisdom, talk reminders, and whatever comes next) goes through
-here once its planner has said what is due and the store has claimed the row (subscription,
-key) under its primary key:
+Every kind of delivery (daily wisdom, talk reminders, cancellation notices, and whatever
+comes next) goes through `Engine.run(plan, now)` once its pure planner (bot/delivery/plan.py
+says what a plan holds) has said what is due; the store claims each row (subscription, key)
+under its primary key before anything is sent:
 
 - `attempt(job)`: ask `find_existing` first when the job may have been delivered already (a
   claim left by a crash, a failed send that may have gone out), else send it with its
@@ -21,10 +22,10 @@ Records go through `bot.store.deliveries` (one write style); sent rows may be ba
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal
+from typing import Generic, Literal
 
 from bot.answer import Answer
 from bot.clock import Clock
@@ -39,45 +40,17 @@ from bot.delivery.model import (
     permanent_delay,
     transient_delay,
 )
+from bot.delivery.plan import Due, Job, Plan
 from bot.store import deliveries
 from bot.store.db import Database
 
 Cause = Literal["transient", "permanent", "lookup", ""]
 
-
-@dataclass(frozen=True)
-class Job(Generic[P]):
-    """One claimed delivery: the row (subscription, key), what to post, and its window."""
-
-    subscription_id: int
-    key: str
-    post: P
-    deadline: datetime
-    """The end of the window: after it the job is closed, never sent."""
-    attempts: int = 0
-    error: str | None = None
-    """The last send error recorded on the row, if any."""
-    retry_until: datetime | None = None
-    """A retry is never scheduled after this (a reminder: the talk's start)."""
-    label: str = ""
-    """How the log names the job ('for 2024-03-25', "'Opening talk'")."""
+__all__ = ["Due", "Engine", "Job", "Plan", "Result"]
 
 
 @dataclass(frozen=True)
-class Due(Generic[P]):
-    """What a planner says is due now: the post for (subscription, key), sent at the earliest
-    at `due` and never after `deadline`."""
-
-    subscription_id: int
-    key: str
-    post: P
-    due: datetime
-    deadline: datetime
-    label: str = ""
-
-
-@dataclass(frozen=True)
-class Result:
+class Result(Generic[P]):
     """What the engine did with a job; each kind turns it into its own outcome."""
 
     kind: OutcomeKind
@@ -89,6 +62,8 @@ class Result:
     cause: Cause = ""
     """Why a 'retry': a transient or permanent send error, or a lookup that could not tell."""
     disabled_reason: str | None = None
+    post: P | None = None
+    """The post it was about (None for a missed delivery that had none)."""
 
 
 class Engine(Generic[P]):
@@ -114,6 +89,8 @@ class Engine(Generic[P]):
         self.name = name
         self.disable_after = disable_after
         self.record_batch = record_batch
+        self.next_wakeup: datetime | None = None
+        """After `run`: the earliest moment this kind has something to do (None: nothing)."""
         self._unrecorded: list[tuple[datetime, str, int, str]] = []
         self._reset: set[int] = set()
 
@@ -121,60 +98,119 @@ class Engine(Generic[P]):
         return self.clock.now().astimezone(UTC)
 
     async def run(
-        self,
-        due: Sequence[Due[P]],
-        log: Sequence[Mapping[str, Any]],
-        now: datetime,
-        *,
-        dump: Callable[[P], str],
-        load: Callable[[str, datetime | None], P],
-    ) -> list[Result]:
-        """One run for a planner: resolve the claims in `log` (delivery rows, from
-        `bot.store.deliveries.log_rows`) first, then claim what the planner says is `due`
-        and send it. `dump` / `load` turn a post into its JSON snapshot and back."""
-        results: list[Result] = []
-        done = {(int(row["subscription_id"]), str(row["key"])) for row in log}
-        for row in log:
-            retry = row["next_attempt_at"]
-            if row["status"] != "claimed" or (retry and now < _parse(retry)):
+        self, plan: Plan[P], now: datetime, *, dump: Callable[[P], str]
+    ) -> list[Result[P]]:
+        """Carry out one planner's `plan` at `now`: resolve its pending claims, move its
+        waits, record what it missed and claim what is due (one transaction), then send each
+        claim. `dump` turns a post into its JSON snapshot. Afterwards `next_wakeup` is the
+        earliest moment this kind has something to do: the planner's, a retry's, or a claim
+        refused because a transaction was open (a data load), tried again soon."""
+        wakeups = [plan.wakeup] if plan.wakeup is not None else []
+        results: list[Result[P]] = []
+        if not deliveries.claim_allowed(self.db):  # a data load is open: do it all later
+            self.next_wakeup = min([*wakeups, now + deliveries.CLAIM_RETRY])
+            return results
+        disabled: set[int] = set()
+        for pending in plan.pending:
+            if pending.job.subscription_id in disabled:
                 continue
-            attempted = _parse(row["attempted_at"]) if row["attempted_at"] else None
-            post = load(str(row["snapshot"]), attempted)
-            job: Job[P] = Job(
-                int(row["subscription_id"]),
-                str(row["key"]),
-                post,
-                _parse(row["end_at"]),
-                int(row["attempts"]),
-                row["error"],
-                label=f"subscription #{row['subscription_id']} {row['key']}",
-            )
-            if now < job.deadline:
-                results.append(await self.attempt(job, now, lookup=True))
+            if pending.close is None:
+                result = await self.attempt(pending.job, now, lookup=True)
             else:
-                reason = "not delivered before its window closed"
-                results.append(await self.resolve_closed(job, now, skipped=reason, gave_up=reason))
+                close = pending.close
+                result = await self.resolve_closed(
+                    pending.job,
+                    now,
+                    skipped=close.skipped,
+                    gave_up=close.gave_up,
+                    check_until=close.check_until,
+                )
+            results.append(result)
+            if result.kind == "disabled":
+                disabled.add(result.subscription_id)
+        for wait in plan.waits:
+            await deliveries.reschedule(
+                self.db, wait.subscription_id, wait.key, wait.due, wait.deadline, dump(wait.post)
+            )
+            results.append(
+                Result(
+                    "retry",
+                    wait.subscription_id,
+                    wait.key,
+                    reason=wait.reason,
+                    retry_at=wait.due,
+                    post=wait.post,
+                )
+            )
+        missed = [item for item in plan.missed if item.subscription_id not in disabled]
         fresh = [
             item
-            for item in due
-            if (item.subscription_id, item.key) not in done and item.due <= now < item.deadline
+            for item in plan.due
+            if item.due <= now < item.deadline and item.subscription_id not in disabled
         ]
-        claims = [
-            (item.subscription_id, item.key, item.due, item.deadline, dump(item.post), key)
-            for item in fresh
-            for key in [item.post.idempotency_key]
-        ]
-        claimed = set(await deliveries.claim(self.db, claims, now))
-        for item in fresh:
-            if f"{item.subscription_id}/{item.key}" in claimed:
-                job = Job(
-                    item.subscription_id, item.key, item.post, item.deadline, label=item.label
+        claimed = await deliveries.claim(
+            self.db,
+            [
+                deliveries.Claim(
+                    item.subscription_id,
+                    item.key,
+                    item.due,
+                    item.deadline,
+                    dump(item.post),
+                    item.post.idempotency_key,
+                    item.item,
+                    item.cycle,
+                    item.manual,
+                    item.reclaim,
                 )
-                results.append(await self.attempt(job, now, lookup=False))
+                for item in fresh
+            ],
+            now,
+            missed=[
+                deliveries.Skip(
+                    item.subscription_id,
+                    item.key,
+                    item.due,
+                    item.deadline,
+                    item.reason,
+                    None if item.post is None else dump(item.post),
+                    None if item.post is None else item.post.idempotency_key,
+                    item.reclaim,
+                )
+                for item in missed
+            ],
+        )
+        if claimed is None or len(claimed) < len(fresh):  # refused, or a row came first
+            wakeups.append(now + deliveries.CLAIM_RETRY)
+        for skip in missed if claimed is not None else ():
+            self.log.warning("%s: skipped %s: %s", self.name, skip.label or skip.key, skip.reason)
+            results.append(
+                Result(
+                    "skipped", skip.subscription_id, skip.key, reason=skip.reason, post=skip.post
+                )
+            )
+        for item in fresh:
+            if item.subscription_id in disabled:
+                continue  # its claim was closed when the subscription was turned off
+            if claimed and f"{item.subscription_id}/{item.key}" in claimed:
+                job = Job(
+                    item.subscription_id,
+                    item.key,
+                    item.post,
+                    item.deadline,
+                    retry_until=item.retry_until,
+                    label=item.label,
+                )
+                result = await self.attempt(job, now, lookup=item.lookup)
+                results.append(result)
+                if result.kind == "disabled":
+                    disabled.add(result.subscription_id)
         await self.flush()
+        wakeups += [result.retry_at for result in results if result.retry_at is not None]
+        self.next_wakeup = min(wakeups, default=None)
         return results
 
-    async def attempt(self, job: Job[P], now: datetime, *, lookup: bool) -> Result:
+    async def attempt(self, job: Job[P], now: datetime, *, lookup: bool) -> Result[P]:
         """Send one claimed job (after checking for an earlier delivery when `lookup`)."""
         try:
             if lookup:
@@ -201,7 +237,7 @@ class Engine(Generic[P]):
         skipped: str,
         gave_up: str,
         check_until: datetime | None = None,
-    ) -> Result:
+    ) -> Result[P]:
         """A claim whose window has closed: recorded if it was delivered, else closed as
         skipped (reason `skipped`) or, when sends had failed, failed (`gave_up`; last error).
         While `find_existing` cannot tell, the claim stays pending until `check_until` (then
@@ -232,7 +268,7 @@ class Engine(Generic[P]):
             return await self.close(job, "failed", f"{gave_up}; last error: {job.error}")
         return await self.close(job, "skipped", skipped)
 
-    async def sent(self, job: Job[P], message_id: str, *, recovered: bool) -> Result:
+    async def sent(self, job: Job[P], message_id: str, *, recovered: bool) -> Result[P]:
         self._unrecorded.append((self._now(), message_id, job.subscription_id, job.key))
         self._reset.add(job.subscription_id)
         if len(self._unrecorded) >= self.record_batch:
@@ -245,7 +281,11 @@ class Engine(Generic[P]):
                 message_id,
             )
         return Result(
-            "recovered" if recovered else "sent", job.subscription_id, job.key, message_id
+            "recovered" if recovered else "sent",
+            job.subscription_id,
+            job.key,
+            message_id,
+            post=job.post,
         )
 
     async def flush(self) -> None:
@@ -255,7 +295,9 @@ class Engine(Generic[P]):
         ids, self._reset = sorted(self._reset), set()
         await deliveries.reset_failures(self.db, ids)
 
-    async def close(self, job: Job[P], status: Literal["skipped", "failed"], reason: str) -> Result:
+    async def close(
+        self, job: Job[P], status: Literal["skipped", "failed"], reason: str
+    ) -> Result[P]:
         await self.flush()
         await deliveries.close_claims(
             self.db, job.subscription_id, job.key, status, reason, self._now()
@@ -268,11 +310,11 @@ class Engine(Generic[P]):
             job.label,
             reason,
         )
-        return Result(status, job.subscription_id, job.key, reason=reason)
+        return Result(status, job.subscription_id, job.key, reason=reason, post=job.post)
 
     async def _retry(
         self, job: Job[P], reason: str, retry_at: datetime, now: datetime, cause: Cause
-    ) -> Result:
+    ) -> Result[P]:
         if job.retry_until is not None:
             retry_at = min(retry_at, job.retry_until)  # the last chance, or closing it, is then
         await self.flush()
@@ -285,10 +327,16 @@ class Engine(Generic[P]):
             retry_at.isoformat(timespec="seconds"),
         )
         return Result(
-            "retry", job.subscription_id, job.key, reason=reason, retry_at=retry_at, cause=cause
+            "retry",
+            job.subscription_id,
+            job.key,
+            reason=reason,
+            retry_at=retry_at,
+            cause=cause,
+            post=job.post,
         )
 
-    async def _permanent(self, job: Job[P], reason: str, now: datetime) -> Result:
+    async def _permanent(self, job: Job[P], reason: str, now: datetime) -> Result[P]:
         await self.flush()
         failures = await deliveries.count_failure(self.db, job.subscription_id, reason, now)
         failures = failures or self.disable_after
@@ -311,9 +359,10 @@ class Engine(Generic[P]):
             "%s: disabled subscription #%d: %s", self.name, job.subscription_id, disabled
         )
         return Result(
-            "disabled", job.subscription_id, job.key, reason=reason, disabled_reason=disabled
+            "disabled",
+            job.subscription_id,
+            job.key,
+            reason=reason,
+            disabled_reason=disabled,
+            post=job.post,
         )
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)

@@ -9,7 +9,7 @@ from bot.reminders import ReminderSubscription, ReminderTalk, upcoming
 from bot.store import reminder_log, wisdom_log
 from bot.store.db import Database
 from bot.store.reminder_log import load_subscriptions, timed_talks
-from bot.store.wisdom_log import _nugget_details, _rotation
+from bot.store.wisdom_log import nugget_details, rotation
 from bot.store.wisdom_subscriptions import _need_dt, list_subscriptions
 from bot.wisdom import (
     DEFAULT_GRACE,
@@ -44,7 +44,7 @@ async def wisdom_report(
             + (f"; last error: {sub.last_error}" if sub.last_error else "")
         )
     active = [sub for sub in subs if sub.enabled]
-    pool, states = await _rotation(db, [sub.id for sub in active])
+    pool, states = await rotation(db, [sub.id for sub in active])
     horizon = now + timedelta(days=days)
     planned: list[tuple[datetime, Subscription, date, str | None]] = []
     for sub in active:
@@ -72,7 +72,7 @@ async def wisdom_report(
         for index, slot in enumerate(slots):
             key = picks[index].key if index < len(picks) else None
             planned.append((slot.due, sub, slot.local_date, key))
-    details = await _nugget_details(db, sorted({key for *_, key in planned if key}))
+    details = await nugget_details(db, sorted({key for *_, key in planned if key}))
     lines.append("")
     lines.append(f"Next {days} day{'s' if days != 1 else ''} from {now:%Y-%m-%d %H:%M} UTC:")
     if not planned:

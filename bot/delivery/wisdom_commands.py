@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import aiosqlite
 
 from bot.clock import Clock
+from bot.delivery.engine import Engine, Result
+from bot.delivery.plan import Due, Pending, Plan, job_from_row
+from bot.delivery.wisdom_plan import choose_nuggets, dump_post, label, post_from_row, wisdom_post
 from bot.store import wisdom_log
 from bot.store.communities import community_pool
 from bot.store.db import Database
-from bot.store.wisdom_log import _claim, _nugget_details, _post, _rotation
 from bot.store.wisdom_subscriptions import (
     _dt,
     _need_dt,
@@ -25,8 +28,8 @@ from bot.store.wisdom_subscriptions import (
     unsubscribe,
 )
 from bot.wisdom import (
-    CycleState,
     Outcome,
+    Pick,
     PostRecord,
     Slot,
     Subscription,
@@ -37,7 +40,6 @@ from bot.wisdom import (
     format_post_time,
     local_day_start,
     local_today,
-    next_nugget,
     plan_slots,
 )
 
@@ -52,15 +54,12 @@ class WisdomCommands:
     log: logging.Logger
     _lock: asyncio.Lock
 
+    engine: Engine[WisdomPost]
+
     def _now(self) -> datetime:
         raise NotImplementedError
 
-    async def _attempt(
-        self, sub: Subscription, row: aiosqlite.Row, now: datetime, *, lookup: bool
-    ) -> Outcome:
-        raise NotImplementedError
-
-    async def _record_sent(self) -> None:
+    def _outcome(self, sub: Subscription, local_date: date, result: Result[WisdomPost]) -> Outcome:
         raise NotImplementedError
 
     # -- admin commands ------------------------------------------------------------------
@@ -142,31 +141,32 @@ class WisdomCommands:
         now = self._now()
         pending = await wisdom_log.open_claim(self.db, sub.id, now)
         if pending is not None:
-            return _post(sub, pending)
+            return post_from_row(sub, pending)
         slot = await self._next_slot(sub, now)
-        pool, states = await _rotation(self.db, [sub.id])
-        quoted = await community_pool(self.db, sub.frontend, sub.guild_id, pool)
-        pick = next_nugget(quoted, states.get(sub.id, CycleState()), sub.seed)
-        if pick is None:
-            return None
-        details = (await _nugget_details(self.db, [pick.key])).get(pick.key)
-        if details is None:
-            return None
-        return WisdomPost(
-            subscription_id=sub.id,
-            frontend=sub.frontend,
-            guild_id=sub.guild_id,
-            channel_id=sub.channel_id,
-            local_date=slot.local_date,
-            scheduled_at=slot.due,
-            zone=sub.zone,
-            nugget_key=pick.key,
-            text=str(details["nugget_text"]),
-            speaker=details["speaker"],
-            source=str(details["source"]),
-            talk_title=str(details["talk_title"]),
-            conference_name=str(details["conference_name"]),
-        )
+        found = await self._pick(sub, slot)
+        return None if found is None else wisdom_post(sub, slot, *found)
+
+    async def _pools(
+        self, subs: Sequence[Subscription], pool: Sequence[str]
+    ) -> dict[int, Sequence[str]]:
+        """The nuggets each subscription quotes: its community's conferences' (one look-up per
+        community), else the whole pool."""
+        by_community: dict[tuple[str, str], Sequence[str]] = {}
+        for sub in subs:
+            where = (sub.frontend, sub.guild_id)
+            if where not in by_community:
+                by_community[where] = await community_pool(self.db, *where, pool)
+        return {sub.id: by_community[(sub.frontend, sub.guild_id)] for sub in subs}
+
+    async def _pick(self, sub: Subscription, slot: Slot) -> tuple[Pick, aiosqlite.Row] | None:
+        """The channel's next nugget for `slot` and its details (None: no nuggets loaded)."""
+        pool, states = await wisdom_log.rotation(self.db, [sub.id])
+        pools = await self._pools([sub], pool)
+        for _, _, pick in choose_nuggets([(sub, slot)], pools, states):
+            details = (await wisdom_log.nugget_details(self.db, [pick.key])).get(pick.key)
+            if details is not None:
+                return pick, details
+        return None
 
     async def post_now(self, channel_id: str) -> Outcome:
         """Post today's nugget in the channel now, as today's post.
@@ -198,30 +198,42 @@ class WisdomCommands:
                     f"The next one is due {format_moment(upcoming.due, zone)}."
                 )
             if row is not None and row["status"] == "claimed":
-                outcome = await self._attempt(sub, row, now, lookup=True)
-                await self._record_sent()
-                return outcome
-            end = min(now + self.grace, local_day_start(today + timedelta(days=1), zone))
-            slot = Slot(today, now, end)
-            pool, states = await _rotation(self.db, [sub.id])
-            quoted = await community_pool(self.db, sub.frontend, sub.guild_id, pool)
-            pick = next_nugget(quoted, states.get(sub.id, CycleState()), sub.seed)
-            if pick is None:
-                raise WisdomInputError("There are no nuggets loaded, so there is nothing to post.")
-            claimed = await _claim(
-                self.db,
-                [(sub, slot, pick, True)],
-                now,
-                reclaim=True,
-            )
-            if not claimed:
+                post = post_from_row(sub, row)
+                job = job_from_row(row, post, label=label(sub, today))
+                plan: Plan[WisdomPost] = Plan(pending=[Pending(job)])
+            else:
+                end = min(now + self.grace, local_day_start(today + timedelta(days=1), zone))
+                slot = Slot(today, now, end)
+                found = await self._pick(sub, slot)
+                if found is None:
+                    raise WisdomInputError(
+                        "There are no nuggets loaded, so there is nothing to post."
+                    )
+                pick, details = found
+                stored = row["idempotency_key"] if row is not None else None
+                post = wisdom_post(sub, slot, pick, details, manual=True, stored_key=stored)
+                due = Due(
+                    sub.id,
+                    today.isoformat(),
+                    replace(post, attempted_at=now),
+                    now,
+                    end,
+                    label=label(sub, today),
+                    item=pick.key,
+                    cycle=pick.cycle,
+                    manual=True,
+                    reclaim=True,
+                    # a failed send before may have gone out: ask the platform first
+                    lookup=row is not None and int(row["attempts"]) > 0,
+                )
+                plan = Plan(due=[due])
+            results = await self.engine.run(plan, now, dump=dump_post)
+            if not results:
                 raise WisdomInputError(
                     "Today's post cannot be claimed right now (the database is busy, or it is "
                     "being posted already); try again in a moment."
                 )
-            lookup = row is not None and int(row["attempts"]) > 0
-            outcome = await self._attempt(sub, claimed[0], now, lookup=lookup)
-            await self._record_sent()
+            outcome = self._outcome(sub, today, results[0])
             if outcome.kind in ("sent", "recovered"):
                 upcoming = await self._next_slot(sub, now)
                 detail = (

@@ -1,192 +1,227 @@
-"""The daily wisdom planner's pure rules: when a post is due in a time zone (DST gaps and
-repeats, the grace window, missed dates) and which nugget comes next (the seeded rotation
-that never repeats within a cycle). No I/O; `bot.wisdom` re-exports every name."""
+"""The daily wisdom planner: pure code that says which posts are due, missed or pending, and
+which nugget each due post carries.
+
+Planning is in two steps, because a nugget is only chosen (and its text only read) for what
+is due: `plan_days(subscriptions, last dates, claims, now, grace)` says, from the dates alone,
+which claims to resolve, which dates were missed and which are due now; `choose_nuggets`
+picks each due date's nugget from the pool and the rotation state read from the post log;
+`plan_wisdom` turns those picks and the nuggets' details into the `Plan` that `Engine.run`
+carries out. No I/O; the time and rotation rules are bot/delivery/wisdom_rules.py.
+
+* A subscription posts once per local date, from its start date on, at its local time (DST
+  gaps and repeats as bot.delivery.wisdom_rules says), and may go out late until the end of
+  its grace window, never on the next local date.
+* A date whose window closed unposted is missed (a 'skipped' row, which gives nothing back to
+  the rotation); only the latest open date is due.
+* A pending claim (a crash, a failed send) is sent again while its window is open, after its
+  backoff; once it has closed it is closed (the engine asks the platform first), and while the
+  platform cannot tell it stays pending for `LOOKUP_GIVE_UP`.
+"""
 
 from __future__ import annotations
 
-import functools
-import hashlib
-from collections.abc import Collection, Iterable
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-# --------------------------------------------------------------------------------------------
-# Time arithmetic
+from bot.delivery.plan import Close, Due, Missed, Pending, Plan, Row, job_from_row, parse_ts
+from bot.delivery.wisdom_rules import CycleState, Pick, Slot, next_nugget, plan_slots
+from bot.wisdom import Subscription, WisdomPost, format_moment, format_post_time
 
+LOOKUP_GIVE_UP = timedelta(hours=24)
+"""How long after its window a claim whose delivery cannot be checked stays pending."""
 
-def _wall(moment: datetime, zone: ZoneInfo) -> datetime:
-    """The naive local wall-clock reading of `moment` in `zone`."""
-    return moment.astimezone(zone).replace(tzinfo=None)
-
-
-def due_instant(local_date: date, post_time: time, zone: ZoneInfo) -> datetime:
-    """The UTC instant at which `post_time` happens on `local_date` in `zone`.
-
-    A wall time in a DST gap resolves to the first valid moment after it (the transition); a
-    wall time that happens twice resolves to its first occurrence.
-    """
-    wall = datetime.combine(local_date, post_time)
-    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    if _wall(first, zone) == wall:
-        return first  # exists; fold=0 is the earlier of two occurrences
-    # In a gap: fold=0 uses the offset before the jump, fold=1 the one after, so the
-    # transition lies between the two readings. Find the first second whose wall-clock time
-    # is at or past `wall`: that is the first valid moment after the missing time.
-    second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    low = int(min(first, second).timestamp())
-    high = int(max(first, second).timestamp())
-    while high - low > 1:
-        middle = (low + high) // 2
-        if _wall(datetime.fromtimestamp(middle, UTC), zone) >= wall:
-            high = middle
-        else:
-            low = middle
-    return datetime.fromtimestamp(high, UTC)
-
-
-def local_day_start(local_date: date, zone: ZoneInfo) -> datetime:
-    """The first moment (UTC) of `local_date` in `zone`."""
-    return due_instant(local_date, time(0, 0), zone)
+CRASHED = (
+    "claimed but the bot stopped before posting it, and it was not back before the window closed"
+)
+GAVE_UP = "gave up when its window closed"
+NO_NUGGETS_RETRY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
-class Slot:
-    """One local date's post: due at `due`, deliverable while `due <= now < end`."""
+class Days:
+    """What the dates alone say: claims to resolve, dates missed, dates due now (each still
+    needing a nugget), and the next moment of interest."""
 
-    local_date: date
-    due: datetime
-    end: datetime
-
-    def open_at(self, now: datetime) -> bool:
-        return self.due <= now < self.end
-
-
-@functools.lru_cache(maxsize=8192)
-def slot_for(local_date: date, post_time: time, zone: ZoneInfo, grace: timedelta) -> Slot:
-    due = due_instant(local_date, post_time, zone)
-    next_day = local_day_start(local_date + timedelta(days=1), zone)
-    return Slot(local_date, due, min(due + grace, next_day))
+    pending: tuple[Pending[WisdomPost], ...]
+    missed: tuple[Missed[WisdomPost], ...]
+    due: tuple[tuple[Subscription, Slot], ...]
+    wakeup: datetime | None
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What to do for one subscription at `now`, given the last local date already handled.
-
-    `missed`: dates whose window closed unposted (record as skipped). `due`: the date to post
-    now, if any. `upcoming`: the next date still in the future.
-    """
-
-    missed: tuple[Slot, ...]
-    due: Slot | None
-    upcoming: Slot
-
-
-def plan_slots(
-    post_time: time, zone: ZoneInfo, after: date, now: datetime, grace: timedelta
-) -> Plan:
-    """Walk the local dates after `after` up to `now`.
-
-    Dates whose window is over are missed; of the dates whose window is open, only the latest
-    is due (older ones are missed too, which only matters with a grace over a day).
-    """
-    missed: list[Slot] = []
-    due: Slot | None = None
-    day = after + timedelta(days=1)
-    while True:
-        slot = slot_for(day, post_time, zone, grace)
-        if slot.due > now:
-            return Plan(tuple(missed), due, slot)
-        if now < slot.end:
-            if due is not None:
-                missed.append(due)
-            due = slot
-        else:
-            missed.append(slot)
-        day += timedelta(days=1)
-
-
-def first_post_date(post_time: time, zone: ZoneInfo, now: datetime) -> date:
-    """The first local date whose post is due at or after `now` (used as a start date)."""
-    day = now.astimezone(zone).date() - timedelta(days=1)
-    while due_instant(day, post_time, zone) < now:
-        day += timedelta(days=1)
-    return day
+def plan_days(
+    subscriptions: Mapping[int, Subscription],
+    last_dates: Mapping[int, date],
+    claims: Sequence[Row],
+    now: datetime,
+    grace: timedelta,
+) -> Days:
+    """The dates of every enabled subscription at `now`: `last_dates` is the newest date in
+    each one's post log, `claims` its rows still claimed (with the columns of `deliveries`)."""
+    pending: list[Pending[WisdomPost]] = []
+    missed: list[Missed[WisdomPost]] = []
+    due: list[tuple[Subscription, Slot]] = []
+    wakeups: list[datetime] = []
+    for row in claims:
+        sub = subscriptions.get(int(row["subscription_id"]))
+        if sub is None:
+            continue  # disabled meanwhile
+        retry = parse_ts(row["next_attempt_at"])
+        if retry is not None and now < retry:
+            wakeups.append(retry)  # backing off
+            continue
+        post = post_from_row(sub, row)
+        job = job_from_row(row, post, label=label(sub, post.local_date))
+        close = (
+            None if now < job.deadline else Close(CRASHED, GAVE_UP, job.deadline + LOOKUP_GIVE_UP)
+        )
+        pending.append(Pending(job, close))
+    for sub in subscriptions.values():
+        after = max(sub.start_date - timedelta(days=1), last_dates.get(sub.id, date.min))
+        days = plan_slots(sub.post_time, sub.tz, after, now, grace)
+        missed += [_missed(sub, slot) for slot in days.missed]
+        if days.due is not None:
+            due.append((sub, days.due))
+        wakeups.append(days.upcoming.due)
+    return Days(tuple(pending), tuple(missed), tuple(due), min(wakeups, default=None))
 
 
-def local_today(zone: ZoneInfo, now: datetime) -> date:
-    return now.astimezone(zone).date()
-
-
-# --------------------------------------------------------------------------------------------
-# Rotation
-
-
-@dataclass(frozen=True)
-class CycleState:
-    """Where a channel is in its walk: the cycle number, the keys posted (or claimed) in that
-    cycle and the last key posted."""
-
-    cycle: int = 0
-    posted: frozenset[str] = frozenset()
-    last: str | None = None
-
-
-@dataclass(frozen=True)
-class Pick:
-    key: str
-    cycle: int
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _rank(seed: int, cycle: int, key: str) -> bytes:
-    return hashlib.sha256(f"{seed}:{cycle}:{key}".encode()).digest()[:12]
-
-
-def cycle_order(pool: Iterable[str], seed: int, cycle: int) -> list[str]:
-    """The order in which `cycle` walks `pool` for a channel with `seed`."""
-    return sorted(set(pool), key=lambda key: (_rank(seed, cycle, key), key))
-
-
-def next_nugget(pool: Collection[str], state: CycleState, seed: int) -> Pick | None:
-    """The next nugget for a channel, or None when the pool is empty. Consumes nothing."""
-    keys = set(pool)
-    if not keys:
-        return None
-    remaining = keys - state.posted
-    if state.cycle == 0:
-        cycle = 1  # nothing posted yet: the first cycle
-    elif remaining:
-        cycle = state.cycle
-    else:  # every key in the pool was posted: reshuffle, never repeating the last one
-        cycle = state.cycle + 1
-        remaining = keys
-        if len(keys) > 1 and state.last in keys:
-            remaining = keys - {state.last}
-    key = min(remaining, key=lambda k: (_rank(seed, cycle, k), k))
-    return Pick(key, cycle)
-
-
-def advance(state: CycleState, pick: Pick) -> CycleState:
-    """The state after posting `pick`."""
-    if pick.cycle != state.cycle:
-        return CycleState(pick.cycle, frozenset({pick.key}), pick.key)
-    return CycleState(state.cycle, state.posted | {pick.key}, pick.key)
-
-
-def upcoming_nuggets(pool: Collection[str], state: CycleState, seed: int, count: int) -> list[Pick]:
-    """The next `count` picks, as if each were posted in turn (for previews and reports)."""
-    picks: list[Pick] = []
-    for _ in range(count):
-        pick = next_nugget(pool, state, seed)
-        if pick is None:
-            break
-        picks.append(pick)
-        state = advance(state, pick)
+def choose_nuggets(
+    due: Sequence[tuple[Subscription, Slot]],
+    pools: Mapping[int, Sequence[str]],
+    states: Mapping[int, CycleState],
+) -> list[tuple[Subscription, Slot, Pick]]:
+    """Each due date's nugget: the next of its channel's walk through the pool it quotes
+    (`pools`, by subscription id; none when that pool is empty)."""
+    picks = []
+    for sub, slot in due:
+        pick = next_nugget(pools.get(sub.id, ()), states.get(sub.id, CycleState()), sub.seed)
+        if pick is not None:
+            picks.append((sub, slot, pick))
     return picks
 
 
-def channel_seed(frontend: str, channel_id: str) -> int:
-    """A stable per-channel seed (the same channel keeps its walk when re-subscribed)."""
-    digest = hashlib.sha256(f"wisdom:{frontend}:{channel_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
+def plan_wisdom(
+    days: Days,
+    picks: Sequence[tuple[Subscription, Slot, Pick]],
+    details: Mapping[str, Row],
+    now: datetime,
+) -> Plan[WisdomPost]:
+    """The plan: the pending claims and missed dates of `days`, and a post for each pick whose
+    nugget is still loaded (`details`, by nugget key), due in date order."""
+    dues = [
+        Due(
+            sub.id,
+            slot.local_date.isoformat(),
+            wisdom_post(sub, slot, pick, details[pick.key], attempted_at=now),
+            slot.due,
+            slot.end,
+            label=label(sub, slot.local_date),
+            item=pick.key,
+            cycle=pick.cycle,
+        )
+        for sub, slot, pick in sorted(picks, key=lambda item: (item[1].due, item[0].id))
+        if pick.key in details
+    ]
+    wakeups = [days.wakeup] if days.wakeup is not None else []
+    if len(dues) < len(days.due):  # no nuggets loaded (or one vanished): look again soon
+        wakeups.append(now + NO_NUGGETS_RETRY)
+    return Plan(dues, days.pending, days.missed, (), min(wakeups, default=None))
+
+
+def wisdom_post(
+    sub: Subscription,
+    slot: Slot,
+    pick: Pick,
+    nugget: Row,
+    *,
+    manual: bool = False,
+    attempted_at: datetime | None = None,
+    stored_key: str | None = None,
+) -> WisdomPost:
+    """The post of `slot`'s date carrying nugget `pick` (`nugget`: its text and attribution)."""
+    return WisdomPost(
+        subscription_id=sub.id,
+        frontend=sub.frontend,
+        guild_id=sub.guild_id,
+        channel_id=sub.channel_id,
+        local_date=slot.local_date,
+        scheduled_at=slot.due,
+        zone=sub.zone,
+        nugget_key=pick.key,
+        text=str(nugget["nugget_text"]),
+        speaker=nugget["speaker"],
+        source=str(nugget["source"]),
+        talk_title=str(nugget["talk_title"]),
+        conference_name=str(nugget["conference_name"]),
+        manual=manual,
+        attempted_at=attempted_at,
+        stored_key=stored_key,
+    )
+
+
+def dump_post(post: WisdomPost) -> str:
+    """A post's snapshot in its delivery row: the nugget and its attribution (JSON)."""
+    return json.dumps(
+        {
+            "text": post.text,
+            "speaker": post.speaker,
+            "source": post.source,
+            "talk_title": post.talk_title,
+            "conference_name": post.conference_name,
+        },
+        ensure_ascii=False,
+    )
+
+
+def post_from_row(sub: Subscription, row: Row) -> WisdomPost:
+    """The post a claimed row stands for, from the snapshot taken when it was claimed."""
+    snapshot = json.loads(row["snapshot"]) if row["snapshot"] else {}
+    return WisdomPost(
+        subscription_id=sub.id,
+        frontend=sub.frontend,
+        guild_id=sub.guild_id,
+        channel_id=sub.channel_id,
+        local_date=date.fromisoformat(str(row["key"])),
+        scheduled_at=parse_ts(str(row["due_at"])) or datetime.min,
+        zone=sub.zone,
+        nugget_key=str(row["item"]),
+        text=str(snapshot["text"]),
+        speaker=snapshot.get("speaker"),
+        source=str(snapshot["source"]),
+        talk_title=str(snapshot["talk_title"]),
+        conference_name=str(snapshot["conference_name"]),
+        manual=bool(row["manual"]),
+        stored_key=row["idempotency_key"],
+        # The claim is written right before the first send, so no delivery is older.
+        attempted_at=parse_ts(row["attempted_at"]),
+    )
+
+
+def label(sub: Subscription, local_date: date) -> str:
+    """How the log names one post: 'discord channel c1 for 2024-03-25'."""
+    return f"{sub.frontend} channel {sub.channel_id} for {local_date}"
+
+
+def _missed(sub: Subscription, slot: Slot) -> Missed[WisdomPost]:
+    zone = sub.tz
+    if slot.end <= slot.due:
+        reason = (
+            f"missed: {format_post_time(sub.post_time)} on {slot.local_date} does not "
+            f"occur in {sub.zone} before the day ends"
+        )
+    else:
+        reason = (
+            f"missed: not posted between {format_moment(slot.due, zone)} and "
+            f"{format_moment(slot.end, zone)} (the bot was not running, or no nuggets "
+            "were loaded)"
+        )
+    return Missed(
+        sub.id,
+        slot.local_date.isoformat(),
+        slot.due,
+        slot.end,
+        reason,
+        label=label(sub, slot.local_date),
+    )

@@ -170,3 +170,16 @@ def _snapshot(values: Sequence[object]) -> TalkSnapshot | None:
 
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+async def cancelled_talks(db: Database) -> dict[str, TalkSnapshot]:
+    """Every talk whose latest change (of new and cancelled) is a cancellation, by talk key:
+    what it was before (a talk cancelled and then back is not in it)."""
+    rows = await db.fetch_all(
+        "SELECT talk_key, kind, old_title, old_starts_at, old_ends_at, old_room, old_speakers "
+        "FROM programme_changes WHERE kind IN ('new', 'cancelled') ORDER BY batch_id, id"
+    )
+    latest: dict[str, TalkSnapshot | None] = {}
+    for row in rows:
+        latest[str(row[0])] = _snapshot(row[2:7]) if row[1] == "cancelled" else None
+    return {key: snapshot for key, snapshot in latest.items() if snapshot is not None}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.store.db import Database
 
@@ -141,12 +141,17 @@ async def close_claims(
     )
 
 
-async def update_row(db: Database, subscription_id: int, key: str, **values: Any) -> None:
-    """Set columns of one delivery row (a reminder whose talk moved: new due time)."""
-    columns = ", ".join(f"{name} = ?" for name in values)
+async def reschedule(
+    db: Database, subscription_id: int, key: str, due: datetime, end: datetime, snapshot: str
+) -> None:
+    """A claimed row that must wait for a later moment (its talk moved later): new due
+    moment, window and snapshot; nothing is tried before `due`."""
     await db.execute(
-        f"UPDATE deliveries SET {columns} WHERE subscription_id = ? AND key = ?",
-        (*values.values(), subscription_id, key),
+        """
+        UPDATE deliveries SET due_at = ?1, next_attempt_at = ?1, end_at = ?2, snapshot = ?3
+        WHERE subscription_id = ?4 AND key = ?5 AND status = 'claimed'
+        """,
+        (ts(due), ts(end), snapshot, subscription_id, key),
     )
 
 
@@ -157,36 +162,110 @@ async def update_subscription(db: Database, subscription_id: int, **values: Any)
     )
 
 
+class Claim(NamedTuple):
+    """One row to claim: (subscription, key), its window, what it will post, and whether it
+    may take over a row that ended skipped or failed (never one claimed or sent)."""
+
+    subscription_id: int
+    key: str
+    due: datetime
+    end: datetime
+    snapshot: str
+    idempotency_key: str
+    item: str | None = None
+    cycle: int | None = None
+    manual: bool = False
+    reclaim: bool = False
+
+
+class Skip(NamedTuple):
+    """One delivery missed before it was claimed, recorded as 'skipped' with its reason."""
+
+    subscription_id: int
+    key: str
+    due: datetime
+    end: datetime
+    reason: str
+    snapshot: str | None = None
+    idempotency_key: str | None = None
+    reclaim: bool = False
+    """May replace an earlier skipped row of the same key."""
+
+
+_INSERT = """
+INSERT INTO deliveries (subscription_id, key, status, due_at, end_at, snapshot,
+    idempotency_key, item, cycle, manual, attempted_at, updated_at)
+VALUES {values}
+ON CONFLICT (subscription_id, key) DO {conflict}
+RETURNING subscription_id, key
+"""
+
+_TAKE_OVER = """UPDATE SET status = 'claimed', due_at = excluded.due_at,
+    end_at = excluded.end_at, snapshot = excluded.snapshot, item = excluded.item,
+    cycle = excluded.cycle, manual = excluded.manual,
+    idempotency_key = coalesce(deliveries.idempotency_key, excluded.idempotency_key),
+    attempted_at = excluded.attempted_at, attempts = 0, error = NULL, next_attempt_at = NULL,
+    sent_at = NULL, message_id = NULL, updated_at = excluded.updated_at
+WHERE deliveries.status IN ('skipped', 'failed')"""
+
+_SKIP = """
+INSERT INTO deliveries (subscription_id, key, status, due_at, end_at, error, snapshot,
+    idempotency_key, updated_at)
+VALUES (?1, ?2, 'skipped', ?3, ?4, ?5, ?6, ?7, ?8)
+ON CONFLICT (subscription_id, key) DO UPDATE SET due_at = excluded.due_at,
+    end_at = excluded.end_at, error = excluded.error, snapshot = excluded.snapshot,
+    updated_at = excluded.updated_at
+WHERE ?9 AND deliveries.status = 'skipped'
+"""
+
+
 async def claim(
-    db: Database,
-    rows: Sequence[tuple[int, str, datetime, datetime, str, str]],
-    now: datetime,
-) -> list[str]:
-    """Claim deliveries, in one transaction: (subscription id, key, due, window end, JSON
-    snapshot, idempotency key). A key that already has a row is never claimed again (the
-    primary key); returns the "subscription id/key" of the rows this call claimed, or nothing
-    when a transaction is open (`claim_allowed`)."""
-    if not rows or not claim_allowed(db):
+    db: Database, rows: Sequence[Claim], now: datetime, *, missed: Sequence[Skip] = ()
+) -> list[str] | None:
+    """Claim deliveries and record the missed ones, in one transaction. A key that already
+    has a row is never claimed again (the primary key; a `reclaim` row takes over one that
+    ended skipped or failed). Returns the "subscription id/key" of the rows this call
+    claimed, or None when a transaction is open (`claim_allowed`) and nothing was written."""
+    if not rows and not missed:
         return []
+    if not claim_allowed(db):
+        return None
     claimed: list[str] = []
+    stamp = ts(now)
     async with db.transaction():
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            result = await db.fetch_all(
-                f"""
-                INSERT INTO deliveries (subscription_id, key, status, due_at, end_at, snapshot,
-                    idempotency_key, attempted_at, updated_at)
-                VALUES {", ".join("(?, ?, 'claimed', ?, ?, ?, ?, ?, ?)" for _ in chunk)}
-                ON CONFLICT (subscription_id, key) DO NOTHING
-                RETURNING subscription_id, key
-                """,
+        if missed:
+            await db.execute_many(
+                _SKIP,
                 [
-                    value
-                    for sub_id, key, due, end, snapshot, idem in chunk
-                    for value in (sub_id, key, ts(due), ts(end), snapshot, idem, ts(now), ts(now))
+                    (sub_id, key, ts(due), ts(end), reason, snapshot, idem, stamp, int(reclaim))
+                    for sub_id, key, due, end, reason, snapshot, idem, reclaim in missed
                 ],
             )
-            claimed += [f"{row[0]}/{row[1]}" for row in result]
+        for reclaim in (False, True):
+            batch = [row for row in rows if row.reclaim == reclaim]
+            size = 1 if reclaim else CHUNK
+            for start in range(0, len(batch), size):
+                chunk = batch[start : start + size]
+                values = ", ".join("(?, ?, 'claimed', ?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk)
+                sql = _INSERT.format(values=values, conflict=_TAKE_OVER if reclaim else "NOTHING")
+                params = [
+                    value
+                    for row in chunk
+                    for value in (
+                        row.subscription_id,
+                        row.key,
+                        ts(row.due),
+                        ts(row.end),
+                        row.snapshot,
+                        row.idempotency_key,
+                        row.item,
+                        row.cycle,
+                        int(row.manual),
+                        stamp,
+                        stamp,
+                    )
+                ]
+                claimed += [f"{found[0]}/{found[1]}" for found in await db.fetch_all(sql, params)]
     return claimed
 
 

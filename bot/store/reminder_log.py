@@ -1,12 +1,9 @@
-"""Talk reminders in the store: their subscriptions, the timed talks, their delivery rows,
-and the claim batch. Persistence only; the service is bot.delivery.reminder_service.
-
-How they are used (claim, send, record) is described in bot.delivery.reminder_service.
-"""
+"""Talk reminders in the store: their subscriptions, the timed talks and their delivery rows.
+Persistence only; the claims go through bot.store.deliveries, the service that plans and
+posts is bot.delivery.reminder_service."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -150,23 +147,3 @@ async def turn_off(
         (f"unsubscribed by {by}", frontend, str(channel_id), subscription_id),
     )
     return [_subscription(row) for row in rows]
-
-
-async def claim(db: Database, claims: Sequence[tuple[Any, ...]]) -> None:
-    """Inside the caller's claim transaction: insert 'claimed' (or 'skipped') rows, (sub id,
-    talk key, status, due, talk start, JSON snapshot, error, now, idempotency key). A skipped
-    row is claimed again (a re-import moved its talk); any other row is never touched."""
-    await db.execute_many(
-        """
-        INSERT INTO deliveries (subscription_id, key, status, due_at, end_at, snapshot,
-            error, updated_at, attempted_at, idempotency_key)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?3 = 'claimed' THEN ?8 END, ?9)
-        ON CONFLICT (subscription_id, key) DO UPDATE SET status = excluded.status,
-            due_at = excluded.due_at, end_at = excluded.end_at,
-            snapshot = excluded.snapshot, error = excluded.error, attempts = 0,
-            attempted_at = excluded.attempted_at,
-            next_attempt_at = NULL, updated_at = excluded.updated_at
-        WHERE deliveries.status = 'skipped'
-        """,
-        claims,
-    )

@@ -1,6 +1,7 @@
-"""Daily wisdom's post log in the store: its rows, the rotation read from it, the claim, and
-the reads of the service and the report. Persistence only: the service that posts is
-bot.delivery.wisdom_service; subscriptions are bot.store.wisdom_subscriptions."""
+"""Daily wisdom's post log in the store: its rows, the rotation read from it, the nuggets'
+details, and the reads of the service and the report. Persistence only: claims go through
+bot.store.deliveries, the service that plans and posts is bot.delivery.wisdom_service;
+subscriptions are bot.store.wisdom_subscriptions."""
 
 from __future__ import annotations
 
@@ -16,12 +17,7 @@ from bot.store.db import Database
 from bot.store.wisdom_subscriptions import _dt, _need_dt
 from bot.wisdom import (
     CycleState,
-    Pick,
     PostRecord,
-    Slot,
-    Subscription,
-    WisdomPost,
-    idempotency_key,
 )
 
 _CHUNK = deliveries.CHUNK
@@ -54,30 +50,6 @@ def _snapshot(row: aiosqlite.Row) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _post(sub: Subscription, row: aiosqlite.Row) -> WisdomPost:
-    """The post a claimed row stands for, from the snapshot taken when it was claimed."""
-    snapshot = _snapshot(row)
-    return WisdomPost(
-        subscription_id=sub.id,
-        frontend=sub.frontend,
-        guild_id=sub.guild_id,
-        channel_id=sub.channel_id,
-        local_date=date.fromisoformat(str(row["key"])),
-        scheduled_at=_need_dt(str(row["due_at"])),
-        zone=sub.zone,
-        nugget_key=str(row["item"]),
-        text=str(snapshot["text"]),
-        speaker=snapshot.get("speaker"),
-        source=str(snapshot["source"]),
-        talk_title=str(snapshot["talk_title"]),
-        conference_name=str(snapshot["conference_name"]),
-        manual=bool(row["manual"]),
-        stored_key=row["idempotency_key"],
-        # The claim is written right before the first send, so no delivery is older.
-        attempted_at=_dt(row["attempted_at"]),
-    )
-
-
 async def post_log(
     db: Database, subscription_id: int, *, limit: int | None = None
 ) -> list[PostRecord]:
@@ -90,7 +62,7 @@ async def post_log(
     return [_record(row) for row in await db.fetch_all(sql, params)]
 
 
-async def _rotation(
+async def rotation(
     db: Database, subscription_ids: Sequence[int]
 ) -> tuple[list[str], dict[int, CycleState]]:
     """The nugget pool and the rotation state of each subscription, in one round trip.
@@ -138,7 +110,7 @@ async def _rotation(
     return pool, states
 
 
-async def _nugget_details(db: Database, keys: Sequence[str]) -> dict[str, aiosqlite.Row]:
+async def nugget_details(db: Database, keys: Sequence[str]) -> dict[str, aiosqlite.Row]:
     if not keys:
         return {}
     rows = await db.fetch_all(
@@ -151,80 +123,6 @@ async def _nugget_details(db: Database, keys: Sequence[str]) -> dict[str, aiosql
         list(keys),
     )
     return {str(row["key"]): row for row in rows}
-
-
-_CLAIM_SQL = """
-WITH picks(subscription_id, key, item, cycle, due_at, end_at, manual,
-           attempted_at, idempotency_key) AS (VALUES {values})
-INSERT INTO deliveries (
-    subscription_id, key, status, due_at, end_at, manual, cycle, item, snapshot,
-    attempted_at, attempts, idempotency_key
-)
-SELECT p.subscription_id, p.key, 'claimed', p.due_at, p.end_at, p.manual, p.cycle,
-    n.key, json_object('text', n.text, 'speaker', n.speaker, 'source', n.source,
-        'talk_title', t.title, 'conference_name', c.name), p.attempted_at, 0, p.idempotency_key
-FROM picks p
-JOIN nuggets n ON n.key = p.item
-JOIN talks t ON t.id = n.talk_id
-JOIN conferences c ON c.id = t.conference_id
-WHERE true
-ON CONFLICT (subscription_id, key) DO {conflict}
-RETURNING *
-"""
-
-_RECLAIM = """UPDATE SET status = 'claimed', due_at = excluded.due_at,
-    end_at = excluded.end_at, manual = 1, cycle = excluded.cycle,
-    item = excluded.item, snapshot = excluded.snapshot,
-    idempotency_key = coalesce(deliveries.idempotency_key, excluded.idempotency_key),
-    attempted_at = excluded.attempted_at,
-    next_attempt_at = NULL, sent_at = NULL, message_id = NULL
-WHERE deliveries.status IN ('skipped', 'failed')"""
-
-
-async def _claim(
-    db: Database,
-    picks: Sequence[tuple[Subscription, Slot, Pick, bool]],
-    now: datetime,
-    *,
-    reclaim: bool = False,
-) -> list[aiosqlite.Row]:
-    """Claim posts in one transaction; returns the rows this call claimed. A date that already
-    has a row is not claimed again (with `reclaim`, a skipped or failed row is). Claims nothing
-    while a transaction is open on the connection (`deliveries.claim_allowed`)."""
-    if not picks or not deliveries.claim_allowed(db):
-        return []
-    async with db.transaction():
-        return await _claim_chunks(db, picks, now, reclaim)
-
-
-async def _claim_chunks(
-    db: Database,
-    picks: Sequence[tuple[Subscription, Slot, Pick, bool]],
-    now: datetime,
-    reclaim: bool,
-) -> list[aiosqlite.Row]:
-    claimed: list[aiosqlite.Row] = []
-    for start in range(0, len(picks), _CHUNK):
-        chunk = picks[start : start + _CHUNK]
-        params: list[Any] = []
-        for sub, slot, pick, manual in chunk:
-            params += [
-                sub.id,
-                slot.local_date.isoformat(),
-                pick.key,
-                pick.cycle,
-                _ts(slot.due),
-                _ts(slot.end),
-                int(manual),
-                _ts(now),
-                idempotency_key(sub.id, slot.local_date),
-            ]
-        sql = _CLAIM_SQL.format(
-            values=", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk),
-            conflict=_RECLAIM if reclaim else "NOTHING",
-        )
-        claimed += await db.fetch_all(sql, params)
-    return claimed
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,19 +192,6 @@ async def pending_claims(db: Database, subscription_ids: Sequence[int]) -> list[
         ORDER BY key, subscription_id
         """,
         list(subscription_ids),
-    )
-
-
-async def record_missed(db: Database, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Dates that passed unposted: (subscription id, date, due, end, reason) as 'skipped'."""
-    await db.execute_many(
-        """
-        INSERT INTO deliveries (subscription_id, key, status, due_at, end_at,
-            error)
-        VALUES (?, ?, 'skipped', ?, ?, ?)
-        ON CONFLICT (subscription_id, key) DO NOTHING
-        """,
-        rows,
     )
 
 

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from bot.answer import Answer
-from bot.delivery.engine import Due, Engine
+from bot.delivery.engine import Engine
 from bot.delivery.model import TransientSendError
+from bot.delivery.plan import Close, Due, Plan, resolve_log
 from bot.store import deliveries
 from bot.store.db import Database
 from tests.fakes.clock import FakeClock
@@ -24,6 +25,7 @@ from tests.fakes.poster import Crash, FakePoster, KilledAfterSending
 LOG = logging.getLogger("confbot.test.announce")
 T = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 WINDOW = timedelta(hours=1)
+CLOSED = "not delivered before its window closed"
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,13 @@ def plan(
     subscriptions: Sequence[tuple[int, str]],
     log: Sequence[Mapping[str, Any]],
     now: datetime,
-) -> list[Due[Announcement]]:
-    """The whole new kind: pure (subscriptions, content, delivery log, now) -> due jobs."""
+) -> Plan[Announcement]:
+    """The whole new kind: pure (subscriptions, content, delivery log, now) -> a plan: the
+    claims left in the log resolved by the plain rule, the announcement due once."""
+    pending, backing_off = resolve_log(log, now, load, Close(CLOSED, CLOSED))
     done = {(int(row["subscription_id"]), str(row["key"])) for row in log}
     key = f"announce-{T:%Y%m%dT%H%M}"
-    return [
+    due = [
         Due(
             sub_id,
             key,
@@ -84,6 +88,8 @@ def plan(
         for sub_id, channel in subscriptions
         if (sub_id, key) not in done and now >= T
     ]
+    wakeup = min([*backing_off, T] if now < T else backing_off, default=None)
+    return Plan(due, pending, wakeup=wakeup)
 
 
 async def add_subscription(db: Database, channel_id: str) -> int:
@@ -102,7 +108,7 @@ async def run(
     engine: Engine[Announcement], subs: list[tuple[int, str]], now: datetime
 ) -> list[str]:
     log = await deliveries.log_rows(engine.db, [sub_id for sub_id, _ in subs])
-    results = await engine.run(plan(subs, log, now), log, now, dump=dump, load=load)
+    results = await engine.run(plan(subs, log, now), now, dump=dump)
     return [result.kind for result in results]
 
 

@@ -365,7 +365,7 @@ async def test_a_data_load_in_progress_postpones_claims(
 # -- re-imports ----------------------------------------------------------------------------
 
 
-async def test_reimport_moves_one_earlier_cancels_one_and_keeps_the_others(
+async def test_reimport_moves_one_earlier_one_later_cancels_one_and_keeps_the_others(
     service: ReminderService, clock: FakeClock, platform: FakePlatform, db: Database
 ) -> None:
     await subscribe(service, 10)
@@ -383,10 +383,20 @@ async def test_reimport_moves_one_earlier_cancels_one_and_keeps_the_others(
     await replace_conferences(db, [changed], origin="import")
     assert await run_at(service, clock, moved - timedelta(minutes=10)) == ["sent:Beta"]
     assert await run_at(service, clock, T0 + timedelta(minutes=170)) == ["sent:Delta"]
-    assert await run_at(service, clock, T0 + timedelta(hours=5, minutes=-10)) == []
-    assert platform.titles() == ["Alpha", "Beta", "Delta"]  # none for gamma, alpha once
+    # Alpha moved five hours after its reminder went out: reminded again, saying it moved.
+    assert await run_at(service, clock, T0 + timedelta(hours=5, minutes=-11)) == []
+    assert await run_at(service, clock, T0 + timedelta(hours=5, minutes=-10)) == ["sent:Alpha"]
+    assert await run_at(service, clock, T0 + timedelta(hours=5, minutes=-9)) == []
+    assert platform.titles() == ["Alpha", "Beta", "Delta", "Alpha"]  # none for gamma
+    again = platform.delivered[-1][1]
+    assert again.title == "Moved, now starting in 10 minutes: Alpha"
+    assert [f.value for f in again.fields if f.name == "Moved from"] == [
+        "Wednesday 1 May 11:00 CEST (09:00 UTC)"
+    ]
+    assert again.meta["idempotency_key"] != platform.delivered[0][1].meta["idempotency_key"]
     assert await log_status(db) == {
         "guid-alpha": "sent",
+        "guid-alpha@20240501T1400Z": "sent",
         "guid-delta": "sent",
         "testconf/beta": "sent",
     }

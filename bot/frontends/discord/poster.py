@@ -24,8 +24,9 @@ import discord
 
 from bot.answer import Answer
 from bot.delivery.model import PermanentSendError, TransientSendError
+from bot.delivery.reminder_answers import reminder_answer
 from bot.frontends.discord.embeds import answer_embed
-from bot.reminders import ReminderPost, reminder_answer
+from bot.reminders import ReminderPost
 from bot.wisdom import WisdomPost, wisdom_answer
 
 log = logging.getLogger("confbot.discord.poster")

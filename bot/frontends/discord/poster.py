@@ -25,6 +25,7 @@ import discord
 from bot.answer import Answer
 from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.delivery.reminder_answers import reminder_answer
+from bot.frontends.discord import pacing
 from bot.frontends.discord.embeds import answer_embed
 from bot.reminders import ReminderPost
 from bot.wisdom import WisdomPost, wisdom_answer
@@ -91,8 +92,12 @@ def _describe(post: Post) -> str:
 
 
 class DiscordPoster:
-    """Implements `bot.delivery.model.Poster` (for daily wisdom and reminders) over a logged-in
-    discord.py client."""
+    """Implements `bot.delivery.model.Poster` (for daily wisdom and reminders) over a
+    discord.py client.
+
+    Build it before the client logs in (`ConfBot` does, in its constructor): it installs the
+    client's pacing within Discord's global limit (`bot.frontends.discord.pacing`), which
+    takes effect at login; `pacing` is that count, shared by every poster of the client."""
 
     def __init__(
         self,
@@ -104,6 +109,7 @@ class DiscordPoster:
         self.client = client
         self.send_timeout = send_timeout
         self.history_limit = history_limit
+        self.pacing = pacing.install(client)  # every REST request within the global limit
         self._pending: set[asyncio.Future[discord.Message]] = set()
 
     def _channel(self, post: Post) -> discord.PartialMessageable:

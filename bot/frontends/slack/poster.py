@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -22,6 +23,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
 from bot.delivery.model import PermanentSendError, TransientSendError
+from bot.delivery.pacing import Pacer
+from bot.frontends.slack import pacing
 from bot.frontends.slack.blocks import answer_message
 from bot.reminders import ReminderPost
 from bot.wisdom import WisdomPost
@@ -92,12 +95,23 @@ class SlackPoster:
 
     `scopes` are the bot token's granted scopes when known (from `auth.test`): the history
     lookup in `find_existing` is only tried when a history scope was granted (the manifest
-    does not ask for one; see the README).
+    does not ask for one; see the README). Every call waits for `pacer` within `rates`
+    (`bot.frontends.slack.pacing`: the method's tier, one post a second in a channel); pass
+    one pacer to every poster of the same token.
     """
 
-    def __init__(self, client: AsyncWebClient, *, scopes: Collection[str] | None = None) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        scopes: Collection[str] | None = None,
+        pacer: Pacer | None = None,
+        rates: pacing.SlackRates | None = None,
+    ) -> None:
         self.client = client
         self.scopes = frozenset(scopes) if scopes is not None else None
+        self.pacer = pacer or Pacer()
+        self.rates = rates or pacing.SlackRates()
         self.posts = 0
         self.reminders = 0
 
@@ -105,13 +119,19 @@ class SlackPoster:
         """Post `answer` in the post's channel; returns the message ts."""
         message = answer_message(answer)
         try:
-            response = await self.client.chat_postMessage(
+            response = await pacing.call(
+                self.pacer,
+                self.rates,
+                pacing.POST_METHOD,
+                lambda: self.client.chat_postMessage(
+                    channel=post.channel_id,
+                    text=message["text"],
+                    blocks=message["blocks"],
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    metadata=metadata(post),
+                ),
                 channel=post.channel_id,
-                text=message["text"],
-                blocks=message["blocks"],
-                unfurl_links=False,
-                unfurl_media=False,
-                metadata=metadata(post),
             )
         except SlackApiError as error:
             raise classify(error) from error
@@ -141,12 +161,18 @@ class SlackPoster:
         # Every page from the first attempt on: the post is found however much was said after.
         while True:
             try:
-                response = await self.client.conversations_history(
-                    channel=post.channel_id,
-                    oldest=oldest,
-                    include_all_metadata=True,
-                    limit=HISTORY_PAGE,
-                    cursor=cursor,
+                response = await pacing.call(
+                    self.pacer,
+                    self.rates,
+                    "conversations.history",
+                    partial(
+                        self.client.conversations_history,
+                        channel=post.channel_id,
+                        oldest=oldest,
+                        include_all_metadata=True,
+                        limit=HISTORY_PAGE,
+                        cursor=cursor,
+                    ),
                 )
             except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
                 log.debug("cannot look up earlier posts: %s", _code(error))
@@ -175,7 +201,7 @@ def classify(error: SlackApiError) -> PermanentSendError | TransientSendError:
     code = _code(error)
     status = int(getattr(response, "status_code", 200) or 200)
     if code == "ratelimited" or status == 429:
-        return TransientSendError("ratelimited", retry_after=_retry_after(error))
+        return TransientSendError("ratelimited", retry_after=pacing.retry_after(error))
     if code in PERMANENT_ERRORS:
         return PermanentSendError(code)
     if code in AUTH_ERRORS:
@@ -192,14 +218,3 @@ def _code(error: BaseException) -> str:
         except (AttributeError, TypeError):
             return "unknown_error"
     return type(error).__name__
-
-
-def _retry_after(error: SlackApiError) -> float | None:
-    headers = getattr(error.response, "headers", None) or {}
-    for key, value in dict(headers).items():
-        if str(key).lower() == "retry-after":
-            try:
-                return float(value if not isinstance(value, list) else value[0])
-            except (TypeError, ValueError):
-                return None
-    return None

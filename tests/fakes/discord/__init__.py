@@ -11,8 +11,11 @@ discord.py 2.7.1 uses, so a real ``commands.Bot`` (with ``app_commands``) runs a
 It enforces what Discord enforces and a bot can get wrong: the 3 s interaction deadline (10062),
 double acknowledgement (40060), message/embed/component/choice limits (50035), empty messages
 (50006), unknown or deleted channels (10003), missing permissions (50001/50013), followups
-before the acknowledgement (10015), and it can inject 429s (with ``Via`` and ``retry_after``,
-so discord.py waits and retries) or any other failure.
+before the acknowledgement (10015), Discord's rate limits (the global 50 requests a second and
+route buckets, with every ``X-RateLimit-*`` header and a 429 when exceeded: ratelimits.py,
+lowered or turned off with ``FakeDiscord(rate_limits=DiscordRateLimits(...))``, 429s counted
+in ``fake.limiter.refused``), and it can inject 429s (with ``Via`` and ``retry_after``, so
+discord.py waits and retries) or any other failure.
 
 Typical use::
 
@@ -38,7 +41,8 @@ Conventions:
   `channel_messages`.
 
 Layout, one module per protocol area (`FakeDiscord` in server.py is built from the parts):
-limits.py (what Discord answers 400/50035 for), wire.py (shared constants and helpers),
+limits.py (what Discord answers 400/50035 for), ratelimits.py (what it answers 429 for),
+wire.py (shared constants and helpers),
 state.py (`_State`: the attributes every part shares, addresses, waiting), rest.py (REST
 transport, request records, fault injection), gateway.py, guilds.py (users, guilds, channels,
 permissions), messages.py, interactions.py (callbacks, webhooks, `InteractionResult`),
@@ -82,6 +86,7 @@ from .limits import TEXT_INPUT_LABEL_MAX as TEXT_INPUT_LABEL_MAX
 from .limits import TEXT_INPUT_VALUE_MAX as TEXT_INPUT_VALUE_MAX
 from .limits import V2_COMPONENTS_MAX as V2_COMPONENTS_MAX
 from .limits import Problem as Problem
+from .ratelimits import DiscordRateLimits as DiscordRateLimits
 from .rest import RecordedRequest
 from .server import ClientT as ClientT
 from .server import FakeDiscord, running_bot, use_fake_discord

@@ -148,6 +148,7 @@ class _Rest(_State):
         rel = request.path[len(API_PREFIX) :]
         record = RecordedRequest(request.method, rel, dict(request.query), None)
         self.requests.append(record)
+        limit_headers: dict[str, str] = {}
         try:
             try:
                 record.json, files = await self._read_body(request)
@@ -155,6 +156,8 @@ class _Rest(_State):
                 _BODY.set((record.json, files))
                 self._apply_rules(request.method, rel)
                 self._check_auth(request, rel)
+                token = request.headers.get("Authorization", "")
+                limit_headers = self.limiter.check(request, rel, token)
                 response = await handler(request)
             except _ApiError as exc:
                 response = exc.response()
@@ -164,6 +167,7 @@ class _Rest(_State):
                     with contextlib.suppress(ValueError, TypeError):
                         body = response.body
                         record.response = json.loads(body if isinstance(body, bytes) else str(body))
+            response.headers.update(limit_headers)
             record.status = response.status
             if response.status == 429:
                 self.rate_limited_count += 1

@@ -21,6 +21,7 @@ from .driving import _Driving
 from .gateway import _Connection, _Session
 from .guilds import _Guild
 from .interactions import InteractionResult
+from .ratelimits import DiscordLimiter, DiscordRateLimits
 from .rest import RecordedRequest, _Rule
 from .wire import API_PREFIX, FOLLOWUP_LIFETIME, INTERACTION_DEADLINE, JSON
 
@@ -46,6 +47,7 @@ class FakeDiscord(_Driving):
         heartbeat_interval: float = 41.25,
         max_frames: int = 10_000,
         enforce_command_visibility: bool = True,
+        rate_limits: DiscordRateLimits | None = None,
     ) -> None:
         self.token = token
         self.interaction_deadline = interaction_deadline
@@ -53,6 +55,7 @@ class FakeDiscord(_Driving):
         self.heartbeat_interval = heartbeat_interval
         self.max_frames = max_frames
         self.enforce_command_visibility = enforce_command_visibility
+        self.limiter = DiscordLimiter(rate_limits)
 
         self._last_snowflake = 0
         self._changed = asyncio.Event()

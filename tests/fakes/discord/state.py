@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .gateway import _Connection, _Session
     from .guilds import _Guild
     from .interactions import InteractionResult
+    from .ratelimits import DiscordLimiter
     from .rest import RecordedRequest, _Rule
 
 
@@ -32,6 +33,7 @@ class _State:
     heartbeat_interval: float
     max_frames: int
     enforce_command_visibility: bool
+    limiter: DiscordLimiter
 
     # Server, gateway and fault-injection state.
     _last_snowflake: int

@@ -28,14 +28,20 @@ Typical use::
             result = await fake.socket_slash_command("/ping", user_id=user,
                                                      channel_id=channel, wait_responses=1)
 
+Slack's rate limits are enforced at their published values (method tiers, one
+chat.postMessage a second in a channel: 429 with ``Retry-After``; ratelimits.py), lowered or
+turned off with ``FakeSlack(rate_limits=SlackRateLimits(...))``; every 429 is counted in
+``fake.limiter.refused``.
+
 Everything the app sends is recorded (`calls`, `posted`, `ephemerals`, `updates`,
 `responses`) and every wait has a timeout, so a broken app fails a test instead of hanging it.
 
 Layout, one module per protocol area (`FakeSlack` in server.py is built from the parts):
-limits.py (Block Kit validation), state.py (`_State`: the attributes every part shares,
-addresses, ids, waiting), workspace.py (users, channels), web_api.py (``/api/<method>``, faults),
-interactions.py (slash command and button payloads, acks, response_urls), socket_mode.py
-(apps.connections.open and the websocket), signing.py (HTTP mode: signed requests).
+limits.py (Block Kit validation), ratelimits.py (tiers and 429s), state.py (`_State`: the
+attributes every part shares, addresses, ids, waiting), workspace.py (users, channels),
+web_api.py (``/api/<method>``, faults), interactions.py (slash command and button payloads,
+acks, response_urls), socket_mode.py (apps.connections.open and the websocket), signing.py
+(HTTP mode: signed requests).
 An attribute that ``FakeSlack.__init__`` sets and a part uses is declared in `_State`.
 """
 
@@ -51,6 +57,7 @@ from .limits import MAX_CONTEXT_ELEMENTS as MAX_CONTEXT_ELEMENTS
 from .limits import MAX_FIELD_TEXT as MAX_FIELD_TEXT
 from .limits import MAX_HEADER_TEXT as MAX_HEADER_TEXT
 from .limits import MAX_ID_LENGTH as MAX_ID_LENGTH
+from .ratelimits import SlackRateLimits as SlackRateLimits
 from .server import FakeSlack, serve_bolt_http
 from .signing import SIGNATURE_MAX_AGE_SECONDS, SignedRequest
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import itertools
 import secrets
+import time
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable
 
@@ -16,6 +17,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.app.async_server import AsyncSlackAppServer
 
 from .interactions import ResponsePost, _ResponseUrl
+from .ratelimits import SlackLimiter, SlackRateLimits
 from .signing import _Signing
 from .socket_mode import _SocketMode
 from .state import JSON
@@ -40,6 +42,8 @@ class FakeSlack(_SocketMode, _Signing):
         team_name: str = "Fake Conf",
         team_domain: str = "fakeconf",
         bot_name: str = "confbot",
+        rate_limits: SlackRateLimits | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.host = host
         self.port = 0
@@ -56,6 +60,7 @@ class FakeSlack(_SocketMode, _Signing):
         self.signing_secret = secrets.token_hex(16)
         self.verification_token = secrets.token_hex(12)
         self.bot_scopes = "chat:write,commands,users:read,channels:read,groups:read,im:write"
+        self.limiter = SlackLimiter(rate_limits, monotonic)
 
         self.users: dict[str, FakeUser] = {
             self.bot_user_id: FakeUser(self.bot_user_id, bot_name, is_bot=True)

@@ -18,6 +18,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from .interactions import ResponsePost, _ResponseUrl
+    from .ratelimits import SlackLimiter
     from .web_api import ApiCall, _Fault
     from .workspace import FakeChannel, FakeUser
 
@@ -52,6 +53,7 @@ class _State:
     signing_secret: str
     verification_token: str
     bot_scopes: str
+    limiter: SlackLimiter
 
     # The workspace.
     users: dict[str, FakeUser]

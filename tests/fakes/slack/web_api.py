@@ -195,6 +195,13 @@ class _WebApi(_Workspace):
                 headers["Retry-After"] = str(fault.retry_after)
                 return 429, {"ok": False, "error": "ratelimited"}, headers
             return 200, {"ok": False, "error": fault.error}, headers
+        channel = args.get("channel")
+        wait = self.limiter.retry_after(
+            method, token, channel if isinstance(channel, str) else None
+        )
+        if wait is not None:
+            headers["Retry-After"] = str(wait)
+            return 429, {"ok": False, "error": "ratelimited"}, headers
         try:
             result = handler(args)
         except SlackError as exc:

@@ -13,15 +13,13 @@ noisy; only same-run ratios compare).
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import random
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.core import micros, percentiles
+from bench.core import micros, percentiles, sized_main
 from bench.synthetic import FIRST, vocabulary, write_dataset
 from bot.commands.invocation import Invocation
 from bot.commands.registry import NOBODY, Caller
@@ -98,11 +96,7 @@ async def run(talks: int, count: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--talks", type=int, default=10_000)
-    parser.add_argument("--queries", type=int, default=500)
-    args = parser.parse_args(argv)
-    asyncio.run(run(args.talks, args.queries))
+    sized_main(run, __doc__, argv)
 
 
 if __name__ == "__main__":

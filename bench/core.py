@@ -21,8 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from bench.synthetic import FIRST, vocabulary, write_dataset
 from bot.core import Core
@@ -195,12 +196,19 @@ async def run(talks: int, queries_count: int) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def sized_main(
+    bench: Callable[[int, int], Coroutine[Any, Any, None]], doc: str | None, argv: list[str] | None
+) -> None:
+    """Run a bench over the synthetic set with its --talks and --queries from the command line."""
+    parser = argparse.ArgumentParser(description=doc)
     parser.add_argument("--talks", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=500)
     args = parser.parse_args(argv)
-    asyncio.run(run(args.talks, args.queries))
+    asyncio.run(bench(args.talks, args.queries))
+
+
+def main(argv: list[str] | None = None) -> None:
+    sized_main(run, __doc__, argv)
 
 
 if __name__ == "__main__":

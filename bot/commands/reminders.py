@@ -123,7 +123,8 @@ async def subscribe(core: Core, call: Call) -> Answer:
             minutes_before=call.number("minutes", MIN_MINUTES),
             created_by=call.caller.who,
             can_post=posting,
-            conference=call.optional("conference"),
+            # A subscription holds one conference: the community's, when it is about one.
+            conference=call.optional("conference") or _only(call.scope),
             filter_kind=kind,
             filter_value=value,
         )
@@ -131,6 +132,10 @@ async def subscribe(core: Core, call: Call) -> Answer:
 
     answer = await _on_service(act)(core, call)
     return answer if answer.found else with_hint(call, answer, posting)
+
+
+def _only(scope: tuple[str, ...]) -> str | None:
+    return scope[0] if len(scope) == 1 else None
 
 
 async def _unsubscribe(service: ReminderService, call: Call) -> Answer:

@@ -232,11 +232,12 @@ async def talk_titles(db: Database) -> list[tuple[int, str, str, str]]:
     return [(int(row[0]), str(row[1]), str(row[2]), str(row[3])) for row in rows]
 
 
-# A speaker of a conference: one who gave one of its talks.
+# A speaker of a conference: one who gave one of its talks (asked only of the speakers whose
+# names match, so a scoped lookup reads their talks, not every talk of the conference).
 _SPEAKS_AT = (
-    "(?5 = '[]' OR id IN (SELECT ts.speaker_id FROM talk_speakers ts "
+    "(?5 = '[]' OR EXISTS (SELECT 1 FROM talk_speakers ts "
     "JOIN talks t ON t.id = ts.talk_id JOIN conferences c ON c.id = t.conference_id "
-    "WHERE c.slug IN (SELECT value FROM json_each(?5))))"
+    "WHERE ts.speaker_id = speakers.id AND c.slug IN (SELECT value FROM json_each(?5))))"
 )
 SPEAKERS_MATCHING_SQL = (
     "SELECT id, name FROM speakers WHERE (folded = ?1 "

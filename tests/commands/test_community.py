@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import io
 import random
+from dataclasses import replace
 
 import pytest
 
 from bot.answer import Answer
+from bot.commands.delivery import Delivery
 from bot.commands.invocation import Invocation
 from bot.commands.params import MAX_KNOWN_NAMED
 from bot.commands.registry import Caller
 from bot.core import Core
+from bot.delivery.reminder_service import ReminderService
 from bot.frontends.console import ConsoleSession
 from bot.records import Conference, Nugget, Speaker, Talk
 from bot.store import communities
 from bot.store.content import load_data_dir, replace_conferences
 from bot.store.db import Database
+from tests.commands.conftest import NOW
 from tests.conftest import REPO
+from tests.fakes.clock import FakeClock
+from tests.fakes.poster import FakePoster
 
 ADMIN = Caller(frontend="discord", user="1", place="G1", channel="C1", admin=True)
 MEMBER = Caller(frontend="discord", user="2", place="G1", channel="C1")
@@ -316,3 +322,21 @@ async def test_conference_use_through_the_bot_applies_at_once(three: Core) -> No
     assert (await three.ask("/search fairytale", MEMBER)).text.endswith("in normconf-2022.")
     await use(three, "")
     assert (await three.ask("/search fairytale", MEMBER)).text == "4 talk(s) match."
+
+
+# -- /remind -----------------------------------------------------------------------------------
+
+
+async def test_reminders_subscribed_in_a_community_of_one_conference_are_for_it(
+    walk_core: Core,
+) -> None:
+    service = ReminderService(walk_core.db, FakePoster(FakeClock(NOW)), frontend="discord")
+    walk_core.delivery["discord"] = Delivery(reminders=service)
+    await use(walk_core, "walk-2026")
+
+    here = await walk_core.ask("/remind subscribe C0123456 10", ADMIN)
+    there = await walk_core.ask("/remind subscribe C0999999 10", replace(ADMIN, place="G2"))
+
+    assert here.found and there.found, (here.text, there.text)
+    subscriptions = {s.channel_id: s.conference for s in await service.subscriptions()}
+    assert subscriptions == {"C0123456": "walk-2026", "C0999999": None}

@@ -377,6 +377,27 @@ async def test_a_server_that_uses_a_conference_searches_it_on_every_page(
     assert_clean(fake)
 
 
+async def test_talk_and_speaker_default_to_the_servers_conference(
+    fake: FakeDiscord, bot: ConfBot
+) -> None:
+    admin = fake.add_member("ada", admin=True)
+    await fake.invoke("conference", {"slugs": "tumocon-2023"}, subcommand="use", user=admin)
+
+    talk = await fake.invoke("talk", {"query": "fairytale"})
+    reached = await fake.invoke("talk", {"query": "fairytale", "conference": "normconf-2022"})
+    speaker = await fake.invoke("speaker", {"query": "vicki"})
+    unknown = await fake.invoke("speaker", {"query": "vicki", "conference": "nosuch"})
+
+    assert embed(talk)["title"] == "No talk found"
+    assert "in tumocon-2023" in embed(talk)["description"]
+    assert embed(reached)["title"] == "An ML Fairytale"
+    assert embed(speaker)["title"] == "No speaker found"
+    # The embed escapes Markdown: the backticks show as typed.
+    escaped = "No conference \\`nosuch\\`; known: normconf-2022, tumocon-2023."
+    assert escaped in embed(unknown)["description"]
+    assert_clean(fake)
+
+
 async def test_an_admin_picks_the_servers_conference_from_the_list(
     fake: FakeDiscord, bot: ConfBot
 ) -> None:

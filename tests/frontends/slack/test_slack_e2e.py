@@ -323,6 +323,23 @@ async def test_a_workspace_that_uses_a_conference_searches_it_on_every_page(
     assert "Data management" not in " ".join(texts(second.blocks))  # TuMoCon's
 
 
+async def test_speaker_and_nugget_default_to_the_workspaces_conference(ws: Workspace) -> None:
+    await ws.command("/conference", "use tumocon-2023", user=ws.bob)
+
+    missed = await ws.command("/speaker", "vicki")
+    reached = await ws.command("/speaker", "vicki --conference normconf-2022")
+    nuggets = [" ".join(texts((await ws.command("/nugget", "")).blocks)) for _ in range(4)]
+    unknown = await ws.command("/nugget", "--conference nosuch")
+
+    assert header(missed) == "No speaker found" and missed.response_type == "ephemeral"
+    assert "in tumocon-2023" in " ".join(texts(missed.blocks))
+    assert header(reached) == "Vicki Boykis"
+    assert all("(TuMoCon 2023)" in text for text in nuggets)
+    assert "No conference `nosuch`; known: normconf-2022, tumocon-2023." in " ".join(
+        texts(unknown.blocks)
+    )
+
+
 async def test_a_pick_of_conference_list_passes_the_admin_gate(ws: Workspace) -> None:
     listed = await ws.command("/conference", "list")
 

@@ -28,8 +28,22 @@ ADMIN = Caller(frontend="discord", user="1", place="42", channel="7", admin=True
 SAMPLES: dict[str, dict[str, str]] = {
     "talk": {"query": "data", "conference": "normconf-2022"},
     "speaker": {"query": "james"},
-    "nugget": {
+    "nugget random": {
         "query": "fairytale",
+        "speaker": "Vicki Boykis",
+        "talk": "normconf-2022/an-ml-fairytale",
+    },
+    "nugget submit": {
+        "text": "Counting things is most of the work.",
+        "speaker": "Vicki Boykis",
+        "talk": "normconf-2022/an-ml-fairytale",
+    },
+    "nugget review": {"id": "1"},
+    "nugget approve": {"id": "1"},
+    "nugget reject": {"id": "1"},
+    "nugget edit": {
+        "id": "1",
+        "text": "Counting is the work.",
         "speaker": "Vicki Boykis",
         "talk": "normconf-2022/an-ml-fairytale",
     },

@@ -31,7 +31,8 @@ from discord.ext import commands
 from bot.answer import Answer
 from bot.clock import Clock
 from bot.commands.delivery import Delivery
-from bot.commands.invocation import Stash, Unpacked
+from bot.commands.invocation import Invocation, Stash, Unpacked
+from bot.commands.registry import Caller, Channels
 from bot.config import DiscordSettings
 from bot.core import Core
 from bot.delivery.model import Poster
@@ -293,11 +294,26 @@ class ConfBot(commands.Bot):
             return []
         return autocomplete_choices(choices)
 
+    def caller_of(
+        self, interaction: discord.Interaction[Any], channels: Channels | None = None
+    ) -> Caller:
+        """Who acts, and where (an admin: Manage Server); every command and click has it."""
+        return Caller(
+            frontend=FRONTEND,
+            user=str(interaction.user.id),
+            place=str(interaction.guild_id or ""),
+            channel=str(interaction.channel_id or ""),
+            admin=interaction.guild is not None and interaction.permissions.manage_guild,
+            name=interaction.user.name,
+            channels=channels,
+        )
+
     async def handle_component(
         self, interaction: discord.Interaction[Any], found: Unpacked | None, *, edit: bool
     ) -> None:
         """A click on one of our buttons or select menus (see `embeds.DYNAMIC_ITEMS`): the
-        invocation it carries, replayed."""
+        invocation it carries, replayed for the clicker (an admin's Approve passes the
+        registry's admin check; anyone else's is refused there)."""
         try:
             invocation = found.invocation if found is not None else None
             if invocation is None:
@@ -307,11 +323,24 @@ class ConfBot(commands.Bot):
                 return
             message = interaction.message
             private = message is not None and message.flags.ephemeral
+            caller = self.caller_of(interaction)
             await self.send_answer(
-                interaction, lambda: self.core.run(invocation), edit=edit, ephemeral=private
+                interaction,
+                lambda: self.core.run(invocation, caller),
+                edit=edit,
+                ephemeral=private,
             )
         except Exception as error:
             await self.tree.on_error(interaction, ComponentFailed(error))
+
+    async def submit_form(
+        self, interaction: discord.Interaction[Any], invocation: Invocation
+    ) -> None:
+        """A submitted form (`forms.FormModal`): its invocation with the typed values."""
+        caller = self.caller_of(interaction)
+        await self.send_answer(
+            interaction, lambda: self.core.run(invocation, caller), ephemeral=True
+        )
 
     # -- the post loop: daily wisdom and talk reminders -----------------------------------
 

@@ -127,7 +127,7 @@ def _command(rng: random.Random, mix: str) -> tuple[str, str, dict[str, Any]]:
     if roll < 0.72:
         return "invoke", "speaker", {"query": rng.choice(SPEAKER_QUERIES)}
     if roll < 0.84:
-        return "invoke", "nugget", {}
+        return "invoke", "nugget random", {}  # /nugget is a group: random, submit, review
     return "autocomplete", "talk", {"query": rng.choice(PREFIXES)}
 
 
@@ -154,7 +154,10 @@ async def fire(fake: Any, count: int, concurrency: int, mix: str, seed: int = 7)
                 if kind == "autocomplete":
                     await fake.autocomplete(name, options, focused="query")
                 else:
-                    result = await fake.invoke(name, options, wait_after_defer=True)
+                    command, _, sub = name.partition(" ")
+                    result = await fake.invoke(
+                        command, options, subcommand=sub or None, wait_after_defer=True
+                    )
                     if result.type is None or result.errors:
                         raise RuntimeError(f"{result!r}")
             except Exception as error:

@@ -40,8 +40,13 @@ async def speaker(interaction: discord.Interaction[TrivialBot], query: str) -> N
     await _answer(interaction)
 
 
-@app_commands.command(name="nugget", description="A nugget")
-async def nugget(interaction: discord.Interaction[TrivialBot], speaker: str | None = None) -> None:
+nugget = app_commands.Group(name="nugget", description="Nuggets")  # as confbot's /nugget
+
+
+@nugget.command(name="random", description="A nugget")
+async def random_nugget(
+    interaction: discord.Interaction[TrivialBot], speaker: str | None = None
+) -> None:
     await _answer(interaction)
 
 

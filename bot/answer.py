@@ -41,6 +41,9 @@ class Choice:
     query: str
     description: str = ""
     invocation: Invocation | None = None
+    # Arguments a front end asks for (a form, each prefilled with its current value) and
+    # adds to `invocation` before replaying it: the Edit button of /nugget review.
+    form: tuple[tuple[str, str], ...] = ()
 
 
 def follow_up(label: str, invocation: Invocation, description: str = "") -> Choice:

@@ -19,7 +19,7 @@ from bot.commands.invocation import Invocation
 from bot.commands.lookup import MAX_CHOICES, Lookup
 from bot.commands.params import MAX_PAGE, MAX_QUERY_LENGTH, clean_query
 from bot.commands.programme import split_day
-from bot.commands.registry import NOBODY, Caller, split_command
+from bot.commands.registry import NOBODY, Caller, Message, split_command
 from bot.commands.search import SEARCH_PAGE_SIZE
 from bot.commands.table import COMMANDS
 from bot.schedule import ScheduleAnswers
@@ -74,6 +74,14 @@ class Core:
         try:
             with self.db.command_budget():
                 return await self.commands.run(self, invocation, caller)
+        except QueryBudgetExceeded:
+            return too_broad()
+
+    async def message_action(self, name: str, message: Message, caller: Caller = NOBODY) -> Answer:
+        """Answer a message command ("Save as nugget") used on `message`, for `caller`."""
+        try:
+            with self.db.command_budget():
+                return await self.commands.run_message(self, name, message, caller)
         except QueryBudgetExceeded:
             return too_broad()
 

@@ -152,7 +152,7 @@ async def test_random_nugget_has_attribution_and_talk(core: Core) -> None:
     assert field(answer, "Said by")
     assert field(answer, "Talk")
     assert answer.footer.startswith("Source: ")
-    assert answer.actions and answer.actions[0].command == "nugget"
+    assert answer.actions and answer.actions[0].command == "nugget random"
 
 
 async def test_random_nuggets_vary(bundled_db: Database) -> None:

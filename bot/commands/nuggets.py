@@ -1,5 +1,9 @@
 """/nugget: a random nugget of wisdom, optionally by a speaker, from a talk or on a topic.
 
+`/nugget WORDS` is `/nugget random WORDS` (Discord, whose command groups cannot run bare,
+offers it as /nugget random); the group's other subcommands are community nuggets
+(bot/commands/nugget_commands.py).
+
 The filter is the talk, else the speaker, else the free words (a talk's nuggets are all by its
 speakers). "Another one" replays the very invocation that produced the nugget.
 """
@@ -10,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.answer import Answer, follow_up
 from bot.commands.answers import empty_store, note_shortened, nugget_answer
+from bot.commands.nugget_commands import APPROVE, EDIT, REJECT, REVIEW, SUBMIT
 from bot.commands.params import CONFERENCE, MAX_QUERY_LENGTH, Param, Text, clean_query, words
 from bot.commands.registry import Call, Command
 from bot.commands.scope import elsewhere, named, where
@@ -75,8 +80,8 @@ def _no_nugget(text: str) -> Answer:
     return Answer(kind="not_found", title="No nugget found", text=text, found=False, ephemeral=True)
 
 
-NUGGET = Command(
-    "nugget",
+RANDOM = Command(
+    "random",
     "A random nugget of wisdom from the talks",
     (
         # The free words are for text commands; Discord offers the two named options instead.
@@ -98,4 +103,15 @@ NUGGET = Command(
     ),
     nugget,
     help="A random nugget of wisdom, optionally by a speaker, from a talk or on a topic.",
+)
+
+NUGGET = Command(
+    "nugget",
+    "A random nugget of wisdom from the talks, or submit one",
+    RANDOM.params,
+    nugget,
+    help="A random nugget of wisdom, optionally by a speaker, from a talk or on a topic; "
+    "/nugget submit WORDS | TALK | SPEAKER sends one for review.",
+    subcommands=(RANDOM, SUBMIT, REVIEW, APPROVE, EDIT, REJECT),
+    default="random",
 )

@@ -111,6 +111,9 @@ class Command:
     split_words: WordSplitter | None = None
     slash: bool = True  # a Discord and Slack slash command (not /help: text front ends only)
     subcommands: tuple[Command, ...] = ()
+    # The subcommand a group runs when a text line's first word names none of them
+    # ("/nugget airflow" is "/nugget random airflow"); Discord offers it as a subcommand.
+    default: str = ""
 
     @property
     def short_name(self) -> str:
@@ -131,7 +134,15 @@ class Command:
     def usage(self) -> str:
         """'/schedule [DAY] [ROOM] [--conference SLUG]'; '/wisdom subscribe|status' for a group."""
         if self.subcommands:
-            return f"/{self.name} " + "|".join(sub.short_name for sub in self.subcommands)
+            others = "|".join(
+                s.short_name for s in self.subcommands if s.short_name != self.default
+            )
+            if self.default:  # '/nugget [WHO OR WHAT] [--speaker NAME] … | submit|review|…'
+                return f"{self._own_usage()} | {others}"
+            return f"/{self.name} {others}"
+        return self._own_usage()
+
+    def _own_usage(self) -> str:
         parts = [f"/{self.name}"]
         for param in self.positional:
             parts.append(param.label if param.required else f"[{param.label}]")
@@ -144,10 +155,41 @@ class Command:
         return self.usage().partition(" ")[2]
 
 
-class Registry:
-    """The commands by name, in the order they were declared."""
+@dataclass(frozen=True)
+class Message:
+    """A chat message a message command was used on, as the front end read it: its text
+    (platform markup already turned into plain words), a link to it, and its author."""
 
-    def __init__(self, commands: Sequence[Command]) -> None:
+    text: str
+    link: str
+    author: str = ""
+
+
+MessageHandler = Callable[["Core", Call, Message], Awaitable[Answer]]
+
+
+@dataclass(frozen=True)
+class MessageCommand:
+    """A command used on a message (Discord: right-click a message, Apps; Slack: a message
+    shortcut), declared once: its `name` is what the menu shows, `callback_id` Slack's."""
+
+    name: str
+    summary: str
+    handler: MessageHandler
+
+    @property
+    def callback_id(self) -> str:
+        """'Save as nugget' -> 'save_as_nugget' (slack-manifest.yml's shortcut)."""
+        return re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_")
+
+
+class Registry:
+    """The commands by name, in the order they were declared, and the message commands."""
+
+    def __init__(
+        self, commands: Sequence[Command], messages: Sequence[MessageCommand] = ()
+    ) -> None:
+        self.messages = tuple(messages)
         self._commands = {command.name: command for command in commands}
         if len(self._commands) != len(commands):
             raise ValueError("two commands share a name")
@@ -191,8 +233,12 @@ class Registry:
         if command is None:
             return usage(name[:32], f"There is no /{name[:32]} command.", known=False)
         if command.subcommands:
-            word, _, words = words.partition(" ")
+            word, _, rest = words.partition(" ")
             sub = self.get(f"{name} {word.lower()}")
+            if sub is None and command.default:
+                sub = self.get(f"{name} {command.default}")
+            elif sub is not None:
+                words = rest
             if sub is None:
                 return usage(name, group_usage(command))
             command = sub
@@ -220,6 +266,9 @@ class Registry:
     async def run(self, core: Core, invocation: Invocation, caller: Caller = NOBODY) -> Answer:
         """Parse the invocation's arguments, run its handler, stamp the answer with it."""
         command = self.get(invocation.command)
+        if command is not None and command.default:  # a follow-up made before the group
+            invocation = Invocation(f"{command.name} {command.default}", invocation.args)
+            command = self.get(invocation.command)
         if command is None:
             name = invocation.command[:32]
             return usage(name, f"There is no /{name} command.", known=False)
@@ -269,6 +318,17 @@ class Registry:
             choices=tuple(self._complete(choice, kept) for choice in answer.choices),
             actions=tuple(self._complete(action, kept) for action in answer.actions),
         )
+
+    async def run_message(
+        self, core: Core, name: str, message: Message, caller: Caller = NOBODY
+    ) -> Answer:
+        """Run the message command `name` (its menu name or callback_id) on `message`."""
+        found = next((m for m in self.messages if name in (m.name, m.callback_id)), None)
+        if found is None:
+            return usage(name[:32], f"There is no “{name[:32]}” message command.", known=False)
+        kept = Invocation(found.callback_id)
+        answer = await found.handler(core, Call(kept, {}, caller), message)
+        return _stamped(answer, invocation=answer.invocation or kept)
 
     def _complete(self, choice: Choice, source: Invocation) -> Choice:
         if choice.invocation is not None:

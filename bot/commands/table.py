@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.answer import Answer, Field
 from bot.commands.conference import CONFERENCE
+from bot.commands.nugget_commands import SAVE_AS_NUGGET
 from bot.commands.nuggets import NUGGET
 from bot.commands.programme import NEXT, NOW, SCHEDULE
 from bot.commands.registry import Call, Command, Registry
@@ -66,5 +67,6 @@ def usage_text(registry: Registry | None = None) -> str:
 HELP = Command("help", "What confbot can do", (), help_command, help="This list.", slash=False)
 
 COMMANDS = Registry(
-    (TALK, SPEAKER, NUGGET, SEARCH, NOW, NEXT, SCHEDULE, CONFERENCE, SOURCE, WISDOM, REMIND, HELP)
+    (TALK, SPEAKER, NUGGET, SEARCH, NOW, NEXT, SCHEDULE, CONFERENCE, SOURCE, WISDOM, REMIND, HELP),
+    messages=(SAVE_AS_NUGGET,),
 )

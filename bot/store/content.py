@@ -25,6 +25,7 @@ from bot.sources.bundled import (
     scan_data_dir,
 )
 from bot.store.changes import TalkChange, record_changes, summarise
+from bot.store.community_nuggets import with_community
 from bot.store.data_files import keep_files, loaded_files
 from bot.store.db import Database
 from bot.store.diff import update_conference, update_talks
@@ -156,7 +157,11 @@ async def replace_conferences(
                     db, stored[part.conference], part.conference, part.talks, part.removed
                 )
             )
-        fresh = [c for c in conferences if c.slug not in stored]
+        fresh = [
+            dataclasses.replace(c, talks=tuple(await with_community(db, c.slug, c.talks)))
+            for c in conferences
+            if c.slug not in stored
+        ]
         if fresh:
             await _insert_conferences(db, fresh)
             for conference in fresh:

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from bot.records import Conference, Cue, Talk
 from bot.store.changes import TalkChange, TalkSnapshot
+from bot.store.community_nuggets import with_community
 from bot.store.db import Database
 from bot.store.rows import (
     conference_values,
@@ -155,7 +156,8 @@ async def _update_conference_row(db: Database, conference_id: int, conference: C
 
 async def _with_attached(db: Database, conference: str, records: Sequence[Talk]) -> list[Talk]:
     """The talks as they will be stored: an attached transcript replaces the source's (as
-    `_apply_attached_transcripts` does after a fresh insert)."""
+    `_apply_attached_transcripts` does after a fresh insert), approved community nuggets
+    follow the talk's own."""
     rows = await db.fetch_all(
         "SELECT talk_slug, source, text, cues FROM attached_transcripts WHERE conference_slug = ?",
         (conference,),
@@ -168,7 +170,7 @@ async def _with_attached(db: Database, conference: str, records: Sequence[Talk])
             cues = tuple(Cue(int(s), int(e), str(t)) for s, e, t in json.loads(str(row[3])))
             talk = replace(talk, transcript=str(row[2]), transcript_source=str(row[1]), cues=cues)
         talks.append(talk)
-    return talks
+    return await with_community(db, conference, talks)
 
 
 def _wanted(conference: str, talk: Talk) -> _Wanted:

@@ -273,7 +273,7 @@ async def test_another_one_stays_in_the_community(three: Core) -> None:
     await use(three, "othercon-2024")
     first = await three.ask("/nugget", MEMBER)
     again = first.actions[0].invocation
-    assert again is not None and again == Invocation.of("nugget")
+    assert again is not None and again == Invocation.of("nugget random")
 
     more = [await three.run(again, MEMBER) for _ in range(6)]
 

@@ -28,11 +28,25 @@ ADMIN = Caller(frontend="discord", user="1", place="42", channel="7", admin=True
 SAMPLES: dict[str, dict[str, str]] = {
     "talk": {"query": "data", "conference": "normconf-2022"},
     "speaker": {"query": "james", "conference": "normconf-2022"},
-    "nugget": {
+    "nugget random": {
         "query": "fairytale",
         "speaker": "Vicki Boykis",
         "talk": "normconf-2022/an-ml-fairytale",
         "conference": "normconf-2022",
+    },
+    "nugget submit": {
+        "text": "Counting things is most of the work.",
+        "speaker": "Vicki Boykis",
+        "talk": "normconf-2022/an-ml-fairytale",
+    },
+    "nugget review": {"id": "1"},
+    "nugget approve": {"id": "1"},
+    "nugget reject": {"id": "1"},
+    "nugget edit": {
+        "id": "1",
+        "text": "Counting is the work.",
+        "speaker": "Vicki Boykis",
+        "talk": "normconf-2022/an-ml-fairytale",
     },
     "search": {"text": "data", "conference": "normconf-2022", "page": "1"},
     "now": {"room": "hall", "conference": "walk-2026"},

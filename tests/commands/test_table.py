@@ -11,6 +11,7 @@ from bot.cli import build_parser
 from bot.commands.params import Text
 from bot.commands.table import COMMANDS
 from bot.frontends.slack.app import CORE_COMMANDS
+from bot.nugget_rules import MAX_LENGTH
 from tests.conftest import REPO
 
 SLASH = [command for command in COMMANDS if command.slash]
@@ -32,15 +33,26 @@ def test_the_slack_manifest_lists_every_command_with_its_options() -> None:
             assert f"--{flag.name}" in listed[command.name], (command.name, flag.name)
 
 
+def test_the_slack_manifest_lists_every_message_command_as_a_message_shortcut() -> None:
+    text = (REPO / "slack-manifest.yml").read_text()
+    found = re.findall(
+        r"- name: (.+)\n\s+type: message\n\s+callback_id: (\S+)\n\s+description: \"(.+)\"", text
+    )
+    assert found == [(m.name, m.callback_id, m.summary) for m in COMMANDS.messages]
+    assert [m.callback_id for m in COMMANDS.messages] == ["save_as_nugget"]
+
+
 def test_slack_answers_every_slash_command_of_the_table() -> None:
     assert tuple(f"/{c.name}" for c in SLASH) == CORE_COMMANDS
 
 
 def test_every_free_text_parameter_has_a_length_cap() -> None:
-    for command in COMMANDS:
+    for command in COMMANDS.leaves():
         for param in command.params:
             if isinstance(param.type, Text):
-                assert param.type.max_length <= 200, (command.name, param.name)
+                # A submitted nugget's words may be longer than a query (a sentence or two).
+                cap = MAX_LENGTH if param.name == "text" and "nugget" in command.name else 200
+                assert param.type.max_length <= cap, (command.name, param.name)
 
 
 def ask_help() -> str:

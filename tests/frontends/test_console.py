@@ -133,3 +133,19 @@ async def test_an_ascii_number_still_picks_the_choice(core: Core) -> None:
     wanted = session.last.choices[1].label
     await session.handle("2")
     assert session.last is not None and session.last.title == wanted
+
+
+async def test_a_nugget_submitted_on_the_console_is_queued_and_review_needs_an_admin(
+    core: Core,
+) -> None:
+    queued, again, review, another = await session_output(
+        core,
+        "/nugget submit Counting is most of the real work here. | An ML Fairytale | Vicki",
+        "/nugget submit counting is MOST of the real work, here!",
+        "/nugget review",
+        "/nugget",
+    )
+    assert "Queued for review" in queued and "Said by: Vicki Boykis" in queued
+    assert "already in the pool or waiting for review" in again
+    assert "Only admins can use /nugget review." in review
+    assert "Nugget of wisdom" in another and "Counting is most" not in another  # pool only

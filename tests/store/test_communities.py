@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from bot.store.communities import community_pool, conferences_of, set_conferences
 from bot.store.db import Database
-from bot.store.schema import MIGRATIONS
+from bot.store.schema import COMMUNITY_CONFERENCES_V9, MIGRATIONS
 
 
 async def test_migration_9_adds_community_conferences(db: Database) -> None:
-    assert "community_conferences" in dict(MIGRATIONS)[9]
+    assert (9, COMMUNITY_CONFERENCES_V9) in MIGRATIONS
     assert await db.schema_version() == MIGRATIONS[-1][0]
     row = await db.fetch_one(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'community_conferences'"

@@ -31,7 +31,7 @@ from discord.ext import commands
 from bot.answer import Answer
 from bot.clock import Clock
 from bot.commands.delivery import Delivery
-from bot.commands.invocation import Stash, Unpacked
+from bot.commands.invocation import Invocation, Stash, Unpacked
 from bot.config import DiscordSettings
 from bot.core import Core
 from bot.delivery.model import Poster
@@ -298,7 +298,8 @@ class ConfBot(commands.Bot):
         self, interaction: discord.Interaction[Any], found: Unpacked | None, *, edit: bool
     ) -> None:
         """A click on one of our buttons or select menus (see `embeds.DYNAMIC_ITEMS`): the
-        invocation it carries, replayed."""
+        invocation it carries, replayed for the clicker (an admin's Approve passes the
+        registry's admin check; anyone else's is refused there)."""
         try:
             invocation = found.invocation if found is not None else None
             if invocation is None:
@@ -317,6 +318,15 @@ class ConfBot(commands.Bot):
             )
         except Exception as error:
             await self.tree.on_error(interaction, ComponentFailed(error))
+
+    async def submit_form(
+        self, interaction: discord.Interaction[Any], invocation: Invocation
+    ) -> None:
+        """A submitted form (`forms.FormModal`): its invocation with the typed values."""
+        caller = caller_of(interaction)
+        await self.send_answer(
+            interaction, lambda: self.core.run(invocation, caller), ephemeral=True
+        )
 
     # -- the post loop: daily wisdom and talk reminders -----------------------------------
 

@@ -36,6 +36,7 @@ from bot.frontends.discord.embeds import (
     plain,
     valid_url,
 )
+from bot.frontends.discord.forms import FORM_TEMPLATE, FormHandler, FormModal, form_custom_id
 
 ASK_TEMPLATE = re.compile(r"cf:(?P<mode>[ra]):(?P<payload>.*)", re.DOTALL)
 PICK_TEMPLATE = re.compile(r"cf:pick:(?P<mode>[en])")
@@ -164,6 +165,23 @@ class AskButton(
         await _dispatch(interaction, resolve, edit=replace)
 
 
+class FormButton(AskButton, template=FORM_TEMPLATE):
+    """A button that opens the form (a modal, `forms.FormModal`) of its invocation."""
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        client = interaction.client
+        match = FORM_TEMPLATE.fullmatch(str(self.item.custom_id))
+        if not isinstance(client, FormHandler) or match is None:
+            return
+        found = unpack(match["payload"], client.stash)
+        if found is None or found.invocation is None:
+            await interaction.response.send_message(
+                "That button has expired; run the command again.", ephemeral=True
+            )
+            return
+        await interaction.response.send_modal(FormModal(found.invocation))
+
+
 class PickSelect(
     discord.ui.DynamicItem[discord.ui.Select[discord.ui.View]], template=PICK_TEMPLATE
 ):
@@ -208,7 +226,7 @@ class PickSelect(
         await _dispatch(interaction, resolve, edit=self.mode == "e")
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (AskButton, PickSelect)
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (AskButton, PickSelect, FormButton)
 """Register with `bot.add_dynamic_items(*DYNAMIC_ITEMS)` so clicks work across restarts."""
 
 
@@ -264,6 +282,10 @@ def answer_view(answer: Answer, stash: Stash) -> discord.ui.View | None:
     used_ids: set[str] = set()
     buttons: list[discord.ui.Item[Any]] = []
     for action in answer.actions:
+        form_id = form_custom_id(action, stash)
+        if form_id is not None:
+            buttons.append(FormButton(form_id, plain(action.label)))
+            continue
         invocation = COMMANDS.replay(action)
         if invocation is None:
             continue

@@ -18,11 +18,12 @@ from discord.ext import commands
 
 from bot.commands.invocation import Invocation
 from bot.commands.params import Channel, Number, Param
-from bot.commands.registry import Command, Registry
+from bot.commands.registry import Command, Message, MessageCommand, Registry
 from bot.commands.suggest import suggestions
 from bot.commands.table import COMMANDS
 from bot.frontends.discord.bot import ConfBot
 from bot.frontends.discord.callers import caller_of
+from bot.nugget_rules import discord_link
 
 DESCRIPTION_MAX = 100
 Callback = Callable[..., Coroutine[Any, Any, None]]
@@ -162,7 +163,43 @@ def slash_commands(registry: Registry = COMMANDS) -> list[AppCommand]:
     return [app_command(command) for command in registry if command.slash]
 
 
+def message_menu(command: MessageCommand) -> app_commands.ContextMenu:
+    """A message command as Discord's message context menu (right-click a message, Apps):
+    the message's words (mentions as plain names) and its link, answered privately."""
+
+    async def callback(interaction: discord.Interaction[ConfBot], message: discord.Message) -> None:
+        bot = interaction.client
+        link = discord_link(
+            str(interaction.guild_id or ""), str(message.channel.id), str(message.id)
+        )
+        found = Message(plain_words(message), link, str(message.author.id))
+        caller = caller_of(interaction)
+        await bot.send_answer(
+            interaction,
+            lambda: bot.core.message_action(command.name, found, caller),
+            ephemeral=True,
+        )
+
+    return app_commands.ContextMenu(name=command.name, callback=callback)
+
+
+def plain_words(message: discord.Message) -> str:
+    """The message's words with user mentions as names ("<@123>" -> "@ada"); "@everyone"
+    stays as typed (it never pings: mentions are off in everything the bot sends)."""
+    text = message.content
+    for user in message.mentions:
+        for form in (f"<@{user.id}>", f"<@!{user.id}>"):
+            text = text.replace(form, f"@{user.display_name}")
+    return text
+
+
+def message_menus(registry: Registry = COMMANDS) -> list[app_commands.ContextMenu]:
+    return [message_menu(command) for command in registry.messages]
+
+
 async def setup(bot: commands.Bot) -> None:
-    """Add every slash command of the table to the bot's tree."""
+    """Add every slash command and message command of the table to the bot's tree."""
     for command in slash_commands():
         bot.tree.add_command(command)
+    for menu in message_menus():
+        bot.tree.add_command(menu)

@@ -1,5 +1,5 @@
 """The Slack Bolt (async) app: one listener for every slash command of the table, one for the
-buttons, and the one error handler.
+buttons, one for the message shortcuts ("Save as nugget"), and the one error handler.
 
 Commands are acked at once; the answer then goes to the command's response_url through
 `respond()`, as Block Kit rendered by `bot.frontends.slack.blocks` from the core's `Answer`.
@@ -24,8 +24,15 @@ from bot.config import SlackSettings
 from bot.core import Core
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.wisdom_service import WisdomService
-from bot.frontends.slack.blocks import ACTION_ID_PATTERN, answer_message, replaces_original
+from bot.frontends.slack.blocks import (
+    ACTION_ID_PATTERN,
+    FORM,
+    answer_message,
+    parse_button_value,
+    replaces_original,
+)
 from bot.frontends.slack.connect import bolt_reads_no_token
+from bot.frontends.slack.forms import FORM_CALLBACK, form_view, submitted
 from bot.frontends.slack.frontend import ERROR_LINE as ERROR_LINE
 from bot.frontends.slack.frontend import REFUSAL_LINE as REFUSAL_LINE
 from bot.frontends.slack.frontend import REMIND_COMMAND as REMIND_COMMAND
@@ -105,6 +112,9 @@ def build_app(
         await ack()
         action_id = str(action.get("action_id", ""))
         async with _errors_answered(frontend, f"button {action_id}", respond):
+            if action_id.startswith(FORM):
+                await _open_form(frontend, str(action.get("value", "")), body, respond)
+                return
             answer = await frontend.click(str(action.get("value", "")), **clicker(body))
             frontend.stats.clicks += 1
             container = body.get("container") or {}
@@ -119,6 +129,49 @@ def build_app(
                 answer.kind,
             )
             await _send(frontend, respond, answer, replace=replace)
+
+    async def on_message_shortcut(
+        ack: AsyncAck, shortcut: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        callback_id = str(shortcut.get("callback_id", ""))
+        async with _errors_answered(frontend, f"shortcut {callback_id}", respond):
+            team = shortcut.get("team") or {}
+            answer = await frontend.save_message(
+                callback_id,
+                shortcut.get("message") or {},
+                user_id=str((shortcut.get("user") or {}).get("id", "")),
+                team_id=str(team.get("id", "")),
+                team_domain=str(team.get("domain", "")),
+                channel_id=str((shortcut.get("channel") or {}).get("id", "")),
+            )
+            log.info("shortcut %s -> %s", callback_id, answer.kind)
+            await _send(frontend, respond, answer)
+
+    @app.view(FORM_CALLBACK)
+    async def on_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        await ack()
+        found = submitted(view)
+        user_id = str((body.get("user") or {}).get("id", ""))
+        if found is None:
+            return
+        invocation, channel_id = found
+        try:
+            answer = await frontend.run_as(
+                invocation,
+                user_id=user_id,
+                team_id=str((body.get("team") or {}).get("id", "")),
+                channel_id=channel_id,
+            )
+            message = answer_message(answer, frontend.stash)
+            await client.chat_postEphemeral(
+                channel=channel_id, user=user_id, text=message["text"], blocks=message["blocks"]
+            )
+        except Exception as error:
+            await _report_error(frontend, error, "form", None)
+
+    for message_command in COMMANDS.messages:
+        app.shortcut(message_command.callback_id)(on_message_shortcut)
 
     @app.error
     async def on_error(
@@ -141,6 +194,23 @@ def clicker(body: dict[str, Any]) -> dict[str, str]:
         "team_id": str(team.get("id") or user.get("team_id") or ""),
         "channel_id": str(channel.get("id") or container.get("channel_id") or ""),
     }
+
+
+async def _open_form(
+    frontend: SlackFrontend, value: str, body: dict[str, Any], respond: AsyncRespond
+) -> None:
+    """A click on a form button: its modal (views.open with the click's trigger_id)."""
+    invocation = parse_button_value(value, frontend.stash)
+    channel_id = str((body.get("channel") or {}).get("id", ""))
+    view = form_view(invocation, channel_id) if invocation is not None else None
+    if view is None:
+        await respond(
+            text="That button is out of date; run the command again.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
+    await frontend.client.views_open(trigger_id=str(body.get("trigger_id", "")), view=view)
 
 
 @contextlib.asynccontextmanager

@@ -24,7 +24,8 @@ is ``#`` and its token (without a stash such a button is left out). Values made 
 invocations (``"search:2|crontab"``) are still read. The ``action_id`` says what a click does:
 ``confbot_pick_N`` (a choice of an ambiguous or "did you mean" answer: the answer replaces the
 question), ``confbot_open_N`` (a follow-up such as a talk from a speaker's list: a new
-message), ``confbot_action_N`` (a follow-up action such as "Another one": a new message) and
+message), ``confbot_action_N`` (a follow-up action such as "Another one": a new message),
+``confbot_form_N`` (a follow-up with a form: a modal, bot/frontends/slack/forms.py) and
 ``confbot_page_prev`` / ``confbot_page_next`` (search pages: the page replaces the old one).
 """
 
@@ -63,7 +64,10 @@ OPEN = ACTION_PREFIX + "open_"
 ACTION = ACTION_PREFIX + "action_"
 PAGE_PREV = ACTION_PREFIX + "page_prev"
 PAGE_NEXT = ACTION_PREFIX + "page_next"
-ACTION_ID_PATTERN = re.compile(r"^confbot_(pick_\d+|open_\d+|action_\d+|page_prev|page_next)$")
+FORM = ACTION_PREFIX + "form_"
+ACTION_ID_PATTERN = re.compile(
+    r"^confbot_(pick_\d+|open_\d+|action_\d+|form_\d+|page_prev|page_next)$"
+)
 
 # Answers whose choices answer a question ("which one did you mean?"): a click replaces them.
 _QUESTION_KINDS = frozenset({"choices", "not_found"})
@@ -176,10 +180,13 @@ def _follow_up_buttons(
     buttons = []
     for i, choice in enumerate(follow_ups[:limit]):
         invocation = COMMANDS.replay(choice)
+        action_id = f"{prefix}{i}"
+        if choice.form and invocation is not None:  # opens a modal (bot.frontends.slack.forms)
+            invocation, action_id = invocation.with_args(**dict(choice.form)), f"{FORM}{i}"
         value = button_value(invocation, stash) if invocation is not None else None
         if value is not None:
             style = "primary" if primary and i == 0 else None
-            buttons.append(_button(f"{prefix}{i}", choice.label, value, style))
+            buttons.append(_button(action_id, choice.label, value, style))
     return buttons
 
 

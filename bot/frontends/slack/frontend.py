@@ -20,14 +20,16 @@ from bot import logs
 from bot.answer import Answer
 from bot.commands.delivery import Delivery
 from bot.commands.invocation import Invocation, Stash
-from bot.commands.registry import Caller
+from bot.commands.registry import Caller, Message
 from bot.config import SlackSettings
 from bot.core import Core
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.slack.blocks import parse_button_value
+from bot.nugget_rules import slack_link, slack_plain
 
 log = logging.getLogger("confbot.slack")
+JSON = dict[str, Any]
 
 FRONTEND = "slack"
 WISDOM_COMMAND = "/wisdom"
@@ -100,47 +102,18 @@ class SlackFrontend:
         parsed = self.core.commands.parse_line(f"/{name.lstrip('/').lower()} {text}")
         if isinstance(parsed, Answer):
             return parsed
-        leaf = self.core.commands.get(parsed.command)
-        if leaf is not None and leaf.admin:
-            return await self.admin_command(
-                name, text, user_id=user_id, team_id=team_id, channel_id=channel_id
-            )
-        return await self.core.run(parsed, Caller(FRONTEND, user_id, team_id, channel_id))
+        return await self.run_as(parsed, user_id=user_id, team_id=team_id, channel_id=channel_id)
 
-    async def click(
-        self, value: str, *, user_id: str = "", team_id: str = "", channel_id: str = ""
+    async def run_as(
+        self, invocation: Invocation, *, user_id: str, team_id: str, channel_id: str
     ) -> Answer:
-        """The answer to a button: the invocation its value carries, replayed (see blocks)
-        for the one who clicked, where they clicked, so the workspace's conferences apply as
-        they are now; an admin command (a pick of /conference list) passes the gate first."""
-        invocation = parse_button_value(value, self.stash)
-        if invocation is None:
-            return line_answer(
-                "That button is out of date; run the command again.", title="Expired"
-            )
-        command = self.core.commands.get(invocation.command)
-        if command is not None and command.admin:
-            return await self._as_admin(invocation, user_id, team_id, channel_id)
-        return await self.core.run(invocation, Caller(FRONTEND, user_id, team_id, channel_id))
-
-    # -- the admin commands (/wisdom, /remind)
-
-    async def admin_command(
-        self, name: str, text: str, *, user_id: str, team_id: str, channel_id: str
-    ) -> Answer:
-        """An admin command of the table: its usage for anyone, else the admin gate, then
-        `Core.run` for the admin, in this channel unless another is named."""
-        parsed = self.core.commands.parse_line(f"/{name.lstrip('/').lower()} {text}")
-        if isinstance(parsed, Answer):
-            return parsed
-        return await self._as_admin(parsed, user_id, team_id, channel_id)
-
-    async def _as_admin(
-        self, invocation: Invocation, user_id: str, team_id: str, channel_id: str
-    ) -> Answer:
-        """The admin gate, then `Core.run` for the admin (typed or clicked)."""
-        group, _, sub = invocation.command.partition(" ")
-        refused, profile = await self._gate(user_id, f"/{group}", sub)
+        """Run `invocation` for this user: an admin command (or admin subcommand) through the
+        admin gate, anything else as they are."""
+        leaf = self.core.commands.get(invocation.command)
+        if leaf is None or not leaf.admin:
+            return await self.core.run(invocation, Caller(FRONTEND, user_id, team_id, channel_id))
+        command, _, sub = invocation.command.partition(" ")
+        refused, profile = await self._gate(user_id, f"/{command}", sub)
         if refused is not None:
             return refused
         caller = Caller(
@@ -152,6 +125,60 @@ class SlackFrontend:
             channels=SlackChannels(self, user_id, profile),
         )
         return await self.core.run(invocation, caller)
+
+    async def click(
+        self, value: str, *, user_id: str = "", team_id: str = "", channel_id: str = ""
+    ) -> Answer:
+        """The answer to a button: the invocation its value carries, replayed for the clicker
+        (an admin's Approve passes the gate; anyone else's is refused)."""
+        invocation = parse_button_value(value, self.stash)
+        if invocation is None:
+            return line_answer(
+                "That button is out of date; run the command again.", title="Expired"
+            )
+        return await self.run_as(
+            invocation, user_id=user_id, team_id=team_id, channel_id=channel_id
+        )
+
+    async def save_message(
+        self,
+        callback_id: str,
+        message: JSON,
+        *,
+        user_id: str,
+        team_id: str,
+        channel_id: str,
+        team_domain: str = "",
+    ) -> Answer:
+        """A message shortcut ("Save as nugget"): the message's words as plain text (Slack's
+        markup, `<!everyone>` included, turned into the words a reader sees) and its permalink
+        (chat.getPermalink, else built from the team, channel and ts), for this user."""
+        ts = str(message.get("ts", ""))
+        try:
+            response = await self.client.chat_getPermalink(channel=channel_id, message_ts=ts)
+            link = str(response.get("permalink") or "")
+        except SlackApiError as error:
+            log.info("chat.getPermalink failed (%s); building the link", error_code(error))
+            link = ""
+        found = Message(
+            slack_plain(str(message.get("text", ""))),
+            link or slack_link(team_domain or team_id.lower(), channel_id, ts),
+            str(message.get("user", "")),
+        )
+        caller = Caller(FRONTEND, user_id, team_id, channel_id)
+        return await self.core.message_action(callback_id, found, caller)
+
+    # -- the admin commands (/wisdom, /remind)
+
+    async def admin_command(
+        self, name: str, text: str, *, user_id: str, team_id: str, channel_id: str
+    ) -> Answer:
+        """An admin command of the table: its usage for anyone, else the admin gate, then
+        `Core.run` for the admin, in this channel unless another is named."""
+        parsed = self.core.commands.parse_line(f"/{name.lstrip('/').lower()} {text}")
+        if isinstance(parsed, Answer):
+            return parsed
+        return await self.run_as(parsed, user_id=user_id, team_id=team_id, channel_id=channel_id)
 
     # -- admins
 

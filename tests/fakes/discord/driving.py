@@ -1,5 +1,5 @@
-"""Driving a bot through the fake Discord as a user: `invoke`, `autocomplete`, `click`,
-`submit_modal` and `post_user_message`."""
+"""Driving a bot through the fake Discord as a user: `invoke`, `autocomplete`,
+`invoke_message_command`, `click`, `submit_modal` and `post_user_message`."""
 
 # ruff: noqa: ASYNC109  (explicit `timeout=` parameters are this fake's API: every wait is bounded)
 from __future__ import annotations
@@ -134,6 +134,45 @@ class _Driving(_Commands):
                 f"autocomplete answer for {command_name!r} rejected: {result.errors}", result.errors
             )
         return result.choices
+
+    async def invoke_message_command(
+        self,
+        name: str,
+        message: JSON | int,
+        *,
+        user: JSON | int | None = None,
+        locale: str = "en-US",
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> InteractionResult:
+        """Use the message command `name` (type 3: right-click a message, Apps) on `message`
+        as `user`, as Discord does: an APPLICATION_COMMAND interaction whose data carries
+        ``type: 3``, ``target_id`` and the message in ``resolved.messages`` (with its content:
+        the message-content intent does not apply to a message command's target)."""
+        await self.wait_until_identified(timeout=timeout)
+        target = copy.deepcopy(self._messages[_snowflake_of(message)])
+        channel_id = int(target["channel_id"])
+        channel = self._channels.get(channel_id, {})
+        gid: int | None = int(channel["guild_id"]) if channel.get("guild_id") else None
+        payload = self._interaction_payload(
+            2, user=user, channel_id=channel_id, guild_id=gid, locale=locale
+        )
+        registered = self._find_registered(name, gid)
+        if registered is not None and registered.get("type") != 3:
+            raise LookupError(f"{name!r} is registered, but not as a message command")
+        if self.enforce_command_visibility:
+            self._check_visible(name, registered, payload, gid)
+        data: JSON = {
+            "id": registered["id"] if registered else str(self._snowflake()),
+            "name": name,
+            "type": 3,
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: target}},
+        }
+        if registered is not None and registered.get("guild_id"):
+            data["guild_id"] = registered["guild_id"]
+        payload["data"] = data
+        result = self._start(payload, name)
+        return await self._await_result(result, timeout, wait_after_defer=True)
 
     def _find_component(self, message: JSON, custom_id: str) -> JSON:
         for component in _walk_components(message.get("components")):

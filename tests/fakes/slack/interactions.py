@@ -176,8 +176,44 @@ class _Interactions(_WebApi):
             raise ValueError(f"FakeSlack: unknown channel {channel_id!r}; use add_channel() first")
         return channel
 
+    def _user_payload(self, user: FakeUser) -> JSON:
+        """The `user` of an interaction payload."""
+        return {"id": user.id, "username": user.name, "name": user.name, "team_id": self.team_id}
+
     def _trigger_id(self) -> str:
-        return f"{self._digits()}.{self._digits()}.{secrets.token_hex(16)}"
+        trigger = f"{self._digits()}.{self._digits()}.{secrets.token_hex(16)}"
+        self._triggers.add(trigger)
+        return trigger
+
+    def _view_submission_payload(
+        self, view_id: str, values: Mapping[str, str], user_id: str
+    ) -> JSON:
+        """Submitting an open modal: each input block's value by its block_id."""
+        user = self._require_user(user_id)
+        view = self.views.get(view_id)
+        if view is None:
+            raise ValueError(f"FakeSlack: no open view {view_id!r}")
+        state: JSON = {}
+        for block in view.get("blocks", []):
+            if block.get("type") != "input":
+                continue
+            element = block["element"]
+            value = values.get(block["block_id"], element.get("initial_value"))
+            state[block["block_id"]] = {
+                element["action_id"]: {"type": element["type"], "value": value}
+            }
+        return {
+            "type": "view_submission",
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "user": self._user_payload(user),
+            "api_app_id": self.app_id,
+            "token": self.verification_token,
+            "trigger_id": self._trigger_id(),
+            "view": {**json.loads(json.dumps(view)), "state": {"values": state}},
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
 
     def _slash_payload(self, command: str, text: str, user_id: str, channel_id: str) -> JSON:
         if not command.startswith("/"):
@@ -198,6 +234,31 @@ class _Interactions(_WebApi):
             "is_enterprise_install": "false",
             "response_url": self.response_url("commands", channel_id=channel.id),
             "trigger_id": self._trigger_id(),
+        }
+
+    def _message_action_payload(
+        self, callback_id: str, message: Mapping[str, Any], user_id: str, channel_id: str
+    ) -> JSON:
+        """A message shortcut's payload: the message as stored (its text in Slack's markup)."""
+        user = self._require_user(user_id)
+        channel = self._require_channel(channel_id)
+        stored = next((m for m in channel.messages if m.get("ts") == message.get("ts")), None)
+        if stored is None:
+            raise ValueError(f"FakeSlack: no message {message.get('ts')!r} in {channel.id}")
+        return {
+            "type": "message_action",
+            "token": self.verification_token,
+            "action_ts": f"{time.time():.6f}",
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "user": self._user_payload(user),
+            "channel": {"id": channel.id, "name": channel.name},
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": self._trigger_id(),
+            "response_url": self.response_url("actions", channel_id=channel.id),
+            "message_ts": stored["ts"],
+            "message": json.loads(json.dumps(stored)),
         }
 
     def _block_actions_payload(
@@ -250,12 +311,7 @@ class _Interactions(_WebApi):
             action["value"] = value
         payload: JSON = {
             "type": "block_actions",
-            "user": {
-                "id": user.id,
-                "username": user.name,
-                "name": user.name,
-                "team_id": self.team_id,
-            },
+            "user": self._user_payload(user),
             "api_app_id": self.app_id,
             "token": self.verification_token,
             "container": {

@@ -76,10 +76,12 @@ class FakeSlack(_SocketMode, _Signing):
         self.unknown_methods: list[str] = []
         self.socket_messages: list[JSON] = []  # every JSON message the app sent on a socket
         self.socket_connections = 0  # websocket connections accepted so far
+        self.views: dict[str, JSON] = {}
 
         self._faults: defaultdict[str, deque[_Fault]] = defaultdict(deque)
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._tickets: set[str] = set()
+        self._triggers: set[str] = set()
         self._sockets: list[web.WebSocketResponse] = []
         self._pending_acks: dict[str, asyncio.Future[JSON]] = {}
         self._consumed_posts: set[int] = set()
@@ -95,6 +97,8 @@ class FakeSlack(_SocketMode, _Signing):
             "auth.test": ("bot", self._auth_test),
             "chat.postMessage": ("bot", self._chat_post_message),
             "chat.postEphemeral": ("bot", self._chat_post_ephemeral),
+            "chat.getPermalink": ("bot", self._chat_get_permalink),
+            "views.open": ("bot", self._views_open),
             "chat.update": ("bot", self._chat_update),
             "chat.delete": ("bot", self._chat_delete),
             "users.info": ("bot", self._users_info),

@@ -116,6 +116,38 @@ class _SocketMode(_Interactions):
             "interactive", "block_actions", payload, False, wait_responses, timeout
         )
 
+    async def socket_message_shortcut(
+        self,
+        callback_id: str,
+        message: Mapping[str, Any],
+        *,
+        user_id: str,
+        channel_id: str,
+        wait_responses: int = 0,
+        timeout: float = _DEFAULT_TIMEOUT,
+    ) -> InteractionResult:
+        """Use a message shortcut (the message's ⋯ menu) on a posted `message`: an
+        ``interactive`` envelope with a ``message_action`` payload, as Slack sends it."""
+        payload = self._message_action_payload(callback_id, message, user_id, channel_id)
+        return await self._socket_interaction(
+            "interactive", "message_action", payload, False, wait_responses, timeout
+        )
+
+    async def socket_view_submission(
+        self,
+        view_id: str,
+        values: Mapping[str, str],
+        *,
+        user_id: str,
+        timeout: float = _DEFAULT_TIMEOUT,
+    ) -> InteractionResult:
+        """Submit a modal the app opened (views.open): a ``view_submission`` payload with each
+        input's value (`values` by block_id; the rest keep their initial value)."""
+        payload = self._view_submission_payload(view_id, values, user_id)
+        return await self._socket_interaction(
+            "interactive", "view_submission", payload, True, 0, timeout
+        )
+
     async def _socket_interaction(
         self,
         envelope_type: str,
@@ -131,7 +163,7 @@ class _SocketMode(_Interactions):
             kind=kind,
             transport="socket",
             payload=payload,
-            response_url=str(payload["response_url"]),
+            response_url=str(payload.get("response_url", "")),
             fake=self,
             envelope_id=envelope_id,
         )

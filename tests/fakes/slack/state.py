@@ -68,11 +68,13 @@ class _State:
     unknown_methods: list[str]
     socket_messages: list[JSON]
     socket_connections: int
+    views: dict[str, JSON]  # modals opened with views.open, by view id
 
     # Faults, response_urls, Socket Mode, waits and the server.
     _faults: defaultdict[str, deque[_Fault]]
     _response_urls: dict[str, _ResponseUrl]
     _tickets: set[str]
+    _triggers: set[str]  # trigger_ids handed out with interactions, each usable once
     _sockets: list[web.WebSocketResponse]
     _pending_acks: dict[str, asyncio.Future[JSON]]
     _consumed_posts: set[int]

@@ -308,6 +308,38 @@ class _WebApi(_Workspace):
         self.ephemerals.append({**args, "channel": channel.id, "user": user.id, "message_ts": ts})
         return {"message_ts": ts}
 
+    def _chat_get_permalink(self, args: JSON) -> JSON:
+        channel = self.channels.get(str(args.get("channel")))
+        if channel is None or channel.deleted:
+            raise SlackError("channel_not_found")
+        ts = str(args.get("message_ts", ""))
+        if not any(m.get("ts") == ts for m in channel.messages):
+            raise SlackError("message_not_found")
+        link = f"https://{self.team_domain}.slack.com/archives/{channel.id}/p{ts.replace('.', '')}"
+        return {"channel": channel.id, "permalink": link}
+
+    def _views_open(self, args: JSON) -> JSON:
+        """Open a modal: the trigger_id must be one the fake handed out (once each), the view
+        within Slack's limits (title 24 characters, 100 blocks, private_metadata 3,000)."""
+        trigger = str(args.get("trigger_id", ""))
+        if trigger not in self._triggers:
+            raise SlackError("invalid_trigger_id")
+        self._triggers.discard(trigger)
+        view = args.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            raise SlackError("invalid_arguments")
+        title = str((view.get("title") or {}).get("text", ""))
+        blocks = view.get("blocks") or []
+        if not title or len(title) > 24 or len(blocks) > 100:
+            raise SlackError("invalid_arguments")
+        if len(str(view.get("private_metadata", ""))) > 3000:
+            raise SlackError("invalid_arguments")
+        view_id = self._new_id("V")
+        self.views[view_id] = {**view, "id": view_id}
+        return {"view": self.views[view_id]}
+
     def _find_message(self, args: JSON) -> tuple[FakeChannel, JSON]:
         channel = self.channels.get(str(args.get("channel")))
         if channel is None or channel.deleted:

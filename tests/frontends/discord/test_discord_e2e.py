@@ -128,7 +128,9 @@ def assert_clean(fake: FakeDiscord) -> None:
 async def test_every_cog_loads_with_unique_commands_within_discord_limits(
     fake: FakeDiscord, bot: ConfBot
 ) -> None:
-    names = [command.name for command in bot.tree.get_commands()]
+    names = [c.name for c in bot.tree.get_commands(type=discord.AppCommandType.chat_input)]
+    menus = [c.name for c in bot.tree.get_commands(type=discord.AppCommandType.message)]
+    assert menus == ["Save as nugget"]  # the message commands of the table
     assert sorted(names) == [
         "conference",
         "next",
@@ -151,8 +153,9 @@ async def test_every_cog_loads_with_unique_commands_within_discord_limits(
             for parameter in command.parameters:
                 assert COMMAND_NAME.match(parameter.display_name), parameter.display_name
                 assert 1 <= len(parameter.description) <= 100, parameter.display_name
-    registered = {c["name"]: c for c in fake.commands()}
+    registered = {c["name"]: c for c in fake.commands() if c["type"] == 1}
     assert set(registered) == set(names)
+    assert [c["name"] for c in fake.commands() if c["type"] == 3] == menus
     required = registered["wisdom"]["default_member_permissions"]
     assert int(required) == discord.Permissions(manage_guild=True).value
     wisdom_subcommands = {o["name"] for o in registered["wisdom"]["options"]}
@@ -267,38 +270,42 @@ async def test_speaker_autocompletes_and_answers_with_talks(
 
 
 async def test_nugget_has_an_another_one_button(fake: FakeDiscord, bot: ConfBot) -> None:
-    result = await fake.invoke("nugget", {"speaker": "Vicki Boykis"})
+    result = await fake.invoke("nugget", {"speaker": "Vicki Boykis"}, subcommand="random")
 
     assert embed(result)["title"] == "Nugget of wisdom"
     assert fields(result)["Said by"] == "Vicki Boykis"
-    another = await fake.click(result, "cf:a:nugget?speaker=Vicki Boykis")
+    another = await fake.click(result, "cf:a:nugget random?speaker=Vicki Boykis")
     assert another.type == 4 and another.message_id != result.message_id
     assert fields(another)["Said by"] == "Vicki Boykis"
-    anything = await fake.invoke("nugget")
+    anything = await fake.invoke("nugget", subcommand="random")
     assert embed(anything)["title"] == "Nugget of wisdom"
-    assert anything.custom_ids == ["cf:a:nugget?"]
+    assert anything.custom_ids == ["cf:a:nugget random?"]
     assert_clean(fake)
 
 
 async def test_nugget_options_autocomplete_speakers_and_talks(
     fake: FakeDiscord, bot: ConfBot
 ) -> None:
-    speakers = await fake.autocomplete("nugget", {"speaker": "vick"}, focused="speaker")
-    talks = await fake.autocomplete("nugget", {"talk": "fairy"}, focused="talk")
+    speakers = await fake.autocomplete(
+        "nugget", {"speaker": "vick"}, focused="speaker", subcommand="random"
+    )
+    talks = await fake.autocomplete(
+        "nugget", {"talk": "fairy"}, focused="talk", subcommand="random"
+    )
 
     assert speakers[0]["value"] == "Vicki Boykis"
     assert talks[0]["value"] == "normconf-2022/an-ml-fairytale"
-    from_talk = await fake.invoke("nugget", {"talk": talks[0]["value"]})
+    from_talk = await fake.invoke("nugget", {"talk": talks[0]["value"]}, subcommand="random")
     assert "An ML Fairytale" in fields(from_talk)["Talk"]
 
 
 async def test_buttons_keep_working_after_a_restart(fake: FakeDiscord, core: Core) -> None:
     async with started(fake, core) as first:
-        result = await fake.invoke("nugget", {"speaker": "Vicki Boykis"})
+        result = await fake.invoke("nugget", {"speaker": "Vicki Boykis"}, subcommand="random")
         await eventually(lambda: first.served == 1)
 
     async with started(fake, core):
-        another = await fake.click(result, "cf:a:nugget?speaker=Vicki Boykis")
+        another = await fake.click(result, "cf:a:nugget random?speaker=Vicki Boykis")
 
     assert fields(another)["Said by"] == "Vicki Boykis"
 
@@ -406,8 +413,10 @@ async def test_an_admin_picks_the_servers_conference_from_the_list(
     values = select_values(listed)
 
     picked = await fake.click(listed, "cf:pick:n", values=values[1:2], user=admin)
-    narrowed = [fields(await fake.invoke("nugget", {}))["Talk"] for _ in range(5)]
-    reached = await fake.invoke("nugget", {"conference": "normconf-2022"})
+    narrowed = [
+        fields(await fake.invoke("nugget", {}, subcommand="random"))["Talk"] for _ in range(5)
+    ]
+    reached = await fake.invoke("nugget", {"conference": "normconf-2022"}, subcommand="random")
 
     assert "Commands here now default to tumocon-2023" in embed(picked)["description"]
     assert all(talk.endswith("(TuMoCon 2023)") for talk in narrowed)
@@ -666,7 +675,7 @@ async def test_a_burst_of_concurrent_commands_is_all_answered(
             case 2:
                 return await fake.invoke("speaker", {"query": "vicki"})
             case _:
-                return await fake.invoke("nugget")
+                return await fake.invoke("nugget", subcommand="random")
 
     results = await asyncio.gather(*(one(i) for i in range(120)))
     choices = await asyncio.gather(
@@ -765,6 +774,7 @@ async def test_sync_registers_the_commands_in_a_dev_guild_or_globally(fake: Fake
         sorted(in_guild)
         == sorted(everywhere)
         == [
+            "Save as nugget",  # the message command (type 3)
             "conference",
             *("next", "now", "nugget", "remind", "schedule", "search", "source"),
             *("speaker", "talk", "wisdom"),

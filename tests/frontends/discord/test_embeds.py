@@ -183,7 +183,7 @@ async def test_a_nugget_has_an_another_one_button(core: Core) -> None:
 
     view = answer_view(answer, QueryStash())
 
-    assert custom_ids(view) == ["cf:a:nugget?query=Vicki Boykis"]
+    assert custom_ids(view) == ["cf:a:nugget random?query=Vicki Boykis"]
     assert components(view)[0]["components"][0]["label"] == "Another one"
 
 

@@ -137,7 +137,7 @@ async def test_an_ambiguous_answer_lists_the_choices_and_offers_one_button_each(
 async def test_a_nugget_has_an_another_one_button(core: Core) -> None:
     answer = await core.nugget()
     [button] = buttons(answer)
-    assert (button["text"]["text"], button["value"]) == ("Another one", "nugget?")
+    assert (button["text"]["text"], button["value"]) == ("Another one", "nugget random?")
 
 
 async def test_search_highlights_are_bold_and_pages_have_previous_and_next_buttons(

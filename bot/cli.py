@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from bot import logs
 from bot.cli_data import attach_transcript_file, ensure_loaded, import_file, load
 from bot.cli_sources import add_source_commands, run_source_command
+from bot.cli_web import add_web_commands, run_web_command
 from bot.clock import SYSTEM_CLOCK, Clock, RehearsalClock
 from bot.config import SETTINGS_HELP, Settings, SettingsError
 from bot.store.db import Database, StoreError
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     transcript.add_argument("file", type=Path, help="the .vtt or .srt file")
     transcript.add_argument("--source", default="", help="how it was made (default: file name)")
     add_source_commands(commands)
+    add_web_commands(commands)
     return parser
 
 
@@ -218,6 +220,8 @@ async def _dispatch(
             return await attach_transcript_file(db, args.talk, args.file, args.source)
         if args.command == "source":
             return await run_source_command(db, args, datetime.now(UTC))
+        if args.command in {"web-login", "web-password"}:
+            return await run_web_command(db, args, settings, datetime.now(UTC))
         if not await ensure_loaded(db, data_dir):
             return EXIT_FAILURE
         from bot.app import App, build_core

@@ -396,6 +396,43 @@ CREATE TABLE community_conferences (
 );
 """
 
+# The organisers' web console (bot/frontends/web, bot/store/web_auth.py, bot/store/audit.py):
+# who may log in (a scrypt hash of each password, never the password), one-time login links
+# and sessions (only a SHA-256 of each token is kept: a copy of the database lets nobody in),
+# and an audit trail of every action with who did it.
+WEB_CONSOLE_V12 = """
+CREATE TABLE web_users (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE web_login_links (
+    token_hash TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+);
+CREATE TABLE web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX web_sessions_by_expiry ON web_sessions(expires_at);
+CREATE TABLE web_audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    remote TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX web_audit_by_time ON web_audit(at);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
@@ -406,4 +443,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (7, PROGRAMME_CHANGES_V7),
     (8, TALK_DETAILS_V8),
     (9, COMMUNITY_CONFERENCES_V9),
+    (12, WEB_CONSOLE_V12),
 ]

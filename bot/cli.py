@@ -20,6 +20,7 @@ from bot import logs
 from bot.cli_data import attach_transcript_file, ensure_loaded, import_file, load
 from bot.cli_nuggets import add_nugget_commands, run_nugget_command
 from bot.cli_sources import add_source_commands, run_source_command
+from bot.cli_web import add_web_commands, run_web_command
 from bot.clock import SYSTEM_CLOCK, Clock, RehearsalClock
 from bot.config import SETTINGS_HELP, Settings, SettingsError
 from bot.store.db import Database, StoreError
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     transcript.add_argument("--source", default="", help="how it was made (default: file name)")
     add_source_commands(commands)
     add_nugget_commands(commands)
+    add_web_commands(commands)
     return parser
 
 
@@ -222,6 +224,8 @@ async def _dispatch(
             return await run_source_command(db, args, datetime.now(UTC))
         if args.command == "nuggets":
             return await run_nugget_command(db, args)
+        if args.command in {"web-login", "web-password"}:
+            return await run_web_command(db, args, settings, datetime.now(UTC))
         if not await ensure_loaded(db, data_dir):
             return EXIT_FAILURE
         from bot.app import App, build_core

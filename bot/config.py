@@ -38,6 +38,13 @@ SETTINGS_HELP: dict[str, str] = {
     "SLACK_PORT": "HTTP mode port (default 3000)",
     "SLACK_API_URL": "Web API base URL (default https://slack.com/api/)",
     "SLACK_ADMIN_USER_IDS": "comma-separated user ids allowed to run /wisdom admin commands",
+    "CONFBOT_WEB_PORT": "when set, `confbot run` serves the organisers' web console on this port",
+    "CONFBOT_WEB_HOST": "address the web console listens on (default 127.0.0.1)",
+    "CONFBOT_WEB_PUBLIC": "1: also serve the public programme, talk pages and calendar feeds",
+    "CONFBOT_WEB_URL": "the console's address as browsers reach it, for `confbot web-login` "
+    "(default http://HOST:PORT)",
+    "CONFBOT_WEB_TRUST_PROXY": "1: trust X-Forwarded-Proto from a reverse proxy (secure cookies "
+    "behind https)",
 }
 
 
@@ -104,6 +111,27 @@ class SlackSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The organisers' web console (bot/frontends/web): where it listens, whether the public
+    pages are on, the address a login link names, and whether a proxy's X-Forwarded-Proto is
+    believed."""
+
+    port: int
+    host: str = "127.0.0.1"
+    public: bool = False
+    base_url: str = ""
+    trust_proxy: bool = False
+
+    @property
+    def url(self) -> str:
+        """The console's address as browsers reach it, without a trailing slash."""
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+@dataclass(frozen=True)
 class Settings:
     db_path: Path = DEFAULT_DB
     data_dir: Path = BUNDLED_DATA
@@ -115,6 +143,7 @@ class Settings:
     query_budget_ms: float = 200.0
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None
+    web: WebSettings | None = None
 
     def secrets(self) -> list[str]:
         """Every configured token and secret, for the log filter (`bot.logs`)."""
@@ -188,7 +217,37 @@ class Settings:
             query_budget_ms=query_budget_ms,
             discord=discord,
             slack=slack,
+            web=_web(env),
         )
+
+
+def _web(env: Mapping[str, str]) -> WebSettings | None:
+    port = _int(env, "CONFBOT_WEB_PORT")
+    if port is None:
+        return None
+    if not 1 <= port <= 65535:
+        raise SettingsError(f"CONFBOT_WEB_PORT must be a port from 1 to 65535, not {port}")
+    base_url = env.get("CONFBOT_WEB_URL", "")
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"CONFBOT_WEB_URL must start with http:// or https://, not {base_url!r}"
+        )
+    return WebSettings(
+        port=port,
+        host=env.get("CONFBOT_WEB_HOST") or "127.0.0.1",
+        public=_flag(env, "CONFBOT_WEB_PUBLIC"),
+        base_url=base_url,
+        trust_proxy=_flag(env, "CONFBOT_WEB_TRUST_PROXY"),
+    )
+
+
+def _flag(env: Mapping[str, str], key: str) -> bool:
+    value = env.get(key, "").lower()
+    if value in {"", "0", "false", "no", "off"}:
+        return False
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    raise SettingsError(f"{key} must be 1 or 0, not {value!r}")
 
 
 def _seconds(env: Mapping[str, str], key: str) -> float:

@@ -11,14 +11,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Protocol
 
 from bot.sources.follow import programme_staleness
 from bot.store.changes import ProgrammeChange, TalkSnapshot, recent_changes
 from bot.store.db import Database
-from bot.store.queries import TalkView
 
 MARK_WINDOW = timedelta(hours=24)
 """How long a change stays marked beside its talk."""
+
+
+class ShownTalk(Protocol):
+    """What a mark needs of a talk: a `TalkView`, or a programme grid's leaner row."""
+
+    @property
+    def conference_slug(self) -> str: ...
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def starts_at(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -28,7 +44,7 @@ class Marks:
     changes: tuple[ProgrammeChange, ...] = ()
     zone: tzinfo = UTC
 
-    def of(self, talk: TalkView) -> str:
+    def of(self, talk: ShownTalk) -> str:
         """'moved from 14:00' (or 'moved from Wed 14:00' from another day), 'was in Room X',
         both joined by '; ', or '' for a talk that did not change lately."""
         marks: dict[str, str] = {}
@@ -40,6 +56,10 @@ class Marks:
             elif change.kind == "room" and change.old.room:
                 marks["room"] = f"was in {change.old.room}"
         return "; ".join(marks[kind] for kind in ("moved", "room") if kind in marks)
+
+    def kinds(self, talk: ShownTalk) -> frozenset[str]:
+        """Every kind of recent change to `talk` ('new', 'moved', 'room', 'title', ...)."""
+        return frozenset(change.kind for change in self.changes if _same_talk(change, talk))
 
     def cancelled(self, start: datetime, end: datetime) -> list[TalkSnapshot]:
         """The talks that were to start in [start, end) and were cancelled lately."""
@@ -57,7 +77,7 @@ class Marks:
     def when(self, moment: datetime) -> str:
         return f"{moment.astimezone(self.zone):%a %H:%M}"
 
-    def _when(self, old: datetime, talk: TalkView) -> str:
+    def _when(self, old: datetime, talk: ShownTalk) -> str:
         before = old.astimezone(self.zone)
         if talk.starts_at is not None and talk.starts_at.astimezone(self.zone).date() == (
             before.date()
@@ -66,7 +86,7 @@ class Marks:
         return f"{before:%a %H:%M}"
 
 
-def _same_talk(change: ProgrammeChange, talk: TalkView) -> bool:
+def _same_talk(change: ProgrammeChange, talk: ShownTalk) -> bool:
     if change.conference != talk.conference_slug:
         return False
     if change.talk_key == f"{talk.conference_slug}/{talk.slug}":

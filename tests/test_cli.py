@@ -38,15 +38,16 @@ def clean_env(db: Path) -> dict[str, str]:
 
 
 def confbot(
-    tmp_path: Path, *args: str, data: Path | None = None
+    tmp_path: Path, *args: str, data: Path | None = None, stdin: str = "", **settings: str
 ) -> subprocess.CompletedProcess[str]:
-    env = clean_env(tmp_path / "cli.sqlite3")
+    env = {**clean_env(tmp_path / "cli.sqlite3"), **settings}
     if data is not None:
         env["CONFBOT_DATA"] = str(data)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,  # no .env there
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=60,

@@ -85,3 +85,24 @@ def test_the_install_uses_no_deprecated_setuptools_feature() -> None:
     assert "compat" not in (REPO / "Makefile").read_text()
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert isinstance(project["license"], str)
+
+
+def test_make_test_installs_chromium_with_apt_only_when_it_is_missing(tmp_path: Path) -> None:
+    def plan(chromium: Path) -> str:
+        return subprocess.run(
+            ["make", "-n", f"VENV={tmp_path / 'venv'}", f"CHROMIUM={chromium}", "test"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "MAKEFLAGS": ""},
+        ).stdout
+
+    missing = plan(tmp_path / "no-chromium")
+    assert "DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver" in (
+        missing
+    )
+    assert "playwright install" not in missing  # never a browser download
+    present = tmp_path / "chromium"
+    present.touch()
+    assert "apt-get" not in plan(present)

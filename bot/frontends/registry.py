@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, TypedDict
 
 from bot.clock import Clock
-from bot.config import DiscordSettings, Settings, SlackSettings
+from bot.config import DiscordSettings, Settings, SlackSettings, WebSettings
 from bot.frontends.base import Frontend, StartError
 
 if TYPE_CHECKING:
@@ -71,6 +71,32 @@ class SlackFrontend:
         await serve(app.core, app.db, self.settings, **_shared(app))
 
 
+@dataclass(frozen=True)
+class WebFrontend:
+    """The organisers' web console (bot/frontends/web), when CONFBOT_WEB_PORT is set."""
+
+    settings: WebSettings
+    name = "web"
+
+    @classmethod
+    def configured(cls, settings: Settings) -> WebFrontend | None:
+        return cls(settings.web) if settings.web is not None else None
+
+    async def serve(self, app: App) -> None:
+        from bot.frontends.web import build_app, serve
+
+        others = [make(app.settings) for make in FRONTENDS]
+        console = build_app(
+            app.core,
+            app.db,
+            self.settings,
+            clock=app.clock,
+            frontends=[f.name for f in others if f is not None and f.name != self.name],
+            grace=app.wisdom_grace,
+        )
+        await serve(console, self.settings)
+
+
 class _Shared(TypedDict):
     clock: Clock
     wisdom_grace: timedelta
@@ -90,6 +116,7 @@ def _shared(app: App) -> _Shared:
 FRONTENDS: list[Callable[[Settings], Frontend | None]] = [
     DiscordFrontend.configured,
     SlackFrontend.configured,
+    WebFrontend.configured,
 ]
 
 
@@ -99,5 +126,7 @@ def configured(settings: Settings) -> list[Frontend]:
     chosen = [frontend for make in FRONTENDS if (frontend := make(settings)) is not None]
     if chosen:
         return chosen
-    log.info("no DISCORD_TOKEN or SLACK_BOT_TOKEN configured: starting the console")
+    log.info(
+        "no DISCORD_TOKEN, SLACK_BOT_TOKEN or CONFBOT_WEB_PORT configured: starting the console"
+    )
     return [ConsoleFrontend()]

@@ -229,6 +229,7 @@ SUBSCRIPTION_KINDS_V10 = (
     "INSERT INTO deliveries SELECT * FROM deliveries_v10;\n"
     "DROP TABLE deliveries_v10\n"
 )
+
 # Community nuggets (bot/store/community_nuggets.py): state, never touched by a load. A
 # submission names its talk by conference slug and guid (else slug), so a reload that
 # re-creates the talks keeps it attached; the partial unique index makes the same words
@@ -261,6 +262,43 @@ CREATE UNIQUE INDEX community_nuggets_once ON community_nuggets(normalised)
     WHERE status IN ('pending', 'approved')
 """
 
+# The organisers' web console (bot/frontends/web, bot/store/web_auth.py, bot/store/audit.py):
+# who may log in (a scrypt hash of each password, never the password), one-time login links
+# and sessions (only a SHA-256 of each token is kept: a copy of the database lets nobody in),
+# and an audit trail of every action with who did it.
+WEB_CONSOLE_V12 = """
+CREATE TABLE web_users (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE web_login_links (
+    token_hash TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+);
+CREATE TABLE web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX web_sessions_by_expiry ON web_sessions(expires_at);
+CREATE TABLE web_audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    remote TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX web_audit_by_time ON web_audit(at);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
@@ -273,4 +311,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (9, COMMUNITY_CONFERENCES_V9),
     (10, SUBSCRIPTION_KINDS_V10),
     (11, COMMUNITY_NUGGETS_V11),
+    (12, WEB_CONSOLE_V12),
 ]

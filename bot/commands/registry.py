@@ -105,6 +105,7 @@ class Command:
     admin: bool = False
     split_words: WordSplitter | None = None
     slash: bool = True  # a Discord and Slack slash command (not /help: text front ends only)
+    private: bool = False  # every answer is the caller's own (an agenda): never shown to others
     subcommands: tuple[Command, ...] = ()
 
     @property
@@ -150,7 +151,10 @@ class Registry:
         for group in commands:
             subs = tuple(
                 dataclasses.replace(
-                    sub, name=f"{group.name} {sub.name}", admin=sub.admin or group.admin
+                    sub,
+                    name=f"{group.name} {sub.name}",
+                    admin=sub.admin or group.admin,
+                    private=sub.private or group.private,
                 )
                 for sub in group.subcommands
             )

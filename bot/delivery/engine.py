@@ -154,10 +154,13 @@ class Engine(Generic[P]):
             else:
                 reason = "not delivered before its window closed"
                 results.append(await self.resolve_closed(job, now, skipped=reason, gave_up=reason))
+        disabled = {r.subscription_id for r in results if r.kind == "disabled"}
         fresh = [
             item
             for item in due
-            if (item.subscription_id, item.key) not in done and item.due <= now < item.deadline
+            if (item.subscription_id, item.key) not in done
+            and item.due <= now < item.deadline
+            and item.subscription_id not in disabled
         ]
         claims = [
             (item.subscription_id, item.key, item.due, item.deadline, dump(item.post), key)
@@ -166,11 +169,17 @@ class Engine(Generic[P]):
         ]
         claimed = set(await deliveries.claim(self.db, claims, now))
         for item in fresh:
+            # A subscription disabled by an earlier job of this run had its claims closed.
+            if item.subscription_id in disabled:
+                continue
             if f"{item.subscription_id}/{item.key}" in claimed:
                 job = Job(
                     item.subscription_id, item.key, item.post, item.deadline, label=item.label
                 )
-                results.append(await self.attempt(job, now, lookup=False))
+                result = await self.attempt(job, now, lookup=False)
+                if result.kind == "disabled":
+                    disabled.add(item.subscription_id)
+                results.append(result)
         await self.flush()
         return results
 

@@ -68,7 +68,7 @@ def _callback(command: Command) -> Callback:
             name=interaction.user.name,
             channels=DiscordChannels(interaction),
         )
-        if command.admin:
+        if command.admin or command.private:
             await bot.send_answer(
                 interaction, lambda: bot.core.run(invocation, caller), ephemeral=True
             )

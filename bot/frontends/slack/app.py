@@ -105,7 +105,13 @@ def build_app(
         await ack()
         action_id = str(action.get("action_id", ""))
         async with _errors_answered(frontend, f"button {action_id}", respond):
-            answer = await frontend.click(str(action.get("value", "")))
+            user = body.get("user") or {}
+            answer = await frontend.click(
+                str(action.get("value", "")),
+                user_id=str(user.get("id") or ""),
+                team_id=str((body.get("team") or {}).get("id") or user.get("team_id") or ""),
+                channel_id=str((body.get("channel") or {}).get("id") or ""),
+            )
             frontend.stats.clicks += 1
             container = body.get("container") or {}
             replace = replaces_original(action_id)

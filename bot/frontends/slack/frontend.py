@@ -107,14 +107,17 @@ class SlackFrontend:
             )
         return await self.core.run(parsed, Caller(FRONTEND, user_id, team_id, channel_id))
 
-    async def click(self, value: str) -> Answer:
-        """The answer to a button: the invocation its value carries, replayed (see blocks)."""
+    async def click(
+        self, value: str, *, user_id: str = "", team_id: str = "", channel_id: str = ""
+    ) -> Answer:
+        """The answer to a button: the invocation its value carries, replayed (see blocks)
+        for whoever clicked ("Remind me" follows the talk for them)."""
         invocation = parse_button_value(value, self.stash)
         if invocation is None:
             return line_answer(
                 "That button is out of date; run the command again.", title="Expired"
             )
-        return await self.core.run(invocation)
+        return await self.core.run(invocation, Caller(FRONTEND, user_id, team_id, channel_id))
 
     # -- the admin commands (/wisdom, /remind)
 

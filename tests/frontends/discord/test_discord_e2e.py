@@ -130,7 +130,9 @@ async def test_every_cog_loads_with_unique_commands_within_discord_limits(
 ) -> None:
     names = [command.name for command in bot.tree.get_commands()]
     assert sorted(names) == [
+        "agenda",
         "conference",
+        "follow",
         "next",
         "now",
         "nugget",
@@ -140,6 +142,7 @@ async def test_every_cog_loads_with_unique_commands_within_discord_limits(
         "source",
         "speaker",
         "talk",
+        "unfollow",
         "wisdom",
     ]
     assert len(names) == len(set(names))
@@ -711,9 +714,9 @@ async def test_sync_registers_the_commands_in_a_dev_guild_or_globally(fake: Fake
         sorted(in_guild)
         == sorted(everywhere)
         == [
-            "conference",
+            *("agenda", "conference", "follow"),
             *("next", "now", "nugget", "remind", "schedule", "search", "source"),
-            *("speaker", "talk", "wisdom"),
+            *("speaker", "talk", "unfollow", "wisdom"),
         ]
     )
     assert {c["name"] for c in fake.commands()} == set(everywhere)

@@ -13,6 +13,7 @@ import random
 
 from bot.answer import Answer, Choice
 from bot.clock import SYSTEM_CLOCK, Clock
+from bot.commands.agenda import PausedNotices
 from bot.commands.answers import talk_answer
 from bot.commands.delivery import Delivery
 from bot.commands.invocation import Invocation
@@ -50,6 +51,10 @@ class Core:
         self.commands = COMMANDS
         # The services that post on their own, by front end (each registers its own).
         self.delivery: dict[str, Delivery] = {}
+        # Who is still to be told that their agenda DMs are paused (bot.commands.agenda).
+        self.notices = PausedNotices(db)
+        # Where the web console serves personal calendar feeds, when it runs (CALENDAR_PATH).
+        self.calendar_base: str | None = None
 
     @property
     def version_check_seconds(self) -> float:
@@ -73,7 +78,8 @@ class Core:
         had to stop is answered "too broad", however the front end called it."""
         try:
             with self.db.command_budget():
-                return await self.commands.run(self, invocation, caller)
+                answer = await self.commands.run(self, invocation, caller)
+                return await self.notices.attach(caller, answer)
         except QueryBudgetExceeded:
             return too_broad()
 

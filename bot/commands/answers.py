@@ -61,6 +61,8 @@ def talk_answer(talk: TalkView) -> Answer:
             )
         )
     actions: list[Choice] = []
+    if talk.starts_at:  # on the caller's own agenda: a DM before it starts
+        actions.append(Choice(label="Remind me", command="follow talk", query=talk.ref))
     if talk.nuggets:
         actions.append(
             Choice(label="Another nugget from this talk", command="nugget", query=talk.ref)

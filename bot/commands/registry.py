@@ -110,6 +110,7 @@ class Command:
     admin: bool = False
     split_words: WordSplitter | None = None
     slash: bool = True  # a Discord and Slack slash command (not /help: text front ends only)
+    private: bool = False  # every answer is the caller's own (an agenda): never shown to others
     subcommands: tuple[Command, ...] = ()
     # The subcommand a group runs when a text line's first word names none of them
     # ("/nugget airflow" is "/nugget random airflow"); Discord offers it as a subcommand.
@@ -197,7 +198,10 @@ class Registry:
         for group in commands:
             subs = tuple(
                 dataclasses.replace(
-                    sub, name=f"{group.name} {sub.name}", admin=sub.admin or group.admin
+                    sub,
+                    name=f"{group.name} {sub.name}",
+                    admin=sub.admin or group.admin,
+                    private=sub.private or group.private,
                 )
                 for sub in group.subcommands
             )

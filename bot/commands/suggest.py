@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.answer import Choice
 from bot.commands.params import Autocomplete, ParamError, Slug, clean_text
+from bot.store.agenda import track_names
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -56,6 +57,10 @@ async def suggestions(
         return suggest_zones(typed)
     if source == "rooms":
         return await core.programme.suggest_rooms(typed, conference)
+    if source == "tracks":
+        typed = clean_text(typed).casefold()
+        names = await track_names(core.db, conference)
+        return [Choice(n, "track", n) for n in names if typed in n.casefold()][:MAX_SUGGESTIONS]
     return await core.programme.suggest_days(typed, conference)
 
 

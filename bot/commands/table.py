@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.answer import Answer, Field
+from bot.commands.agenda import AGENDA
 from bot.commands.conference import CONFERENCE
+from bot.commands.follow import FOLLOW, UNFOLLOW
 from bot.commands.nugget_commands import SAVE_AS_NUGGET
 from bot.commands.nuggets import NUGGET
 from bot.commands.programme import NEXT, NOW, SCHEDULE
@@ -67,6 +69,22 @@ def usage_text(registry: Registry | None = None) -> str:
 HELP = Command("help", "What confbot can do", (), help_command, help="This list.", slash=False)
 
 COMMANDS = Registry(
-    (TALK, SPEAKER, NUGGET, SEARCH, NOW, NEXT, SCHEDULE, CONFERENCE, SOURCE, WISDOM, REMIND, HELP),
+    (
+        TALK,
+        SPEAKER,
+        NUGGET,
+        SEARCH,
+        NOW,
+        NEXT,
+        SCHEDULE,
+        FOLLOW,
+        UNFOLLOW,
+        AGENDA,
+        CONFERENCE,
+        SOURCE,
+        WISDOM,
+        REMIND,
+        HELP,
+    ),
     messages=(SAVE_AS_NUGGET,),
 )

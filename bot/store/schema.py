@@ -299,6 +299,33 @@ CREATE TABLE web_audit (
 CREATE INDEX web_audit_by_time ON web_audit(at);
 """
 
+# A person's own agenda (bot/store/agenda.py). The person is an 'agenda' subscription (one per
+# front end and user: channel_id is the user id, minutes_before the lead time, enabled = 0 while
+# their DMs are paused); everything else hangs off it with ON DELETE CASCADE, so forgetting a
+# person is deleting that one row. `agenda_follows` holds what they follow in which community:
+# a talk by its key (guid or 'conference/slug', stable across re-imports), a speaker by folded
+# name, a track or a room by name (case-insensitive); `conference` '' is any. `agenda_people`
+# holds the once-only notice that their DMs were paused and their calendar feed's secret token.
+AGENDA_V13 = """
+CREATE TABLE agenda_follows (
+    subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+    community TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL CHECK (kind IN ('talk', 'speaker', 'track', 'room')),
+    value TEXT NOT NULL COLLATE NOCASE,
+    conference TEXT NOT NULL DEFAULT '',
+    label TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (subscription_id, community, kind, value, conference)
+);
+CREATE INDEX agenda_follows_by_value ON agenda_follows(kind, value);
+CREATE INDEX deliveries_by_key ON deliveries(key);
+CREATE TABLE agenda_people (
+    subscription_id INTEGER PRIMARY KEY REFERENCES subscriptions(id) ON DELETE CASCADE,
+    notice_pending INTEGER NOT NULL DEFAULT 0,
+    calendar_token TEXT UNIQUE
+);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
@@ -312,4 +339,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (10, SUBSCRIPTION_KINDS_V10),
     (11, COMMUNITY_NUGGETS_V11),
     (12, WEB_CONSOLE_V12),
+    (13, AGENDA_V13),
 ]

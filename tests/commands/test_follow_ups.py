@@ -74,6 +74,20 @@ SAMPLES: dict[str, dict[str, str]] = {
     "remind unsubscribe": {"channel": "C0123456"},
     "remind status": {"channel": "C0123456"},
     "remind list": {},
+    "follow talk": {"query": "Data talk 2", "conference": "walk-2026"},
+    "follow speaker": {"name": "Speaker 2"},
+    "follow track": {"name": "keynotes", "conference": "walk-2026"},
+    "follow room": {"name": "Hall A", "conference": "walk-2026"},
+    "unfollow talk": {"query": "Data talk 2"},
+    "unfollow speaker": {"name": "Speaker 2"},
+    "unfollow track": {"name": "keynotes"},
+    "unfollow room": {"name": "Hall A"},
+    "agenda today": {},
+    "agenda tomorrow": {},
+    "agenda all": {},
+    "agenda minutes": {"minutes": "15"},
+    "agenda calendar": {"action": "reset"},
+    "agenda forget-me": {},
 }
 # The admin commands answer an admin (here with no delivery service: "not running").
 ADMIN = Caller("walk", "U1", "T1", "C0123456", admin=True)

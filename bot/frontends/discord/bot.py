@@ -34,6 +34,7 @@ from bot.commands.delivery import Delivery
 from bot.commands.invocation import Invocation, Stash, Unpacked
 from bot.config import DiscordSettings
 from bot.core import Core
+from bot.delivery.agenda_service import AgendaService
 from bot.delivery.model import Poster
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
@@ -132,11 +133,21 @@ class ConfBot(commands.Bot):
             self.reminders = (reminders_factory or self._default_reminders)(db, self.poster)
         if core is not None:  # what /wisdom and /remind on Discord manage
             core.delivery[FRONTEND] = Delivery(self.wisdom, self.reminders)
+        self.agenda: AgendaService | None = None
+        if db is not None:  # personal agenda DMs (/follow, /agenda)
+            self.agenda = AgendaService(
+                db,
+                self.poster,
+                frontend=FRONTEND,
+                clock=clock,
+                log=logging.getLogger("confbot.discord.agenda"),
+                on_pause=core.notices.add if core is not None else None,
+            )
         self._start_wisdom = start_wisdom and (
             self.wisdom is not None or self.reminders is not None
         )
         self.runner = Runner(
-            [s for s in (self.wisdom, self.reminders) if s is not None],
+            [s for s in (self.wisdom, self.reminders, self.agenda) if s is not None],
             clock=clock,
             interval=wisdom_interval,
             report=self._report,
@@ -338,6 +349,10 @@ class ConfBot(commands.Bot):
         """Run the post loop now; the future gets that run's reminder outcomes."""
         return self._wake(self.reminders)
 
+    def wake_agenda(self) -> asyncio.Future[list[Any]]:
+        """Run the post loop now; the future gets that run's agenda DM results."""
+        return self._wake(self.agenda)
+
     def _wake(self, service: object) -> asyncio.Future[Any]:
         """Wake the runner; the future gets `service`'s outcomes of that run."""
         picked: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -356,6 +371,8 @@ class ConfBot(commands.Bot):
 
     def _report(self, index: int, outcomes: Sequence[Any]) -> None:
         service = self.runner.services[index]
+        if service is self.agenda:
+            return  # the agenda service logs its runs itself, without user ids
         for outcome in outcomes:
             (log_outcome if service is self.wisdom else log_reminder)(outcome)
 

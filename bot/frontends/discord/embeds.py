@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import discord
 from discord import app_commands
 
-from bot.answer import Answer, Choice, render_highlights, strip_highlights
+from bot.answer import Answer, Choice, Moment, render_highlights, render_moments, strip_highlights
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -88,8 +88,21 @@ def fit(text: str, limit: int) -> str:
 
 
 def rich(text: str) -> str:
-    """Data text for a markdown place: escaped, search highlights in bold."""
+    """Data text for a markdown place: escaped, search highlights in bold, moments as
+    Discord timestamps (shown in each reader's own zone)."""
+    return render_moments(text, _highlighted, timestamp)
+
+
+def _highlighted(text: str) -> str:
     return render_highlights(text, escape, "**", "**")
+
+
+_TIMESTAMP_STYLES = {"time": "t", "datetime": "f", "relative": "R"}
+
+
+def timestamp(moment: Moment) -> str:
+    """`<t:1735292400:t>`: Discord shows it in the reader's zone (`R`: "in 10 minutes")."""
+    return f"<t:{moment.unix}:{_TIMESTAMP_STYLES[moment.style]}>"
 
 
 def plain(text: str) -> str:

@@ -23,6 +23,8 @@ import aiohttp
 import discord
 
 from bot.answer import Answer
+from bot.delivery.agenda_answers import agenda_answer
+from bot.delivery.agenda_plan import AgendaPost
 from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.delivery.reminder_answers import reminder_answer
 from bot.frontends.discord import pacing
@@ -35,6 +37,7 @@ log = logging.getLogger("confbot.discord.poster")
 UNKNOWN_CHANNEL = 10003
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
+CANNOT_DM = 50007
 TOKEN_RETRY_SECONDS = 600.0
 SEND_TIMEOUT = 60.0
 """How long a post waits before its outcome counts as unknown (the request itself goes on:
@@ -54,6 +57,11 @@ def classify(error: discord.HTTPException) -> PermanentSendError | TransientSend
     if isinstance(error, discord.Forbidden) or status == 403:
         if code == MISSING_ACCESS:
             return PermanentSendError(f"the bot cannot see the channel (Discord {code})")
+        if code == CANNOT_DM:
+            return PermanentSendError(
+                "Discord would not deliver a direct message to you (error 50007): allow direct "
+                "messages from this server's members in its Privacy Settings"
+            )
         if code == MISSING_PERMISSIONS:
             return PermanentSendError(
                 f"the bot may not post or embed links in the channel (Discord {code})"
@@ -77,18 +85,22 @@ def _retry_after(error: discord.HTTPException) -> float | None:
         return None
 
 
-Post = WisdomPost | ReminderPost
+Post = WisdomPost | ReminderPost | AgendaPost
 
 
 def _posted_answer(post: Post) -> Answer:
     """The answer the schedulers send for `post` (to recognise an earlier delivery)."""
+    if isinstance(post, AgendaPost):
+        return agenda_answer(post)
     return reminder_answer(post) if isinstance(post, ReminderPost) else wisdom_answer(post)
 
 
 def _describe(post: Post) -> str:
+    if isinstance(post, AgendaPost):
+        return f"agenda DM #{post.subscription_id}"  # never the person's id (privacy)
     if isinstance(post, ReminderPost):
-        return f"reminder for {post.talk_ref}"
-    return f"daily wisdom for {post.local_date}"
+        return f"reminder for {post.talk_ref} in channel {post.channel_id}"
+    return f"daily wisdom for {post.local_date} in channel {post.channel_id}"
 
 
 class DiscordPoster:
@@ -111,10 +123,32 @@ class DiscordPoster:
         self.history_limit = history_limit
         self.pacing = pacing.install(client)  # every REST request within the global limit
         self._pending: set[asyncio.Future[discord.Message]] = set()
+        self._dm_channels: dict[str, int] = {}
 
-    def _channel(self, post: Post) -> discord.PartialMessageable:
+    async def _channel(self, post: Post) -> discord.PartialMessageable:
+        if isinstance(post, AgendaPost):  # a direct message: channel_id is the user's id
+            return self.client.get_partial_messageable(await self._dm_channel(post.channel_id))
         guild_id = int(post.guild_id) if post.guild_id.isdigit() else None
         return self.client.get_partial_messageable(int(post.channel_id), guild_id=guild_id)
+
+    async def _dm_channel(self, user_id: str) -> int:
+        """The DM channel with the user (POST /users/@me/channels the first time)."""
+        if user_id not in self._dm_channels:
+            try:
+                user = self.client.get_user(int(user_id)) or await self.client.fetch_user(
+                    int(user_id)
+                )
+                channel = user.dm_channel or await user.create_dm()
+            except discord.NotFound as error:
+                raise PermanentSendError(f"Discord knows no such user ({error.code})") from error
+            except discord.HTTPException as error:
+                raise classify(error) from error
+            except (aiohttp.ClientError, OSError) as error:
+                raise TransientSendError(
+                    f"no answer from Discord ({type(error).__name__})"
+                ) from error
+            self._dm_channels[user_id] = channel.id
+        return self._dm_channels[user_id]
 
     async def send(self, post: Post, answer: Answer) -> str:
         """Post `answer`; returns the message id.
@@ -125,7 +159,7 @@ class DiscordPoster:
         request goes on in the background and this raises TransientSendError: the outcome is
         unknown, the claim stays, and the retry first looks the post up by its key.
         """
-        channel = self._channel(post)
+        channel = await self._channel(post)
         request = asyncio.ensure_future(
             channel.send(
                 embed=answer_embed(answer),
@@ -148,9 +182,7 @@ class DiscordPoster:
             raise TransientSendError("rate limited by Discord", error.retry_after) from error
         except (aiohttp.ClientError, OSError) as error:
             raise TransientSendError(f"no answer from Discord ({type(error).__name__})") from error
-        log.debug(
-            "%s posted in channel %s (message %s)", _describe(post), post.channel_id, message.id
-        )
+        log.debug("%s posted (message %s)", _describe(post), message.id)
         return str(message.id)
 
     def _finished(self, request: asyncio.Future[discord.Message]) -> None:
@@ -174,7 +206,7 @@ class DiscordPoster:
         attempted = post.attempted_at or post.scheduled_at
         after = discord.Object(id=discord.utils.time_snowflake(attempted - LOOKUP_SKEW))
         try:
-            async for message in self._channel(post).history(
+            async for message in (await self._channel(post)).history(
                 limit=self.history_limit, after=after, oldest_first=True
             ):
                 if message.author.id != me.id:

@@ -61,7 +61,7 @@ def _callback(command: Command) -> Callback:
             {name: _option_text(value) for name, value in options.items() if value is not None},
         )
         caller = caller_of(interaction)
-        if command.admin:
+        if command.admin or command.private:
             await bot.send_answer(
                 interaction, lambda: bot.core.run(invocation, caller), ephemeral=True
             )

@@ -36,7 +36,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from bot.answer import Answer, Choice, Field, render_highlights, strip_highlights
+from bot.answer import (
+    Answer,
+    Choice,
+    Field,
+    Moment,
+    render_highlights,
+    render_moments,
+    strip_highlights,
+)
 from bot.commands.invocation import STASH_MARK, Invocation, Stash, decode, encode, pack
 from bot.commands.table import COMMANDS
 from bot.text import parse_number
@@ -94,8 +102,22 @@ def clip(text: str, limit: int) -> str:
 
 
 def rich(text: str) -> str:
-    """Escaped mrkdwn for data text; search highlights become *bold*."""
+    """Escaped mrkdwn for data text; search highlights become *bold*, moments Slack dates
+    (shown in each reader's own zone)."""
+    return render_moments(text, _highlighted, date)
+
+
+def _highlighted(text: str) -> str:
     return render_highlights(text, escape, "*", "*")
+
+
+_DATE_TOKENS = {"time": "{time}", "datetime": "{date_short_pretty} {time}", "relative": "{ago}"}
+
+
+def date(moment: Moment) -> str:
+    """`<!date^1735292400^{time}|14:00 CET>`: the reader's zone, the conference's as fallback."""
+    fallback = escape(moment.fallback()).replace("|", "/")
+    return f"<!date^{moment.unix}^{_DATE_TOKENS[moment.style]}|{fallback}>"
 
 
 def mrkdwn(text: str) -> dict[str, Any]:

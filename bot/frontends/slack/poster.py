@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
+from bot.delivery.agenda_plan import AgendaPost
 from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.delivery.pacing import Pacer
 from bot.frontends.slack import pacing
@@ -35,8 +36,25 @@ METADATA_EVENT = "confbot_daily_wisdom"
 """The `metadata.event_type` every daily post carries, with its idempotency key."""
 REMINDER_EVENT = "confbot_talk_reminder"
 """The `metadata.event_type` every talk reminder carries, with its idempotency key."""
+AGENDA_EVENT = "confbot_agenda_dm"
+"""The `metadata.event_type` every personal agenda DM carries, with its idempotency key."""
 
-Post = WisdomPost | ReminderPost
+Post = WisdomPost | ReminderPost | AgendaPost
+
+DM_ERRORS = {
+    "cannot_dm_bot": "Slack does not let me message that account (it is a bot)",
+    "user_not_found": "Slack knows no such user in this workspace",
+    "user_disabled": "your Slack account is deactivated",
+    "user_not_visible": "Slack does not let me see your account",
+    "not_in_channel": "I am not in our direct message conversation any more",
+    "channel_not_found": "our direct message conversation is gone",
+    "is_archived": "our direct message conversation is archived",
+    "messages_tab_disabled": "messages to the app are turned off: turn on the Messages tab "
+    "in the app's settings",
+    "missing_scope": "the app may not open direct messages (reinstall it from "
+    "slack-manifest.yml, which asks for im:write)",
+}
+"""Slack errors that stop a DM for good, in words fit to show the person."""
 
 PERMANENT_ERRORS = frozenset(
     {
@@ -63,6 +81,7 @@ AUTH_ERRORS = frozenset(
 
 AUTH_RETRY_SECONDS = 600.0
 HISTORY_SCOPES = frozenset({"channels:history", "groups:history"})
+IM_HISTORY_SCOPES = frozenset({"im:history"})
 HISTORY_PAGE = 200
 LOOKUP_SKEW = timedelta(minutes=1)
 """Read history from a minute before the first attempt (clocks differ)."""
@@ -70,6 +89,11 @@ LOOKUP_SKEW = timedelta(minutes=1)
 
 def metadata(post: Post) -> dict[str, Any]:
     """The message metadata of `post`: its kind (event type) and its idempotency key."""
+    if isinstance(post, AgendaPost):
+        return {
+            "event_type": AGENDA_EVENT,
+            "event_payload": {"idempotency_key": post.idempotency_key},
+        }
     if isinstance(post, ReminderPost):
         return {
             "event_type": REMINDER_EVENT,
@@ -114,31 +138,58 @@ class SlackPoster:
         self.rates = rates or pacing.SlackRates()
         self.posts = 0
         self.reminders = 0
+        self.direct_messages = 0
+        self._dm_channels: dict[str, str] = {}
+
+    async def _destination(self, post: Post) -> str:
+        """The post's channel; for an agenda DM the IM channel `conversations.open` gives."""
+        if not isinstance(post, AgendaPost):
+            return post.channel_id
+        user = post.channel_id
+        if user not in self._dm_channels:
+            try:
+                response = await pacing.call(
+                    self.pacer,
+                    self.rates,
+                    "conversations.open",
+                    partial(self.client.conversations_open, users=user),
+                )
+            except SlackApiError as error:
+                raise classify_dm(error) from error
+            except (aiohttp.ClientError, TimeoutError) as error:
+                raise TransientSendError(f"network error: {type(error).__name__}") from error
+            channel = response.get("channel")
+            self._dm_channels[user] = str(channel.get("id") if isinstance(channel, dict) else "")
+        return self._dm_channels[user]
 
     async def send(self, post: Post, answer: Answer) -> str:
         """Post `answer` in the post's channel; returns the message ts."""
         message = answer_message(answer)
+        channel = await self._destination(post)
         try:
             response = await pacing.call(
                 self.pacer,
                 self.rates,
                 pacing.POST_METHOD,
                 lambda: self.client.chat_postMessage(
-                    channel=post.channel_id,
+                    channel=channel,
                     text=message["text"],
                     blocks=message["blocks"],
                     unfurl_links=False,
                     unfurl_media=False,
                     metadata=metadata(post),
                 ),
-                channel=post.channel_id,
+                channel=channel,
             )
         except SlackApiError as error:
-            raise classify(error) from error
+            raise (classify_dm if isinstance(post, AgendaPost) else classify)(error) from error
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TransientSendError(f"network error: {type(error).__name__}") from error
         ts = str(response.get("ts") or "")
-        if isinstance(post, ReminderPost):
+        if isinstance(post, AgendaPost):
+            self.direct_messages += 1
+            log.debug("agenda DM #%d posted", post.subscription_id)  # never the user id
+        elif isinstance(post, ReminderPost):
             self.reminders += 1
             log.debug("reminder for %s posted in channel %s", post.talk_ref, post.channel_id)
         else:
@@ -152,8 +203,10 @@ class SlackPoster:
         Needs channels:history / groups:history (the manifest asks for both); without them (or
         on any error) this answers None and the scheduler resends with the same key.
         """
-        if self.scopes is not None and not (self.scopes & HISTORY_SCOPES):
+        wanted = IM_HISTORY_SCOPES if isinstance(post, AgendaPost) else HISTORY_SCOPES
+        if self.scopes is not None and not (self.scopes & wanted):
             return None
+        channel = await self._destination(post)
         event_type = metadata(post)["event_type"]
         attempted = post.attempted_at or post.scheduled_at
         oldest = f"{(attempted - LOOKUP_SKEW).timestamp():.6f}"
@@ -167,7 +220,7 @@ class SlackPoster:
                     "conversations.history",
                     partial(
                         self.client.conversations_history,
-                        channel=post.channel_id,
+                        channel=channel,
                         oldest=oldest,
                         include_all_metadata=True,
                         limit=HISTORY_PAGE,
@@ -209,6 +262,15 @@ def classify(error: SlackApiError) -> PermanentSendError | TransientSendError:
     if status >= 500:
         return TransientSendError(f"Slack server error {status} ({code})")
     return TransientSendError(code)
+
+
+def classify_dm(error: SlackApiError) -> PermanentSendError | TransientSendError:
+    """A Slack error of a direct message: the ones that keep a person from getting DMs are
+    permanent, said so the person can act on it; others as `classify`."""
+    code = _code(error)
+    if code in DM_ERRORS:
+        return PermanentSendError(f"{DM_ERRORS[code]} (Slack: {code})")
+    return classify(error)
 
 
 def _code(error: BaseException) -> str:

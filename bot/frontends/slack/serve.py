@@ -19,6 +19,7 @@ from bot import reminders as remind
 from bot.clock import Clock
 from bot.config import SlackSettings
 from bot.core import Core
+from bot.delivery.agenda_service import AgendaService
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
 from bot.delivery.wisdom_service import WisdomService
@@ -50,13 +51,16 @@ async def post_loop(
     stop: asyncio.Event | None = None,
     reminders: ReminderService | None = None,
     clock: Clock | None = None,
+    agenda: AgendaService | None = None,
 ) -> None:
     """Run daily wisdom, then reminders, in the delivery runner (now, then at their next
     wake-up or every `interval` seconds) until `stop` is set or the task is cancelled. What
     they did is logged; a failed run is logged too and never ends the loop."""
-    services = [s for s in (service, reminders) if s is not None]
+    services: list[Any] = [s for s in (service, reminders, agenda) if s is not None]
 
     def report(index: int, outcomes: Sequence[Any]) -> None:
+        if services[index] is agenda:
+            return  # the agenda service logs its runs itself, without user ids
         if services[index] is service:
             _log_outcomes(list(outcomes))
         else:
@@ -177,6 +181,14 @@ async def serve(
     reminders = ReminderService(
         db, poster, frontend=FRONTEND, clock=clock, log=log.getChild("reminders")
     )
+    agenda = AgendaService(
+        db,
+        poster,
+        frontend=FRONTEND,
+        clock=clock,
+        log=log.getChild("agenda"),
+        on_pause=core.notices.add,
+    )
     app = build_app(core, service, settings, client, reminders=reminders)
     frontend: SlackFrontend = app.frontend  # type: ignore[attr-defined]
     frontend.scopes = scopes or None
@@ -203,7 +215,12 @@ async def serve(
             log.info("Slack HTTP mode listening on %s; serving %s", events_url, _command_list())
         loop_task = asyncio.create_task(
             post_loop(
-                service, interval=post_interval, stop=loop_stop, reminders=reminders, clock=clock
+                service,
+                interval=post_interval,
+                stop=loop_stop,
+                reminders=reminders,
+                clock=clock,
+                agenda=agenda,
             ),
             name="slack-posts",
         )

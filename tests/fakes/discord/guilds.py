@@ -295,6 +295,11 @@ class _Guilds(_Gateway, _Rest):
         self._dm_channels[uid] = cid
         return cid
 
+    def close_dms(self, user: JSON | int, closed: bool = True) -> None:
+        """The user turns off direct messages from the bot: a DM send gets 403/50007."""
+        uid = _snowflake_of(user)
+        (self._dms_closed.add if closed else self._dms_closed.discard)(uid)
+
     # ------------------------------------------------------------ REST: users, applications, guilds
 
     async def _get_me(self, request: web.Request) -> web.StreamResponse:

@@ -304,7 +304,11 @@ class _Messages(_Guilds):
 
     async def _create_channel_message(self, request: web.Request) -> web.StreamResponse:
         cid = self._id(request, "channel_id")
-        self._require_channel(cid, need=VIEW_CHANNEL | SEND_MESSAGES)
+        channel = self._require_channel(cid, need=VIEW_CHANNEL | SEND_MESSAGES)
+        if channel["type"] == 1 and any(
+            int(user["id"]) in self._dms_closed for user in channel.get("recipients", [])
+        ):  # as Discord answers a DM to someone who closed theirs
+            raise _ApiError(403, 50007, "Cannot send messages to this user")
         payload = _payload() or {}
         files: list[str] = _files()
         if not isinstance(payload, dict):

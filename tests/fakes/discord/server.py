@@ -79,6 +79,7 @@ class FakeDiscord(_Driving):
         self._by_token: dict[str, InteractionResult] = {}
         self._message_cursor: dict[int, set[int]] = {}
         self._dm_channels: dict[int, int] = {}
+        self._dms_closed: set[int] = set()  # users who accept no DM from the bot (50007)
 
         self.requests: list[RecordedRequest] = []
         self.unhandled: list[RecordedRequest] = []

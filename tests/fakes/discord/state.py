@@ -59,6 +59,7 @@ class _State:
     _by_token: dict[str, InteractionResult]
     _message_cursor: dict[int, set[int]]
     _dm_channels: dict[int, int]
+    _dms_closed: set[int]
 
     # Records for assertions.
     requests: list[RecordedRequest]

@@ -412,4 +412,9 @@ class _WebApi(_Workspace):
         users = str(args.get("users") or "").split(",")
         if len(users) != 1 or users[0] not in self.users:
             raise SlackError("user_not_found")
+        user = self.users[users[0]]
+        if user.deleted:  # as Slack answers for a deactivated account
+            raise SlackError("user_disabled")
+        if user.is_bot:
+            raise SlackError("cannot_dm_bot")
         return {"channel": self._dm_with(users[0]).to_api()}

@@ -132,7 +132,9 @@ async def test_every_cog_loads_with_unique_commands_within_discord_limits(
     menus = [c.name for c in bot.tree.get_commands(type=discord.AppCommandType.message)]
     assert menus == ["Save as nugget"]  # the message commands of the table
     assert sorted(names) == [
+        "agenda",
         "conference",
+        "follow",
         "next",
         "now",
         "nugget",
@@ -142,6 +144,7 @@ async def test_every_cog_loads_with_unique_commands_within_discord_limits(
         "source",
         "speaker",
         "talk",
+        "unfollow",
         "wisdom",
     ]
     assert len(names) == len(set(names))
@@ -775,9 +778,9 @@ async def test_sync_registers_the_commands_in_a_dev_guild_or_globally(fake: Fake
         == sorted(everywhere)
         == [
             "Save as nugget",  # the message command (type 3)
-            "conference",
+            *("agenda", "conference", "follow"),
             *("next", "now", "nugget", "remind", "schedule", "search", "source"),
-            *("speaker", "talk", "wisdom"),
+            *("speaker", "talk", "unfollow", "wisdom"),
         ]
     )
     assert {c["name"] for c in fake.commands()} == set(everywhere)

@@ -74,13 +74,16 @@ _COLUMNS = """
     s.submitter, s.submitted_by, s.link, s.submitted_at, s.reviewed_by, s.reviewed_at,
     t.id AS talk_id, t.title AS talk_title
 """
-# The talk a submission names, as loaded now: by guid when it has one, else by slug.
+# The talk a submission names, as loaded now: by guid when it has one, else by slug (one
+# indexed lookup each, per submission; never a scan of the conference's talks).
 _FROM = """
     community_nuggets s
-    LEFT JOIN conferences c ON c.slug = s.conference_slug
-    LEFT JOIN talks t ON t.conference_id = c.id AND t.id = coalesce(
-        (SELECT g.id FROM talks g WHERE g.conference_id = c.id AND g.guid = s.talk_guid),
-        (SELECT l.id FROM talks l WHERE l.conference_id = c.id AND l.slug = s.talk_slug))
+    LEFT JOIN talks t ON t.id = coalesce(
+        CASE WHEN s.talk_guid IS NOT NULL THEN (
+            SELECT g.id FROM talks g JOIN conferences gc ON gc.id = g.conference_id
+            WHERE gc.slug = s.conference_slug AND g.guid = s.talk_guid) END,
+        (SELECT l.id FROM talks l JOIN conferences lc ON lc.id = l.conference_id
+         WHERE lc.slug = s.conference_slug AND l.slug = s.talk_slug))
 """
 
 

@@ -8,7 +8,9 @@ import pytest
 
 from bot.answer import Answer, Choice
 from bot.commands.invocation import Invocation, Stash, decode, encode, pack, unpack
+from bot.commands.registry import Message
 from bot.commands.table import COMMANDS
+from bot.core import Core
 
 
 def parsed(line: str) -> Invocation:
@@ -75,3 +77,19 @@ def test_a_follow_up_named_by_command_and_query_keeps_the_shared_options() -> No
         "talk", query="normconf-2022/an-ml-fairytale", conference="normconf-2022"
     )
     assert COMMANDS.replay(Choice("Curie", "room", "Curie")) is None  # a suggestion
+
+
+def test_a_group_with_a_default_reads_its_free_words_as_the_default_subcommand() -> None:
+    assert parsed("/nugget crontab") == Invocation.of("nugget random", query="crontab")
+    assert parsed("/nugget") == Invocation("nugget random")
+    assert parsed("/nugget submit Airflow words | a talk").command == "nugget submit"
+    assert COMMANDS.get("nugget") is not None
+    assert COMMANDS.messages[0].callback_id == "save_as_nugget"
+
+
+async def test_a_follow_up_made_before_the_group_still_runs(core: Core) -> None:
+    answer = await core.run(Invocation.of("nugget", query="Vicki Boykis"))  # an old button
+    assert answer.kind == "nugget"
+    assert answer.invocation == Invocation.of("nugget random", query="Vicki Boykis")
+    unknown = await core.message_action("No such menu", Message("words", "https://x"))
+    assert unknown.kind == "usage"

@@ -6,6 +6,7 @@ what was asked for the caller who presses them; the community's conferences are 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import random
 from dataclasses import replace
@@ -361,3 +362,22 @@ async def test_autocomplete_suggests_the_communitys_talks_and_speakers(three: Co
     assert [c.label for c in speakers] == [c.label for c in every_speaker] == ["Vicki Other"]
     assert [c.label for c in asked] == ["Vicki Boykis"]
     assert [c.label for c in anywhere] == ["Vicki Boykis", "Vicki Other"]
+
+
+async def test_a_burst_from_one_community_reads_its_conferences_once(
+    three: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await use(three, "othercon-2024")
+    three.version_check_seconds = 0  # nothing kept from before: every command would read
+    reads: list[str] = []
+    real = communities.conferences_of
+
+    async def counted(db: Database, frontend: str, community: str) -> list[str]:
+        reads.append(community)
+        return await real(db, frontend, community)
+
+    monkeypatch.setattr(communities, "conferences_of", counted)
+    answers = await asyncio.gather(*(three.ask("/search fairytale", MEMBER) for _ in range(20)))
+
+    assert {a.text for a in answers} == {"3 talk(s) match in othercon-2024."}
+    assert reads == ["G1"]

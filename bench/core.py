@@ -40,7 +40,7 @@ RAW_SQL: dict[str, tuple[str, Callable[[str], Sequence[object] | dict[str, objec
     "talk": (queries.RANK_TALKS_SQL, lambda word: (f'{{title speakers}} : ("{word}")', "[]", 25)),
     "speaker": (
         queries.SPEAKERS_MATCHING_SQL,
-        lambda word: (word, word + "%", "% " + word + "%", 25, "[]"),
+        lambda word: (word, word + "%", "% " + word + "%", 25),
     ),
     "nugget": (queries.RANDOM_NUGGET_SQL, lambda word: (random.random(),)),
     "search": (

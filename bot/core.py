@@ -10,6 +10,7 @@ use (`talk`, `search`, ...), each of which is one invocation.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 from bot.answer import Answer, Choice
 from bot.clock import SYSTEM_CLOCK, Clock
@@ -104,12 +105,16 @@ class Core:
         page = min(max(1, page), MAX_PAGE)
         return await self.run(Invocation.of("search", text=query, page=page, conference=conference))
 
-    async def suggest_talks(self, prefix: str, limit: int = MAX_CHOICES) -> list[Choice]:
+    async def suggest_talks(
+        self, prefix: str, limit: int = MAX_CHOICES, conferences: Sequence[str] = ()
+    ) -> list[Choice]:
         """Autocomplete: talks whose title or speaker starts with the typed words."""
-        return await self.lookup.suggest_talks(prefix, limit)
+        return await self.lookup.suggest_talks(prefix, limit, conferences)
 
-    async def suggest_speakers(self, prefix: str, limit: int = MAX_CHOICES) -> list[Choice]:
-        return await self.lookup.suggest_speakers(prefix, limit)
+    async def suggest_speakers(
+        self, prefix: str, limit: int = MAX_CHOICES, conferences: Sequence[str] = ()
+    ) -> list[Choice]:
+        return await self.lookup.suggest_speakers(prefix, limit, conferences)
 
 
 def too_broad() -> Answer:

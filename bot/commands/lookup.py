@@ -150,18 +150,29 @@ class Lookup:
                 return await queries.talk_labels(self.db, _close_fuzzy(fuzzy))
         return _close_ranks(ranked)
 
-    async def suggest_talks(self, prefix: str, limit: int = MAX_CHOICES) -> list[Choice]:
-        """Autocomplete: talks whose title or speaker starts with the typed words."""
+    async def suggest_talks(
+        self, prefix: str, limit: int = MAX_CHOICES, conferences: Sequence[str] = ()
+    ) -> list[Choice]:
+        """Autocomplete: talks whose title or speaker starts with the typed words (of
+        `conferences`, when any are named)."""
         text, _ = clean_query(prefix)
         if not text:
-            ids = (await self.talk_names()).ids[:limit]
+            talks, wanted = await self.talk_names(), frozenset(conferences)
+            ids = [
+                talk_id
+                for talk_id, of in zip(talks.ids, talks.conferences, strict=True)
+                if not wanted or of & wanted
+            ][:limit]
         else:
             # _in_title_or_speakers gives '' when the text has no word: straight to fuzzy.
             expression = in_title_or_speakers(queries.fts_expression(text, prefix_last=True))
-            ranked = await queries.rank_talks(self.db, expression, limit=limit)
+            ranked = await queries.rank_talks(
+                self.db, expression, conferences=conferences, limit=limit
+            )
             if ranked:
                 return [talk_choice(t) for t in ranked]
-            ids = [i for i, _ in await self.fuzzy_talks(text, FUZZY_SUGGEST, limit=limit)]
+            fuzzy = await self.fuzzy_talks(text, FUZZY_SUGGEST, limit, conferences)
+            ids = [i for i, _ in fuzzy]
         return [talk_choice(t) for t in await queries.talk_labels(self.db, ids[:limit])]
 
     # -- speaker ---------------------------------------------------------------------------
@@ -191,17 +202,30 @@ class Lookup:
             if not wanted or speakers.conferences[i] & wanted
         ][:limit]
 
-    async def suggest_speakers(self, prefix: str, limit: int = MAX_CHOICES) -> list[Choice]:
+    async def suggest_speakers(
+        self, prefix: str, limit: int = MAX_CHOICES, conferences: Sequence[str] = ()
+    ) -> list[Choice]:
+        """Autocomplete: speakers by any part of a name (who spoke at one of `conferences`,
+        when any are named)."""
         text, _ = clean_query(prefix)
-        if not text:
-            names = await queries.speaker_names(self.db)
+        if not text and conferences:
+            speakers, wanted = await self.speaker_names(), frozenset(conferences)
+            names = [
+                name
+                for name, of in zip(speakers.names, speakers.conferences, strict=True)
+                if of & wanted
+            ]
+        elif not text:
+            names = [name for _, name in await queries.speaker_names(self.db)]
         else:
-            names = await queries.speakers_matching(self.db, text, limit=limit)
+            found = await queries.speakers_matching(
+                self.db, text, limit=limit, conferences=conferences
+            )
+            names = [name for _, name in found]
             if not names:
-                speakers = await self.speaker_names()
-                scored = closest(text, speakers.names, FUZZY_SUGGEST, limit)
-                names = [(speakers.ids[i], name) for name, _, i in scored]
-        return [Choice(label=name, command="speaker", query=name) for _, name in names[:limit]]
+                scored = await self.fuzzy_speakers(text, FUZZY_SUGGEST, limit, conferences)
+                names = [name for name, _, _ in scored]
+        return [Choice(label=name, command="speaker", query=name) for name in names[:limit]]
 
     async def nugget_ids(self, conferences: Sequence[str]) -> Sequence[int]:
         """The ids of these conferences' nuggets, in id order, kept until the data changes

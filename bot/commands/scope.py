@@ -16,6 +16,7 @@ answer says where it looked (`where`), so a page that changed under the reader s
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 
@@ -36,6 +37,7 @@ class CommunityConferences:
         self.db = db
         self.ttl = ttl
         self._known: dict[tuple[str, str], tuple[tuple[str, ...], float]] = {}
+        self._reading: dict[tuple[str, str], asyncio.Future[tuple[str, ...]]] = {}
 
     async def of(self, frontend: str, community: str) -> tuple[str, ...]:
         """The community's conferences in the order it named them; () when it never said
@@ -47,7 +49,16 @@ class CommunityConferences:
         cached = self._known.get(key)
         if cached is not None and now - cached[1] < self.ttl():
             return cached[0]
-        slugs = tuple(await communities.conferences_of(self.db, frontend, community))
+        # A burst of commands from one server reads its conferences once, not once each.
+        reading = self._reading.get(key)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read(key, now))
+            self._reading[key] = reading
+            reading.add_done_callback(lambda _: self._reading.pop(key, None))
+        return await asyncio.shield(reading)
+
+    async def _read(self, key: tuple[str, str], now: float) -> tuple[str, ...]:
+        slugs = tuple(await communities.conferences_of(self.db, *key))
         self._remember(key, slugs, now)
         return slugs
 

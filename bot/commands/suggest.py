@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.answer import Choice
 from bot.commands.params import Autocomplete, ParamError, Slug, clean_text
+from bot.commands.registry import NOBODY, Caller, community_scope
 from bot.store.agenda import track_names
 
 if TYPE_CHECKING:
@@ -40,13 +41,22 @@ COMMON_ZONES = (
 
 
 async def suggestions(
-    core: Core, source: Autocomplete, typed: str, given: Mapping[str, str]
+    core: Core,
+    source: Autocomplete,
+    typed: str,
+    given: Mapping[str, str],
+    caller: Caller = NOBODY,
 ) -> list[Choice]:
+    """What to suggest for `typed`: talks, speakers, rooms and days of the conference given
+    first, else of the caller's community's conferences (/conference use), else of all."""
     conference = _conference(given.get("conference", ""))
+    scope = (conference,) if conference else await community_scope(core, caller)
+    if conference is None and len(scope) == 1:
+        conference = scope[0]
     if source == "talks":
-        return await core.suggest_talks(typed)
+        return await core.suggest_talks(typed, MAX_SUGGESTIONS, scope)
     if source == "speakers":
-        return await core.suggest_speakers(typed)
+        return await core.suggest_speakers(typed, MAX_SUGGESTIONS, scope)
     if source == "conferences":
         typed = clean_text(typed).lower()
         slugs = await core.lookup.conference_slugs()

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.reminders import ReminderSubscription, ReminderTalk, upcoming
 from bot.store import reminder_log, wisdom_log
+from bot.store.communities import community_pool
 from bot.store.db import Database
 from bot.store.reminder_log import load_subscriptions, timed_talks
 from bot.store.wisdom_log import nugget_details, rotation
@@ -68,7 +69,8 @@ async def wisdom_report(
         while slot.due < horizon:
             slots.append(slot)
             slot = sub.slot(slot.local_date + timedelta(days=1), grace)
-        picks = upcoming_nuggets(pool, states.get(sub.id, CycleState()), sub.seed, len(slots))
+        quoted = await community_pool(db, sub.frontend, sub.guild_id, pool)
+        picks = upcoming_nuggets(quoted, states.get(sub.id, CycleState()), sub.seed, len(slots))
         for index, slot in enumerate(slots):
             key = picks[index].key if index < len(picks) else None
             planned.append((slot.due, sub, slot.local_date, key))

@@ -232,18 +232,19 @@ async def talk_titles(db: Database) -> list[tuple[int, str, str, str]]:
     return [(int(row[0]), str(row[1]), str(row[2]), str(row[3])) for row in rows]
 
 
-# A speaker of a conference: one who gave one of its talks (asked only of the speakers whose
-# names match, so a scoped lookup reads their talks, not every talk of the conference).
-_SPEAKS_AT = (
-    "(?5 = '[]' OR EXISTS (SELECT 1 FROM talk_speakers ts "
-    "JOIN talks t ON t.id = ts.talk_id JOIN conferences c ON c.id = t.conference_id "
-    "WHERE ts.speaker_id = speakers.id AND c.slug IN (SELECT value FROM json_each(?5))))"
-)
-SPEAKERS_MATCHING_SQL = (
+_SPEAKERS_MATCHING = (
     "SELECT id, name FROM speakers WHERE (folded = ?1 "
     "OR folded LIKE ?2 ESCAPE '\\' OR folded LIKE ?3 ESCAPE '\\') "
-    f"AND {_SPEAKS_AT} ORDER BY folded = ?1 DESC, name LIMIT ?4"
+    "{scope}ORDER BY folded = ?1 DESC, name LIMIT ?4"
 )
+# Of some conferences: a speaker who gave one of their talks, asked only of the speakers whose
+# names match (so a lookup reads their talks, not every talk of the conferences).
+SCOPED_SPEAKERS_MATCHING_SQL = _SPEAKERS_MATCHING.format(
+    scope="AND EXISTS (SELECT 1 FROM talk_speakers ts JOIN talks t ON t.id = ts.talk_id "
+    "JOIN conferences c ON c.id = t.conference_id WHERE ts.speaker_id = speakers.id "
+    "AND c.slug IN (SELECT value FROM json_each(?5))) "
+)
+SPEAKERS_MATCHING_SQL = _SPEAKERS_MATCHING.format(scope="")
 
 
 async def speakers_matching(
@@ -252,16 +253,11 @@ async def speakers_matching(
     """Speakers whose full name equals `name`, or any of whose name words starts with it
     (who spoke at one of `conferences`, when any are named)."""
     folded = name.casefold()
-    rows = await db.fetch_all(
-        SPEAKERS_MATCHING_SQL,
-        (
-            folded,
-            like_prefix(folded),
-            "% " + like_prefix(folded),
-            limit,
-            scope_json(conferences),
-        ),
-    )
+    params: tuple[object, ...] = (folded, like_prefix(folded), "% " + like_prefix(folded), limit)
+    if conferences:
+        rows = await db.fetch_all(SCOPED_SPEAKERS_MATCHING_SQL, (*params, scope_json(conferences)))
+    else:
+        rows = await db.fetch_all(SPEAKERS_MATCHING_SQL, params)
     return [(int(row[0]), str(row[1])) for row in rows]
 
 

@@ -6,6 +6,7 @@ what was asked for the caller who presses them; the community's conferences are 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import random
 from dataclasses import replace
@@ -17,6 +18,7 @@ from bot.commands.delivery import Delivery
 from bot.commands.invocation import Invocation
 from bot.commands.params import MAX_KNOWN_NAMED
 from bot.commands.registry import Caller
+from bot.commands.suggest import suggestions
 from bot.core import Core
 from bot.delivery.reminder_service import ReminderService
 from bot.frontends.console import ConsoleSession
@@ -340,3 +342,42 @@ async def test_reminders_subscribed_in_a_community_of_one_conference_are_for_it(
     assert here.found and there.found, (here.text, there.text)
     subscriptions = {s.channel_id: s.conference for s in await service.subscriptions()}
     assert subscriptions == {"C0123456": "walk-2026", "C0999999": None}
+
+
+# -- autocomplete ------------------------------------------------------------------------------
+
+
+async def test_autocomplete_suggests_the_communitys_talks_and_speakers(three: Core) -> None:
+    await use(three, "othercon-2024")
+
+    talks = await suggestions(three, "talks", "fairy", {}, MEMBER)
+    every_talk = await suggestions(three, "talks", "", {}, MEMBER)
+    speakers = await suggestions(three, "speakers", "vick", {}, MEMBER)
+    every_speaker = await suggestions(three, "speakers", "", {}, MEMBER)
+    asked = await suggestions(three, "speakers", "vick", {"conference": "normconf-2022"}, MEMBER)
+    anywhere = await suggestions(three, "speakers", "vick", {}, ELSEWHERE)
+
+    assert {c.description.rpartition(" · ")[2] for c in talks} == {"OtherCon 2024"}
+    assert len(talks) == len(every_talk) == 3
+    assert [c.label for c in speakers] == [c.label for c in every_speaker] == ["Vicki Other"]
+    assert [c.label for c in asked] == ["Vicki Boykis"]
+    assert [c.label for c in anywhere] == ["Vicki Boykis", "Vicki Other"]
+
+
+async def test_a_burst_from_one_community_reads_its_conferences_once(
+    three: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await use(three, "othercon-2024")
+    three.version_check_seconds = 0  # nothing kept from before: every command would read
+    reads: list[str] = []
+    real = communities.conferences_of
+
+    async def counted(db: Database, frontend: str, community: str) -> list[str]:
+        reads.append(community)
+        return await real(db, frontend, community)
+
+    monkeypatch.setattr(communities, "conferences_of", counted)
+    answers = await asyncio.gather(*(three.ask("/search fairytale", MEMBER) for _ in range(20)))
+
+    assert {a.text for a in answers} == {"3 talk(s) match in othercon-2024."}
+    assert reads == ["G1"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.delivery.reports import wisdom_report
 from bot.delivery.wisdom_service import WisdomService
 from bot.store.communities import set_conferences
 from bot.store.db import Database
@@ -16,6 +17,10 @@ from tests.fakes.poster import FakePoster
 
 # A Monday, 08:00 UTC; the channels post at 09:00 UTC.
 START = datetime(2024, 6, 3, 8, 0, tzinfo=UTC)
+
+
+def tumocon_talk(line: str, titles: set[str]) -> bool:
+    return any(line.endswith(f", {title})") for title in titles)
 
 
 async def subscribe(service: WisdomService, guild: str, channel: str) -> None:
@@ -36,7 +41,15 @@ async def test_a_communitys_daily_wisdom_quotes_its_conference(bundled_db: Datab
     await set_conferences(bundled_db, "discord", "G1", ["tumocon-2023"])
     await subscribe(service, "G1", "C1")
     await subscribe(service, "G2", "C2")
+    titles = {
+        str(row[0])
+        for row in await bundled_db.fetch_all(
+            "SELECT t.title FROM talks t JOIN conferences c ON c.id = t.conference_id "
+            "WHERE c.slug = 'tumocon-2023'"
+        )
+    }
 
+    report = await wisdom_report(bundled_db, 12, START)
     preview = await service.preview("C1")
     now = await service.post_now("C1")
     for day in range(1, 12):
@@ -47,6 +60,9 @@ async def test_a_communitys_daily_wisdom_quotes_its_conference(bundled_db: Datab
     here = [p.conference_name for p in posts if p.channel_id == "C1"]
     there = [p.conference_name for p in posts if p.channel_id == "C2"]
     assert preview is not None and preview.conference_name == "TuMoCon 2023"
+    # `confbot wisdom` foretells the same: channel C1 quotes only TuMoCon's talks.
+    foretold = [line for line in report.splitlines() if "discord/C1 " in line]
+    assert len(foretold) == 12 and all(tumocon_talk(line, titles) for line in foretold)
     assert now.kind == "sent"
     assert len(here) == 12 and set(here) == {"TuMoCon 2023"}
     assert len(there) == 11 and set(there) == {"NormConf 2022", "TuMoCon 2023"}

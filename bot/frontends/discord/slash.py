@@ -97,7 +97,10 @@ def _autocomplete(param: Param) -> AutocompleteCallback:
         bot = interaction.client
         assert isinstance(bot, ConfBot)
         given = given_options(interaction)
-        return await bot.suggest(interaction, lambda: suggestions(bot.core, source, current, given))
+        caller = caller_of(interaction)  # suggestions stay in the server's conferences
+        return await bot.suggest(
+            interaction, lambda: suggestions(bot.core, source, current, given, caller)
+        )
 
     return complete
 

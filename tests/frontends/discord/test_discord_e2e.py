@@ -370,12 +370,17 @@ async def test_search_narrowed_to_a_conference_keeps_it_on_the_next_page(
     assert second.type == 7
 
 
+async def server_uses(fake: FakeDiscord, slugs: str) -> None:
+    """An admin of the fake's server says which conference(s) it is about."""
+    admin = fake.add_member("ada", admin=True)
+    used = await fake.invoke("conference", {"slugs": slugs}, subcommand="use", user=admin)
+    assert f"default to {slugs}" in embed(used)["description"]
+
+
 async def test_a_server_that_uses_a_conference_searches_it_on_every_page(
     fake: FakeDiscord, bot: ConfBot
 ) -> None:
-    admin = fake.add_member("ada", admin=True)
-    used = await fake.invoke("conference", {"slugs": "normconf-2022"}, subcommand="use", user=admin)
-    assert "default to normconf-2022" in embed(used)["description"]
+    await server_uses(fake, "normconf-2022")
 
     first = await fake.invoke("search", {"text": "data"})
     next_id = first.custom_ids[-1]
@@ -390,8 +395,7 @@ async def test_a_server_that_uses_a_conference_searches_it_on_every_page(
 async def test_talk_and_speaker_default_to_the_servers_conference(
     fake: FakeDiscord, bot: ConfBot
 ) -> None:
-    admin = fake.add_member("ada", admin=True)
-    await fake.invoke("conference", {"slugs": "tumocon-2023"}, subcommand="use", user=admin)
+    await server_uses(fake, "tumocon-2023")
 
     talk = await fake.invoke("talk", {"query": "fairytale"})
     reached = await fake.invoke("talk", {"query": "fairytale", "conference": "normconf-2022"})
@@ -406,6 +410,27 @@ async def test_talk_and_speaker_default_to_the_servers_conference(
     escaped = "No conference \\`nosuch\\`; known: normconf-2022, tumocon-2023."
     assert escaped in embed(unknown)["description"]
     assert_clean(fake)
+
+
+async def test_autocomplete_stays_in_the_servers_conference(
+    fake: FakeDiscord, bot: ConfBot
+) -> None:
+    await server_uses(fake, "tumocon-2023")
+
+    talks = await fake.autocomplete("talk", {"query": ""})
+    speakers = await fake.autocomplete(
+        "nugget", {"speaker": "vick"}, focused="speaker", subcommand="random"
+    )
+    asked = await fake.autocomplete(
+        "nugget",
+        {"speaker": "vick", "conference": "normconf-2022"},
+        focused="speaker",
+        subcommand="random",
+    )
+
+    assert talks and all(c["name"].endswith("TuMoCon 2023") for c in talks)
+    assert speakers == []
+    assert [c["value"] for c in asked] == ["Vicki Boykis"]
 
 
 async def test_an_admin_picks_the_servers_conference_from_the_list(
@@ -742,7 +767,7 @@ async def test_an_autocomplete_error_gives_no_choices(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    async def broken(prefix: str, limit: int = 25) -> list[Any]:
+    async def broken(prefix: str, limit: int = 25, conferences: Any = ()) -> list[Any]:
         raise RuntimeError("no suggestions today")
 
     monkeypatch.setattr(bot.core, "suggest_talks", broken)

@@ -183,27 +183,6 @@ async def _burst(
     return Burst(platform, followers, elapsed, refused(), once(), margin, kinds)
 
 
-async def discord_burst(followers: int, lead: int, *, limited: bool) -> Burst:
-    limits = DiscordRateLimits() if limited else DiscordRateLimits(enabled=False)
-    async with FakeDiscord(rate_limits=limits) as fake:
-        channels = [fake.add_channel(f"dm-{n}") for n in range(followers)]
-        bot = ConfBot(None, None, guild_ready_timeout=0.05)
-        bot.poster.pacing.rate = GLOBAL if limited else UNLIMITED
-        async with running_bot(bot, fake, timeout=60.0):
-
-            async def setup(db: Database, now: datetime, clock: Clock) -> Service:
-                guild = str(fake.guild_id)
-                await _follow(db, "discord", guild, [str(c) for c in channels], lead, now)
-                return deliverer(db, bot.poster, "discord", clock)
-
-            def once() -> int:
-                return sum(1 for c in channels if len(fake.channel_messages(c)) == 1)
-
-            return await _burst(
-                "discord", followers, lead, setup, lambda: fake.rate_limited_count, once
-            )
-
-
 class OpensDm:
     """A stand-in for the personal agenda's DM poster (until it lands): opens the follower's
     DM channel (``POST /users/@me/channels``, once a person), then posts there through the
@@ -220,25 +199,34 @@ class OpensDm:
         return None
 
 
-async def discord_dm_burst(followers: int, lead: int, *, limited: bool) -> Burst:
+async def discord_burst(followers: int, lead: int, *, limited: bool, dms: bool = False) -> Burst:
+    """Each follower's reminder in a channel of their own, or (`dms`) in a DM opened first."""
     limits = DiscordRateLimits() if limited else DiscordRateLimits(enabled=False)
     async with FakeDiscord(rate_limits=limits) as fake:
-        users = [int(fake.add_user(f"follower{n}")["id"]) for n in range(followers)]
+        if dms:
+            users = [int(fake.add_user(f"follower{n}")["id"]) for n in range(followers)]
+            targets, channels = users, [fake.dm_channel(user) for user in users]
+        else:
+            targets = channels = [fake.add_channel(f"dm-{n}") for n in range(followers)]
         bot = ConfBot(None, None, guild_ready_timeout=0.05)
         bot.poster.pacing.rate = GLOBAL if limited else UNLIMITED
+        poster: Poster[ReminderPost] = OpensDm(bot) if dms else bot.poster
         async with running_bot(bot, fake, timeout=60.0):
 
             async def setup(db: Database, now: datetime, clock: Clock) -> Service:
                 guild = str(fake.guild_id)
-                await _follow(db, "discord", guild, [str(u) for u in users], lead, now)
-                return deliverer(db, OpensDm(bot), "discord", clock)
+                await _follow(db, "discord", guild, [str(t) for t in targets], lead, now)
+                return deliverer(db, poster, "discord", clock)
 
             def once() -> int:
-                return sum(1 for u in users if len(fake.channel_messages(fake.dm_channel(u))) == 1)
+                return sum(1 for c in channels if len(fake.channel_messages(c)) == 1)
 
-            return await _burst(
-                "discord-dm", followers, lead, setup, lambda: fake.rate_limited_count, once
-            )
+            name = "discord-dm" if dms else "discord"
+            return await _burst(name, followers, lead, setup, lambda: fake.rate_limited_count, once)
+
+
+async def discord_dm_burst(followers: int, lead: int, *, limited: bool) -> Burst:
+    return await discord_burst(followers, lead, limited=limited, dms=True)
 
 
 async def slack_burst(followers: int, lead: int, *, limited: bool) -> Burst:

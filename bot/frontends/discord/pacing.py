@@ -52,21 +52,23 @@ class GlobalPacing:
             if counted(params.url.path):
                 context.stamp = await self.pacer.start((GLOBAL_KEY, self.rate))
 
+        def answered(context: SimpleNamespace) -> None:
+            if isinstance(stamp := getattr(context, "stamp", None), Stamp):
+                self.pacer.finish(stamp)
+
         async def failed(
             session: aiohttp.ClientSession,
             context: SimpleNamespace,
             params: aiohttp.TraceRequestExceptionParams,
         ) -> None:
-            if isinstance(stamp := getattr(context, "stamp", None), Stamp):
-                self.pacer.finish(stamp)
+            answered(context)
 
         async def after(
             session: aiohttp.ClientSession,
             context: SimpleNamespace,
             params: aiohttp.TraceRequestEndParams,
         ) -> None:
-            if isinstance(stamp := getattr(context, "stamp", None), Stamp):
-                self.pacer.finish(stamp)
+            answered(context)
             headers = params.response.headers
             if params.response.status == 429 and headers.get("X-RateLimit-Global"):
                 try:

@@ -7,8 +7,9 @@ platform client: discord.py against `tests.fakes.discord.FakeDiscord`, slack_sdk
 `tests.fakes.slack.FakeSlack`, both enforcing the real limits (Discord: 50 requests a second
 per token and the route buckets; Slack: its tiers and one chat.postMessage a second in a
 channel). Each reminder goes to its own channel, as a direct message does (on Slack it is
-posted to the user's id, which is the app's DM with that person); when the personal agenda's
-DM poster lands, `deliverer` below is the one line to change.
+posted to the user's id, which is the app's DM with that person); "discord-dm" also opens
+each person's DM channel first (`OpensDm`, two requests a reminder). When the personal
+agenda's DM service lands, `deliverer` below is the one line to change.
 
 Printed per platform, on the real clock (the platforms count real seconds): the time to
 deliver all of them, the 429s the fake sent (target 0: our pacing, not the platform, keeps
@@ -30,12 +31,14 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import discord
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.answer import Answer
 from bot.clock import Clock
 from bot.delivery.model import Poster
 from bot.delivery.pacing import Rate
@@ -180,25 +183,50 @@ async def _burst(
     return Burst(platform, followers, elapsed, refused(), once(), margin, kinds)
 
 
-async def discord_burst(followers: int, lead: int, *, limited: bool) -> Burst:
+class OpensDm:
+    """A stand-in for the personal agenda's DM poster (until it lands): opens the follower's
+    DM channel (``POST /users/@me/channels``, once a person), then posts there through the
+    Discord poster: two requests a reminder, both counted against the global limit."""
+
+    def __init__(self, bot: ConfBot) -> None:
+        self.bot = bot
+
+    async def send(self, post: ReminderPost, answer: Answer) -> str:
+        dm = await self.bot.create_dm(discord.Object(int(post.channel_id)))
+        return await self.bot.poster.send(replace(post, guild_id="", channel_id=str(dm.id)), answer)
+
+    async def find_existing(self, post: ReminderPost) -> str | None:
+        return None
+
+
+async def discord_burst(followers: int, lead: int, *, limited: bool, dms: bool = False) -> Burst:
+    """Each follower's reminder in a channel of their own, or (`dms`) in a DM opened first."""
     limits = DiscordRateLimits() if limited else DiscordRateLimits(enabled=False)
     async with FakeDiscord(rate_limits=limits) as fake:
-        channels = [fake.add_channel(f"dm-{n}") for n in range(followers)]
+        if dms:
+            users = [int(fake.add_user(f"follower{n}")["id"]) for n in range(followers)]
+            targets, channels = users, [fake.dm_channel(user) for user in users]
+        else:
+            targets = channels = [fake.add_channel(f"dm-{n}") for n in range(followers)]
         bot = ConfBot(None, None, guild_ready_timeout=0.05)
         bot.poster.pacing.rate = GLOBAL if limited else UNLIMITED
+        poster: Poster[ReminderPost] = OpensDm(bot) if dms else bot.poster
         async with running_bot(bot, fake, timeout=60.0):
 
             async def setup(db: Database, now: datetime, clock: Clock) -> Service:
                 guild = str(fake.guild_id)
-                await _follow(db, "discord", guild, [str(c) for c in channels], lead, now)
-                return deliverer(db, bot.poster, "discord", clock)
+                await _follow(db, "discord", guild, [str(t) for t in targets], lead, now)
+                return deliverer(db, poster, "discord", clock)
 
             def once() -> int:
                 return sum(1 for c in channels if len(fake.channel_messages(c)) == 1)
 
-            return await _burst(
-                "discord", followers, lead, setup, lambda: fake.rate_limited_count, once
-            )
+            name = "discord-dm" if dms else "discord"
+            return await _burst(name, followers, lead, setup, lambda: fake.rate_limited_count, once)
+
+
+async def discord_dm_burst(followers: int, lead: int, *, limited: bool) -> Burst:
+    return await discord_burst(followers, lead, limited=limited, dms=True)
 
 
 async def slack_burst(followers: int, lead: int, *, limited: bool) -> Burst:
@@ -223,22 +251,33 @@ async def slack_burst(followers: int, lead: int, *, limited: bool) -> Burst:
         return await _burst("slack", followers, lead, setup, refused, once)
 
 
+RUNS: dict[str, Callable[..., Awaitable[Burst]]] = {
+    "discord": discord_burst,
+    "discord-dm": discord_dm_burst,
+    "slack": slack_burst,
+}
+LEAST: dict[str, Callable[[int], float | None]] = {
+    "discord": lambda followers: least_time(followers, GLOBAL),
+    "discord-dm": lambda followers: least_time(2 * followers, GLOBAL),  # open, then post
+    "slack": lambda followers: None,  # no published limit binds one post per channel
+}
+
+
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--followers", type=int, default=2000)
     parser.add_argument("--lead", type=int, default=10, help="minutes before the talk")
-    parser.add_argument("--platform", choices=("discord", "slack", "both"), default="both")
+    parser.add_argument("--platform", choices=(*RUNS, "all"), default="all")
     parser.add_argument("--no-reference", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
-    platforms = ("discord", "slack") if args.platform == "both" else (args.platform,)
+    platforms = tuple(RUNS) if args.platform == "all" else (args.platform,)
     print(f"{args.followers} followers of one talk, reminded {args.lead} minutes before it")
     for platform in platforms:
-        run = discord_burst if platform == "discord" else slack_burst
+        run = RUNS[platform]
         burst = await run(args.followers, args.lead, limited=True)
-        minimum = least_time(args.followers, GLOBAL) if platform == "discord" else None
         print(f"{platform}, real limits and our pacing:")
-        for line in burst.lines(minimum):
+        for line in burst.lines(LEAST[platform](args.followers)):
             print(line)
         if platform == "slack":
             tier3 = least_time(args.followers, TIERS[3])

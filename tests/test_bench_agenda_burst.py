@@ -1,5 +1,6 @@
-"""`bench.agenda_burst` runs end to end on both fakes at their real limits and prints its
-figures beside their references (figures are printed, never asserted)."""
+"""`bench.agenda_burst` runs end to end on both fakes at their real limits (channel posts and
+DMs on Discord, DMs on Slack) and prints its figures beside their references (figures are
+printed, never asserted)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from tests.conftest import REPO
 
 
-def test_a_small_burst_prints_both_platforms_and_their_references() -> None:
+def test_a_small_burst_prints_every_platform_and_its_references() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bench.agenda_burst", "--followers", "20"],
         cwd=REPO,
@@ -20,8 +21,10 @@ def test_a_small_burst_prints_both_platforms_and_their_references() -> None:
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert out.count("delivered all 20 in") == 2, out
-    assert out.count("delivered exactly once 20/20") == 2, out
-    assert out.count("429s received") == 2 and "least the limit allows" in out
-    assert out.count("reference, same run, limits and pacing off") == 2
-    assert out.count("last reminder's margin before the start") == 2
+    platforms = ("discord", "discord-dm", "slack")
+    assert all(f"{name}, real limits and our pacing:" in out for name in platforms), out
+    assert out.count("delivered all 20 in") == 3, out
+    assert out.count("delivered exactly once 20/20") == 3, out
+    assert out.count("429s received") == 3 and out.count("least the limit allows") == 2
+    assert out.count("reference, same run, limits and pacing off") == 3
+    assert out.count("last reminder's margin before the start") == 3

@@ -1,7 +1,10 @@
 """The pacer on simulated time: at most `count` requests in any window of `per` seconds per
-key, every key of a request kept at once, a 429's pause honoured, idle keys forgotten."""
+key, counted from each request's answer, every key of a request kept at once, a 429's pause
+honoured, idle keys forgotten."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 
@@ -14,6 +17,8 @@ class SimulatedTime:
     def __init__(self) -> None:
         self.now = 1000.0
         self.slept: list[float] = []
+        self.alarms: list[tuple[float, Callable[[], None]]] = []
+        """What happens elsewhere while the pacer sleeps: (moment, what)."""
 
     def monotonic(self) -> float:
         return self.now
@@ -21,6 +26,10 @@ class SimulatedTime:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+        for moment, happen in list(self.alarms):
+            if moment <= self.now:
+                self.alarms.remove((moment, happen))
+                happen()
 
 
 def pacer(time: SimulatedTime, margin: float = 0.0) -> Pacer:
@@ -44,6 +53,21 @@ async def test_a_burst_is_spread_so_no_window_holds_more_than_the_rate() -> None
     assert stamps[-1] - stamps[0] == pytest.approx(9 * 1.05)
     # Only the first request of each new window waits; the rest of the window follows it.
     assert paced.waits == 9 and paced.waited == pytest.approx(stamps[-1] - stamps[0])
+
+
+async def test_the_window_counts_from_the_answer_the_platform_saw_it_before() -> None:
+    time = SimulatedTime()
+    paced = pacer(time)
+    rate = Rate(1, 1.0)
+    async with paced.request(("k", rate)):
+        time.now += 0.5  # a loaded machine: the platform may have seen it only now
+    assert paced.delay(("k", rate)) == pytest.approx(1.0)
+
+    first = await paced.start(("k", rate))  # a second later; its answer is slow to come
+
+    time.alarms.append((1001.8, lambda: paced.finish(first)))
+    await paced.start(("k", rate))  # waits for that answer, then a whole window
+    assert time.now == pytest.approx(1001.8 + 1.0, abs=0.02)
 
 
 async def test_each_key_is_counted_apart_and_every_key_of_a_request_is_kept() -> None:

@@ -102,6 +102,19 @@ async def test_a_sixth_message_in_five_seconds_is_refused_until_the_window_reset
     assert (status, headers["X-RateLimit-Remaining"]) == (200, "4")
 
 
+async def test_by_default_the_51st_request_in_a_second_is_refused_globally(
+    discord_fake: tuple[FakeDiscord, ManualClock],
+) -> None:
+    fake, clock = discord_fake
+    channels = [fake.add_channel(f"c{n}") for n in range(51)]  # 51 route buckets, one limit
+    answers = [await rest(fake, "GET", f"/channels/{channel}") for channel in channels]
+    assert [status for status, _, _ in answers] == [200] * 50 + [429]
+    assert answers[-1][1]["global"] is True
+    assert fake.limiter.refused == {"global": 1}
+    clock.now += 1.0
+    assert (await rest(fake, "GET", f"/channels/{channels[-1]}"))[0] == 200
+
+
 async def test_the_global_limit_counts_every_route_but_interaction_endpoints() -> None:
     clock = ManualClock()
     limits = DiscordRateLimits(global_limit=3, global_period=1.0)

@@ -23,7 +23,7 @@ from typing import Final
 import aiohttp
 import discord
 
-from bot.delivery.pacing import Pacer, Rate
+from bot.delivery.pacing import Pacer, Rate, Stamp
 
 GLOBAL: Final = Rate(50, 1.0)
 """Discord's documented global limit per bot token."""
@@ -41,7 +41,8 @@ class GlobalPacing:
 
     def trace(self) -> aiohttp.TraceConfig:
         """An aiohttp trace that makes each counted request wait for the pacer before it is
-        sent, and pauses the count after a global 429."""
+        sent, tells the pacer when its answer came, and pauses the count after a global
+        429."""
 
         async def before(
             session: aiohttp.ClientSession,
@@ -49,13 +50,25 @@ class GlobalPacing:
             params: aiohttp.TraceRequestStartParams,
         ) -> None:
             if counted(params.url.path):
-                await self.pacer.acquire((GLOBAL_KEY, self.rate))
+                context.stamp = await self.pacer.start((GLOBAL_KEY, self.rate))
+
+        def answered(context: SimpleNamespace) -> None:
+            if isinstance(stamp := getattr(context, "stamp", None), Stamp):
+                self.pacer.finish(stamp)
+
+        async def failed(
+            session: aiohttp.ClientSession,
+            context: SimpleNamespace,
+            params: aiohttp.TraceRequestExceptionParams,
+        ) -> None:
+            answered(context)
 
         async def after(
             session: aiohttp.ClientSession,
             context: SimpleNamespace,
             params: aiohttp.TraceRequestEndParams,
         ) -> None:
+            answered(context)
             headers = params.response.headers
             if params.response.status == 429 and headers.get("X-RateLimit-Global"):
                 try:
@@ -66,6 +79,7 @@ class GlobalPacing:
         trace = aiohttp.TraceConfig()
         trace.on_request_start.append(before)
         trace.on_request_end.append(after)
+        trace.on_request_exception.append(failed)
         return trace
 
 

@@ -69,9 +69,9 @@ async def call(
     Retry-After; when the method's limit is one for the whole workspace (a tier), it also
     pauses the method, so the calls after it wait instead of being refused too (a post in one
     channel says nothing about the next channel, and the engine's retry already waits)."""
-    await pacer.acquire(*rates.limits(method, channel))
     try:
-        return await request()
+        async with pacer.request(*rates.limits(method, channel)):
+            return await request()
     except SlackApiError as error:
         wait = retry_after(error)
         if wait is not None and method in rates.methods:

@@ -87,25 +87,23 @@ class DiscordLimiter:
         if route.endswith("/{tail}"):  # the fake's catch-all: no such route
             return {}
         now = self.buckets.monotonic()
-        headers: dict[str, str] = {}
-        verdict: Verdict | None = None
-        period = self.limits.routes.get(route) or self.limits.default_route
-        if period is not None:
-            major = tuple(request.match_info.get(name, "") for name in MAJOR_PARAMETERS)
-            bucket = self.buckets.bucket(("route", route, *major), *period)
-            verdict = bucket.peek(now)
-            headers = _route_headers(verdict, _bucket_hash(route))
         glob = self.buckets.bucket(
             ("global", token), self.limits.global_limit, self.limits.global_period
         )
-        if not glob.peek(now).allowed:
-            self._refuse("global", glob.peek(now).reset_after, headers, is_global=True)
-        if verdict is not None and not verdict.allowed:
-            self._refuse(route, verdict.reset_after, headers, is_global=False)
+        limit = self.limits.routes.get(route) or self.limits.default_route
+        bucket = None
+        headers: dict[str, str] = {}
+        if limit is not None:
+            major = tuple(request.match_info.get(name, "") for name in MAJOR_PARAMETERS)
+            bucket = self.buckets.bucket(("route", route, *major), *limit)
+            headers = _route_headers(bucket.peek(now), _bucket_hash(route))
+        if not (overall := glob.peek(now)).allowed:
+            self._refuse("global", overall.reset_after, headers, is_global=True)
+        if bucket is not None and not (own := bucket.peek(now)).allowed:
+            self._refuse(route, own.reset_after, headers, is_global=False)
         glob.hit(now)
-        if period is not None:
-            verdict = self.buckets.bucket(("route", route, *major), *period).hit(now)
-            headers = _route_headers(verdict, _bucket_hash(route))
+        if bucket is not None:
+            headers = _route_headers(bucket.hit(now), _bucket_hash(route))
         return headers
 
     def _refuse(

@@ -105,6 +105,22 @@ async def test_without_pacing_the_global_limit_answers_429_and_each_is_sent_agai
     assert set(delivered(fake, channels).values()) == {1} and len(delivered(fake, channels)) == 12
 
 
+async def test_discord_py_keeps_a_route_bucket_from_the_headers(core: Core) -> None:
+    one_a_channel = DiscordRateLimits(routes={MESSAGES: (1, 0.3)})
+    async with (
+        FakeDiscord(rate_limits=one_a_channel) as fake,
+        running_bot(ConfBot(core, core.db, guild_ready_timeout=0.05), fake) as bot,
+    ):
+        service, _ = await reminders_in(fake, bot, core, channels=1)
+
+        outcomes = await service.run_due()
+
+        # The first answer said Remaining 0: discord.py waited the Reset-After, no 429.
+        assert [o.kind for o in outcomes] == ["sent", "sent"]
+        assert fake.limiter.refused.total() == 0
+        assert [p.status for p in fake.requests_to("/messages", "POST")] == [200, 200]
+
+
 async def test_a_429_caused_by_another_process_is_waited_out_and_sent_once(core: Core) -> None:
     slow_window = DiscordRateLimits(global_limit=4, global_period=1.5)
     async with (

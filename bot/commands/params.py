@@ -32,7 +32,9 @@ _CHANNEL = re.compile(r"<#([A-Z0-9]{2,30})(?:\|[^>]{0,80})?>|([CG][A-Z0-9]{6,30}
 
 _AM_PM = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?\s*([ap])\.?m\.?", re.IGNORECASE)
 
-Autocomplete = Literal["talks", "speakers", "conferences", "scheduled", "rooms", "days", "zones"]
+Autocomplete = Literal[
+    "talks", "speakers", "conferences", "scheduled", "rooms", "tracks", "days", "zones"
+]
 Value = str | int
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.answer import Choice
 from bot.commands.params import Autocomplete, ParamError, Slug, clean_text
+from bot.store.programme import tracks
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -56,6 +57,11 @@ async def suggestions(
         return suggest_zones(typed)
     if source == "rooms":
         return await core.programme.suggest_rooms(typed, conference)
+    if source == "tracks":
+        typed = clean_text(typed).casefold()
+        names = await tracks(core.db, conference)
+        hits = [Choice(name, "track", name) for name in names if typed in name.casefold()]
+        return hits[:MAX_SUGGESTIONS]
     return await core.programme.suggest_days(typed, conference)
 
 

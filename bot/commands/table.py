@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.answer import Answer, Field
+from bot.commands.announce import PROGRAMME
 from bot.commands.conference import CONFERENCE
 from bot.commands.nuggets import NUGGET
 from bot.commands.programme import NEXT, NOW, SCHEDULE
@@ -66,5 +67,19 @@ def usage_text(registry: Registry | None = None) -> str:
 HELP = Command("help", "What confbot can do", (), help_command, help="This list.", slash=False)
 
 COMMANDS = Registry(
-    (TALK, SPEAKER, NUGGET, SEARCH, NOW, NEXT, SCHEDULE, CONFERENCE, SOURCE, WISDOM, REMIND, HELP)
+    (
+        TALK,
+        SPEAKER,
+        NUGGET,
+        SEARCH,
+        NOW,
+        NEXT,
+        SCHEDULE,
+        CONFERENCE,
+        SOURCE,
+        WISDOM,
+        REMIND,
+        PROGRAMME,
+        HELP,
+    )
 )

@@ -427,6 +427,16 @@ SUBSCRIPTION_KINDS_V10 = (
     "DROP TABLE deliveries_v10\n"
 )
 
+# Change announcements (/programme subscribe): a subscription posts only the change batches
+# after `since_batch`, the newest batch when it was made, so a new channel is not told old
+# news; each change keeps the talk's track on both sides, so a track filter also finds a
+# cancelled talk (whose row in `talks` is gone).
+PROGRAMME_ANNOUNCEMENTS_V16 = """
+ALTER TABLE subscriptions ADD COLUMN since_batch INTEGER;
+ALTER TABLE programme_changes ADD COLUMN old_track TEXT;
+ALTER TABLE programme_changes ADD COLUMN new_track TEXT;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
@@ -438,4 +448,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (8, TALK_DETAILS_V8),
     (9, COMMUNITY_CONFERENCES_V9),
     (10, SUBSCRIPTION_KINDS_V10),
+    (16, PROGRAMME_ANNOUNCEMENTS_V16),
 ]

@@ -34,6 +34,7 @@ from bot.commands.delivery import Delivery
 from bot.commands.invocation import Stash, Unpacked
 from bot.config import DiscordSettings
 from bot.core import Core
+from bot.delivery.announce_service import AnnouncementService, log_result
 from bot.delivery.model import Poster
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
@@ -125,21 +126,31 @@ class ConfBot(commands.Bot):
         self.poster = DiscordPoster(self)
         self.wisdom: WisdomService | None = None
         self.reminders: ReminderService | None = None
+        self.announcements: AnnouncementService | None = None
         if db is not None:
             factory = wisdom_factory or self._default_wisdom
             self.wisdom = factory(db, self.poster)
             self.reminders = (reminders_factory or self._default_reminders)(db, self.poster)
-        if core is not None:  # what /wisdom and /remind on Discord manage
-            core.delivery[FRONTEND] = Delivery(self.wisdom, self.reminders)
+            self.announcements = AnnouncementService(
+                db,
+                self.poster,
+                frontend=FRONTEND,
+                clock=clock,
+                log=logging.getLogger("confbot.discord.announcements"),
+            )
+        if core is not None:  # what /wisdom, /remind and /programme on Discord manage
+            core.delivery[FRONTEND] = Delivery(self.wisdom, self.reminders, self.announcements)
         self._start_wisdom = start_wisdom and (
             self.wisdom is not None or self.reminders is not None
         )
         self.runner = Runner(
-            [s for s in (self.wisdom, self.reminders) if s is not None],
+            [s for s in (self.wisdom, self.reminders, self.announcements) if s is not None],
             clock=clock,
             interval=wisdom_interval,
             report=self._report,
         )
+        if self.announcements is not None:  # a followed source's import wakes the loop
+            self.announcements.waker = self.runner.wake
         self._wisdom_task: asyncio.Task[None] | None = None  # the post loop
 
     def _default_wisdom(self, db: Database, poster: Poster[WisdomPost]) -> WisdomService:
@@ -342,7 +353,10 @@ class ConfBot(commands.Bot):
     def _report(self, index: int, outcomes: Sequence[Any]) -> None:
         service = self.runner.services[index]
         for outcome in outcomes:
-            (log_outcome if service is self.wisdom else log_reminder)(outcome)
+            if service is self.announcements:
+                log_result(log, outcome)
+            else:
+                (log_outcome if service is self.wisdom else log_reminder)(outcome)
 
 
 def log_outcome(outcome: Outcome) -> None:

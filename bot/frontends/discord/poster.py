@@ -1,4 +1,5 @@
-"""The Discord poster for daily wisdom and talk reminders: one channel message per post,
+"""The Discord poster for daily wisdom, talk reminders and programme-change announcements: one
+channel message per post,
 errors sorted for the scheduler.
 
 The schedulers (`bot.delivery.wisdom_service.WisdomService`,
@@ -23,6 +24,8 @@ import aiohttp
 import discord
 
 from bot.answer import Answer
+from bot.delivery.announce_plan import AnnouncementPost
+from bot.delivery.announce_text import announcement_answer
 from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.frontends.discord.embeds import answer_embed
 from bot.reminders import ReminderPost, reminder_answer
@@ -75,17 +78,21 @@ def _retry_after(error: discord.HTTPException) -> float | None:
         return None
 
 
-Post = WisdomPost | ReminderPost
+Post = WisdomPost | ReminderPost | AnnouncementPost
 
 
 def _posted_answer(post: Post) -> Answer:
     """The answer the schedulers send for `post` (to recognise an earlier delivery)."""
+    if isinstance(post, AnnouncementPost):
+        return announcement_answer(post)
     return reminder_answer(post) if isinstance(post, ReminderPost) else wisdom_answer(post)
 
 
 def _describe(post: Post) -> str:
     if isinstance(post, ReminderPost):
         return f"reminder for {post.talk_ref}"
+    if isinstance(post, AnnouncementPost):
+        return f"programme changes #{post.batch_id} part {post.part}"
     return f"daily wisdom for {post.local_date}"
 
 

@@ -23,6 +23,7 @@ from bot.commands.invocation import Stash
 from bot.commands.registry import Caller
 from bot.config import SlackSettings
 from bot.core import Core
+from bot.delivery.announce_service import AnnouncementService
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.slack.blocks import parse_button_value
@@ -78,6 +79,7 @@ class SlackFrontend:
         client: AsyncWebClient,
         *,
         reminders: ReminderService | None = None,
+        announcements: AnnouncementService | None = None,
     ) -> None:
         self.core = core
         self.wisdom = wisdom
@@ -87,7 +89,8 @@ class SlackFrontend:
         self.stats = Stats()
         self.scopes: frozenset[str] | None = None
         self.stash = Stash()
-        core.delivery[FRONTEND] = Delivery(wisdom, reminders)  # what /wisdom and /remind manage
+        # What /wisdom, /remind and /programme manage.
+        core.delivery[FRONTEND] = Delivery(wisdom, reminders, announcements)
 
     # -- the core commands
 

@@ -1,4 +1,5 @@
-"""The Slack poster for daily wisdom and talk reminders: `chat.postMessage`, with errors
+"""The Slack poster for daily wisdom, talk reminders and programme-change announcements:
+`chat.postMessage`, with errors
 sorted for the scheduler.
 
 The schedulers (`bot.delivery.wisdom_service.WisdomService`,
@@ -21,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
+from bot.delivery.announce_plan import AnnouncementPost
 from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.frontends.slack.blocks import answer_message
 from bot.reminders import ReminderPost
@@ -33,7 +35,10 @@ METADATA_EVENT = "confbot_daily_wisdom"
 REMINDER_EVENT = "confbot_talk_reminder"
 """The `metadata.event_type` every talk reminder carries, with its idempotency key."""
 
-Post = WisdomPost | ReminderPost
+ANNOUNCEMENT_EVENT = "confbot_programme_changes"
+"""The `metadata.event_type` every programme-change announcement carries, with its key."""
+
+Post = WisdomPost | ReminderPost | AnnouncementPost
 
 PERMANENT_ERRORS = frozenset(
     {
@@ -67,6 +72,16 @@ LOOKUP_SKEW = timedelta(minutes=1)
 
 def metadata(post: Post) -> dict[str, Any]:
     """The message metadata of `post`: its kind (event type) and its idempotency key."""
+    if isinstance(post, AnnouncementPost):
+        return {
+            "event_type": ANNOUNCEMENT_EVENT,
+            "event_payload": {
+                "idempotency_key": post.idempotency_key,
+                "subscription_id": str(post.subscription_id),
+                "batch_id": str(post.batch_id),
+                "part": str(post.part),
+            },
+        }
     if isinstance(post, ReminderPost):
         return {
             "event_type": REMINDER_EVENT,
@@ -100,6 +115,7 @@ class SlackPoster:
         self.scopes = frozenset(scopes) if scopes is not None else None
         self.posts = 0
         self.reminders = 0
+        self.announcements = 0
 
     async def send(self, post: Post, answer: Answer) -> str:
         """Post `answer` in the post's channel; returns the message ts."""
@@ -118,7 +134,10 @@ class SlackPoster:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TransientSendError(f"network error: {type(error).__name__}") from error
         ts = str(response.get("ts") or "")
-        if isinstance(post, ReminderPost):
+        if isinstance(post, AnnouncementPost):
+            self.announcements += 1
+            log.debug("programme changes posted in channel %s (ts %s)", post.channel_id, ts)
+        elif isinstance(post, ReminderPost):
             self.reminders += 1
             log.debug("reminder for %s posted in channel %s", post.talk_ref, post.channel_id)
         else:

@@ -19,8 +19,9 @@ from bot import reminders as remind
 from bot.clock import Clock
 from bot.config import SlackSettings
 from bot.core import Core
+from bot.delivery.announce_service import AnnouncementService, log_result
 from bot.delivery.reminder_service import ReminderService
-from bot.delivery.runner import Runner
+from bot.delivery.runner import DueService, Runner
 from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.slack.app import CORE_COMMANDS, build_app
 from bot.frontends.slack.connect import SlackStartupError, check_bot_token, open_socket
@@ -50,19 +51,27 @@ async def post_loop(
     stop: asyncio.Event | None = None,
     reminders: ReminderService | None = None,
     clock: Clock | None = None,
+    announcements: AnnouncementService | None = None,
 ) -> None:
-    """Run daily wisdom, then reminders, in the delivery runner (now, then at their next
-    wake-up or every `interval` seconds) until `stop` is set or the task is cancelled. What
-    they did is logged; a failed run is logged too and never ends the loop."""
-    services = [s for s in (service, reminders) if s is not None]
+    """Run daily wisdom, then reminders, then programme-change announcements in the delivery
+    runner (now, then at their next wake-up, every `interval` seconds, or when an import wakes
+    the announcements) until `stop` is set or the task is cancelled. What they did is logged;
+    a failed run is logged too and never ends the loop."""
+    services: list[DueService] = [s for s in (service, reminders, announcements) if s is not None]
 
     def report(index: int, outcomes: Sequence[Any]) -> None:
         if services[index] is service:
             _log_outcomes(list(outcomes))
+        elif services[index] is announcements:
+            for result in outcomes:
+                log_result(log, result)
         else:
             _log_reminders(list(outcomes))
 
-    await Runner(services, clock=clock, interval=interval, report=report).run(stop)
+    runner = Runner(services, clock=clock, interval=interval, report=report)
+    if announcements is not None:
+        announcements.waker = runner.wake
+    await runner.run(stop)
 
 
 async def post_once(
@@ -177,7 +186,12 @@ async def serve(
     reminders = ReminderService(
         db, poster, frontend=FRONTEND, clock=clock, log=log.getChild("reminders")
     )
-    app = build_app(core, service, settings, client, reminders=reminders)
+    announcements = AnnouncementService(
+        db, poster, frontend=FRONTEND, clock=clock, log=log.getChild("announcements")
+    )
+    app = build_app(
+        core, service, settings, client, reminders=reminders, announcements=announcements
+    )
     frontend: SlackFrontend = app.frontend  # type: ignore[attr-defined]
     frontend.scopes = scopes or None
 
@@ -203,7 +217,12 @@ async def serve(
             log.info("Slack HTTP mode listening on %s; serving %s", events_url, _command_list())
         loop_task = asyncio.create_task(
             post_loop(
-                service, interval=post_interval, stop=loop_stop, reminders=reminders, clock=clock
+                service,
+                interval=post_interval,
+                stop=loop_stop,
+                reminders=reminders,
+                clock=clock,
+                announcements=announcements,
             ),
             name="slack-posts",
         )
@@ -227,11 +246,12 @@ async def serve(
         stats = frontend.stats
         log.info(
             "Slack stopped: %d command(s) and %d button click(s) served, %d daily post(s) made, "
-            "%d reminder(s) posted, %d error(s)",
+            "%d reminder(s) posted, %d programme change announcement(s) posted, %d error(s)",
             stats.commands,
             stats.clicks,
             poster.posts,
             poster.reminders,
+            poster.announcements,
             stats.errors,
         )
 

@@ -134,6 +134,13 @@ def matches(subscription: ProgrammeSubscription, change: ProgrammeChange) -> boo
     return any(wanted in (side.track or "").casefold() for side in sides)
 
 
+def _once_per_move(changes: list[ProgrammeChange]) -> list[ProgrammeChange]:
+    """The changes without the room change of a talk that also moved: its "moved" line
+    names both rooms."""
+    moved = {c.talk_key for c in changes if c.kind == "moved"}
+    return [c for c in changes if not (c.kind == "room" and c.talk_key in moved)]
+
+
 def pack(changes: Sequence[ProgrammeChange]) -> list[Groups]:
     """The changes as messages of grouped lines, each within the budgets (module docstring)."""
     messages: list[list[tuple[str, list[str]]]] = [[]]
@@ -191,7 +198,7 @@ def plan(
         for subscription in subscriptions:
             if not subscription.enabled or batch_id <= floor_of(subscription, served):
                 continue
-            wanted = [c for c in of_batch if matches(subscription, c)]
+            wanted = _once_per_move([c for c in of_batch if matches(subscription, c)])
             if not wanted:
                 continue
             slugs = sorted({c.conference for c in wanted})

@@ -100,6 +100,8 @@ def change_line(change: TalkChange) -> str:
     at = f", {room}" if room else ""
     if change.kind == "moved" and old is not None and new is not None:
         moved = f"{_when(old.starts_at)}{ARROW}{_when(new.starts_at, old.starts_at)}"
+        if old.room != new.room:  # moved to another room too: said here, not again
+            at = f", {_room(old) or 'no room'}{ARROW}{_room(new) or 'no room'}"
         return f"{_title(new.title)} {moved}{at}"
     if change.kind == "cancelled":
         return f"{_title(shown.title)} (was {_when(shown.starts_at)}{at})"

@@ -236,3 +236,12 @@ def test_a_huge_title_is_cut_to_fit_and_the_snapshot_round_trips() -> None:
     assert restored == AnnouncementPost(**{**due.post.__dict__, "attempted_at": NOW})
     big = AnnouncementPost(10**12, "slack", "T", "C", FOUND, 10**12, 999, 999, "t", ())
     assert len(big.idempotency_key) <= NONCE_MAX_LENGTH
+
+
+def test_a_talk_moved_to_another_room_is_one_moved_line_naming_both_rooms() -> None:
+    old, new = snapshot("Keynote"), snapshot("Keynote", TEN + timedelta(hours=1), "Saal 2")
+    changes = [change("room", old, new), change("moved", old, new)]
+    (due,) = plan([subscription(kind="room", value="saal 2")], changes, {}, NAMES, NOW)
+    assert due.post.groups == (
+        ("Moved", (f"{bold('Keynote')} Wed 10:00 → 11:00, Saal 1 → Saal 2",)),
+    )

@@ -36,6 +36,8 @@ REMIND_COMMAND = "/remind"
 REQUIRED_SCOPES = frozenset({"commands", "chat:write", "users:read"})
 """Without these the commands or the daily post cannot work (the manifest asks for more)."""
 
+_TITLES = {REMIND_COMMAND: "Reminders", "/programme": "Programme changes"}
+"""How an answer about a failed admin check is headed, per admin command."""
 ERROR_LINE = "Sorry, something went wrong on my side. It has been logged; please try again."
 REFUSAL_LINE = (
     "Only workspace admins and owners (or the users listed in SLACK_ADMIN_USER_IDS) can "
@@ -156,7 +158,7 @@ class SlackFrontend:
             return line_answer(
                 f"I could not check whether you are an admin (Slack said: {error}); "
                 "please try again in a moment.",
-                title="Daily wisdom" if wisdom else "Reminders",
+                title="Daily wisdom" if wisdom else _TITLES.get(command, command),
             ), None
         if not admin:
             log.info("refused %s %s from %s: not an admin", command, sub, user_id)

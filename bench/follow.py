@@ -30,7 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -107,9 +107,12 @@ async def _bare_get_cpu(session: aiohttp.ClientSession, url: str, etag: str) -> 
     return time.process_time() - started
 
 
-async def run(
-    events: int, seconds: float, interval: float, change_every: float, fresh_session: bool
-) -> Figures:
+@contextlib.asynccontextmanager
+async def changing_export(
+    events: int, change_every: float
+) -> AsyncIterator[tuple[dict[str, Any], asyncio.StreamReader]]:
+    """The schedule server subprocess (`_serve`): its first line (url, bytes, etag) and the
+    stream of its change lines (version, etag, at); stopped on exit."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -124,26 +127,35 @@ async def run(
         stdout=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None and process.stdin is not None
-    figures = Figures()
-    first = json.loads(await asyncio.wait_for(process.stdout.readline(), 120))
-    url, figures.size = first["url"], first["bytes"]
-    changes = asyncio.create_task(_read_changes(process.stdout, figures))
-    rng = random.Random(7)
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            db = await Database.open(Path(folder) / "bench.sqlite3")
-            every = timedelta(seconds=interval)
-            await follow(db, url, every, datetime.now(UTC), minimum=every)
-            async with aiohttp.ClientSession() as session:
-                await _poll_for(db, session, url, seconds, rng, figures, fresh_session)
-            await db.close()
+        first = json.loads(await asyncio.wait_for(process.stdout.readline(), 120))
+        yield first, process.stdout
     finally:
         process.stdin.close()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(process.wait(), 10)
         if process.returncode is None:
             process.kill()
-        changes.cancel()
+
+
+async def run(
+    events: int, seconds: float, interval: float, change_every: float, fresh_session: bool
+) -> Figures:
+    figures = Figures()
+    rng = random.Random(7)
+    async with changing_export(events, change_every) as (first, stdout):
+        url, figures.size = first["url"], first["bytes"]
+        changes = asyncio.create_task(_read_changes(stdout, figures))
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                db = await Database.open(Path(folder) / "bench.sqlite3")
+                every = timedelta(seconds=interval)
+                await follow(db, url, every, datetime.now(UTC), minimum=every)
+                async with aiohttp.ClientSession() as session:
+                    await _poll_for(db, session, url, seconds, rng, figures, fresh_session)
+                await db.close()
+        finally:
+            changes.cancel()
     return figures
 
 
@@ -186,7 +198,7 @@ async def _poll_for(
         await asyncio.sleep(TICK_SECONDS)
 
 
-def _quantile(values: Sequence[float], q: float) -> float:
+def quantile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
@@ -204,8 +216,8 @@ def report(figures: Figures, args: argparse.Namespace) -> str:
     ]
     if figures.latencies:
         lines.append(
-            f"change-to-import latency: p50 {_quantile(figures.latencies, 0.5):.2f} s, "
-            f"p95 {_quantile(figures.latencies, 0.95):.2f} s over {len(figures.latencies)} "
+            f"change-to-import latency: p50 {quantile(figures.latencies, 0.5):.2f} s, "
+            f"p95 {quantile(figures.latencies, 0.95):.2f} s over {len(figures.latencies)} "
             f"changes (target p95 ≤ interval + 5 s = {args.interval + 5:g} s)"
         )
     if figures.unchanged_cpu and figures.reference_cpu:
@@ -213,7 +225,7 @@ def report(figures: Figures, args: argparse.Namespace) -> str:
         bare_ms = statistics.mean(figures.reference_cpu) * 1000
         lines.append(
             f"CPU per unchanged poll: {poll_ms:.2f} ms mean (p95 "
-            f"{_quantile(figures.unchanged_cpu, 0.95) * 1000:.2f} ms) vs a bare aiohttp "
+            f"{quantile(figures.unchanged_cpu, 0.95) * 1000:.2f} ms) vs a bare aiohttp "
             f"conditional GET of the same URL {bare_ms:.2f} ms = {poll_ms / bare_ms:.1f}x "
             f"(target ≤ {TARGET_CPU_MS:g} ms)"
         )
@@ -230,12 +242,18 @@ def report(figures: Figures, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def follow_arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The options this bench and bench.announce share: the export, how long, how often."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
     parser.add_argument("--events", type=int, default=1000, help="events in the export")
     parser.add_argument("--seconds", type=float, default=30, help="how long to follow it")
     parser.add_argument("--interval", type=float, default=1, help="poll interval (bench only)")
     parser.add_argument("--change-every", type=float, default=3, help="seconds between changes")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = follow_arguments(__doc__)
     parser.add_argument(
         "--fresh-session",
         action="store_true",

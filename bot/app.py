@@ -2,7 +2,8 @@
 
 `App` holds what every front end shares (the settings, the open database, the command core);
 `build_core` makes the core, `serve` runs the configured front ends (`bot.frontends.registry`)
-side by side over them, and the followed sources' poll loop (`follow_sources`) beside them.
+side by side over them, and the followed sources' poll loop (`follow_sources`) beside them,
+which wakes the front ends' change announcements after an import (`announce_now`).
 The CLI opens the database, builds the `App` and calls `serve`; nothing
 is built at import time, and a front end gets what it needs passed in (as discord.py's
 `examples/advanced_startup.py` passes in the pool and the session).
@@ -73,8 +74,19 @@ async def serve(app: App, frontends: Sequence[Frontend] | None = None) -> list[S
 def follow_sources(app: App) -> Runner:
     """The runner that polls the followed schedule sources (`confbot source add`) on the
     app's clock, whichever front ends serve; one per process, so two front ends in one
-    process never poll a source twice."""
-    return Runner([SourceService(app.db, app.clock)], clock=app.clock)
+    process never poll a source twice. An import that changed the programme wakes every
+    front end's announcements at once (`announce_now`)."""
+    service = SourceService(app.db, app.clock, after_changes=lambda: announce_now(app.core))
+    return Runner([service], clock=app.clock)
+
+
+def announce_now(core: Core) -> None:
+    """Wake the post loop of every front end that announces programme changes (each
+    registered its `AnnouncementService` on the core); a change imported by hand
+    (`confbot import`) is found at their next tick instead."""
+    for delivery in core.delivery.values():
+        if delivery.programme is not None:
+            delivery.programme.wake()
 
 
 async def _stop(tasks: list[asyncio.Task[None]]) -> None:

@@ -1,7 +1,8 @@
-"""What the admin commands (/wisdom, /remind) reach the delivery services through.
+"""What the admin commands (/wisdom, /remind, /programme) reach the delivery services through.
 
-Each front end registers, on the shared `Core`, the daily wisdom and reminder services that
-post with its own poster (`core.delivery["slack"] = Delivery(wisdom, reminders)`); a handler
+Each front end registers, on the shared `Core`, the daily wisdom, reminder and announcement
+services that post with its own poster (`core.delivery["slack"] = Delivery(wisdom, reminders,
+programme)`); a handler
 picks those of its caller's front end. Only the services' public methods are called.
 """
 
@@ -18,6 +19,7 @@ from bot.commands.registry import Call, Handler, group_usage
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from bot.delivery.announce_service import AnnouncementService
     from bot.delivery.reminder_service import ReminderService
     from bot.delivery.wisdom_service import WisdomService
 
@@ -33,6 +35,7 @@ class Delivery:
 
     wisdom: WisdomService | None = None
     reminders: ReminderService | None = None
+    programme: AnnouncementService | None = None
 
 
 NOTHING = Delivery()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.answer import Answer, Field
 from bot.commands.agenda import AGENDA
+from bot.commands.announce import PROGRAMME
 from bot.commands.conference import CONFERENCE
 from bot.commands.follow import FOLLOW, UNFOLLOW
 from bot.commands.nugget_commands import SAVE_AS_NUGGET
@@ -84,6 +85,7 @@ COMMANDS = Registry(
         SOURCE,
         WISDOM,
         REMIND,
+        PROGRAMME,
         HELP,
     ),
     messages=(SAVE_AS_NUGGET,),

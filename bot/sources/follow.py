@@ -119,6 +119,8 @@ class PollOutcome:
     next_poll_at: datetime
     conference: str | None = None
     failures: int = 0
+    batch_id: int | None = None
+    """The batch of programme changes an import stored (None: it changed no talk)."""
 
     def describe(self) -> str:
         return f"{self.url}: {self.result}: {self.detail}"
@@ -227,7 +229,7 @@ async def _import(
     # organisers changed the acronym) goes, as a folder removed from data/ does.
     origin = f"source:{shown}"
     conference = dataclasses.replace(conference, origin=origin)
-    await replace_conferences(db, [conference], origin=origin, remove_other=True, now=now)
+    loaded = await replace_conferences(db, [conference], origin=origin, remove_other=True, now=now)
     upcoming = now + next_delay(source.interval, 0, rng)
     await store.record_success(
         db,
@@ -240,7 +242,9 @@ async def _import(
         conference_slug=conference.slug,
     )
     detail = f"{conference.slug}: {len(conference.talks)} talk(s)"
-    outcome = PollOutcome(shown, "imported", detail, upcoming, conference.slug)
+    outcome = PollOutcome(
+        shown, "imported", detail, upcoming, conference.slug, batch_id=loaded.batch_id
+    )
     log.info("source %s", outcome.describe())
     return outcome
 

@@ -30,6 +30,7 @@ class TalkSnapshot:
     ends_at: datetime | None
     room: str | None
     speakers: tuple[str, ...]
+    track: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,8 @@ async def record_changes(db: Database, changes: Sequence[TalkChange], now: datet
     await db.execute_many(
         "INSERT INTO programme_changes(batch_id, detected_at, conference_slug, talk_key, kind, "
         "old_title, old_starts_at, old_ends_at, old_room, old_speakers, new_title, "
-        "new_starts_at, new_ends_at, new_room, new_speakers) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "new_starts_at, new_ends_at, new_room, new_speakers, old_track, new_track) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 batch_id,
@@ -92,6 +93,8 @@ async def record_changes(db: Database, changes: Sequence[TalkChange], now: datet
                 c.kind,
                 *_columns(c.old),
                 *_columns(c.new),
+                c.old.track if c.old else None,
+                c.new.track if c.new else None,
             )
             for c in changes
         ],
@@ -115,6 +118,12 @@ async def changes_since(
     return await _select(db, where, parameters)
 
 
+async def latest_batch(db: Database) -> int:
+    """The id of the newest batch of changes, 0 when there is none."""
+    row = await db.fetch_one("SELECT coalesce(max(batch_id), 0) FROM programme_changes")
+    return int(row[0]) if row else 0
+
+
 async def recent_changes(db: Database, conference: str, since: datetime) -> list[ProgrammeChange]:
     """The conference's changes detected at or after `since`, oldest first (for marks such as
     "moved from 14:00" beside a talk)."""
@@ -125,7 +134,8 @@ async def _select(db: Database, where: str, parameters: Sequence[object]) -> lis
     rows = await db.fetch_all(
         "SELECT batch_id, detected_at, conference_slug, talk_key, kind, old_title, "
         "old_starts_at, old_ends_at, old_room, old_speakers, new_title, new_starts_at, "
-        f"new_ends_at, new_room, new_speakers FROM programme_changes WHERE {where} "
+        "new_ends_at, new_room, new_speakers, old_track, new_track "
+        f"FROM programme_changes WHERE {where} "
         "ORDER BY batch_id, id",
         tuple(parameters),
     )
@@ -134,8 +144,8 @@ async def _select(db: Database, where: str, parameters: Sequence[object]) -> lis
             conference=str(row[2]),
             talk_key=str(row[3]),
             kind=str(row[4]),
-            old=_snapshot(row[5:10]),
-            new=_snapshot(row[10:15]),
+            old=_snapshot(row[5:10], row[15]),
+            new=_snapshot(row[10:15], row[16]),
             batch_id=int(row[0]),
             detected_at=datetime.fromisoformat(str(row[1])),
         )
@@ -155,7 +165,7 @@ def _columns(snapshot: TalkSnapshot | None) -> tuple[object, ...]:
     )
 
 
-def _snapshot(values: Sequence[object]) -> TalkSnapshot | None:
+def _snapshot(values: Sequence[object], track: object) -> TalkSnapshot | None:
     title, starts, ends, room, speakers = values
     if title is None:
         return None
@@ -165,6 +175,7 @@ def _snapshot(values: Sequence[object]) -> TalkSnapshot | None:
         ends_at=datetime.fromisoformat(str(ends)) if ends else None,
         room=str(room) if room is not None else None,
         speakers=tuple(json.loads(str(speakers))) if speakers else (),
+        track=str(track) if track is not None else None,
     )
 
 
@@ -176,10 +187,10 @@ async def cancelled_talks(db: Database) -> dict[str, TalkSnapshot]:
     """Every talk whose latest change (of new and cancelled) is a cancellation, by talk key:
     what it was before (a talk cancelled and then back is not in it)."""
     rows = await db.fetch_all(
-        "SELECT talk_key, kind, old_title, old_starts_at, old_ends_at, old_room, old_speakers "
-        "FROM programme_changes WHERE kind IN ('new', 'cancelled') ORDER BY batch_id, id"
+        "SELECT talk_key, kind, old_title, old_starts_at, old_ends_at, old_room, old_speakers, "
+        "old_track FROM programme_changes WHERE kind IN ('new', 'cancelled') ORDER BY batch_id, id"
     )
     latest: dict[str, TalkSnapshot | None] = {}
     for row in rows:
-        latest[str(row[0])] = _snapshot(row[2:7]) if row[1] == "cancelled" else None
+        latest[str(row[0])] = _snapshot(row[2:7], row[7]) if row[1] == "cancelled" else None
     return {key: snapshot for key, snapshot in latest.items() if snapshot is not None}

@@ -258,7 +258,9 @@ def _classify(conference: str, have: _Stored, want: _Wanted) -> list[TalkChange]
 
 
 def _snapshot_of(talk: Talk) -> TalkSnapshot:
-    return TalkSnapshot(talk.title, talk.starts_at, talk.ends_at, talk.room, talk.speaker_names)
+    return TalkSnapshot(
+        talk.title, talk.starts_at, talk.ends_at, talk.room, talk.speaker_names, talk.track
+    )
 
 
 def _snapshot_stored(have: _Stored) -> TalkSnapshot:
@@ -269,6 +271,7 @@ def _snapshot_stored(have: _Stored) -> TalkSnapshot:
         ends_at=datetime.fromisoformat(str(ends)) if ends else None,
         room=str(have.row[13]) if have.row[13] is not None else None,
         speakers=tuple(name for name, _, _ in have.speakers),
+        track=str(have.row[14]) if have.row[14] is not None else None,
     )
 
 

@@ -152,10 +152,20 @@ def _room_pattern(room: str, exact: bool) -> str:
 
 async def rooms(db: Database, conference: str | None = None) -> list[str]:
     """The rooms of the timed talks (of one conference, by slug, if given), by name."""
+    return await _names(db, "room", conference)
+
+
+async def tracks(db: Database, conference: str | None = None) -> list[str]:
+    """The tracks of the timed talks (of one conference, by slug, if given), by name."""
+    return await _names(db, "track", conference)
+
+
+async def _names(db: Database, column: str, conference: str | None) -> list[str]:
+    assert column in ("room", "track")
     rows = await db.fetch_all(
-        "SELECT DISTINCT t.room FROM talks t JOIN conferences c ON c.id = t.conference_id "
-        "WHERE t.starts_utc IS NOT NULL AND t.room IS NOT NULL AND t.room != '' "
-        "AND (?1 = '' OR c.slug = ?1) ORDER BY t.room COLLATE NOCASE",
+        f"SELECT DISTINCT t.{column} FROM talks t JOIN conferences c ON c.id = t.conference_id "
+        f"WHERE t.starts_utc IS NOT NULL AND t.{column} IS NOT NULL AND t.{column} != '' "
+        f"AND (?1 = '' OR c.slug = ?1) ORDER BY t.{column} COLLATE NOCASE",
         (conference or "",),
     )
     return [str(row[0]) for row in rows]

@@ -295,6 +295,16 @@ CREATE TABLE agenda_people (
 );
 """
 
+# Change announcements (/programme subscribe): a subscription posts only the change batches
+# after `since_batch`, the newest batch when it was made, so a new channel is not told old
+# news; each change keeps the talk's track on both sides, so a track filter also finds a
+# cancelled talk (whose row in `talks` is gone).
+PROGRAMME_ANNOUNCEMENTS_V14 = """
+ALTER TABLE subscriptions ADD COLUMN since_batch INTEGER;
+ALTER TABLE programme_changes ADD COLUMN old_track TEXT;
+ALTER TABLE programme_changes ADD COLUMN new_track TEXT;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
@@ -309,4 +319,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (11, COMMUNITY_NUGGETS_V11),
     (12, WEB_CONSOLE_V12),
     (13, AGENDA_V13),
+    (14, PROGRAMME_ANNOUNCEMENTS_V14),
 ]

@@ -88,6 +88,15 @@ SAMPLES: dict[str, dict[str, str]] = {
     "agenda minutes": {"minutes": "15"},
     "agenda calendar": {"action": "reset"},
     "agenda forget-me": {},
+    "programme subscribe": {
+        "channel": "C0123456",
+        "filter": "room hall",
+        "room": "hall",
+        "track": "keynotes",
+        "conference": "walk-2026",
+    },
+    "programme unsubscribe": {"channel": "C0123456"},
+    "programme subscriptions": {},
 }
 # The admin commands answer an admin (here with no delivery service: "not running").
 ADMIN = Caller("walk", "U1", "T1", "C0123456", admin=True)

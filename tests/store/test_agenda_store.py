@@ -37,7 +37,8 @@ async def test_migration_13_adds_the_agenda_tables_to_a_version_10_database(
         )
     finally:
         await db.close()
-    assert rows(path, "subscriptions")[0] == before[0][0]
+    # Later migrations may add columns (14: since_batch); what was there is unchanged.
+    assert rows(path, "subscriptions")[0][: len(before[0][0])] == before[0][0]
     assert rows(path, "deliveries") == before[1]
     connection = sqlite3.connect(path)
     try:

@@ -65,7 +65,8 @@ async def test_migration_10_keeps_every_subscription_and_delivery(tmp_path: Path
     finally:
         await db.close()
 
-    assert rows(path, "subscriptions")[0] == before[0][0]
+    # Later migrations add columns (14: since_batch); what migration 10 kept is unchanged.
+    assert rows(path, "subscriptions")[0][: len(before[0][0])] == before[0][0]
     assert rows(path, "deliveries") == before[1]
     connection = sqlite3.connect(path)
     try:
@@ -76,3 +77,22 @@ async def test_migration_10_keeps_every_subscription_and_delivery(tmp_path: Path
         assert connection.execute("SELECT count(*) FROM deliveries").fetchone() == (0,)
     finally:
         connection.close()
+
+
+async def test_migration_14_gives_subscriptions_a_batch_to_start_after(tmp_path: Path) -> None:
+    path = tmp_path / "v10.sqlite3"
+    make_version(path, 10)
+    before = rows(path, "subscriptions"), rows(path, "deliveries")
+
+    db = await Database.open(path)
+    try:
+        assert await db.schema_version() >= 14
+        row = await db.fetch_one("SELECT since_batch FROM subscriptions WHERE id = 7")
+        assert row is not None and row[0] is None
+        columns = {str(r[1]) for r in await db.fetch_all("PRAGMA table_info(programme_changes)")}
+        assert {"old_track", "new_track"} <= columns
+    finally:
+        await db.close()
+
+    assert [r[:-1] for r in rows(path, "subscriptions")] == before[0]
+    assert rows(path, "deliveries") == before[1]

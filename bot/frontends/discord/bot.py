@@ -35,6 +35,7 @@ from bot.commands.invocation import Invocation, Stash, Unpacked
 from bot.config import DiscordSettings
 from bot.core import Core
 from bot.delivery.agenda_service import AgendaService
+from bot.delivery.announce_service import AnnouncementService, log_result
 from bot.delivery.model import Poster
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
@@ -127,12 +128,11 @@ class ConfBot(commands.Bot):
         self.poster = DiscordPoster(self)
         self.wisdom: WisdomService | None = None
         self.reminders: ReminderService | None = None
+        self.announcements: AnnouncementService | None = None
         if db is not None:
             factory = wisdom_factory or self._default_wisdom
             self.wisdom = factory(db, self.poster)
             self.reminders = (reminders_factory or self._default_reminders)(db, self.poster)
-        if core is not None:  # what /wisdom and /remind on Discord manage
-            core.delivery[FRONTEND] = Delivery(self.wisdom, self.reminders)
         self.agenda: AgendaService | None = None
         if db is not None:  # personal agenda DMs (/follow, /agenda)
             self.agenda = AgendaService(
@@ -143,15 +143,30 @@ class ConfBot(commands.Bot):
                 log=logging.getLogger("confbot.discord.agenda"),
                 on_pause=core.notices.add if core is not None else None,
             )
+            self.announcements = AnnouncementService(
+                db,
+                self.poster,
+                frontend=FRONTEND,
+                clock=clock,
+                log=logging.getLogger("confbot.discord.announcements"),
+            )
+        if core is not None:  # what /wisdom, /remind and /programme on Discord manage
+            core.delivery[FRONTEND] = Delivery(self.wisdom, self.reminders, self.announcements)
         self._start_wisdom = start_wisdom and (
             self.wisdom is not None or self.reminders is not None
         )
         self.runner = Runner(
-            [s for s in (self.wisdom, self.reminders, self.agenda) if s is not None],
+            [
+                s
+                for s in (self.wisdom, self.reminders, self.announcements, self.agenda)
+                if s is not None
+            ],
             clock=clock,
             interval=wisdom_interval,
             report=self._report,
         )
+        if self.announcements is not None:  # a followed source's import wakes the loop
+            self.announcements.waker = self.runner.wake
         self._wisdom_task: asyncio.Task[None] | None = None  # the post loop
 
     def _default_wisdom(self, db: Database, poster: Poster[WisdomPost]) -> WisdomService:
@@ -374,7 +389,10 @@ class ConfBot(commands.Bot):
         if service is self.agenda:
             return  # the agenda service logs its runs itself, without user ids
         for outcome in outcomes:
-            (log_outcome if service is self.wisdom else log_reminder)(outcome)
+            if service is self.announcements:
+                log_result(log, outcome)
+            else:
+                (log_outcome if service is self.wisdom else log_reminder)(outcome)
 
 
 def log_outcome(outcome: Outcome) -> None:

@@ -1,4 +1,5 @@
-"""The Discord poster for daily wisdom and talk reminders: one channel message per post,
+"""The Discord poster for daily wisdom, talk reminders and programme-change announcements: one
+channel message per post,
 errors sorted for the scheduler.
 
 The schedulers (`bot.delivery.wisdom_service.WisdomService`,
@@ -25,6 +26,8 @@ import discord
 from bot.answer import Answer
 from bot.delivery.agenda_answers import agenda_answer
 from bot.delivery.agenda_plan import AgendaPost
+from bot.delivery.announce_plan import AnnouncementPost
+from bot.delivery.announce_text import announcement_answer
 from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.delivery.reminder_answers import reminder_answer
 from bot.frontends.discord import pacing
@@ -85,13 +88,15 @@ def _retry_after(error: discord.HTTPException) -> float | None:
         return None
 
 
-Post = WisdomPost | ReminderPost | AgendaPost
+Post = WisdomPost | ReminderPost | AgendaPost | AnnouncementPost
 
 
 def _posted_answer(post: Post) -> Answer:
     """The answer the schedulers send for `post` (to recognise an earlier delivery)."""
     if isinstance(post, AgendaPost):
         return agenda_answer(post)
+    if isinstance(post, AnnouncementPost):
+        return announcement_answer(post)
     return reminder_answer(post) if isinstance(post, ReminderPost) else wisdom_answer(post)
 
 
@@ -100,6 +105,8 @@ def _describe(post: Post) -> str:
         return f"agenda DM #{post.subscription_id}"  # never the person's id (privacy)
     if isinstance(post, ReminderPost):
         return f"reminder for {post.talk_ref} in channel {post.channel_id}"
+    if isinstance(post, AnnouncementPost):
+        return f"programme changes #{post.batch_id} part {post.part} in channel {post.channel_id}"
     return f"daily wisdom for {post.local_date} in channel {post.channel_id}"
 
 

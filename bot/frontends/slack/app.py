@@ -22,6 +22,7 @@ from bot.answer import Answer
 from bot.commands.table import COMMANDS
 from bot.config import SlackSettings
 from bot.core import Core
+from bot.delivery.announce_service import AnnouncementService
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.slack.blocks import (
@@ -60,6 +61,7 @@ def build_app(
     client: AsyncWebClient,
     *,
     reminders: ReminderService | None = None,
+    announcements: AnnouncementService | None = None,
     logger: logging.Logger | None = None,
 ) -> AsyncApp:
     """The Bolt app with every command, the buttons and the one error handler.
@@ -76,7 +78,9 @@ def build_app(
             signing_secret=settings.signing_secret.reveal(),
             logger=bolt_log,
         )
-    frontend = SlackFrontend(core, wisdom, settings, client, reminders=reminders)
+    frontend = SlackFrontend(
+        core, wisdom, settings, client, reminders=reminders, announcements=announcements
+    )
     app.frontend = frontend  # type: ignore[attr-defined]
 
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:

@@ -23,6 +23,7 @@ from bot.commands.invocation import Invocation, Stash
 from bot.commands.registry import Caller, Message
 from bot.config import SlackSettings
 from bot.core import Core
+from bot.delivery.announce_service import AnnouncementService
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.slack.blocks import parse_button_value
@@ -37,6 +38,8 @@ REMIND_COMMAND = "/remind"
 REQUIRED_SCOPES = frozenset({"commands", "chat:write", "users:read"})
 """Without these the commands or the daily post cannot work (the manifest asks for more)."""
 
+_TITLES = {REMIND_COMMAND: "Reminders", "/programme": "Programme changes"}
+"""How an answer about a failed admin check is headed, per admin command."""
 ERROR_LINE = "Sorry, something went wrong on my side. It has been logged; please try again."
 REFUSAL_LINE = (
     "Only workspace admins and owners (or the users listed in SLACK_ADMIN_USER_IDS) can "
@@ -80,6 +83,7 @@ class SlackFrontend:
         client: AsyncWebClient,
         *,
         reminders: ReminderService | None = None,
+        announcements: AnnouncementService | None = None,
     ) -> None:
         self.core = core
         self.wisdom = wisdom
@@ -89,7 +93,8 @@ class SlackFrontend:
         self.stats = Stats()
         self.scopes: frozenset[str] | None = None
         self.stash = Stash()
-        core.delivery[FRONTEND] = Delivery(wisdom, reminders)  # what /wisdom and /remind manage
+        # What /wisdom, /remind and /programme manage.
+        core.delivery[FRONTEND] = Delivery(wisdom, reminders, announcements)
 
     # -- the core commands
 
@@ -193,7 +198,7 @@ class SlackFrontend:
             return line_answer(
                 f"I could not check whether you are an admin (Slack said: {error}); "
                 "please try again in a moment.",
-                title="Daily wisdom" if wisdom else "Reminders",
+                title="Daily wisdom" if wisdom else _TITLES.get(command, command),
             ), None
         if not admin:
             log.info("refused %s %s from %s: not an admin", command, sub, user_id)

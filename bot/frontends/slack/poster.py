@@ -1,4 +1,5 @@
-"""The Slack poster for daily wisdom and talk reminders: `chat.postMessage`, with errors
+"""The Slack poster for daily wisdom, talk reminders and programme-change announcements:
+`chat.postMessage`, with errors
 sorted for the scheduler.
 
 The schedulers (`bot.delivery.wisdom_service.WisdomService`,
@@ -23,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.answer import Answer
 from bot.delivery.agenda_plan import AgendaPost
+from bot.delivery.announce_plan import AnnouncementPost
 from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.delivery.pacing import Pacer
 from bot.frontends.slack import pacing
@@ -39,7 +41,10 @@ REMINDER_EVENT = "confbot_talk_reminder"
 AGENDA_EVENT = "confbot_agenda_dm"
 """The `metadata.event_type` every personal agenda DM carries, with its idempotency key."""
 
-Post = WisdomPost | ReminderPost | AgendaPost
+ANNOUNCEMENT_EVENT = "confbot_programme_changes"
+"""The `metadata.event_type` every programme-change announcement carries, with its key."""
+
+Post = WisdomPost | ReminderPost | AgendaPost | AnnouncementPost
 
 DM_ERRORS = {
     "cannot_dm_bot": "Slack does not let me message that account (it is a bot)",
@@ -94,6 +99,16 @@ def metadata(post: Post) -> dict[str, Any]:
             "event_type": AGENDA_EVENT,
             "event_payload": {"idempotency_key": post.idempotency_key},
         }
+    if isinstance(post, AnnouncementPost):
+        return {
+            "event_type": ANNOUNCEMENT_EVENT,
+            "event_payload": {
+                "idempotency_key": post.idempotency_key,
+                "subscription_id": str(post.subscription_id),
+                "batch_id": str(post.batch_id),
+                "part": str(post.part),
+            },
+        }
     if isinstance(post, ReminderPost):
         return {
             "event_type": REMINDER_EVENT,
@@ -139,6 +154,7 @@ class SlackPoster:
         self.posts = 0
         self.reminders = 0
         self.direct_messages = 0
+        self.announcements = 0
         self._dm_channels: dict[str, str] = {}
 
     async def _destination(self, post: Post) -> str:
@@ -189,6 +205,9 @@ class SlackPoster:
         if isinstance(post, AgendaPost):
             self.direct_messages += 1
             log.debug("agenda DM #%d posted", post.subscription_id)  # never the user id
+        elif isinstance(post, AnnouncementPost):
+            self.announcements += 1
+            log.debug("programme changes posted in channel %s (ts %s)", post.channel_id, ts)
         elif isinstance(post, ReminderPost):
             self.reminders += 1
             log.debug("reminder for %s posted in channel %s", post.talk_ref, post.channel_id)

@@ -20,8 +20,9 @@ from bot.clock import Clock
 from bot.config import SlackSettings
 from bot.core import Core
 from bot.delivery.agenda_service import AgendaService
+from bot.delivery.announce_service import AnnouncementService, log_result
 from bot.delivery.reminder_service import ReminderService
-from bot.delivery.runner import Runner
+from bot.delivery.runner import DueService, Runner
 from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.slack.app import CORE_COMMANDS, build_app
 from bot.frontends.slack.connect import SlackStartupError, check_bot_token, open_socket
@@ -51,22 +52,32 @@ async def post_loop(
     stop: asyncio.Event | None = None,
     reminders: ReminderService | None = None,
     clock: Clock | None = None,
+    announcements: AnnouncementService | None = None,
     agenda: AgendaService | None = None,
 ) -> None:
-    """Run daily wisdom, then reminders, in the delivery runner (now, then at their next
-    wake-up or every `interval` seconds) until `stop` is set or the task is cancelled. What
-    they did is logged; a failed run is logged too and never ends the loop."""
-    services: list[Any] = [s for s in (service, reminders, agenda) if s is not None]
+    """Run daily wisdom, reminders, programme-change announcements and agenda DMs in the
+    delivery runner (now, then at their next wake-up, every `interval` seconds, or when an
+    import wakes the announcements) until `stop` is set or the task is cancelled. What they did
+    is logged; a failed run is logged too and never ends the loop."""
+    services: list[DueService] = [
+        s for s in (service, reminders, announcements, agenda) if s is not None
+    ]
 
     def report(index: int, outcomes: Sequence[Any]) -> None:
         if services[index] is agenda:
             return  # the agenda service logs its runs itself, without user ids
         if services[index] is service:
             _log_outcomes(list(outcomes))
+        elif services[index] is announcements:
+            for result in outcomes:
+                log_result(log, result)
         else:
             _log_reminders(list(outcomes))
 
-    await Runner(services, clock=clock, interval=interval, report=report).run(stop)
+    runner = Runner(services, clock=clock, interval=interval, report=report)
+    if announcements is not None:
+        announcements.waker = runner.wake
+    await runner.run(stop)
 
 
 async def post_once(
@@ -189,7 +200,12 @@ async def serve(
         log=log.getChild("agenda"),
         on_pause=core.notices.add,
     )
-    app = build_app(core, service, settings, client, reminders=reminders)
+    announcements = AnnouncementService(
+        db, poster, frontend=FRONTEND, clock=clock, log=log.getChild("announcements")
+    )
+    app = build_app(
+        core, service, settings, client, reminders=reminders, announcements=announcements
+    )
     frontend: SlackFrontend = app.frontend  # type: ignore[attr-defined]
     frontend.scopes = scopes or None
 
@@ -220,6 +236,7 @@ async def serve(
                 stop=loop_stop,
                 reminders=reminders,
                 clock=clock,
+                announcements=announcements,
                 agenda=agenda,
             ),
             name="slack-posts",
@@ -244,11 +261,12 @@ async def serve(
         stats = frontend.stats
         log.info(
             "Slack stopped: %d command(s) and %d button click(s) served, %d daily post(s) made, "
-            "%d reminder(s) posted, %d error(s)",
+            "%d reminder(s) posted, %d programme change announcement(s) posted, %d error(s)",
             stats.commands,
             stats.clicks,
             poster.posts,
             poster.reminders,
+            poster.announcements,
             stats.errors,
         )
 

@@ -138,6 +138,7 @@ async def test_every_cog_loads_with_unique_commands_within_discord_limits(
         "next",
         "now",
         "nugget",
+        "programme",
         "remind",
         "schedule",
         "search",
@@ -167,6 +168,10 @@ async def test_every_cog_loads_with_unique_commands_within_discord_limits(
     assert int(required) == discord.Permissions(manage_guild=True).value
     remind_subcommands = {o["name"] for o in registered["remind"]["options"]}
     assert remind_subcommands == {"subscribe", "unsubscribe", "status", "list"}
+    required = registered["programme"]["default_member_permissions"]
+    assert int(required) == discord.Permissions(manage_guild=True).value
+    programme_subcommands = {o["name"] for o in registered["programme"]["options"]}
+    assert programme_subcommands == {"subscribe", "unsubscribe", "subscriptions"}
     assert_clean(fake)
 
 
@@ -804,7 +809,7 @@ async def test_sync_registers_the_commands_in_a_dev_guild_or_globally(fake: Fake
         == [
             "Save as nugget",  # the message command (type 3)
             *("agenda", "conference", "follow"),
-            *("next", "now", "nugget", "remind", "schedule", "search", "source"),
+            *("next", "now", "nugget", "programme", "remind", "schedule", "search", "source"),
             *("speaker", "talk", "unfollow", "wisdom"),
         ]
     )

@@ -754,7 +754,7 @@ def test_the_manifest_declares_the_commands_the_app_serves_with_socket_mode_on()
     commands = re.findall(r"^    - command: (/\w+)$", manifest, re.MULTILINE)
     scopes = set(re.findall(r"^      - ([a-z_.:]+)$", manifest, re.MULTILINE))
     assert commands == list(CORE_COMMANDS)  # the admin commands are in the table too
-    assert CORE_COMMANDS[-2:] == (WISDOM_COMMAND, REMIND_COMMAND)
+    assert CORE_COMMANDS[-3:] == (WISDOM_COMMAND, REMIND_COMMAND, "/programme")
     assert scopes >= REQUIRED_SCOPES | {"chat:write.public", "channels:read", "groups:read"}
     assert {"channels:history", "groups:history"} <= scopes  # find_existing after a crash
     assert re.search(r"^  socket_mode_enabled: true$", manifest, re.MULTILINE)

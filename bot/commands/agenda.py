@@ -20,7 +20,6 @@ from bot.commands.registry import Call, Caller, Command, Handler, group_usage
 from bot.delivery.agenda_plan import MAX_MINUTES, MIN_MINUTES, followed
 from bot.store import agenda
 from bot.store.db import Database
-from bot.store.reminder_log import timed_talks
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -48,7 +47,7 @@ async def show(core: Core, call: Call, day: str) -> Answer:
             "or press “Remind me” under a talk.",
         )
     word, offset = _day_filter(day)
-    talks = [talk for talk in followed(follows, await timed_talks(core.db)) if talk.starts > now]
+    talks = followed(follows, await agenda.followed_talks(core.db, follows, after=now))
     if offset is not None:
         talks = [
             talk

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.reminders import ReminderTalk
 from bot.store.db import Database
 from bot.store.deliveries import CHUNK, placeholders, ts
+from bot.store.reminder_log import timed_talks
+from bot.store.rows import utc_text
 
 DEFAULT_MINUTES = 10
 SELF = "self"
@@ -170,22 +173,74 @@ async def follows_of(
 
 async def follows_matching(
     db: Database, frontend: str, wanted: Mapping[str, Sequence[str]]
-) -> list[Follow]:
+) -> tuple[list[Follow], list[Person]]:
     """The follows, by people of `frontend` whose DMs are on, of any of the `wanted` values
-    by kind ({'talk': keys, 'speaker': folded names, 'track': [...], 'room': [...]}): what
-    the planner needs for the talks that are soon, read through the (kind, value) index."""
-    out: list[Follow] = []
+    by kind ({'talk': keys, 'speaker': folded names, 'track': [...], 'room': [...]}), and
+    those people: what the planner needs for the talks that are soon, read through the
+    (kind, value) index in one query a kind."""
+    rows: list[Any] = []
     for kind, values in wanted.items():
-        rows = await _rows_in(
+        rows += await _rows_in(
             db,
-            "SELECT f.* FROM agenda_follows f JOIN subscriptions s ON s.id = f.subscription_id "
+            f"SELECT {_FOLLOWER_COLUMNS} "
+            "FROM agenda_follows f JOIN subscriptions s ON s.id = f.subscription_id "
             "WHERE s.frontend = ? AND s.enabled = 1 AND f.kind = ? AND f.value IN ({in})",
             values,
             frontend,
             kind,
         )
-        out += [_follow(row) for row in rows]
-    return out
+    return _followers(rows)
+
+
+async def talk_followers(
+    db: Database,
+    frontend: str,
+    talk: ReminderTalk,
+    key: str,
+    min_lead: int,
+) -> tuple[list[Follow], list[Person]]:
+    """The follows that take in `talk` (by its key or ref, a speaker's folded name, its room
+    or track) of people of `frontend` with DMs on, a lead time of at least `min_lead` minutes
+    and no delivery row under `key` yet: only those a run may have to send to now, so a run
+    after the DMs went out reads next to nothing."""
+    speakers = sorted({" ".join(name.split()).casefold() for name in talk.speakers})
+    terms = ["(f.kind = 'talk' AND f.value IN (?, ?))"]
+    params: list[object] = [frontend, min_lead, talk.key, talk.ref]
+    if speakers:
+        terms.append(f"(f.kind = 'speaker' AND f.value IN ({placeholders(len(speakers))}))")
+        params += speakers
+    for kind, name in (("room", talk.room), ("track", talk.track)):
+        if name:
+            terms.append(f"(f.kind = '{kind}' AND f.value = ?)")
+            params.append(name)
+    rows = await db.fetch_all(
+        f"""
+        SELECT {_FOLLOWER_COLUMNS}
+        FROM agenda_follows f JOIN subscriptions s ON s.id = f.subscription_id
+        WHERE s.frontend = ? AND s.enabled = 1 AND s.minutes_before >= ?
+            AND ({" OR ".join(terms)})
+            AND NOT EXISTS (SELECT 1 FROM deliveries d
+                            WHERE d.subscription_id = f.subscription_id AND d.key = ?)
+        """,
+        (*params, key),
+    )
+    return _followers(rows)
+
+
+_FOLLOWER_COLUMNS = (
+    "f.*, s.id, s.frontend, s.channel_id, s.minutes_before, s.enabled, s.disabled_reason, "
+    "0 AS notice_pending, NULL AS calendar_token"
+)
+
+
+def _followers(rows: Iterable[Any]) -> tuple[list[Follow], list[Person]]:
+    follows: list[Follow] = []
+    people: dict[int, Person] = {}
+    for row in rows:
+        follows.append(_follow(row))
+        if row["id"] not in people:
+            people[row["id"]] = _person(row)
+    return follows, list(people.values())
 
 
 async def track_names(db: Database, conference: str | None = None) -> list[str]:
@@ -197,6 +252,40 @@ async def track_names(db: Database, conference: str | None = None) -> list[str]:
         (conference,),
     )
     return [str(row[0]) for row in rows]
+
+
+async def followed_talks(
+    db: Database, follows: Sequence[Follow], after: datetime | None = None
+) -> list[ReminderTalk]:
+    """The timed talks (starting after `after`) that any of `follows` may take in, read
+    through the indexes rather than the whole programme; the caller keeps the exact matches
+    (`bot.delivery.agenda_plan.followed`: a follow's conference)."""
+    by_kind: dict[str, list[str]] = {}
+    for follow in follows:
+        by_kind.setdefault(follow.kind, []).append(follow.value)
+    clauses: list[str] = []
+    params: list[object] = []
+    if keys := by_kind.get("talk"):
+        clauses.append(f"t.guid IN ({placeholders(len(keys))})")
+        clauses.append(f"c.slug || '/' || t.slug IN ({placeholders(len(keys))})")
+        params += [*keys, *keys]
+    for kind, column in (("room", "t.room"), ("track", "t.track")):
+        if names := by_kind.get(kind):
+            clauses.append(f"{column} COLLATE NOCASE IN ({placeholders(len(names))})")
+            params += names
+    if speakers := by_kind.get("speaker"):
+        clauses.append(
+            "t.id IN (SELECT ts.talk_id FROM talk_speakers ts JOIN speakers s "
+            f"ON s.id = ts.speaker_id WHERE s.folded IN ({placeholders(len(speakers))}))"
+        )
+        params += speakers
+    if not clauses:
+        return []
+    where = " OR ".join(clauses)
+    if after is not None:
+        where = f"t.starts_utc > ? AND ({where})"
+        params.insert(0, utc_text(after))
+    return await timed_talks(db, where, params)
 
 
 async def talk_ends(db: Database, refs: Sequence[str]) -> dict[str, datetime]:

@@ -35,7 +35,7 @@ from bot.core import Core
 from bot.delivery.agenda_plan import fold, plan, recent, soon, wanted
 from bot.delivery.agenda_service import AgendaService
 from bot.records import Conference, Speaker, Talk
-from bot.store import agenda
+from bot.store import agenda, agenda_runs
 from bot.store.changes import changes_since
 from bot.store.content import replace_conferences
 from bot.store.db import Database
@@ -166,9 +166,11 @@ async def main(args: argparse.Namespace) -> None:
 
             talks = await timed_talks(db)
             changes = recent(await changes_since(db, busy - timedelta(hours=6)), busy)
-            longest = await agenda.longest_lead(db, "slack")
+            longest = await agenda_runs.longest_lead(db, "slack")
             near = soon(talks, busy, longest)
-            follows, everyone = await agenda.follows_matching(db, "slack", wanted(near, changes))
+            follows, everyone = await agenda_runs.follows_matching(
+                db, "slack", wanted(near, changes)
+            )
 
             async def pure() -> None:
                 plan(everyone, follows, talks, changes, busy, longest=longest)

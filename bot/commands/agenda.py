@@ -9,6 +9,7 @@ Slack, the console in the conference's.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -39,7 +40,8 @@ async def show(core: Core, call: Call, day: str) -> Answer:
     now = core.programme.clock.now()
     person = await agenda.person(core.db, frontend, user)
     follows = await agenda.follows_of(core.db, person.id, community(call)) if person else []
-    resumed = await agenda.resume(core.db, person.id, now) if person else False
+    paused = person is not None and not person.enabled
+    resumed = await agenda.resume(core.db, person.id, now) if person and paused else False
     if not follows:
         return private(
             "Your agenda is empty",
@@ -191,6 +193,7 @@ class PausedNotices:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._pending: set[tuple[str, str]] | None = None
+        self._loading = asyncio.Lock()  # a burst of first commands loads it once
 
     def add(self, frontend: str, user: str) -> None:
         if self._pending is not None:
@@ -205,7 +208,9 @@ class PausedNotices:
         if not caller.user:
             return answer
         if self._pending is None:
-            self._pending = set(await agenda.paused_with_notice(self.db))
+            async with self._loading:
+                if self._pending is None:
+                    self._pending = set(await agenda.paused_with_notice(self.db))
         person = (caller.frontend, caller.user)
         if person not in self._pending:
             return answer

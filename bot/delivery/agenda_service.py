@@ -41,7 +41,7 @@ from bot.delivery.agenda_plan import (
 from bot.delivery.engine import Engine, Result
 from bot.delivery.model import Poster
 from bot.reminders import ReminderTalk
-from bot.store import agenda, deliveries
+from bot.store import agenda, agenda_runs, deliveries
 from bot.store.agenda import Follow, Person
 from bot.store.changes import changes_since
 from bot.store.db import Database
@@ -100,16 +100,16 @@ class AgendaService:
         """What is due at `now` and the delivery rows the engine needs (reads only).
 
         For each talk soon, only its followers whose reminder may fall due before the horizon
-        and is not in the log yet are read (`agenda.talk_followers`); the changes' followers
+        and is not in the log yet are read (`agenda_runs.talk_followers`); the changes' followers
         are read whole (they are few), and their notes' rows with them."""
         talks = await timed_talks(self.db)
-        longest = await agenda.longest_lead(self.db, self.frontend)
+        longest = await agenda_runs.longest_lead(self.db, self.frontend)
         follows: list[Follow] = []
         people: dict[int, Person] = {}
         for talk in soon(talks, now, longest):
             key = delivery_key("reminder", talk.key, talk.starts)
             lead = max(0, math.ceil((talk.starts - now - HORIZON).total_seconds() / 60))
-            found, who = await agenda.talk_followers(self.db, self.frontend, talk, key, lead)
+            found, who = await agenda_runs.talk_followers(self.db, self.frontend, talk, key, lead)
             follows += found
             people.update((person.id, person) for person in who)
         changes = recent(await changes_since(self.db, now - NOTICE_WINDOW), now)
@@ -117,13 +117,13 @@ class AgendaService:
         if changes:
             changed = {change.talk_key for change in changes}
             named = [talk for talk in talks if talk.key in changed]
-            found, who = await agenda.follows_matching(
+            found, who = await agenda_runs.follows_matching(
                 self.db, self.frontend, wanted(named, changes)
             )
             follows += found
             people.update((person.id, person) for person in who)
             keys = [k for k in candidate_keys(talks, changes, now, 0) if not k.startswith("talk:")]
-        log = await agenda.log_rows(self.db, self.frontend, keys)
+        log = await agenda_runs.log_rows(self.db, self.frontend, keys)
         done = {(int(row["subscription_id"]), str(row["key"])) for row in log}
         zones = {talk.conference: talk.zone for talk in talks}
         planned = plan(list(people.values()), follows, talks, changes, now, zones, done, longest)

@@ -12,6 +12,7 @@ Named `logs`, not `logging`, so that `import logging` inside `bot/` is never thi
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 from collections.abc import Iterable
@@ -75,3 +76,10 @@ def setup(level: str, secrets: Iterable[str] = ()) -> None:
     """The process's logging: `level`, one line a record on stderr, `secrets` redacted."""
     logging.basicConfig(level=level, format=FORMAT, stream=sys.stderr)
     protect(*secrets)
+
+
+def person(user_id: object) -> str:
+    """A platform user as INFO logs name them: 'user#' and a short hash, never the id itself
+    (what someone follows, and when, is theirs; the hash still tells one user's lines apart)."""
+    digest = hashlib.sha256(str(user_id).encode()).hexdigest()[:10]
+    return f"user#{digest}"

@@ -9,6 +9,7 @@ Slack, the console in the conference's.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -20,7 +21,6 @@ from bot.commands.registry import Call, Caller, Command, Handler, group_usage
 from bot.delivery.agenda_plan import MAX_MINUTES, MIN_MINUTES, followed
 from bot.store import agenda
 from bot.store.db import Database
-from bot.store.reminder_log import timed_talks
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -40,7 +40,8 @@ async def show(core: Core, call: Call, day: str) -> Answer:
     now = core.programme.clock.now()
     person = await agenda.person(core.db, frontend, user)
     follows = await agenda.follows_of(core.db, person.id, community(call)) if person else []
-    resumed = await agenda.resume(core.db, person.id, now) if person else False
+    paused = person is not None and not person.enabled
+    resumed = await agenda.resume(core.db, person.id, now) if person and paused else False
     if not follows:
         return private(
             "Your agenda is empty",
@@ -48,7 +49,7 @@ async def show(core: Core, call: Call, day: str) -> Answer:
             "or press “Remind me” under a talk.",
         )
     word, offset = _day_filter(day)
-    talks = [talk for talk in followed(follows, await timed_talks(core.db)) if talk.starts > now]
+    talks = followed(follows, await agenda.followed_talks(core.db, follows, after=now))
     if offset is not None:
         talks = [
             talk
@@ -192,6 +193,7 @@ class PausedNotices:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._pending: set[tuple[str, str]] | None = None
+        self._loading = asyncio.Lock()  # a burst of first commands loads it once
 
     def add(self, frontend: str, user: str) -> None:
         if self._pending is not None:
@@ -206,7 +208,9 @@ class PausedNotices:
         if not caller.user:
             return answer
         if self._pending is None:
-            self._pending = set(await agenda.paused_with_notice(self.db))
+            async with self._loading:
+                if self._pending is None:
+                    self._pending = set(await agenda.paused_with_notice(self.db))
         person = (caller.frontend, caller.user)
         if person not in self._pending:
             return answer

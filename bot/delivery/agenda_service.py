@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ from bot.delivery.agenda_plan import (
     AgendaPost,
     Plan,
     candidate_keys,
+    delivery_key,
     dump,
     load,
     plan,
@@ -40,7 +42,8 @@ from bot.delivery.agenda_plan import (
 from bot.delivery.engine import Engine, Result
 from bot.delivery.model import Poster
 from bot.reminders import ReminderTalk
-from bot.store import agenda, deliveries
+from bot.store import agenda, agenda_runs, deliveries
+from bot.store.agenda import Follow, Person
 from bot.store.changes import changes_since
 from bot.store.db import Database
 from bot.store.reminder_log import timed_talks
@@ -95,20 +98,36 @@ class AgendaService:
     async def plan_now(
         self, now: datetime
     ) -> tuple[Plan, list[dict[str, Any]], list[ReminderTalk]]:
-        """What is due at `now` and the delivery rows the engine needs (reads only)."""
+        """What is due at `now` and the delivery rows the engine needs (reads only).
+
+        For each talk soon, only its followers whose reminder may fall due before the horizon
+        and is not in the log yet are read (`agenda_runs.talk_followers`); the changes' followers
+        are read whole (they are few), and their notes' rows with them."""
         talks = await timed_talks(self.db)
-        longest = await agenda.longest_lead(self.db, self.frontend)
-        near = soon(talks, now, longest)
+        longest = await agenda_runs.longest_lead(self.db, self.frontend)
+        follows: list[Follow] = []
+        people: dict[int, Person] = {}
+        for talk in soon(talks, now, longest):
+            key = delivery_key("reminder", talk.key, talk.starts)
+            lead = max(0, math.ceil((talk.starts - now - HORIZON).total_seconds() / 60))
+            found, who = await agenda_runs.talk_followers(self.db, self.frontend, talk, key, lead)
+            follows += found
+            people.update((person.id, person) for person in who)
         changes = recent(await changes_since(self.db, now - NOTICE_WINDOW), now)
-        changed = {change.talk_key for change in changes}
-        named = near + [talk for talk in talks if talk.key in changed]
-        follows = await agenda.follows_matching(self.db, self.frontend, wanted(named, changes))
-        people = await agenda.people(self.db, self.frontend, {f.subscription_id for f in follows})
-        zones = {talk.conference: talk.zone for talk in talks}
-        keys = candidate_keys(talks, changes, now, longest)
-        log = await agenda.log_rows(self.db, self.frontend, keys)
+        keys: list[str] = []
+        if changes:
+            changed = {change.talk_key for change in changes}
+            named = [talk for talk in talks if talk.key in changed]
+            found, who = await agenda_runs.follows_matching(
+                self.db, self.frontend, wanted(named, changes)
+            )
+            follows += found
+            people.update((person.id, person) for person in who)
+            keys = [k for k in candidate_keys(talks, changes, now, 0) if not k.startswith("talk:")]
+        log = await agenda_runs.log_rows(self.db, self.frontend, keys)
         done = {(int(row["subscription_id"]), str(row["key"])) for row in log}
-        planned = plan(people, follows, talks, changes, now, zones, done, longest)
+        zones = {talk.conference: talk.zone for talk in talks}
+        planned = plan(list(people.values()), follows, talks, changes, now, zones, done, longest)
         return planned, log, talks
 
     async def _run(self) -> list[Result[AgendaPost]]:

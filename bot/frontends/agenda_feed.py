@@ -17,7 +17,6 @@ from bot.clock import SYSTEM_CLOCK, Clock
 from bot.delivery.agenda_plan import followed
 from bot.store import agenda
 from bot.store.db import Database
-from bot.store.reminder_log import timed_talks
 
 ROUTE = "/agenda/calendar/{token}.ics"
 """Matches `bot.commands.agenda.CALENDAR_PATH`."""
@@ -33,7 +32,7 @@ def feed_routes(db: Database, clock: Clock = SYSTEM_CLOCK) -> web.RouteTableDef:
         if person is None:
             raise web.HTTPNotFound(text="No such calendar.")
         follows = await agenda.follows_of(db, person.id)
-        talks = followed(follows, await timed_talks(db))
+        talks = followed(follows, await agenda.followed_talks(db, follows))
         ends = await agenda.talk_ends(db, [talk.ref for talk in talks])
         body = agenda_calendar(talks, ends, clock.now())
         return web.Response(

@@ -10,13 +10,16 @@ platform user id); their follows, their extras and their delivery log cascade fr
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.reminders import ReminderTalk
 from bot.store.db import Database
 from bot.store.deliveries import CHUNK, placeholders, ts
+from bot.store.reminder_log import timed_talks
+from bot.store.rows import utc_text
 
 DEFAULT_MINUTES = 10
 SELF = "self"
@@ -59,7 +62,7 @@ WHERE s.kind = 'agenda'
 """
 
 
-def _person(row: Any) -> Person:
+def person_of_row(row: Any) -> Person:
     return Person(
         id=int(row["id"]),
         frontend=str(row["frontend"]),
@@ -72,7 +75,7 @@ def _person(row: Any) -> Person:
     )
 
 
-def _follow(row: Any) -> Follow:
+def follow_of_row(row: Any) -> Follow:
     return Follow(
         subscription_id=int(row["subscription_id"]),
         community=str(row["community"]),
@@ -88,7 +91,7 @@ async def person(db: Database, frontend: str, user_id: str) -> Person | None:
     row = await db.fetch_one(
         _PERSON + " AND s.frontend = ? AND s.channel_id = ?", (frontend, user_id)
     )
-    return _person(row) if row is not None else None
+    return person_of_row(row) if row is not None else None
 
 
 async def ensure_person(db: Database, frontend: str, user_id: str, now: datetime) -> Person:
@@ -115,9 +118,9 @@ async def people(db: Database, frontend: str, ids: Iterable[int] | None = None) 
     """Every person of the front end (or just those of `ids`)."""
     if ids is None:
         rows = await db.fetch_all(_PERSON + " AND s.frontend = ? ORDER BY s.id", (frontend,))
-        return [_person(row) for row in rows]
-    rows = await _rows_in(db, _PERSON + " AND s.frontend = ? AND s.id IN ({in})", ids, frontend)
-    return [_person(row) for row in rows]
+        return [person_of_row(row) for row in rows]
+    rows = await rows_in(db, _PERSON + " AND s.frontend = ? AND s.id IN ({in})", ids, frontend)
+    return [person_of_row(row) for row in rows]
 
 
 async def add_follow(db: Database, follow: Follow) -> bool:
@@ -165,27 +168,7 @@ async def follows_of(
         "AND (?2 IS NULL OR community = ?2) ORDER BY created_at, kind, value",
         (subscription_id, community),
     )
-    return [_follow(row) for row in rows]
-
-
-async def follows_matching(
-    db: Database, frontend: str, wanted: Mapping[str, Sequence[str]]
-) -> list[Follow]:
-    """The follows, by people of `frontend` whose DMs are on, of any of the `wanted` values
-    by kind ({'talk': keys, 'speaker': folded names, 'track': [...], 'room': [...]}): what
-    the planner needs for the talks that are soon, read through the (kind, value) index."""
-    out: list[Follow] = []
-    for kind, values in wanted.items():
-        rows = await _rows_in(
-            db,
-            "SELECT f.* FROM agenda_follows f JOIN subscriptions s ON s.id = f.subscription_id "
-            "WHERE s.frontend = ? AND s.enabled = 1 AND f.kind = ? AND f.value IN ({in})",
-            values,
-            frontend,
-            kind,
-        )
-        out += [_follow(row) for row in rows]
-    return out
+    return [follow_of_row(row) for row in rows]
 
 
 async def track_names(db: Database, conference: str | None = None) -> list[str]:
@@ -199,9 +182,43 @@ async def track_names(db: Database, conference: str | None = None) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
+async def followed_talks(
+    db: Database, follows: Sequence[Follow], after: datetime | None = None
+) -> list[ReminderTalk]:
+    """The timed talks (starting after `after`) that any of `follows` may take in, read
+    through the indexes rather than the whole programme; the caller keeps the exact matches
+    (`bot.delivery.agenda_plan.followed`: a follow's conference)."""
+    by_kind: dict[str, list[str]] = {}
+    for follow in follows:
+        by_kind.setdefault(follow.kind, []).append(follow.value)
+    clauses: list[str] = []
+    params: list[object] = []
+    if keys := by_kind.get("talk"):
+        clauses.append(f"t.guid IN ({placeholders(len(keys))})")
+        clauses.append(f"c.slug || '/' || t.slug IN ({placeholders(len(keys))})")
+        params += [*keys, *keys]
+    for kind, column in (("room", "t.room"), ("track", "t.track")):
+        if names := by_kind.get(kind):
+            clauses.append(f"{column} COLLATE NOCASE IN ({placeholders(len(names))})")
+            params += names
+    if speakers := by_kind.get("speaker"):
+        clauses.append(
+            "t.id IN (SELECT ts.talk_id FROM talk_speakers ts JOIN speakers s "
+            f"ON s.id = ts.speaker_id WHERE s.folded IN ({placeholders(len(speakers))}))"
+        )
+        params += speakers
+    if not clauses:
+        return []
+    where = " OR ".join(clauses)
+    if after is not None:
+        where = f"t.starts_utc > ? AND ({where})"
+        params.insert(0, utc_text(after))
+    return await timed_talks(db, where, params)
+
+
 async def talk_ends(db: Database, refs: Sequence[str]) -> dict[str, datetime]:
     """When each talk ('conference/slug') ends, where the programme says."""
-    rows = await _rows_in(
+    rows = await rows_in(
         db,
         "SELECT c.slug || '/' || t.slug, t.ends_utc FROM talks t "
         "JOIN conferences c ON c.id = t.conference_id "
@@ -209,16 +226,6 @@ async def talk_ends(db: Database, refs: Sequence[str]) -> dict[str, datetime]:
         refs,
     )
     return {str(row[0]): datetime.fromisoformat(str(row[1])) for row in rows}
-
-
-async def longest_lead(db: Database, frontend: str) -> int:
-    """The longest lead time of anyone on the front end whose DMs are on (minutes)."""
-    row = await db.fetch_one(
-        "SELECT max(minutes_before) FROM subscriptions "
-        "WHERE kind = 'agenda' AND frontend = ? AND enabled = 1",
-        (frontend,),
-    )
-    return int(row[0]) if row is not None and row[0] is not None else DEFAULT_MINUTES
 
 
 async def set_minutes(db: Database, subscription_id: int, minutes: int, now: datetime) -> None:
@@ -306,7 +313,7 @@ async def person_by_token(db: Database, token: str) -> Person | None:
     if not token:
         return None
     row = await db.fetch_one(_PERSON + " AND p.calendar_token = ?", (token,))
-    return _person(row) if row is not None else None
+    return person_of_row(row) if row is not None else None
 
 
 async def forget(db: Database, frontend: str, user_id: str) -> bool:
@@ -320,29 +327,7 @@ async def forget(db: Database, frontend: str, user_id: str) -> bool:
     return bool(rows)
 
 
-async def log_rows(db: Database, frontend: str, keys: Sequence[str]) -> list[dict[str, Any]]:
-    """The agenda delivery rows of the front end a run needs: every open claim, and every row
-    under one of `keys` (the keys the planner may say are due now)."""
-    rows = await db.fetch_all(
-        "SELECT d.* FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
-        "WHERE s.kind = 'agenda' AND s.frontend = ? AND d.status = 'claimed'",
-        (frontend,),
-    )
-    rows = [
-        *rows,
-        *await _rows_in(
-            db,
-            "SELECT d.* FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
-            "WHERE s.kind = 'agenda' AND s.frontend = ? AND d.key IN ({in})",
-            keys,
-            frontend,
-        ),
-    ]
-    out = {(int(row["subscription_id"]), str(row["key"])): dict(row) for row in rows}
-    return [out[key] for key in sorted(out)]
-
-
-async def _rows_in(db: Database, sql: str, values: Iterable[Any], *before: Any) -> list[Any]:
+async def rows_in(db: Database, sql: str, values: Iterable[Any], *before: Any) -> list[Any]:
     """`sql`, whose ``{in}`` is a list of placeholders, run for each CHUNK of the distinct
     `values` after the parameters `before`."""
     unique = sorted(set(values))

@@ -56,8 +56,11 @@ async def load_subscriptions(
     return [_subscription(row) for row in rows]
 
 
-async def timed_talks(db: Database) -> list[ReminderTalk]:
-    """Every talk with a start time, in start order (one query)."""
+async def timed_talks(
+    db: Database, where: str = "", params: Sequence[object] = ()
+) -> list[ReminderTalk]:
+    """Every talk with a start time (and `where`, an SQL condition on t and c with `params`,
+    when given), in start order (one query)."""
     rows = await db.fetch_all(
         """
         SELECT t.guid, c.slug AS conference, t.slug, t.title, t.room, t.track, t.starts_utc,
@@ -66,8 +69,10 @@ async def timed_talks(db: Database) -> list[ReminderTalk]:
                 (SELECT s.name FROM talk_speakers ts JOIN speakers s ON s.id = ts.speaker_id
                  WHERE ts.talk_id = t.id ORDER BY ts.position) s) AS speakers
         FROM talks t JOIN conferences c ON c.id = t.conference_id
-        WHERE t.starts_utc IS NOT NULL ORDER BY t.starts_utc, t.id
-        """
+        WHERE t.starts_utc IS NOT NULL """
+        + (f"AND ({where}) " if where else "")
+        + "ORDER BY t.starts_utc, t.id",
+        tuple(params),
     )
     return [
         ReminderTalk(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.delivery.agenda_service import AgendaService
-from bot.store import agenda
+from bot.store import agenda, agenda_runs
 from bot.store.agenda import Follow
 from bot.store.content import replace_conferences
 from bot.store.db import Database
@@ -59,8 +59,9 @@ async def test_follows_are_per_person_and_community(db: Database) -> None:
     assert [f.kind for f in await agenda.follows_of(db, ada.id, "g1")] == ["speaker"]
     assert len(await agenda.follows_of(db, ada.id)) == 2
     assert await agenda.follows_of(db, bob.id) == []
-    matching = await agenda.follows_matching(db, "discord", {"room": ["hall a"]})
+    matching, people = await agenda_runs.follows_matching(db, "discord", {"room": ["hall a"]})
     assert [(f.subscription_id, f.value) for f in matching] == [(ada.id, "Hall A")]
+    assert [p.user_id for p in people] == ["1"]
     assert await agenda.remove_follow(db, ada.id, "g1", "speaker", "ada lovelace") == [
         "Ada Lovelace"
     ]

@@ -51,6 +51,7 @@ from bot.frontends.discord.errors import (
     interaction_name,
 )
 from bot.frontends.discord.poster import DiscordPoster
+from bot.logs import person
 from bot.reminders import ReminderOutcome, ReminderPost
 from bot.store.db import Database
 from bot.wisdom import DEFAULT_GRACE, Outcome, WisdomPost
@@ -298,10 +299,10 @@ class ConfBot(commands.Bot):
     def _log_served(self, interaction: discord.Interaction[Any], answer: Answer) -> None:
         self.served += 1
         log.info(
-            "served %s (%s) for user %s in guild %s",
+            "served %s (%s) for %s in guild %s",
             interaction_name(interaction),
             answer.kind,
-            interaction.user.id,
+            person(interaction.user.id),
             interaction.guild_id or "DM",
         )
 
@@ -334,7 +335,12 @@ class ConfBot(commands.Bot):
                 )
                 return
             message = interaction.message
-            private = message is not None and message.flags.ephemeral
+            command = self.core.commands.get(invocation.command)
+            # A private command's answer ("Remind me": the clicker's agenda) stays private,
+            # also when it is late and deferred.
+            private = (message is not None and message.flags.ephemeral) or (
+                command is not None and command.private
+            )
             caller = caller_of(interaction)  # the server's conferences, as they are now
             await self.send_answer(
                 interaction,

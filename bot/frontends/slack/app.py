@@ -46,6 +46,7 @@ from bot.frontends.slack.frontend import (
     header_seconds,
     protect,
 )
+from bot.logs import person
 
 log = logging.getLogger("confbot.slack")
 
@@ -100,7 +101,7 @@ def build_app(
             log.info(
                 "%s from %s in %s -> %s",
                 name,
-                command.get("user_id"),
+                person(command.get("user_id")),
                 command.get("channel_id"),
                 answer.kind,
             )
@@ -129,7 +130,7 @@ def build_app(
             log.info(
                 "button %s from %s -> %s",
                 action_id,
-                (body.get("user") or {}).get("id"),
+                person((body.get("user") or {}).get("id")),
                 answer.kind,
             )
             await _send(frontend, respond, answer, replace=replace)

@@ -6,6 +6,7 @@ who closed their DMs (50007) is paused at the first refusal and told once."""
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -53,8 +54,9 @@ def dms(fake: FakeDiscord, member: JSON) -> list[JSON]:
 
 
 async def test_a_followed_talk_is_direct_messaged_once_at_the_lead_time(
-    fake: FakeDiscord, bot: ConfBot, clock: FakeClock
+    fake: FakeDiscord, bot: ConfBot, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     ada = fake.add_member("ada")
     followed = await fake.invoke("follow", {"query": TALK}, subcommand="talk", user=ada)
     assert followed.ephemeral and embed(followed)["title"] == "Following"
@@ -72,6 +74,9 @@ async def test_a_followed_talk_is_direct_messaged_once_at_the_lead_time(
     assert f"<t:{int(STARTS.timestamp())}:R>" in dm["description"]
     assert fake.requests_to("/users/@me/channels", "POST")
     assert message["mentions"] == [] and message["nonce"].startswith("a-")
+    # No follow data in the logs: who followed, and who was messaged, is never named.
+    assert "served /follow talk" in caplog.text and "direct message(s) sent" in caplog.text
+    assert ada["id"] not in caplog.text
 
 
 async def test_the_remind_me_button_follows_the_talk_for_whoever_clicks(

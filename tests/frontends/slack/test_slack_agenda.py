@@ -6,6 +6,7 @@ DMs cannot be opened is paused at the first refusal and told once, privately."""
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -74,7 +75,10 @@ async def ws(request: pytest.FixtureRequest, db: Database) -> AsyncIterator[Work
             yield Workspace(fake, driver, agenda, clock, general, alice, bob)
 
 
-async def test_a_followed_talk_is_direct_messaged_once_at_the_lead_time(ws: Workspace) -> None:
+async def test_a_followed_talk_is_direct_messaged_once_at_the_lead_time(
+    ws: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     reply = await ws.say("/follow", f"talk {TALK}", ws.alice)
     assert reply.response_type == "ephemeral" and header(reply) == "Following"
     assert f"<!date^{int(STARTS.timestamp())}^" in "\n".join(texts(reply.blocks))
@@ -89,6 +93,7 @@ async def test_a_followed_talk_is_direct_messaged_once_at_the_lead_time(ws: Work
     assert f"<!date^{int(STARTS.timestamp())}^{{time}}|11:00 UTC>" in shown
     assert post["metadata"]["event_type"] == AGENDA_EVENT
     assert ws.dm_posts(ws.bob) == []
+    assert "/follow from user#" in caplog.text and ws.alice not in caplog.text  # no follow data
 
 
 async def test_the_remind_me_button_follows_the_talk_for_whoever_clicks(ws: Workspace) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import shutil
@@ -32,6 +33,7 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from markupsafe import Markup
 
 from bench.make_pretalx import write_schedule
 from bot.config import WebSettings
@@ -39,7 +41,8 @@ from bot.core import Core
 from bot.frontends.web import build_app
 from bot.frontends.web.auth import SESSION_COOKIE
 from bot.frontends.web.credentials import new_token, token_digest
-from bot.frontends.web.grid import load_day
+from bot.frontends.web.grid import DayView, load_day
+from bot.frontends.web.programme import GridPage
 from bot.frontends.web.render import environment
 from bot.sources.detect import load_schedule
 from bot.store import web_auth
@@ -47,6 +50,7 @@ from bot.store.content import load_data_dir
 from bot.store.db import Database
 from bot.store.imports import import_conference
 from bot.store.programme import day_talks, scheduled_conferences
+from bot.store.programme_grid import grid_talks
 from bot.store.rows import utc_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -94,52 +98,63 @@ async def busiest_day(db: Database) -> tuple[str, str, int]:
 async def time_renders(db: Database, slug: str, day: str, runs: int) -> None:
     env = environment()
     page = env.get_template("programme.html")
+    fragment = env.get_template("grid.html")
     trivial = env.from_string("<h1>{{ title }}</h1>")
     clock = FixedClock(datetime.now(UTC))
     common = {"user": "bench", "csrf": "x", "nav": (), "here": "/programme", "flash": None}
-    full: list[float] = []
-    query: list[float] = []
-    tiny: list[float] = []
+    # (wall-clock, CPU) seconds per run; CPU time is the process's, the SQLite thread's too,
+    # so a machine busy with others' work slows the first figure, not the second.
+    full: list[tuple[float, float]] = []
+    query: list[tuple[float, float]] = []
+    tiny: list[tuple[float, float]] = []
     start = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
+    html = ""
+    view: DayView | None = None
     for _ in range(runs):
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         view = await load_day(db, clock.now(), slug, day)
-        html = page.render(
-            title="Programme", view=view, base="/programme", talk_link=False, public=False, **common
-        )
-        full.append(time.perf_counter() - began)
-        began = time.perf_counter()
-        await day_talks(
+        assert view is not None
+        grid = Markup(fragment.render(view=view, base="/programme", talk_link=False))
+        kept = GridPage(view, grid, clock.now())
+        html = page.render(title="Programme", grid=kept, public=False, **common)
+        full.append((time.perf_counter() - began, time.process_time() - cpu))
+        began, cpu = time.perf_counter(), time.process_time()
+        await grid_talks(
             db,
+            conference=slug,
             day=day,
             starts_after=utc_text(start) or "",
             starts_before=utc_text(start + timedelta(days=1)) or "",
-            conference=slug,
             limit=5_000,
         )
-        query.append(time.perf_counter() - began)
-        began = time.perf_counter()
+        query.append((time.perf_counter() - began, time.process_time() - cpu))
+        began, cpu = time.perf_counter(), time.process_time()
         trivial.render(title="Programme")
-        tiny.append(time.perf_counter() - began)
+        tiny.append((time.perf_counter() - began, time.process_time() - cpu))
     assert view is not None
     print(
         f"Programme page, {view.grid.talk_count} events in {len(view.grid.rooms)} rooms, "
-        f"{len(view.grid.rows)} start times ({len(html) // 1024} KiB of HTML), {runs} renders:"
+        f"{len(view.grid.rows)} start times ({len(html) // 1024} KiB of HTML), {runs} renders "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):"
     )
-    p50, p99 = pct(full, 0.5), pct(full, 0.99)
+    for label, samples in (
+        ("page, grid not cached (query + marks + grid + templates)", full),
+        ("reference, the page's store query alone", query),
+        ("reference, a trivial template", tiny),
+    ):
+        walls, cpus = [s[0] for s in samples], [s[1] for s in samples]
+        ratio = (
+            ""
+            if samples is full
+            else f"; page / this at p50: {pct([s[0] for s in full], 0.5) / pct(walls, 0.5):.1f}x"
+        )
+        print(
+            f"  {label}: wall p50 {ms(pct(walls, 0.5))}, p99 {ms(pct(walls, 0.99))}; "
+            f"CPU p50 {ms(pct(cpus, 0.5))}, p99 {ms(pct(cpus, 0.99))}{ratio}"
+        )
+    p99 = pct([s[0] for s in full], 0.99)
     verdict = "within" if p99 <= TARGET_MS / 1000 else "OVER"
-    print(f"  page (query + marks + grid + template): p50 {ms(p50)}, p99 {ms(p99)}")
-    print(f"  target p99 <= {TARGET_MS:.0f} ms: {verdict}")
-    q50, q99 = pct(query, 0.5), pct(query, 0.99)
-    print(
-        f"  reference, the store query alone:      p50 {ms(q50)}, p99 {ms(q99)} "
-        f"(page / query: {p50 / q50:.1f}x at p50)"
-    )
-    t50, t99 = pct(tiny, 0.5), pct(tiny, 0.99)
-    print(
-        f"  reference, a trivial template:         p50 {ms(t50)}, p99 {ms(t99)} "
-        f"(page / trivial: {p50 / t50:.0f}x at p50)"
-    )
+    print(f"  target: wall p99 <= {TARGET_MS:.0f} ms: {verdict}")
 
 
 async def wrk(url: str, seconds: int, cookie: str = "") -> tuple[float, float, float]:

@@ -4,6 +4,7 @@ posts is bot.delivery.reminder_service."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 from bot.programme_days import conference_zone, current_conference, programme_days
 from bot.schedule_marks import Marks, programme_marks
@@ -29,33 +30,27 @@ MAX_DAYS = 31
 NO_ROOM = "(no room)"
 
 
-@dataclass(frozen=True)
-class GridTalk:
+# The grid's parts are named tuples, not dataclasses: a 1,000-event day makes thousands of
+# them per render, and a tuple is built several times faster.
+class GridTalk(NamedTuple):
     """A talk as its cell shows it, the text made once here rather than in the template."""
 
     talk: DayTalk
     when: str  # '10:00–10:45'
+    who: str  # the speakers, joined
     mark: str  # 'moved from 14:00; was in Room X', the kinds changed, or '' when unchanged
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     talks: tuple[GridTalk, ...]
     rowspan: int = 1
     colspan: int = 1  # empty cells side by side are one
-
-    @property
-    def changed(self) -> bool:
-        return any(item.mark for item in self.talks)
+    changed: bool = False  # a talk in it changed lately
 
 
-EMPTY = Cell(())
-
-
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     starts: datetime
-    cells: tuple[Cell | None, ...]  # None where a cell above spans this row
+    cells: tuple[Cell, ...]  # not those of the columns a cell above spans
 
 
 @dataclass(frozen=True)
@@ -65,14 +60,22 @@ class Grid:
 
     @property
     def talk_count(self) -> int:
-        return sum(len(cell.talks) for row in self.rows for cell in row.cells if cell)
+        return sum(len(cell.talks) for row in self.rows for cell in row.cells)
 
 
 def build_grid(talks: Sequence[DayTalk], marks: Marks, zone: tzinfo) -> Grid:
-    entries = [
-        (talk, talk.starts_at.astimezone(zone), (talk.ends_at or talk.starts_at).astimezone(zone))
-        for talk in talks
-    ]
+    local: dict[datetime, datetime] = {}  # talks share their start and end times: each once
+    hhmm: dict[datetime, str] = {}
+    entries: list[tuple[DayTalk, datetime, datetime]] = []
+    for talk in talks:
+        starts = local.get(talk.starts_at) or local.setdefault(
+            talk.starts_at, talk.starts_at.astimezone(zone)
+        )
+        end = talk.ends_at or talk.starts_at
+        ends = local.get(end) or local.setdefault(end, end.astimezone(zone))
+        entries.append((talk, starts, ends))
+    for moment in local.values():
+        hhmm[moment] = f"{moment:%H:%M}"
     room_names = sorted({talk.room or NO_ROOM for talk, _, _ in entries}, key=str.casefold)
     times = sorted({starts for _, starts, _ in entries})
     row_of = {moment: index for index, moment in enumerate(times)}
@@ -82,45 +85,49 @@ def build_grid(talks: Sequence[DayTalk], marks: Marks, zone: tzinfo) -> Grid:
         kinds = marks.kinds(talk) if marks.changes else frozenset()
         mark = (marks.of(talk) or ", ".join(sorted(kinds))) if kinds else ""
         room, row = talk.room or NO_ROOM, row_of[starts]
-        starting[room][row].append(GridTalk(talk, f"{starts:%H:%M}–{ends:%H:%M}", mark))
-        latest[(room, row)] = max(ends, latest.get((room, row), ends))
-    cells: list[list[Cell | None]] = [[None] * len(room_names) for _ in times]
+        shown = GridTalk(talk, f"{hhmm[starts]}–{hhmm[ends]}", ", ".join(talk.speakers), mark)
+        starting[room][row].append(shown)
+        if latest.get((room, row), ends) <= ends:
+            latest[(room, row)] = ends
+    # Per row, the columns that hold a talk's cell or are spanned by one (None); every other
+    # column is empty, and each run of those becomes one cell (`_row`).
+    placed: list[dict[int, Cell | None]] = [{} for _ in times]
     for column, room in enumerate(room_names):
         rows_here = sorted(starting[room])
-        free = 0  # the first row not yet filled or spanned in this column
         for position, index in enumerate(rows_here):
-            for blank in range(free, index):
-                cells[blank][column] = EMPTY
             limit = rows_here[position + 1] if position + 1 < len(rows_here) else len(times)
             span = max(1, bisect_left(times, latest[(room, index)], index + 1, limit) - index)
-            cells[index][column] = Cell(tuple(starting[room][index]), span)
-            free = index + span
-        for blank in range(free, len(times)):
-            cells[blank][column] = EMPTY
-    rows = tuple(Row(moment, _merged(cells[index])) for index, moment in enumerate(times))
+            items = tuple(starting[room][index])
+            placed[index][column] = Cell(items, span, 1, any(item.mark for item in items))
+            for covered in range(index + 1, index + span):
+                placed[covered][column] = None
+    rows = tuple(
+        Row(moment, _row(placed[index], len(room_names))) for index, moment in enumerate(times)
+    )
     return Grid(tuple(room_names), rows)
 
 
-def _merged(cells: list[Cell | None]) -> tuple[Cell | None, ...]:
-    """The row with each run of empty cells as one cell spanning their columns (a grid of 70
-    rooms is mostly empty; far fewer cells render and read faster)."""
-    out: list[Cell | None] = []
-    for cell in cells:
-        last = out[-1] if out else None
-        if _blank(cell) and last is not None and _blank(last):
-            out[-1] = _blanks(last.colspan + 1)
-        else:
+def _row(placed: dict[int, Cell | None], columns: int) -> tuple[Cell, ...]:
+    """A row's cells left to right, without the columns a cell above spans, each run of empty
+    columns one cell spanning them (a grid of 70 rooms is mostly empty: far fewer cells to
+    render and to read)."""
+    out: list[Cell] = []
+    free = 0
+    for column in sorted(placed):
+        if column > free:
+            out.append(_blanks(column - free))
+        cell = placed[column]
+        if cell is not None:
             out.append(cell)
+        free = column + 1
+    if free < columns:
+        out.append(_blanks(columns - free))
     return tuple(out)
 
 
 @functools.cache
 def _blanks(columns: int) -> Cell:
     return Cell((), 1, columns)
-
-
-def _blank(cell: Cell | None) -> bool:
-    return cell is not None and not cell.talks and cell.rowspan == 1
 
 
 @dataclass(frozen=True)

@@ -715,7 +715,10 @@ async def test_a_burst_of_concurrent_commands_is_all_answered(
         *(fake.autocomplete("talk", {"query": q[:2]}) for q in queries * 3)
     )
 
-    assert all(r.type == 4 and r.embeds for r in results)
+    # Each answered with its embed: at once, or (on a machine too busy to answer within the
+    # bot's answer timeout) deferred and then completed; none lost, none failed.
+    answered = [r for r in results if (r.type == 4 or (r.type == 5 and r.completed)) and r.embeds]
+    assert answered == results, [r for r in results if r not in answered]
     assert all(len(c) <= 25 for c in choices)
     await eventually(lambda: bot.served == 120)
     assert_clean(fake)

@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.delivery.engine import Result
 from bot.delivery.model import DISABLE_AFTER, Poster
 from bot.delivery.reminder_answers import reminder_answer
-from bot.delivery.reminder_plan import plan_reminders
+from bot.delivery.reminder_plan import plan_reminders, settled
 from bot.delivery.reports import reminders_report
 from bot.delivery.service import DeliveryService
 from bot.reminders import (
@@ -159,7 +159,7 @@ class ReminderService(DeliveryService[ReminderPost, ReminderOutcome]):
             counts: dict[str, int] = {}
             for row in rows:
                 counts[row["status"]] = counts.get(row["status"], 0) + 1
-            done = {str(row["key"]) for row in rows}
+            done = settled(rows, talks)
             nxt = upcoming(sub, talks, done, now)[:limit] if sub.enabled else []
             out.append(ReminderStatus(sub, counts, tuple(nxt)))
         return out

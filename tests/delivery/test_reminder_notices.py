@@ -157,6 +157,10 @@ async def test_a_talk_moved_after_its_reminder_is_reminded_again_saying_so(
     await replace_conferences(db, [replace(CONF, talks=(CONF.talks[0], moved))], origin="import")
     assert await run_at(service, clock, later - timedelta(minutes=11)) == []
     assert service.next_wakeup == later - timedelta(minutes=10)
+    [status] = await service.status("c1")
+    assert [(due, t.title) for due, t in status.upcoming] == [
+        (later - timedelta(minutes=10), "Beta")
+    ]
     assert await run_at(service, clock, later - timedelta(minutes=10)) == ["sent:Beta"]
     assert await run_at(service, clock, later - timedelta(minutes=1)) == []
     again = poster.delivered[-1].answer

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 from bot.answer import Answer
 from bot.commands.delivery import (
+    ServiceGroup,
     can_post,
     channel,
     channel_param,
     group_help,
     line,
     only_channel,
-    service_handler,
     take_channel,
     with_hint,
 )
@@ -64,14 +64,17 @@ def _subscribe_words(text: str) -> dict[str, str]:
     return found
 
 
-def _on_service(act: Callable[[AnnouncementService, Call], Awaitable[Answer]]) -> Handler:
-    return service_handler(
-        lambda d: d.programme, NOT_RUNNING, AnnouncementInputError, _refused, act
-    )
-
-
 def _refused(error: AnnouncementInputError) -> Answer:
     return line(str(error), TITLE)
+
+
+GROUP: ServiceGroup[AnnouncementService, AnnouncementInputError] = ServiceGroup(
+    "programme", lambda d: d.programme, NOT_RUNNING, AnnouncementInputError, _refused
+)
+
+
+def _on_service(act: Callable[[AnnouncementService, Call], Awaitable[Answer]]) -> Handler:
+    return GROUP.handler(act)
 
 
 def _conference_of(sub: ProgrammeSubscription) -> str:

@@ -1,4 +1,6 @@
-"""What the admin commands (/wisdom, /remind, /programme) reach the delivery services through.
+"""What the admin commands (/wisdom, /remind, /programme) reach the delivery services through,
+and the pieces the groups share (`ServiceGroup`, the channel, the unsubscribe and status
+subcommands).
 
 Each front end registers, on the shared `Core`, the daily wisdom, reminder and announcement
 services that post with its own poster (`core.delivery["slack"] = Delivery(wisdom, reminders,
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from bot.answer import Answer
 from bot.commands.params import Channel, Param
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 
 S = TypeVar("S")
 E = TypeVar("E", bound=Exception)
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 _CHANNEL_LIKE = re.compile(r"<#|#|[CG][A-Z0-9]{6,}$|[0-9]{15,25}$")
 
@@ -93,23 +97,74 @@ def group_help(core: Core, group: str) -> str:
     return group_usage(command) if command is not None else ""
 
 
-def service_handler(
-    pick: Callable[[Delivery], S | None],
-    not_running: Answer,
-    refused: type[E],
-    explain: Callable[[E], Answer],
-    act: Callable[[S, Call], Awaitable[Answer]],
-) -> Handler:
-    """A handler that runs `act` on the caller's front end's service (`pick`): its answer
-    private, a bad input (`refused`) explained, `not_running` without the service."""
+@dataclass(frozen=True)
+class ServiceGroup(Generic[S, E]):
+    """An admin group over one delivery service (/wisdom, /remind): where a handler finds the
+    caller's front end's service (`pick`), what it says when there is none, and how it
+    explains a bad input (`refused`, `explain`)."""
 
-    async def handle(core: Core, call: Call) -> Answer:
-        service = pick(delivery(core, call))
-        if service is None:
-            return not_running
-        try:
-            return private(await act(service, call))
-        except refused as error:
-            return explain(error)
+    name: str
+    pick: Callable[[Delivery], S | None]
+    not_running: Answer
+    refused: type[E]
+    explain: Callable[[E], Answer]
 
-    return handle
+    def handler(self, act: Callable[[S, Call], Awaitable[Answer]]) -> Handler:
+        """A handler that runs `act` on the caller's service: its answer private, a bad
+        input explained, `not_running` without the service."""
+
+        async def handle(core: Core, call: Call) -> Answer:
+            service = self.pick(delivery(core, call))
+            if service is None:
+                return self.not_running
+            try:
+                return private(await act(service, call))
+            except self.refused as error:
+                return self.explain(error)
+
+        return handle
+
+    def usage(self, core: Core, title: str) -> Answer:
+        """The usage of every subcommand of the group, under `title`."""
+        return line(group_help(core, self.name), title)
+
+    def usage_handler(self, title: str) -> Handler:
+        async def handle(core: Core, call: Call) -> Answer:
+            return self.usage(core, title)
+
+        return handle
+
+
+async def hinted(handler: Handler, core: Core, call: Call, posting: bool) -> Answer:
+    """What a subscribe `handler` answers, with the front end's hint when it was refused and
+    the bot cannot post in the channel (`posting`)."""
+    answer = await handler(core, call)
+    return answer if answer.found else with_hint(call, answer, posting)
+
+
+class Unsubscribes(Protocol[R_co]):
+    async def unsubscribe(self, channel_id: str, *, by: str) -> R_co: ...
+
+
+class Reports(Protocol[R_co]):
+    async def status(self, channel_id: str) -> R_co: ...
+
+
+def unsubscribe(
+    answer: Callable[[R], Answer],
+) -> Callable[[Unsubscribes[R], Call], Awaitable[Answer]]:
+    """The `unsubscribe` subcommand of a delivery group: the channel's, by the caller."""
+
+    async def act(service: Unsubscribes[R], call: Call) -> Answer:
+        return answer(await service.unsubscribe(channel(call), by=call.caller.who))
+
+    return act
+
+
+def status(answer: Callable[[R], Answer]) -> Callable[[Reports[R], Call], Awaitable[Answer]]:
+    """The `status` subcommand of a delivery group: the channel's."""
+
+    async def act(service: Reports[R], call: Call) -> Answer:
+        return answer(await service.status(channel(call)))
+
+    return act

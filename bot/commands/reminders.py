@@ -8,21 +8,21 @@ Every answer is private. The reminders themselves are the front end's `ReminderS
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.answer import Answer
 from bot.commands.delivery import (
+    ServiceGroup,
     can_post,
     channel,
     channel_param,
-    group_help,
+    hinted,
     line,
     only_channel,
-    service_handler,
+    status,
     take_channel,
-    with_hint,
+    unsubscribe,
 )
 from bot.commands.params import (
     MAX_NAME_LENGTH,
@@ -34,7 +34,7 @@ from bot.commands.params import (
     Value,
     words,
 )
-from bot.commands.registry import Call, Command, Handler
+from bot.commands.registry import Call, Command
 from bot.delivery.reminder_answers import (
     input_error_answer,
     status_answer,
@@ -48,7 +48,13 @@ if TYPE_CHECKING:
     from bot.core import Core
     from bot.delivery.reminder_service import ReminderService
 
-NOT_RUNNING = line("Talk reminders are not running in this bot.", "Reminders")
+GROUP: ServiceGroup[ReminderService, ReminderInputError] = ServiceGroup(
+    "remind",
+    lambda d: d.reminders,
+    line("Talk reminders are not running in this bot.", "Reminders"),
+    ReminderInputError,
+    input_error_answer,
+)
 
 
 @dataclass(frozen=True)
@@ -97,15 +103,9 @@ def _subscribe_words(text: str) -> dict[str, str]:
     return found
 
 
-def _on_service(act: Callable[[ReminderService, Call], Awaitable[Answer]]) -> Handler:
-    return service_handler(
-        lambda d: d.reminders, NOT_RUNNING, ReminderInputError, input_error_answer, act
-    )
-
-
 async def subscribe(core: Core, call: Call) -> Answer:
     if not call.text("minutes"):
-        return line(group_help(core, "remind"), "/remind subscribe")
+        return GROUP.usage(core, "/remind subscribe")
     room, track, given = call.text("room"), call.text("track"), call.text("filter")
     where = channel(call)
     posting = await can_post(call, where)
@@ -117,7 +117,7 @@ async def subscribe(core: Core, call: Call) -> Answer:
             kind, _, value = given.partition(" ")
         else:
             kind, value = ("room", room) if room else ("track", track) if track else ("all", "")
-        status = await service.subscribe(
+        subscribed = await service.subscribe(
             guild_id=call.caller.place,
             channel_id=where,
             minutes_before=call.number("minutes", MIN_MINUTES),
@@ -128,37 +128,24 @@ async def subscribe(core: Core, call: Call) -> Answer:
             filter_kind=kind,
             filter_value=value,
         )
-        return subscribed_answer(status)
+        return subscribed_answer(subscribed)
 
-    answer = await _on_service(act)(core, call)
-    return answer if answer.found else with_hint(call, answer, posting)
+    return await hinted(GROUP.handler(act), core, call, posting)
 
 
 def _only(scope: tuple[str, ...]) -> str | None:
     return scope[0] if len(scope) == 1 else None
 
 
-async def _unsubscribe(service: ReminderService, call: Call) -> Answer:
-    return unsubscribed_answer(await service.unsubscribe(channel(call), by=call.caller.who))
-
-
-async def _status(service: ReminderService, call: Call) -> Answer:
-    return status_answer(await service.status(channel(call)))
-
-
 async def _list(service: ReminderService, call: Call) -> Answer:
     return subscriptions_answer(await service.subscriptions(call.caller.place))
-
-
-async def usage_handler(core: Core, call: Call) -> Answer:
-    return line(group_help(core, "remind"), "/remind: talk reminders in a channel")
 
 
 REMIND = Command(
     "remind",
     "Talk reminders in a channel (admins)",
     (),
-    usage_handler,
+    GROUP.usage_handler("/remind: talk reminders in a channel"),
     help="Talk reminders in a channel (admins only).",
     admin=True,
     subcommands=(
@@ -182,16 +169,16 @@ REMIND = Command(
             "unsubscribe",
             "Stop the reminders in a channel",
             (channel_param(),),
-            _on_service(_unsubscribe),
+            GROUP.handler(unsubscribe(unsubscribed_answer)),
             split_words=only_channel,
         ),
         Command(
             "status",
             "A channel's reminders: next, sent, errors",
             (channel_param(),),
-            _on_service(_status),
+            GROUP.handler(status(status_answer)),
             split_words=only_channel,
         ),
-        Command("list", "Every reminder subscription in this server", (), _on_service(_list)),
+        Command("list", "Every reminder subscription in this server", (), GROUP.handler(_list)),
     ),
 )

@@ -14,18 +14,19 @@ from typing import TYPE_CHECKING
 
 from bot.answer import Answer
 from bot.commands.delivery import (
+    ServiceGroup,
     can_post,
     channel,
     channel_param,
-    group_help,
+    hinted,
     line,
     only_channel,
-    service_handler,
+    status,
     take_channel,
-    with_hint,
+    unsubscribe,
 )
 from bot.commands.params import Param, TimeOfDay, Zone
-from bot.commands.registry import Call, Command, Handler
+from bot.commands.registry import Call, Command
 from bot.wisdom import (
     WisdomInputError,
     input_error_answer,
@@ -42,7 +43,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("confbot.wisdom")
 
-NOT_RUNNING = line("Daily wisdom is not running in this bot.", "Daily wisdom")
+GROUP: ServiceGroup[WisdomService, WisdomInputError] = ServiceGroup(
+    "wisdom",
+    lambda d: d.wisdom,
+    line("Daily wisdom is not running in this bot.", "Daily wisdom"),
+    WisdomInputError,
+    input_error_answer,
+)
 
 TIME = Param(
     "time",
@@ -73,15 +80,9 @@ def _subscribe_words(text: str) -> dict[str, str]:
     return found
 
 
-def _on_service(act: Callable[[WisdomService, Call], Awaitable[Answer]]) -> Handler:
-    return service_handler(
-        lambda d: d.wisdom, NOT_RUNNING, WisdomInputError, input_error_answer, act
-    )
-
-
 async def subscribe(core: Core, call: Call) -> Answer:
     if not call.text("time"):
-        return line(group_help(core, "wisdom"), "/wisdom subscribe")
+        return GROUP.usage(core, "/wisdom subscribe")
     zone = call.text("timezone")
     if not zone and call.caller.channels is not None:
         zone = await call.caller.channels.zone() or ""
@@ -104,16 +105,7 @@ async def subscribe(core: Core, call: Call) -> Answer:
         )
         return subscribed_answer(sub, service.grace)
 
-    answer = await _on_service(act)(core, call)
-    return answer if answer.found else with_hint(call, answer, posting)
-
-
-async def _unsubscribe(service: WisdomService, call: Call) -> Answer:
-    return unsubscribed_answer(await service.unsubscribe(channel(call), by=call.caller.who))
-
-
-async def _status(service: WisdomService, call: Call) -> Answer:
-    return status_answer(await service.status(channel(call)))
+    return await hinted(GROUP.handler(act), core, call, posting)
 
 
 async def _preview(service: WisdomService, call: Call) -> Answer:
@@ -126,21 +118,17 @@ async def _now(service: WisdomService, call: Call) -> Answer:
     return outcome_answer(outcome)
 
 
-async def usage_handler(core: Core, call: Call) -> Answer:
-    return line(group_help(core, "wisdom"), "/wisdom: a daily nugget of wisdom in a channel")
-
-
 def _sub(
     name: str, summary: str, act: Callable[[WisdomService, Call], Awaitable[Answer]]
 ) -> Command:
-    return Command(name, summary, (channel_param(),), _on_service(act), split_words=only_channel)
+    return Command(name, summary, (channel_param(),), GROUP.handler(act), split_words=only_channel)
 
 
 WISDOM = Command(
     "wisdom",
     "A daily nugget of wisdom in a channel (admins)",
     (),
-    usage_handler,
+    GROUP.usage_handler("/wisdom: a daily nugget of wisdom in a channel"),
     help="A daily nugget of wisdom in a channel (admins only).",
     admin=True,
     subcommands=(
@@ -153,8 +141,8 @@ WISDOM = Command(
             "Europe/Amsterdam",
             split_words=_subscribe_words,
         ),
-        _sub("unsubscribe", "Stop the daily nugget in a channel", _unsubscribe),
-        _sub("status", "Next post, last post and errors", _status),
+        _sub("unsubscribe", "Stop the daily nugget in a channel", unsubscribe(unsubscribed_answer)),
+        _sub("status", "Next post, last post and errors", status(status_answer)),
         _sub("preview", "The next nugget, shown only to you", _preview),
         _sub("now", "Post today's nugget now instead of later", _now),
     ),

@@ -44,6 +44,7 @@ from bot.reminders import (
     ReminderPost,
     ReminderSubscription,
     ReminderTalk,
+    Step,
     base_key,
     cancelled_key,
     decide,
@@ -67,29 +68,56 @@ def plan_reminders(
     """Everything one front end's reminders have to do at `now`; see the module docstring."""
     subs = {sub.id: sub for sub in subscriptions if sub.enabled}
     by_key = {talk.key: talk for talk in talks}
-    rows: dict[tuple[int, str], Row] = {}
-    told: dict[tuple[int, str], Row] = {}  # the latest delivered reminder of each talk
-    for row in log:
-        sub_id, key = int(row["subscription_id"]), str(row["key"])
-        if sub_id not in subs:
-            continue
-        rows[(sub_id, key)] = row
-        if row["status"] == "sent" and key != cancelled_key(base_key(key)):
-            told_key = (sub_id, base_key(key))
-            if told_key not in told or str(row["due_at"]) > str(told[told_key]["due_at"]):
-                told[told_key] = row
+    mine = [row for row in log if int(row["subscription_id"]) in subs]
+    rows = {(int(row["subscription_id"]), str(row["key"])): row for row in mine}
+    told = last_told(mine)
     plan = _Planner(now)
     for (sub_id, key), row in rows.items():
         if row["status"] == "claimed":
             plan.pending_claim(subs[sub_id], row, by_key.get(base_key(key)))
+    ordered = sorted(talks, key=lambda talk: talk.starts)
     for sub in subs.values():
-        for talk in talks:
-            if talk.starts > sub.since and sub.matches(talk):
-                plan.talk(sub, talk, rows, told.get((sub.id, talk.key)))
+        for talk in ordered:
+            if talk.starts <= sub.since or not sub.matches(talk):
+                continue
+            if plan.talk(sub, talk, rows, told.get((sub.id, talk.key))) == "wait":
+                break  # every later talk is due later still: nothing to do but wait
     for (sub_id, key), row in told.items():
         if key not in by_key and key in cancelled:
             plan.cancelled(subs[sub_id], row, cancelled[key], rows)
     return plan.result()
+
+
+def last_told(log: Sequence[Row]) -> dict[tuple[int, str], Row]:
+    """The latest delivered reminder (itself or again after a move) of each (subscription,
+    talk key): its window end is the start the channel was told."""
+    told: dict[tuple[int, str], Row] = {}
+    for row in log:
+        key = str(row["key"])
+        if row["status"] != "sent" or key == cancelled_key(base_key(key)):
+            continue
+        talk = (int(row["subscription_id"]), base_key(key))
+        if talk not in told or str(row["due_at"]) > str(told[talk]["due_at"]):
+            told[talk] = row
+    return told
+
+
+def settled(log: Sequence[Row], talks: Sequence[ReminderTalk]) -> set[str]:
+    """The talk keys one subscription's rows (`log`) leave nothing more to send for (status
+    and reports list the others): every key with a row, except a talk that moved more than
+    `MOVED_AGAIN` from the start the channel was told and has no row for its new start yet."""
+    keys = {str(row["key"]) for row in log}
+    told = {key: row for (_, key), row in last_told(log).items()}
+    done = set(keys)
+    for talk in talks:
+        row = told.get(talk.key)
+        if (
+            row is not None
+            and moved_key(talk.key, talk.starts) not in keys
+            and abs(talk.starts - need_ts(str(row["end_at"]))) > MOVED_AGAIN
+        ):
+            done.discard(talk.key)
+    return done
 
 
 class _Planner:
@@ -148,25 +176,26 @@ class _Planner:
         talk: ReminderTalk,
         rows: Mapping[tuple[int, str], Row],
         told: Row | None,
-    ) -> None:
-        """The reminder of one talk for one channel, or the reminder again after a move."""
+    ) -> Step | None:
+        """The reminder of one talk for one channel, or the reminder again after a move;
+        "wait" when it is due later (None when there is nothing to decide)."""
         moved_from = None
         key = talk.key
         if told is not None:
             announced = need_ts(str(told["end_at"]))
             if abs(talk.starts - announced) <= MOVED_AGAIN:
-                return
+                return None
             moved_from = announced
             key = moved_key(talk.key, talk.starts)
         row = rows.get((sub.id, key))
         if row is not None and not (
             row["status"] == "skipped" and need_ts(str(row["end_at"])) != talk.starts
         ):
-            return  # claimed, delivered, given up, or skipped at this very start
+            return None  # claimed, delivered, given up, or skipped at this very start
         step = decide(self.now, sub.due(talk), talk.starts)
         if step == "wait":
             self.wakeups.append(sub.due(talk))
-            return
+            return step
         post = _post(sub, talk, moved_from)
         if step == "send":
             self.due.append(
@@ -194,6 +223,7 @@ class _Planner:
                     reclaim=row is not None,
                 )
             )
+        return step
 
     def cancelled(
         self,

@@ -15,16 +15,16 @@ talk cancelled that instant go out; the next run then tells the channel it is ca
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
-from bot.clock import Clock, SystemClock
-from bot.delivery.engine import Engine, Result
+from bot.clock import Clock
+from bot.delivery.engine import Result
 from bot.delivery.model import DISABLE_AFTER, Poster
 from bot.delivery.reminder_answers import reminder_answer
-from bot.delivery.reminder_plan import plan_reminders
+from bot.delivery.reminder_plan import plan_reminders, settled
 from bot.delivery.reports import reminders_report
+from bot.delivery.service import DeliveryService
 from bot.reminders import (
     ReminderInputError,
     ReminderOutcome,
@@ -44,13 +44,16 @@ _log = logging.getLogger(__name__)
 __all__ = ["ReminderService", "load_subscriptions", "reminders_report", "timed_talks"]
 
 
-class ReminderService:
+class ReminderService(DeliveryService[ReminderPost, ReminderOutcome]):
     """Posts talk reminders for one front end.
 
     Call `run_due()` at start-up and then every minute, or at `next_wakeup` (it never raises,
     except on cancellation). The admin commands are `subscribe`, `unsubscribe`,
-    `subscriptions` and `status`; render their results with the answers in `bot.reminders`.
+    `subscriptions` and `status`; render their results with the answers in
+    `bot.delivery.reminder_answers`.
     """
+
+    name = "reminders"
 
     def __init__(
         self,
@@ -62,26 +65,15 @@ class ReminderService:
         log: logging.Logger | None = None,
         disable_after: int = DISABLE_AFTER,
     ) -> None:
-        self.db = db
-        self.poster = poster
-        self.frontend = frontend
-        self.clock: Clock = clock or SystemClock()
-        self.log = log or _log
-        self.disable_after = disable_after
-        self.next_wakeup: datetime | None = None
-        self._lock = asyncio.Lock()
-        self.engine: Engine[ReminderPost] = Engine(
+        super().__init__(
             db,
             poster,
             reminder_answer,
-            clock=self.clock,
-            log=self.log,
-            name="reminders",
+            frontend=frontend,
+            clock=clock,
+            log=log or _log,
             disable_after=disable_after,
         )
-
-    def _now(self) -> datetime:
-        return self.clock.now().astimezone(UTC)
 
     # -- admin commands ------------------------------------------------------------------
 
@@ -167,26 +159,14 @@ class ReminderService:
             counts: dict[str, int] = {}
             for row in rows:
                 counts[row["status"]] = counts.get(row["status"], 0) + 1
-            done = {str(row["key"]) for row in rows}
+            done = settled(rows, talks)
             nxt = upcoming(sub, talks, done, now)[:limit] if sub.enabled else []
             out.append(ReminderStatus(sub, counts, tuple(nxt)))
         return out
 
     # -- the loop ------------------------------------------------------------------------
 
-    async def run_due(self) -> list[ReminderOutcome]:
-        """Claim, send, retry and close whatever is due now. Never raises Exception."""
-        async with self._lock:
-            outcomes: list[ReminderOutcome] = []
-            try:
-                await self._run(outcomes)
-            except Exception:
-                self.log.exception("reminders: run_due failed; trying again on the next run")
-                self.next_wakeup = None
-            return outcomes
-
-    async def _run(self, outcomes: list[ReminderOutcome]) -> None:
-        now = self._now()
+    async def _run(self, now: datetime, outcomes: list[ReminderOutcome]) -> None:
         subs = await load_subscriptions(self.db, frontend=self.frontend)
         plan = plan_reminders(
             subs,

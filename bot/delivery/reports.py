@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from bot.delivery.reminder_plan import settled
 from bot.reminders import ReminderSubscription, ReminderTalk, upcoming
 from bot.store import reminder_log, wisdom_log
 from bot.store.communities import community_pool
@@ -114,7 +115,7 @@ async def reminders_report(db: Database, now: datetime, *, limit: int = 20) -> s
             + (f"; last error: {sub.last_error}" if sub.last_error else "")
         )
         if sub.enabled:
-            done = {str(row["key"]) for row in rows}
+            done = settled(rows, talks)
             planned += [(due, sub, talk) for due, talk in upcoming(sub, talks, done, now)]
     lines.append(f"\nNext reminders from {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC:")
     planned.sort(key=lambda item: (item[0], item[1].id, item[2].key))

@@ -4,21 +4,18 @@ The post loop half (run_due, the engine) is in that module."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import aiosqlite
 
-from bot.clock import Clock
-from bot.delivery.engine import Engine, Result
+from bot.delivery.engine import Result
 from bot.delivery.plan import Due, Pending, Plan, job_from_row
+from bot.delivery.service import DeliveryService
 from bot.delivery.wisdom_plan import choose_nuggets, dump_post, label, post_from_row, wisdom_post
 from bot.store import wisdom_log
 from bot.store.communities import community_pool
-from bot.store.db import Database
 from bot.store.wisdom_subscriptions import (
     _dt,
     _need_dt,
@@ -44,20 +41,10 @@ from bot.wisdom import (
 )
 
 
-class WisdomCommands:
-    """What the admin commands need of the service, and the commands themselves."""
+class WisdomCommands(DeliveryService[WisdomPost, Outcome]):
+    """The admin commands of the service (it sets `grace` and turns results into outcomes)."""
 
-    db: Database
-    frontend: str
-    clock: Clock
     grace: timedelta
-    log: logging.Logger
-    _lock: asyncio.Lock
-
-    engine: Engine[WisdomPost]
-
-    def _now(self) -> datetime:
-        raise NotImplementedError
 
     def _outcome(self, sub: Subscription, local_date: date, result: Result[WisdomPost]) -> Outcome:
         raise NotImplementedError

@@ -20,16 +20,14 @@ nugget back to the walk.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import aiosqlite
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.delivery.answers import wisdom_answer
-from bot.delivery.engine import Engine, Result
+from bot.delivery.engine import Result
 from bot.delivery.model import DISABLE_AFTER, Poster
 from bot.delivery.reports import wisdom_report
 from bot.delivery.wisdom_commands import WisdomCommands
@@ -80,6 +78,8 @@ class WisdomService(WisdomCommands):
     lock, so they never send the same post concurrently.
     """
 
+    name = "daily wisdom"
+
     def __init__(
         self,
         db: Database,
@@ -91,47 +91,20 @@ class WisdomService(WisdomCommands):
         log: logging.Logger | None = None,
         disable_after: int = DISABLE_AFTER,
     ) -> None:
-        self.db = db
-        self.poster = poster
-        self.frontend = frontend
-        self.clock: Clock = clock or SystemClock()
-        self.grace = grace
-        self.log = log or _log
-        self.disable_after = disable_after
-        self.next_wakeup: datetime | None = None
-        self._lock = asyncio.Lock()
-        self._warned_empty_pool = False
-        self.engine: Engine[WisdomPost] = Engine(
+        super().__init__(
             db,
             poster,
             wisdom_answer,
-            clock=self.clock,
-            log=self.log,
-            name="daily wisdom",
+            frontend=frontend,
+            clock=clock,
+            log=log or _log,
             disable_after=disable_after,
             record_batch=RECORD_BATCH,
         )
+        self.grace = grace
+        self._warned_empty_pool = False
 
-    def _now(self) -> datetime:
-        return self.clock.now().astimezone(UTC)
-
-    # -- the post loop -------------------------------------------------------------------
-
-    async def run_due(self) -> list[Outcome]:
-        """Do everything that is due now; see the class docstring. Never raises Exception."""
-        async with self._lock:
-            outcomes: list[Outcome] = []
-            try:
-                await self._run_due(outcomes)
-            except Exception:
-                self.log.exception("daily wisdom: run_due failed; trying again on the next run")
-                self.next_wakeup = None
-                with contextlib.suppress(Exception):
-                    await self.engine.flush()
-            return outcomes
-
-    async def _run_due(self, outcomes: list[Outcome]) -> None:
-        now = self._now()
+    async def _run(self, now: datetime, outcomes: list[Outcome]) -> None:
         subs, last_dates, any_pending = await wisdom_subscriptions.due_subscriptions(
             self.db, self.frontend
         )

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.delivery.plan import Plan
 from bot.delivery.reminder_answers import reminder_answer
-from bot.delivery.reminder_plan import plan_reminders
+from bot.delivery.reminder_plan import plan_reminders, settled
 from bot.reminders import ReminderPost, ReminderSubscription, ReminderTalk
 from bot.store.changes import TalkSnapshot
 from bot.store.deliveries import ts
@@ -249,3 +249,14 @@ def test_each_subscription_plans_its_own_keys_and_disabled_ones_nothing() -> Non
     off = replace(sub(5, sub_id=2), enabled=False)
     result = plan(START - timedelta(minutes=5), [talk(), talk("g2")], subs=[sub(10), off])
     assert [(item.subscription_id, item.key) for item in result.due] == [(1, "g1"), (1, "g2")]
+
+
+def test_status_lists_a_reminder_again_after_a_move_until_it_has_a_row() -> None:
+    told = ReminderPost.make(sub(), talk())
+    log = [row(told, "sent")]
+    later = talk(at=START + timedelta(minutes=30))
+    assert settled(log, [talk()]) == {"g1"}
+    assert settled(log, [talk(at=START + timedelta(minutes=4))]) == {"g1"}
+    assert "g1" not in settled(log, [later])
+    again = replace(ReminderPost.make(sub(), later), moved_from=START)
+    assert "g1" in settled([*log, row(again, "claimed")], [later])

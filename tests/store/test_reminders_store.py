@@ -413,17 +413,31 @@ async def test_reimport_cancelling_a_pending_claim_closes_it(
     assert platform.delivered == []
 
 
-async def test_reimport_moving_a_skipped_talk_later_gives_it_a_reminder(
-    service: ReminderService, clock: FakeClock, platform: FakePlatform, db: Database
+@pytest.mark.parametrize("in_time", [True, False])
+async def test_reimport_moving_a_skipped_talk_later_gives_it_a_reminder_or_one_more_skip(
+    service: ReminderService,
+    clock: FakeClock,
+    platform: FakePlatform,
+    db: Database,
+    in_time: bool,
 ) -> None:
     await subscribe(service, 10, filter_kind="room", filter_value="curie")
     assert await run_at(service, clock, T0 + timedelta(minutes=5)) == ["skipped:Alpha"]
     later = replace(CONF.talks[0], starts_at=T0 + timedelta(hours=4))
     await replace_conferences(db, [replace(CONF, talks=(later, *CONF.talks[1:]))], origin="import")
-    assert await run_at(service, clock, T0 + timedelta(hours=4, minutes=-10)) == [
-        "skipped:Gamma",
-        "sent:Alpha",
-    ]
+    if in_time:
+        assert await run_at(service, clock, T0 + timedelta(hours=4, minutes=-10)) == [
+            "skipped:Gamma",
+            "sent:Alpha",
+        ]
+        return
+    # Down again across the new time: skipped again (its row takes the new window), once.
+    moment = T0 + timedelta(hours=4, minutes=1)
+    assert await run_at(service, clock, moment) == ["skipped:Gamma", "skipped:Alpha"]
+    assert await run_at(service, clock, moment + timedelta(minutes=1)) == []
+    row = await db.fetch_one("SELECT end_at FROM deliveries WHERE key = 'guid-alpha'")
+    assert row is not None and datetime.fromisoformat(row[0]) == T0 + timedelta(hours=4)
+    assert platform.delivered == []
 
 
 @pytest.mark.samples("samples/frab-camp2019.json")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -244,3 +245,76 @@ async def test_room_and_conference_autocomplete(
 
     assert {"name": "Curie", "value": "Curie"} in rooms
     assert [c["value"] for c in conferences] == ["camp2019"]
+
+
+async def reimport(db: Database, change: Callable[[Any], Any | None]) -> None:
+    """Import the camp again with each talk passed through `change` (None drops it)."""
+    sample = load_schedule(SHARED / "samples" / "frab-camp2019.json")
+    talks = tuple(t for t in (change(talk) for talk in sample.talks) if t is not None)
+    await replace_conferences(db, [replace(sample, talks=talks)], origin="import")
+
+
+async def test_a_reminded_channel_is_told_once_when_the_talk_is_cancelled(
+    fake: FakeDiscord, bot: ConfBot, camp_db: Database, clock: FakeClock, admin: JSON
+) -> None:
+    await remind(fake, admin, "subscribe", minutes=10, room="curie")
+    clock.set(TEN_TO_ELEVEN)
+    await bot.wake_reminders()
+    await fake.wait_for_message(fake.channel_id, timeout=5)
+
+    def retitle(talk: Any) -> Any:  # a title that tries to ping everyone
+        return (
+            replace(talk, title="Opening @everyone") if talk.title == "Opening Ceremony" else talk
+        )
+
+    def cancel(talk: Any) -> Any | None:
+        return None if talk.title == "Opening Ceremony" else talk
+
+    await reimport(camp_db, retitle)
+    clock.set(TEN_TO_ELEVEN + timedelta(minutes=1))
+    await bot.wake_reminders()  # the title changed: nothing to tell
+    await reimport(camp_db, cancel)
+    clock.set(TEN_TO_ELEVEN + timedelta(minutes=2))
+    outcomes = await bot.wake_reminders()
+
+    assert [o.kind for o in outcomes] == ["sent"]
+    reminder, notice = fake.channel_messages(fake.channel_id)
+    assert notice["embeds"][0]["title"] == "Talk cancelled"
+    description = notice["embeds"][0]["description"]
+    assert description.startswith("Cancelled: **Opening @") and "(was 11:00, Curie)" in description
+    assert "@everyone" not in description  # escaped, and no mention is parsed anyway
+    assert notice["nonce"] != reminder["nonce"] and len(notice["nonce"]) <= 25
+    assert channel_posts(fake)[-1]["allowed_mentions"] == {"parse": []}
+
+    await reimport(camp_db, cancel)  # the same export again, and another run: nothing more
+    clock.set(TEN_TO_ELEVEN + timedelta(minutes=3))
+    assert await bot.wake_reminders() == []
+    assert len(fake.channel_messages(fake.channel_id)) == 2
+    assert fake.unhandled == [] and fake.errors == []
+
+
+async def test_a_reminded_talk_that_moves_is_reminded_again_at_its_new_time(
+    fake: FakeDiscord, bot: ConfBot, camp_db: Database, clock: FakeClock, admin: JSON
+) -> None:
+    await remind(fake, admin, "subscribe", minutes=10, room="curie")
+    clock.set(TEN_TO_ELEVEN)
+    await bot.wake_reminders()
+    half_past = datetime(2019, 8, 21, 11, 30, tzinfo=BERLIN)
+
+    def move(talk: Any) -> Any:
+        if talk.title != "Opening Ceremony":
+            return talk
+        return replace(talk, starts_at=half_past, ends_at=half_past + timedelta(minutes=30))
+
+    await reimport(camp_db, move)
+    clock.set(half_past - timedelta(minutes=11))
+    assert await bot.wake_reminders() == []
+    clock.set(half_past - timedelta(minutes=10))
+    assert [(o.kind, o.title) for o in await bot.wake_reminders()] == [("sent", "Opening Ceremony")]
+    _, again = fake.channel_messages(fake.channel_id)
+    assert again["embeds"][0]["title"] == "Moved, now starting in 10 minutes: Opening Ceremony"
+    moved = {f["name"]: f["value"] for f in again["embeds"][0]["fields"]}
+    assert moved["Moved from"] == "Wednesday 21 August 11:00 CEST (09:00 UTC)"
+    assert moved["Time"] == "Wednesday 21 August 11:30 CEST (09:30 UTC)"
+    clock.set(half_past - timedelta(minutes=5))
+    assert await bot.wake_reminders() == []

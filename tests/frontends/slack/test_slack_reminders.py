@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -234,3 +235,68 @@ async def test_serve_posts_reminders_from_its_post_loop(
     assert header(post) == "Starting in 10 minutes: Opening Ceremony"
     assert "0 daily post(s) made, 1 reminder(s) posted" in caplog.text
     assert "reminder for 'Opening Ceremony' in channel" in caplog.text
+
+
+async def reimport(db: Database, change: Callable[[Any], Any | None]) -> None:
+    """Import the camp again with each talk passed through `change` (None drops it)."""
+    sample = load_schedule(SHARED / "samples" / "frab-camp2019.json")
+    talks = tuple(t for t in (change(talk) for talk in sample.talks) if t is not None)
+    await replace_conferences(db, [replace(sample, talks=talks)], origin="import")
+
+
+async def test_a_reminded_channel_is_told_once_when_the_talk_is_cancelled(ws: Workspace) -> None:
+    await ws.remind("subscribe 10 room curie")
+    ws.clock.set(TEN_TO_ELEVEN)
+    await post_once(None, ws.service)
+    reminder = await ws.fake.wait_for_post(ws.general)
+
+    def retitle(talk: Any) -> Any:  # a title that tries to ping the channel
+        return (
+            replace(talk, title="Opening <!channel>") if talk.title == "Opening Ceremony" else talk
+        )
+
+    def cancel(talk: Any) -> Any | None:
+        return None if talk.title == "Opening Ceremony" else talk
+
+    await reimport(ws.service.db, retitle)
+    await reimport(ws.service.db, cancel)
+    ws.clock.set(TEN_TO_ELEVEN + timedelta(minutes=2))
+    _, [outcome] = await post_once(None, ws.service)
+
+    assert outcome.kind == "sent"
+    notice = await ws.fake.wait_for_post(ws.general)
+    assert header(notice) == "Talk cancelled"
+    assert "Cancelled: *Opening &lt;!channel&gt;* (was 11:00, Curie)" in texts(notice["blocks"])
+    assert "<!channel>" not in str(notice)  # escaped: no mention
+    keys = [p["metadata"]["event_payload"]["idempotency_key"] for p in (reminder, notice)]
+    assert keys[0] != keys[1] and notice["metadata"]["event_type"] == REMINDER_EVENT
+    await reimport(ws.service.db, cancel)  # the same export again, and another run
+    ws.clock.set(TEN_TO_ELEVEN + timedelta(minutes=3))
+    assert await post_once(None, ws.service) == ([], [])
+    assert len([p for p in ws.fake.posted if p.get("channel") == ws.general]) == 2
+
+
+async def test_a_reminded_talk_that_moves_is_reminded_again_at_its_new_time(
+    ws: Workspace,
+) -> None:
+    await ws.remind("subscribe 10 room curie")
+    ws.clock.set(TEN_TO_ELEVEN)
+    await post_once(None, ws.service)
+    await ws.fake.wait_for_post(ws.general)
+    half_past = datetime(2019, 8, 21, 11, 30, tzinfo=BERLIN)
+
+    def move(talk: Any) -> Any:
+        if talk.title != "Opening Ceremony":
+            return talk
+        return replace(talk, starts_at=half_past, ends_at=half_past + timedelta(minutes=30))
+
+    await reimport(ws.service.db, move)
+    ws.clock.set(half_past - timedelta(minutes=10))
+    _, [outcome] = await post_once(None, ws.service)
+    assert (outcome.kind, outcome.title) == ("sent", "Opening Ceremony")
+    again = await ws.fake.wait_for_post(ws.general)
+    assert header(again) == "Moved, now starting in 10 minutes: Opening Ceremony"
+    shown = "\n".join(texts(again["blocks"]))
+    assert "*Moved from*\nWednesday 21 August 11:00 CEST (09:00 UTC)" in shown
+    ws.clock.set(half_past - timedelta(minutes=5))
+    assert await post_once(None, ws.service) == ([], [])

@@ -27,3 +27,19 @@ async def test_each_community_keeps_its_own_conferences_in_order(db: Database) -
     await set_conferences(db, "discord", "G1", [])
     assert await conferences_of(db, "discord", "G1") == []
     assert await conferences_of(db, "slack", "G1") == ["normconf-2022"]
+
+
+async def test_a_communitys_conferences_are_read_once_and_forgotten_when_set(
+    db: Database,
+) -> None:
+    await set_conferences(db, "discord", "G2", ["normconf-2022"])
+    assert await conferences_of(db, "discord", "G2") == ["normconf-2022"]
+    # A row written behind the store's back is not seen at once: the read is kept ...
+    await db.execute(
+        "INSERT INTO community_conferences(frontend, community, conference_slug, position) "
+        "VALUES ('discord', 'G2', 'tumocon-2023', 1)"
+    )
+    assert await conferences_of(db, "discord", "G2") == ["normconf-2022"]
+    # ... and forgotten by /conference use, so a community sees its own change at once.
+    await set_conferences(db, "discord", "G2", ["tumocon-2023"])
+    assert await conferences_of(db, "discord", "G2") == ["tumocon-2023"]

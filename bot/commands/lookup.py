@@ -19,7 +19,7 @@ from bot.commands.params import clean_query
 from bot.store import queries
 from bot.store.content import DATA_VERSION_KEY, get_meta
 from bot.store.db import Database
-from bot.store.names import conference_slugs, talk_ids_by_ref
+from bot.store.names import conference_slugs, talk_ids_by_ref, talk_slugs
 from bot.store.queries import SpeakerView, TalkLabel, TalkView
 
 MAX_CHOICES = 25
@@ -76,6 +76,12 @@ class _NameIndex:
     timed: bool = False
     vocabulary: list[str] | None = None
     known: set[str] = field(default_factory=set)
+    conferences: list[str] | None = None
+    # Every talk slug, read on the second slug lookup of a version: a running bot then
+    # answers "no such slug" (most words) without a round trip; a one-shot `confbot ask`
+    # never reads them all.
+    talk_slugs: frozenset[str] | None = None
+    slug_lookups: int = 0
 
 
 class Lookup:
@@ -109,7 +115,7 @@ class Lookup:
 
     async def resolve_talks(self, text: str, conference: str | None) -> list[TalkLabel]:
         """Talks that answer `text`: one is a match, several are a choice."""
-        by_ref = await talk_ids_by_ref(self.db, text.lower(), conference)
+        by_ref = await self.talk_ids_by_ref(text.lower(), conference)
         if by_ref:
             return await queries.talk_labels(self.db, by_ref)
         kind = _KIND_ALIASES.get(text.lower())
@@ -172,9 +178,23 @@ class Lookup:
                 names = [(speakers.ids[i], name) for name, _, i in scored]
         return [Choice(label=name, command="speaker", query=name) for _, name in names[:limit]]
 
+    async def talk_ids_by_ref(self, ref: str, conference: str | None) -> list[int]:
+        """Talks whose slug, or 'conference/slug', is `ref` (see bot.store.names)."""
+        index = await self.name_index()
+        if index.talk_slugs is None:
+            index.slug_lookups += 1
+            if index.slug_lookups > 1:
+                index.talk_slugs = frozenset(await talk_slugs(self.db))
+        if index.talk_slugs is not None and ref.rpartition("/")[2] not in index.talk_slugs:
+            return []
+        return await talk_ids_by_ref(self.db, ref, conference)
+
     async def conference_slugs(self) -> list[str]:
-        """Every loaded conference's short name, sorted."""
-        return await conference_slugs(self.db)
+        """Every loaded conference's short name, sorted (read once per data version)."""
+        index = await self.name_index()
+        if index.conferences is None:
+            index.conferences = await conference_slugs(self.db)
+        return list(index.conferences)
 
     async def corrected_expression(self, text: str) -> str:
         """An FTS5 expression with each unknown word replaced by its closest indexed word

@@ -87,7 +87,7 @@ async def rank_talks(
     if not expression:
         return []
     rows = await db.fetch_all(RANK_TALKS_SQL, (expression, conference or "", limit))
-    return [label_of(row, float(row["score"])) for row in rows]
+    return [label_of(row, float(row[5])) for row in rows]  # score follows LABEL_COLUMNS
 
 
 async def vocabulary(db: Database) -> list[str]:

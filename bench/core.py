@@ -71,13 +71,19 @@ async def time_load(path: Path, data: Path, runs: int) -> list[float]:
     return timings
 
 
-async def time_core(call: Callable[[str], Awaitable[object]], words: list[str]) -> list[float]:
+async def time_core(
+    call: Callable[[str], Awaitable[object]], words: list[str]
+) -> tuple[list[float], float]:
+    """Wall-clock time of each call, and the CPU time per call of the whole process (the
+    event loop and SQLite's thread): a machine busy with other work moves the first far
+    more than the second."""
     samples = []
+    cpu = time.process_time()
     for word in words:
         start = time.perf_counter()
         await call(word)
         samples.append(time.perf_counter() - start)
-    return samples
+    return samples, (time.process_time() - cpu) / len(words)
 
 
 def time_raw(db_path: Path, command: str, words: list[str]) -> list[float]:
@@ -126,8 +132,53 @@ def load_in_subprocess(db_path: Path, data: Path, env: dict[str, str]) -> tuple[
     return elapsed, usage.ru_maxrss / 1024
 
 
-async def run(talks: int, queries_count: int) -> None:
+Row = tuple[str, tuple[float, float], tuple[float, float], float, float]
+
+
+async def time_commands(db_path: Path, queries_count: int) -> tuple[list[Row], tuple[float, float]]:
+    """The four commands through the core and their raw statements, on one database."""
     rng = random.Random(7)
+    db = await Database.open(db_path)
+    core = Core(db, rng=rng)
+    words = [rng.choice(vocabulary(2000, random.Random(42))) for _ in range(queries_count)]
+    names = [rng.choice(FIRST) for _ in range(queries_count)]
+    await core.talk(words[0])  # warm the name index once, as a running bot has
+    rows = []
+    for command, call, inputs in (
+        ("talk", core.talk, words),
+        ("speaker", core.speaker, names),
+        ("nugget", lambda _word: core.nugget(), words),
+        ("search", core.search, words),
+    ):
+        core_samples, core_cpu = await time_core(call, inputs)
+        raw_cpu = time.process_time()
+        raw_samples = time_raw(db_path, command, inputs)
+        raw_cpu = (time.process_time() - raw_cpu) / len(inputs)
+        rows.append(
+            (command, percentiles(core_samples), percentiles(raw_samples), core_cpu, raw_cpu)
+        )
+    hop = await hop_baseline(db, queries_count)
+    await db.close()
+    return rows, hop
+
+
+def print_commands(rows: list[Row], hop: tuple[float, float]) -> None:
+    header = ("command", "core p50", "core p99", "raw p50", "raw p99")
+    print(
+        f"{header[0]:<9} " + " ".join(f"{h:>12}" for h in header[1:]) + "  p50 ratio (<= 3x)"
+        "   CPU/cmd core, raw, ratio"
+    )
+    for command, (core_p50, core_p99), (raw_p50, raw_p99), core_cpu, raw_cpu in rows:
+        print(
+            f"{command:<9} {micros(core_p50):>12} {micros(core_p99):>12} "
+            f"{micros(raw_p50):>12} {micros(raw_p99):>12}  {core_p50 / raw_p50:5.1f}x"
+            f"          {micros(core_cpu).strip()}, {micros(raw_cpu).strip()}, "
+            f"{core_cpu / raw_cpu:.1f}x"
+        )
+    print(f"{'hop':<9} {micros(hop[0]):>12} {micros(hop[1]):>12}   (aiosqlite `select 1`)")
+
+
+async def run(talks: int, queries_count: int) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env = {k: v for k, v in env.items() if not k.startswith(("DISCORD_", "SLACK_", "CONFBOT_"))}
     with tempfile.TemporaryDirectory() as temp:
@@ -137,24 +188,7 @@ async def run(talks: int, queries_count: int) -> None:
         bundled_loads = await time_load(root, BUNDLED, runs=5)
         db_path = root / "synthetic.sqlite3"
         big_load, load_rss_mb = load_in_subprocess(db_path, synthetic, env)
-
-        db = await Database.open(db_path)
-        core = Core(db, rng=rng)
-        words = [rng.choice(vocabulary(2000, random.Random(42))) for _ in range(queries_count)]
-        names = [rng.choice(FIRST) for _ in range(queries_count)]
-        await core.talk(words[0])  # warm the name index once, as a running bot has
-        rows = []
-        for command, call, inputs in (
-            ("talk", core.talk, words),
-            ("speaker", core.speaker, names),
-            ("nugget", lambda _word: core.nugget(), words),
-            ("search", core.search, words),
-        ):
-            core_samples = await time_core(call, inputs)
-            raw_samples = time_raw(db_path, command, inputs)
-            rows.append((command, percentiles(core_samples), percentiles(raw_samples)))
-        hop = await hop_baseline(db, queries_count)
-        await db.close()
+        rows, hop = await time_commands(db_path, queries_count)
         serve_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
         # As installed: bytecode cached (pip compiles it at install time). This machine sets
@@ -168,14 +202,7 @@ async def run(talks: int, queries_count: int) -> None:
 
     print(f"confbot core benchmark: {talks} talks, {talks * 10} nuggets, {queries_count} queries")
     print()
-    header = ("command", "core p50", "core p99", "raw p50", "raw p99")
-    print(f"{header[0]:<9} " + " ".join(f"{h:>12}" for h in header[1:]) + "  p50 ratio (<= 3x)")
-    for command, (core_p50, core_p99), (raw_p50, raw_p99) in rows:
-        print(
-            f"{command:<9} {micros(core_p50):>12} {micros(core_p99):>12} "
-            f"{micros(raw_p50):>12} {micros(raw_p99):>12}  {core_p50 / raw_p50:5.1f}x"
-        )
-    print(f"{'hop':<9} {micros(hop[0]):>12} {micros(hop[1]):>12}   (aiosqlite `select 1`)")
+    print_commands(rows, hop)
     print()
     print(
         f"load bundled data: median {statistics.median(bundled_loads) * 1000:.0f} ms, "
@@ -197,18 +224,40 @@ async def run(talks: int, queries_count: int) -> None:
 
 
 def sized_main(
-    bench: Callable[[int, int], Coroutine[Any, Any, None]], doc: str | None, argv: list[str] | None
+    bench: Callable[[int, int], Coroutine[Any, Any, None]],
+    doc: str | None,
+    argv: list[str] | None,
+    *,
+    on_db: Callable[[Path, int], None] | None = None,
 ) -> None:
-    """Run a bench over the synthetic set with its --talks and --queries from the command line."""
+    """Run a bench over the synthetic set with its --talks and --queries from the command
+    line; with `on_db`, also --db: only time the commands on an existing database."""
     parser = argparse.ArgumentParser(description=doc)
     parser.add_argument("--talks", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=500)
+    if on_db is not None:
+        parser.add_argument(
+            "--db",
+            type=Path,
+            help="only time the commands, on this database of the synthetic set (made by "
+            "`python -m bench.synthetic` and `confbot load`): to compare two versions of the "
+            "code on the same data, each run on its own copy, taking turns",
+        )
     args = parser.parse_args(argv)
+    if on_db is not None and args.db is not None:
+        on_db(args.db, args.queries)
+        return
     asyncio.run(bench(args.talks, args.queries))
 
 
+def _time_db(path: Path, queries: int) -> None:
+    rows, hop = asyncio.run(time_commands(path, queries))
+    print(f"confbot core benchmark: {path}, {queries} queries")
+    print_commands(rows, hop)
+
+
 def main(argv: list[str] | None = None) -> None:
-    sized_main(run, __doc__, argv)
+    sized_main(run, __doc__, argv, on_db=_time_db)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from bot.commands.scope import CommunityConferences
 from bot.store import queries
 from bot.store.content import DATA_VERSION_KEY, get_meta
 from bot.store.db import Database
-from bot.store.names import conference_slugs, talk_ids_by_ref
+from bot.store.names import conference_slugs, talk_ids_by_ref, talk_slugs
 from bot.store.queries import SpeakerView, TalkLabel, TalkView
 
 MAX_CHOICES = 25
@@ -81,6 +81,11 @@ class _NameIndex:
     known: set[str] = field(default_factory=set)
     slugs: list[str] | None = None
     nuggets_of: dict[tuple[str, ...], array[int]] = field(default_factory=dict)
+    # Every talk slug, read on the second slug lookup of a version: a running bot then
+    # answers "no such slug" (most words) without a round trip; a one-shot `confbot ask`
+    # never reads them all.
+    talk_slugs: frozenset[str] | None = None
+    slug_lookups: int = 0
 
 
 class Lookup:
@@ -123,7 +128,7 @@ class Lookup:
         in a community that defaults to other conferences)."""
         ref = text.lower()
         in_ref = conferences if refs_in is None or "/" not in ref else refs_in
-        by_ref = await talk_ids_by_ref(self.db, ref, in_ref)
+        by_ref = await self.talk_ids_by_ref(ref, in_ref)
         if by_ref:
             return await queries.talk_labels(self.db, by_ref)
         kind = _KIND_ALIASES.get(text.lower())
@@ -238,6 +243,17 @@ class Lookup:
                 index.nuggets_of.clear()
             ids = index.nuggets_of[key] = array("q", await queries.nugget_ids_of(self.db, key))
         return ids
+
+    async def talk_ids_by_ref(self, ref: str, conferences: Sequence[str] = ()) -> list[int]:
+        """Talks whose slug, or 'conference/slug', is `ref` (see bot.store.names)."""
+        index = await self.name_index()
+        if index.talk_slugs is None:
+            index.slug_lookups += 1
+            if index.slug_lookups > 1:
+                index.talk_slugs = frozenset(await talk_slugs(self.db))
+        if index.talk_slugs is not None and ref.rpartition("/")[2] not in index.talk_slugs:
+            return []
+        return await talk_ids_by_ref(self.db, ref, conferences)
 
     async def conference_slugs(self) -> list[str]:
         """Every loaded conference's short name, sorted (kept until the data changes)."""

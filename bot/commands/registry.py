@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bot.answer import Answer, Choice
 from bot.commands.invocation import Invocation
@@ -24,6 +24,7 @@ from bot.commands.params import Param, ParamError, Slug, Value, clean_text, know
 if TYPE_CHECKING:
     from bot.core import Core
 
+_Frozen = TypeVar("_Frozen", Answer, Choice)
 _FLAG = re.compile(r"(?:^|\s)--([a-z][a-z0-9_-]{0,31})(?:\s+(\S+))?")
 
 
@@ -131,6 +132,15 @@ class Command:
     @functools.cached_property
     def flags(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if not p.positional)
+
+    @functools.cached_property
+    def slug_params(self) -> tuple[str, ...]:
+        """The parameters that name a conference, checked against the loaded ones."""
+        return tuple(p.name for p in self.params if isinstance(p.type, Slug))
+
+    @functools.cached_property
+    def takes_conference(self) -> bool:
+        return self.param("conference") is not None
 
     def usage(self) -> str:
         """'/schedule [DAY] [ROOM] [--conference SLUG]'; '/wisdom subscribe|status' for a group."""
@@ -300,7 +310,7 @@ class Registry:
             if len(titles) == 1 and "" not in titles:
                 answer = _stamped(answer, title=titles.pop())
             return answer
-        slugs = [p.name for p in command.params if isinstance(p.type, Slug) and p.name in values]
+        slugs = [name for name in command.slug_params if name in values]
         if slugs:
             known = await core.lookup.conference_slugs()
             try:
@@ -319,8 +329,8 @@ class Registry:
         return _stamped(
             answer,
             invocation=answer.invocation or kept,
-            choices=tuple(self._complete(choice, kept) for choice in answer.choices),
-            actions=tuple(self._complete(action, kept) for action in answer.actions),
+            choices=self._complete(answer.choices, kept),
+            actions=self._complete(answer.actions, kept),
         )
 
     async def run_message(
@@ -334,13 +344,22 @@ class Registry:
         answer = await found.handler(core, Call(kept, {}, caller), message)
         return _stamped(answer, invocation=answer.invocation or kept)
 
-    def _complete(self, choice: Choice, source: Invocation) -> Choice:
-        if choice.invocation is not None:
-            return choice
-        invocation = self.replay(choice, source)
-        if invocation is None:
-            return choice
-        return Choice(choice.label, choice.command, choice.query, choice.description, invocation)
+    def _complete(self, choices: tuple[Choice, ...], source: Invocation) -> tuple[Choice, ...]:
+        """`choices`, each with the invocation it replays (`replay`). A choice list is up to
+        25 talks of one command: the target's part of `source` is worked out once for all."""
+        if not choices:
+            return choices
+        replays: dict[str, _Replay | None] = {}
+        completed = []
+        for choice in choices:
+            if choice.invocation is None:
+                if choice.command not in replays:
+                    replays[choice.command] = self._replay_of(choice.command, source)
+                replay = replays[choice.command]
+                if replay is not None:
+                    choice = _stamped(choice, invocation=replay.with_query(choice.query))
+            completed.append(choice)
+        return tuple(completed)
 
     def replay(self, choice: Choice, source: Invocation | None = None) -> Invocation | None:
         """The invocation a follow-up replays. One named by (command, query) gets the query
@@ -349,12 +368,32 @@ class Registry:
         the target is not a command."""
         if choice.invocation is not None:
             return choice.invocation
-        target = self.get(choice.command)
+        replay = self._replay_of(choice.command, source)
+        return None if replay is None else replay.with_query(choice.query)
+
+    def _replay_of(self, name: str, source: Invocation | None) -> _Replay | None:
+        target = self.get(name)
         if target is None or not target.positional:
             return None
-        args = {p.name: source.get(p.name) for p in target.flags} if source else {}
-        args[target.positional[0].name] = choice.query
-        return Invocation.from_mapping(target.name, args)
+        options = {p.name: source.get(p.name) for p in target.flags} if source else {}
+        return _Replay(target.name, target.positional[0].name, options)
+
+
+class _Replay:
+    """What the follow-ups of one answer to one command share: the options they keep, in
+    name order around the place of the positional argument each one sets."""
+
+    def __init__(self, command: str, positional: str, options: Mapping[str, str]) -> None:
+        kept = sorted((name, value) for name, value in options.items() if value)
+        self.command = command
+        self.positional = positional
+        self._before = tuple(arg for arg in kept if arg[0] < positional)
+        self._after = tuple(arg for arg in kept if arg[0] > positional)
+
+    def with_query(self, query: str) -> Invocation:
+        if not query:
+            return Invocation(self.command, self._before + self._after)
+        return Invocation(self.command, (*self._before, (self.positional, query), *self._after))
 
 
 async def community_scope(core: Core, caller: Caller) -> tuple[str, ...]:
@@ -370,12 +409,12 @@ async def community_scope(core: Core, caller: Caller) -> tuple[str, ...]:
     return tuple(slug for slug in chosen if slug in known)
 
 
-def _stamped(answer: Answer, **changes: object) -> Answer:
-    """`answer` with `changes`: a copy of its fields, not `dataclasses.replace`, which runs
-    `__init__` again and was the registry's largest cost per answer (every command, every
-    front end)."""
-    stamped = object.__new__(Answer)
-    stamped.__dict__.update(answer.__dict__, **changes)
+def _stamped(value: _Frozen, **changes: object) -> _Frozen:
+    """`value` (an Answer or a Choice) with `changes`: a copy of its fields, not
+    `dataclasses.replace`, which runs `__init__` again and was the registry's largest cost
+    per answer (every command, every front end)."""
+    stamped = object.__new__(type(value))
+    stamped.__dict__.update(value.__dict__, **changes)
     return stamped
 
 

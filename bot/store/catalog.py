@@ -198,13 +198,14 @@ LABEL_COLUMNS = """
 
 
 def label_of(row: aiosqlite.Row, score: float = 0.0) -> TalkLabel:
-    names = str(row["speaker_names"]).split("\x1f") if row["speaker_names"] else []
+    """A row that starts with LABEL_COLUMNS as a label (by position: up to 25 a command)."""
+    talk_id, ref, title, names, conference_name = row[0], row[1], row[2], row[3], row[4]
     return TalkLabel(
-        id=int(row["id"]),
-        ref=str(row["ref"]),
-        title=str(row["title"]),
-        speakers=tuple(names),
-        conference_name=str(row["conference_name"]),
+        id=int(talk_id),
+        ref=str(ref),
+        title=str(title),
+        speakers=tuple(str(names).split("\x1f")) if names else (),
+        conference_name=str(conference_name),
         score=score,
     )
 
@@ -219,7 +220,7 @@ async def talk_labels(db: Database, talk_ids: Sequence[int]) -> list[TalkLabel]:
         f"WHERE t.id IN ({marks})",
         list(talk_ids),
     )
-    by_id = {int(row["id"]): label_of(row) for row in rows}
+    by_id = {label.id: label for label in map(label_of, rows)}
     return [by_id[talk_id] for talk_id in talk_ids if talk_id in by_id]
 
 

@@ -24,9 +24,9 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ class _Watchdog:
     """The per-statement time budget, kept from the event loop: nothing runs in SQLite's
     thread while a statement works (a trace callback and a progress handler there cost a
     Python call per statement, FTS5's own statements included, and every 1000 VM steps: a
-    third of a search's time). `started` notes the worker thread's CPU clock and the time;
+    third of a search's time). `watching` a statement notes the worker's CPU clock and the time;
     one timer (at most one pending, re-armed from itself) checks the running statement at
     its deadline and interrupts it (`sqlite3.Connection.interrupt`, made to be called from
     another thread) once it has spent more than `allowance` of the worker's CPU time, or
@@ -86,10 +86,15 @@ class _Watchdog:
             return time.monotonic()
         return time.clock_gettime(self._thread_clock)
 
-    def started(self, sql: str) -> None:
+    def watching(self, sql: str, allowance: float) -> _Watchdog:
+        """`with budget.watching(sql, allowance):` around the one statement it runs."""
+        self.sql = sql
+        self.allowance = allowance
+        return self
+
+    def __enter__(self) -> None:
         if self.seconds <= 0:
             return
-        self.sql = sql
         self._running = True
         self._cpu = self._thread_cpu()
         self._wall = time.monotonic()
@@ -100,10 +105,18 @@ class _Watchdog:
         if self._timer is None:
             self._timer = asyncio.get_running_loop().call_at(deadline, self._check)
 
-    def stopped(self) -> None:
+    def __exit__(self, kind: object, error: BaseException | None, _trace: object) -> None:
+        """Note what the statement spent; SQLite's "interrupted" (the watchdog stopped it)
+        becomes `QueryBudgetExceeded`."""
         if self._running:
             self._running = False
             self.spent = self._thread_cpu() - self._cpu
+        if isinstance(error, sqlite3.OperationalError) and str(error) == "interrupted":
+            statement = " ".join(self.sql.split())[:100]
+            log.warning("stopped a query at its %.0f ms budget: %s", self.seconds * 1000, statement)
+            raise QueryBudgetExceeded(
+                f"a query ran past its {self.seconds * 1000:.0f} ms budget and was stopped"
+            ) from error
 
     def _check(self) -> None:
         self._timer = None
@@ -121,6 +134,24 @@ class _Watchdog:
 
 # What the command being answered in this task has left of its budget (see command_budget).
 _command_left: ContextVar[list[float] | None] = ContextVar("confbot_command_left", default=None)
+
+
+class _CommandBudget:
+    """`with db.command_budget():` (a class, not a generator: it wraps every command)."""
+
+    __slots__ = ("_seconds", "_token")
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._token: Token[list[float] | None] | None = None
+
+    def __enter__(self) -> None:
+        if self._seconds > 0 and _command_left.get() is None:
+            self._token = _command_left.set([self._seconds])
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _command_left.reset(self._token)
 
 
 class Database:
@@ -252,18 +283,10 @@ class Database:
         if seen:
             self._budget.watch_thread(seen[0])
 
-    @contextlib.contextmanager
-    def command_budget(self) -> Iterator[None]:
+    def command_budget(self) -> _CommandBudget:
         """Within this block (one command) all statements together get one query budget;
         a nested block shares the outer one."""
-        if _command_left.get() is not None or self.query_budget <= 0:
-            yield
-            return
-        token = _command_left.set([self.query_budget])
-        try:
-            yield
-        finally:
-            _command_left.reset(token)
+        return _CommandBudget(self.query_budget)
 
     async def fetch_all(
         self, sql: str, params: Params = (), *, own_budget: bool = False
@@ -280,13 +303,13 @@ class Database:
     async def _run(self, sql: str, params: Params, own_budget: bool) -> Iterable[aiosqlite.Row]:
         left = None if own_budget else _command_left.get()
         async with self._turn:
-            self._budget.allowance = self._budget.seconds
+            allowance = self._budget.seconds
             if left is not None:
                 if left[0] <= 0:
                     raise QueryBudgetExceeded("this command has used up its query budget")
-                self._budget.allowance = min(self._budget.seconds, left[0])
+                allowance = min(allowance, left[0])
             try:
-                with _budgeted(self._budget, sql):
+                with self._budget.watching(sql, allowance):
                     return await self.connection.execute_fetchall(sql, _safe(params))
             except QueryBudgetExceeded:
                 if left is not None:
@@ -313,8 +336,7 @@ class Database:
 
     async def _execute(self, sql: str, params: Params) -> int:
         async with self._turn:
-            self._budget.allowance = self._budget.seconds
-            with _budgeted(self._budget, sql):
+            with self._budget.watching(sql, self._budget.seconds):
                 cursor = await self.connection.execute(sql, _safe(params))
         count = cursor.rowcount
         await cursor.close()
@@ -327,28 +349,8 @@ class Database:
             return
         # Like execute(): never inside another coroutine's transaction.
         async with self._write_lock, self._turn:
-            self._budget.allowance = self._budget.seconds
-            with _budgeted(self._budget, sql):
+            with self._budget.watching(sql, self._budget.seconds):
                 await self.connection.executemany(sql, safe_rows)
-
-
-@contextlib.contextmanager
-def _budgeted(budget: _Watchdog, sql: str) -> Iterator[None]:
-    """Watch one statement; turn SQLite's "interrupted" (the watchdog stopped it) into
-    `QueryBudgetExceeded`."""
-    budget.started(sql)
-    try:
-        yield
-    except sqlite3.OperationalError as error:
-        if str(error) != "interrupted":
-            raise
-        statement = " ".join(budget.sql.split())[:100]
-        log.warning("stopped a query at its %.0f ms budget: %s", budget.seconds * 1000, statement)
-        raise QueryBudgetExceeded(
-            f"a query ran past its {budget.seconds * 1000:.0f} ms budget and was stopped"
-        ) from error
-    finally:
-        budget.stopped()
 
 
 def _safe(params: Params) -> Params:

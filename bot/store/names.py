@@ -25,6 +25,12 @@ async def talk_ids_by_ref(db: Database, ref: str, conferences: Sequence[str] = (
     return [int(row[0]) for row in rows]
 
 
+async def talk_slugs(db: Database) -> list[str]:
+    """Every talk's slug (once each), for a lookup that keeps them in memory."""
+    rows = await db.fetch_all("SELECT DISTINCT slug FROM talks", own_budget=True)
+    return [str(row[0]) for row in rows]
+
+
 async def conference_slugs(db: Database) -> list[str]:
     """Every loaded conference's slug, sorted."""
     rows = await db.fetch_all("SELECT slug FROM conferences ORDER BY slug")

@@ -38,12 +38,12 @@ from markupsafe import Markup
 from bench.make_pretalx import write_schedule
 from bot.config import WebSettings
 from bot.core import Core
-from bot.frontends.web import build_app
 from bot.frontends.web.auth import SESSION_COOKIE
 from bot.frontends.web.credentials import new_token, token_digest
 from bot.frontends.web.grid import DayView, load_day
 from bot.frontends.web.programme import GridPage
 from bot.frontends.web.render import environment
+from bot.frontends.web.server import build_app
 from bot.sources.detect import load_schedule
 from bot.store import web_auth
 from bot.store.content import load_data_dir

@@ -83,7 +83,7 @@ class WebFrontend:
         return cls(settings.web) if settings.web is not None else None
 
     async def serve(self, app: App) -> None:
-        from bot.frontends.web import build_app, serve
+        from bot.frontends.web.server import build_app, serve
 
         others = [make(app.settings) for make in FRONTENDS]
         console = build_app(

@@ -20,9 +20,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import aiohttp
+if TYPE_CHECKING:
+    import aiohttp
 
 from bot.records import RecordError
 from bot.sources.detect import parse_schedule
@@ -143,6 +144,8 @@ async def poll_due(
     chance = rng or random.Random()
     if session is not None:
         return await _poll_all(db, due, now, time_limit, chance, session)
+    import aiohttp  # here: importing this module (every command table) stays cheap
+
     async with aiohttp.ClientSession() as own:
         return await _poll_all(db, due, now, time_limit, chance, own)
 

@@ -22,8 +22,8 @@ from bot.config import WebSettings
 from bot.core import Core
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.wisdom_service import WisdomService
-from bot.frontends.web import build_app
 from bot.frontends.web.credentials import make_login_link
+from bot.frontends.web.server import build_app
 from bot.store.db import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.poster import FakePoster

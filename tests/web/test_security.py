@@ -9,7 +9,7 @@ from urllib.parse import quote
 from markupsafe import escape
 
 from bot.config import WebSettings
-from bot.frontends.web import build_app
+from bot.frontends.web.server import build_app
 from tests.web.conftest import Console
 
 HOSTILE = '<script>alert("x")</script>\'"&'

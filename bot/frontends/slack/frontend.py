@@ -42,6 +42,7 @@ REQUIRED_SCOPES = frozenset({"commands", "chat:write", "users:read"})
 LEARNS_DM = frozenset({"follow"})
 """Commands after which the caller's IM channel is opened and stored, ahead of any DM."""
 FORGETS_DM = "agenda forget-me"
+"""After it the caller's IM channel is dropped from memory too (the store holds none)."""
 
 _TITLES = {REMIND_COMMAND: "Reminders", "/programme": "Programme changes"}
 """How an answer about a failed admin check is headed, per admin command."""
@@ -125,7 +126,7 @@ class SlackFrontend:
         if leaf is None or not leaf.admin:
             answer = await self.core.run(invocation, Caller(FRONTEND, user_id, team_id, channel_id))
             if self.dm_channels is not None:
-                if invocation.command.split()[0] in LEARNS_DM:
+                if invocation.command.partition(" ")[0] in LEARNS_DM:
                     self.dm_channels.learn_soon(user_id)  # their reminders will not open it
                 elif invocation.command == FORGETS_DM:
                     self.dm_channels.drop_memory(user_id)  # the store forgot them already

@@ -1,22 +1,23 @@
-"""A popular talk's reminders in one burst, against each fake at the platform's real rate
-limits: `python -m bench.agenda_burst` prints only.
+"""A popular talk's DMs in one burst, against each fake at the platform's real rate limits:
+`python -m bench.agenda_burst` prints only.
 
-2,000 followers (`--followers`) of one talk, each reminded `--lead` minutes (10) before it
-starts, through the delivery engine (the reminder service: claim, send, record) and the real
-platform client: discord.py against `tests.fakes.discord.FakeDiscord`, slack_sdk against
-`tests.fakes.slack.FakeSlack`, both enforcing the real limits (Discord: 50 requests a second
-per token and the route buckets; Slack: its tiers and one chat.postMessage a second in a
-channel). Each reminder goes to its own channel, as a direct message does (on Slack it is
-posted to the user's id, which is the app's DM with that person); "discord-dm" also opens
-each person's DM channel first (`OpensDm`, two requests a reminder). When the personal
-agenda's DM service lands, `deliverer` below is the one line to change.
+2,000 followers (`--followers`) of one talk, each with a 10-minute (`--lead`) lead, sent their
+personal agenda DM through the agenda service and the delivery engine (claim, send, record)
+and the real platform client: discord.py against `tests.fakes.discord.FakeDiscord`, slack_sdk
+against `tests.fakes.slack.FakeSlack`, both enforcing the real limits (Discord: 50 requests a
+second per token and the route buckets; Slack: its tiers and one chat.postMessage a second in
+a channel). On Discord each DM looks the user up, opens the DM channel and posts (three
+requests). On Slack each follower's IM channel was opened when they followed
+(`bot.frontends.slack.dm_channels`; in setup, outside the measured time, with the limits off:
+real follows are spread over days), so the burst is chat.postMessage only; the
+conversations.open calls made during the burst are printed (target 0).
 
 Printed per platform, on the real clock (the platforms count real seconds): the time to
 deliver all of them, the 429s the fake sent (target 0: our pacing, not the platform, keeps
-the limit), the reminders delivered exactly once, and the last one's margin before the talk
+the limit), the DMs delivered exactly once, and the last one's margin before the talk
 starts (target at least a minute), beside two references measured or computed in the same
-run: the least time the limit allows (Discord: 2,000 requests at 50 a second, the first 50 at
-once, take 39 s from the first to the last) and the same burst with the fake's limits and our
+run: the least time the limit allows (Discord: 6,000 requests at 50 a second, the first 50 at
+once, take 119 s from the first to the last) and the same burst with the fake's limits and our
 pacing off (what this machine's loop does unhindered; `--no-reference` skips it).
 """
 
@@ -35,21 +36,22 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import discord
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.answer import Answer
 from bot.clock import Clock
+from bot.delivery.agenda_plan import AgendaPost
+from bot.delivery.agenda_service import AgendaService
 from bot.delivery.model import Poster
-from bot.delivery.pacing import Rate
-from bot.delivery.reminder_service import ReminderService
+from bot.delivery.pacing import Pacer, Rate
 from bot.frontends.discord import ConfBot
 from bot.frontends.discord.pacing import GLOBAL
+from bot.frontends.slack.dm_channels import DmChannels
 from bot.frontends.slack.pacing import TIERS, SlackRates
 from bot.frontends.slack.poster import SlackPoster
 from bot.records import Conference, Speaker, Talk
-from bot.reminders import ReminderPost
-from bot.store import reminder_log
+from bot.reminders import talk_key
+from bot.store import agenda
+from bot.store.agenda import Follow
 from bot.store.content import replace_conferences
 from bot.store.db import Database
 from tests.fakes.discord import FakeDiscord, running_bot
@@ -58,7 +60,8 @@ from tests.fakes.slack import FakeSlack
 from tests.fakes.slack.ratelimits import SlackRateLimits
 
 SLUG = "burstconf"
-Service = ReminderService
+TALK_SLUG = "the-popular-talk"
+Service = AgendaService
 UNLIMITED = Rate(1_000_000, 1.0)
 
 
@@ -71,6 +74,8 @@ class Burst:
     once: int
     margin: timedelta
     kinds: Counter[str]
+    opened: int | None = None
+    """Slack: the conversations.open calls made during the burst."""
 
     def lines(self, minimum: float | None) -> list[str]:
         return [
@@ -79,8 +84,12 @@ class Burst:
             + (f"   ratio {self.elapsed / minimum:4.2f}" if minimum else ""),
             f"  429s received {self.refused} (target 0)   delivered exactly once "
             f"{self.once}/{self.followers}   outcomes {dict(self.kinds)}",
-            f"  last reminder's margin before the start {_minutes(self.margin)} (target >= 1:00)",
-        ]
+            f"  last DM's margin before the start {_minutes(self.margin)} (target >= 1:00)",
+        ] + (
+            [f"  conversations.open during the burst {self.opened} (target 0)"]
+            if self.opened is not None
+            else []
+        )
 
 
 def least_time(requests: int, rate: Rate) -> float:
@@ -97,7 +106,7 @@ def _minutes(delta: timedelta) -> str:
 
 def _conference(starts: datetime) -> Conference:
     talk = Talk(
-        slug="the-popular-talk",
+        slug=TALK_SLUG,
         title="The Popular Talk",
         speakers=(Speaker("Ada"),),
         summary="",
@@ -112,28 +121,21 @@ def _conference(starts: datetime) -> Conference:
 
 
 async def _follow(
-    db: Database, frontend: str, guild: str, destinations: list[str], lead: int, now: datetime
+    db: Database, frontend: str, community: str, users: list[str], lead: int, now: datetime
 ) -> None:
-    """One reminder subscription per follower, to the follower's own channel."""
-    for destination in destinations:
-        await reminder_log.upsert_subscription(
-            db,
-            frontend=frontend,
-            guild_id=guild,
-            channel_id=destination,
-            conference=SLUG,
-            minutes_before=lead,
-            filter_kind="all",
-            filter_value="",
-            created_by="bench",
-            now=now,
+    """Each user follows the talk, with `lead` minutes as their lead time."""
+    key = talk_key(None, SLUG, TALK_SLUG)
+    for user in users:
+        person = await agenda.ensure_person(db, frontend, user, now)
+        await agenda.add_follow(
+            db, Follow(person.id, community, "talk", key, SLUG, "The Popular Talk", now)
         )
+        await agenda.set_minutes(db, person.id, lead, now)
 
 
-def deliverer(db: Database, poster: Poster[ReminderPost], frontend: str, clock: Clock) -> Service:
-    """What delivers the burst: the reminder service's channel posts, one channel a follower.
-    The personal agenda's DM service replaces this one line when it lands."""
-    return ReminderService(db, poster, frontend=frontend, clock=clock)
+def deliverer(db: Database, poster: Poster[AgendaPost], frontend: str, clock: Clock) -> Service:
+    """What delivers the burst: the personal agenda's DM service."""
+    return AgendaService(db, poster, frontend=frontend, clock=clock)
 
 
 Setup = Callable[[Database, datetime, Clock], Awaitable[Service]]
@@ -183,62 +185,51 @@ async def _burst(
     return Burst(platform, followers, elapsed, refused(), once(), margin, kinds)
 
 
-class OpensDm:
-    """A stand-in for the personal agenda's DM poster (until it lands): opens the follower's
-    DM channel (``POST /users/@me/channels``, once a person), then posts there through the
-    Discord poster: two requests a reminder, both counted against the global limit."""
-
-    def __init__(self, bot: ConfBot) -> None:
-        self.bot = bot
-
-    async def send(self, post: ReminderPost, answer: Answer) -> str:
-        dm = await self.bot.create_dm(discord.Object(int(post.channel_id)))
-        return await self.bot.poster.send(replace(post, guild_id="", channel_id=str(dm.id)), answer)
-
-    async def find_existing(self, post: ReminderPost) -> str | None:
-        return None
-
-
-async def discord_burst(followers: int, lead: int, *, limited: bool, dms: bool = False) -> Burst:
-    """Each follower's reminder in a channel of their own, or (`dms`) in a DM opened first."""
+async def discord_burst(followers: int, lead: int, *, limited: bool) -> Burst:
+    """Each follower's DM: the poster looks the user up, opens the DM channel and posts."""
     limits = DiscordRateLimits() if limited else DiscordRateLimits(enabled=False)
     async with FakeDiscord(rate_limits=limits) as fake:
-        if dms:
-            users = [int(fake.add_user(f"follower{n}")["id"]) for n in range(followers)]
-            targets, channels = users, [fake.dm_channel(user) for user in users]
-        else:
-            targets = channels = [fake.add_channel(f"dm-{n}") for n in range(followers)]
+        users = [int(fake.add_user(f"follower{n}")["id"]) for n in range(followers)]
         bot = ConfBot(None, None, guild_ready_timeout=0.05)
         bot.poster.pacing.rate = GLOBAL if limited else UNLIMITED
-        poster: Poster[ReminderPost] = OpensDm(bot) if dms else bot.poster
         async with running_bot(bot, fake, timeout=60.0):
 
             async def setup(db: Database, now: datetime, clock: Clock) -> Service:
                 guild = str(fake.guild_id)
-                await _follow(db, "discord", guild, [str(t) for t in targets], lead, now)
-                return deliverer(db, poster, "discord", clock)
+                await _follow(db, "discord", guild, [str(u) for u in users], lead, now)
+                return deliverer(db, bot.poster, "discord", clock)
 
             def once() -> int:
+                channels = [fake.dm_channel(user) for user in users]
                 return sum(1 for c in channels if len(fake.channel_messages(c)) == 1)
 
-            name = "discord-dm" if dms else "discord"
-            return await _burst(name, followers, lead, setup, lambda: fake.rate_limited_count, once)
-
-
-async def discord_dm_burst(followers: int, lead: int, *, limited: bool) -> Burst:
-    return await discord_burst(followers, lead, limited=limited, dms=True)
+            return await _burst(
+                "discord", followers, lead, setup, lambda: fake.rate_limited_count, once
+            )
 
 
 async def slack_burst(followers: int, lead: int, *, limited: bool) -> Burst:
+    """Each follower's DM, posted to the IM channel stored when they followed."""
     limits = SlackRateLimits() if limited else SlackRateLimits(enabled=False)
     async with FakeSlack(rate_limits=limits) as fake:
         users = [fake.add_user(f"follower{n}") for n in range(followers)]
         client = AsyncWebClient(token=fake.bot_token, base_url=fake.api_url)
         rates = SlackRates() if limited else SlackRates(post_per_channel=UNLIMITED)
-        poster = SlackPoster(client, rates=rates)
+        opened_before = 0
 
         async def setup(db: Database, now: datetime, clock: Clock) -> Service:
+            nonlocal opened_before
             await _follow(db, "slack", fake.team_id, users, lead, now)
+            # What each follow did when it happened, days before: open and store the IM.
+            limits.enabled, was = False, limits.enabled
+            early = DmChannels(client, db, rates=SlackRates(tiers={3: UNLIMITED}))
+            for user in users:
+                await early.open(user)
+            limits.enabled = was
+            opened_before = len(fake.calls_to("conversations.open"))
+            pacer = Pacer()
+            dms = DmChannels(client, db, pacer=pacer, rates=rates)
+            poster = SlackPoster(client, pacer=pacer, rates=rates, dm_channels=dms)
             return deliverer(db, poster, "slack", clock)
 
         def refused() -> int:
@@ -248,17 +239,16 @@ async def slack_burst(followers: int, lead: int, *, limited: bool) -> Burst:
             posts = Counter(str(post["channel"]) for post in fake.posted)
             return sum(1 for n in posts.values() if n == 1)
 
-        return await _burst("slack", followers, lead, setup, refused, once)
+        burst = await _burst("slack", followers, lead, setup, refused, once)
+        return replace(burst, opened=len(fake.calls_to("conversations.open")) - opened_before)
 
 
 RUNS: dict[str, Callable[..., Awaitable[Burst]]] = {
     "discord": discord_burst,
-    "discord-dm": discord_dm_burst,
     "slack": slack_burst,
 }
 LEAST: dict[str, Callable[[int], float | None]] = {
-    "discord": lambda followers: least_time(followers, GLOBAL),
-    "discord-dm": lambda followers: least_time(2 * followers, GLOBAL),  # open, then post
+    "discord": lambda followers: least_time(3 * followers, GLOBAL),  # user, open, post
     "slack": lambda followers: None,  # no published limit binds one post per channel
 }
 
@@ -272,7 +262,7 @@ async def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     platforms = tuple(RUNS) if args.platform == "all" else (args.platform,)
-    print(f"{args.followers} followers of one talk, reminded {args.lead} minutes before it")
+    print(f"{args.followers} followers of one talk, DMed {args.lead} minutes before it")
     for platform in platforms:
         run = RUNS[platform]
         burst = await run(args.followers, args.lead, limited=True)
@@ -283,9 +273,9 @@ async def main(argv: list[str] | None = None) -> int:
             tier3 = least_time(args.followers, TIERS[3])
             verdict = "more" if tier3 > args.lead * 60 else "less"
             print(
-                "  each reminder in its own channel, so one post a second a channel does not "
-                "bind (Slack publishes no workspace-wide number);\n  a DM path that called "
-                f"conversations.open for each person (Tier 3, 50 a minute) would need >= "
+                "  each DM in its own IM channel, so one post a second a channel does not "
+                "bind (Slack publishes no workspace-wide number);\n  opening each IM at "
+                f"send time (conversations.open, Tier 3, 50 a minute) would need >= "
                 f"{tier3:.0f} s, {verdict} than the {args.lead}-minute lead"
             )
         if not args.no_reference:

@@ -1,6 +1,6 @@
-"""`bench.agenda_burst` runs end to end on both fakes at their real limits (channel posts and
-DMs on Discord, DMs on Slack) and prints its figures beside their references (figures are
-printed, never asserted)."""
+"""`bench.agenda_burst` runs end to end on both fakes at their real limits (agenda DMs on
+Discord and Slack) and prints its figures beside their references (figures are printed,
+never asserted; that Slack opens no DM during the burst is what it is for, so that is)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ def test_a_small_burst_prints_every_platform_and_its_references() -> None:
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    platforms = ("discord", "discord-dm", "slack")
+    platforms = ("discord", "slack")
     assert all(f"{name}, real limits and our pacing:" in out for name in platforms), out
-    assert out.count("delivered all 20 in") == 3, out
-    assert out.count("delivered exactly once 20/20") == 3, out
-    assert out.count("429s received") == 3 and out.count("least the limit allows") == 2
-    assert out.count("reference, same run, limits and pacing off") == 3
-    assert out.count("last reminder's margin before the start") == 3
+    assert out.count("delivered all 20 in") == 2, out
+    assert out.count("delivered exactly once 20/20") == 2, out
+    assert out.count("429s received") == 2 and out.count("least the limit allows") == 1
+    assert out.count("reference, same run, limits and pacing off") == 2
+    assert out.count("last DM's margin before the start") == 2
+    assert out.count("conversations.open during the burst 0 (target 0)") == 1

@@ -1,5 +1,6 @@
 """A person's own agenda in the store: who follows what, their lead time, the pause of their
-direct messages, their calendar token, and forgetting them (migration 13).
+direct messages, their calendar token, and forgetting them (migration 13); their IM channel
+with the app (migration 15).
 
 Persistence only: the rules (what a follow matches, what is due) are pure, in
 `bot.delivery.agenda_plan`. A person is an 'agenda' row of `subscriptions` (channel_id = the
@@ -283,6 +284,32 @@ async def resume(db: Database, subscription_id: int, now: datetime) -> bool:
     await db.execute(
         "UPDATE agenda_people SET notice_pending = 0 WHERE subscription_id = ?",
         (subscription_id,),
+    )
+    return bool(rows)
+
+
+async def dm_channel(db: Database, frontend: str, user_id: str) -> str | None:
+    """The person's stored IM channel with the app, or None when none was learned."""
+    row = await db.fetch_one(
+        "SELECT p.dm_channel FROM agenda_people p JOIN subscriptions s "
+        "ON s.id = p.subscription_id WHERE s.kind = 'agenda' AND s.frontend = ? "
+        "AND s.channel_id = ?",
+        (frontend, user_id),
+    )
+    return str(row[0]) if row is not None and row[0] else None
+
+
+async def set_dm_channel(db: Database, frontend: str, user_id: str, channel: str | None) -> bool:
+    """Store (or with None, clear) the person's IM channel; False when they are no person of
+    the agenda (they follow nothing, so nothing about them is kept)."""
+    rows = await db.execute_returning(
+        """
+        UPDATE agenda_people SET dm_channel = ?
+        WHERE subscription_id = (SELECT id FROM subscriptions
+            WHERE kind = 'agenda' AND frontend = ? AND channel_id = ?)
+        RETURNING subscription_id
+        """,
+        (channel, frontend, user_id),
     )
     return bool(rows)
 

@@ -308,6 +308,13 @@ ALTER TABLE programme_changes ADD COLUMN old_track TEXT;
 ALTER TABLE programme_changes ADD COLUMN new_track TEXT;
 """
 
+# A person's IM channel with the app (Slack's `conversations.open` answer), learned when they
+# follow something, so a burst of agenda DMs posts straight there instead of opening each one
+# at send time (Tier 3, 50 a minute). NULL until learned; gone with the person (cascade).
+AGENDA_DM_CHANNEL_V15 = """
+ALTER TABLE agenda_people ADD COLUMN dm_channel TEXT;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
@@ -323,4 +330,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (12, WEB_CONSOLE_V12),
     (13, AGENDA_V13),
     (14, PROGRAMME_ANNOUNCEMENTS_V14),
+    (15, AGENDA_DM_CHANNEL_V15),
 ]

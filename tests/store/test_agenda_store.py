@@ -103,6 +103,7 @@ async def test_forget_leaves_no_trace_of_the_person_in_a_full_dump(db: Database)
     )
     await agenda.calendar_token(db, ada.id)
     await agenda.set_minutes(db, ada.id, 15, clock.now())
+    assert await agenda.set_dm_channel(db, "slack", USER, "D0ADASIM")
     poster = FakePoster(clock)
     service = AgendaService(db, poster, frontend="slack", clock=clock)
     assert [r.kind for r in await service.run_due()] == ["sent"]  # a delivery row holds it too
@@ -117,6 +118,44 @@ async def test_forget_leaves_no_trace_of_the_person_in_a_full_dump(db: Database)
 
     assert USER in dump()
     assert await agenda.forget(db, "slack", USER)
-    assert USER not in dump()
+    assert USER not in dump() and "D0ADASIM" not in dump()
     assert "U0KEEPME" in dump() and await agenda.person(db, "slack", other.user_id) is not None
     assert not await agenda.forget(db, "slack", USER)  # nothing left
+
+
+async def test_migration_15_gives_people_of_a_version_14_database_a_dm_channel(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v14.sqlite3"
+    make_version(path, 14)
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute(
+        "INSERT INTO subscriptions (id, kind, frontend, guild_id, channel_id, created_by,"
+        " created_at, updated_at, minutes_before, since_at)"
+        " VALUES (8, 'agenda', 'slack', '', ?, 'self', 't', 't', 10, 't')",
+        (USER,),
+    )
+    connection.execute(
+        "INSERT INTO agenda_people (subscription_id, calendar_token) VALUES (8, 'k')"
+    )
+    connection.close()
+    db = await Database.open(path)
+    try:
+        assert await db.schema_version() >= 15
+        assert await agenda.dm_channel(db, "slack", USER) is None  # not learned yet
+        assert await agenda.set_dm_channel(db, "slack", USER, "D0ADASIM")
+        assert await agenda.dm_channel(db, "slack", USER) == "D0ADASIM"
+        person = await agenda.person(db, "slack", USER)
+        assert person is not None and person.calendar_token == "k"  # kept
+    finally:
+        await db.close()
+
+
+async def test_a_dm_channel_is_stored_only_for_a_person_and_can_be_cleared(db: Database) -> None:
+    assert not await agenda.set_dm_channel(db, "slack", USER, "D0ADASIM")  # follows nothing
+    assert await agenda.dm_channel(db, "slack", USER) is None
+    await agenda.ensure_person(db, "slack", USER, T0)
+    assert await agenda.set_dm_channel(db, "slack", USER, "D0ADASIM")
+    assert await agenda.dm_channel(db, "discord", USER) is None  # per front end
+    assert await agenda.set_dm_channel(db, "slack", USER, None)
+    assert await agenda.dm_channel(db, "slack", USER) is None

@@ -33,6 +33,7 @@ from bot.frontends.slack.blocks import (
     replaces_original,
 )
 from bot.frontends.slack.connect import bolt_reads_no_token
+from bot.frontends.slack.dm_channels import DmChannels
 from bot.frontends.slack.forms import FORM_CALLBACK, form_view, submitted
 from bot.frontends.slack.frontend import ERROR_LINE as ERROR_LINE
 from bot.frontends.slack.frontend import REFUSAL_LINE as REFUSAL_LINE
@@ -64,12 +65,14 @@ def build_app(
     reminders: ReminderService | None = None,
     announcements: AnnouncementService | None = None,
     logger: logging.Logger | None = None,
+    dm_channels: DmChannels | None = None,
 ) -> AsyncApp:
     """The Bolt app with every command, the buttons and the one error handler.
 
     `client` carries the bot token and, for tests or proxies, a `base_url`. The app's
     `frontend` attribute (`SlackFrontend`) holds the counters. Without `reminders`, /remind
-    answers that reminders are not available.
+    answers that reminders are not available. With `dm_channels`, whoever follows something
+    has their IM channel opened and stored then, ahead of their agenda DMs.
     """
     bolt_log = logger or log.getChild("bolt")
     protect(settings)
@@ -80,7 +83,13 @@ def build_app(
             logger=bolt_log,
         )
     frontend = SlackFrontend(
-        core, wisdom, settings, client, reminders=reminders, announcements=announcements
+        core,
+        wisdom,
+        settings,
+        client,
+        reminders=reminders,
+        announcements=announcements,
+        dm_channels=dm_channels,
     )
     app.frontend = frontend  # type: ignore[attr-defined]
 

@@ -27,6 +27,7 @@ from bot.delivery.announce_service import AnnouncementService
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.slack.blocks import parse_button_value
+from bot.frontends.slack.dm_channels import DmChannels
 from bot.nugget_rules import slack_link, slack_plain
 
 log = logging.getLogger("confbot.slack")
@@ -37,6 +38,11 @@ WISDOM_COMMAND = "/wisdom"
 REMIND_COMMAND = "/remind"
 REQUIRED_SCOPES = frozenset({"commands", "chat:write", "users:read"})
 """Without these the commands or the daily post cannot work (the manifest asks for more)."""
+
+LEARNS_DM = frozenset({"follow"})
+"""Commands after which the caller's IM channel is opened and stored, ahead of any DM."""
+FORGETS_DM = "agenda forget-me"
+"""After it the caller's IM channel is dropped from memory too (the store holds none)."""
 
 _TITLES = {REMIND_COMMAND: "Reminders", "/programme": "Programme changes"}
 """How an answer about a failed admin check is headed, per admin command."""
@@ -84,8 +90,10 @@ class SlackFrontend:
         *,
         reminders: ReminderService | None = None,
         announcements: AnnouncementService | None = None,
+        dm_channels: DmChannels | None = None,
     ) -> None:
         self.core = core
+        self.dm_channels = dm_channels
         self.wisdom = wisdom
         self.reminders = reminders
         self.settings = settings
@@ -116,7 +124,13 @@ class SlackFrontend:
         admin gate, anything else as they are."""
         leaf = self.core.commands.get(invocation.command)
         if leaf is None or not leaf.admin:
-            return await self.core.run(invocation, Caller(FRONTEND, user_id, team_id, channel_id))
+            answer = await self.core.run(invocation, Caller(FRONTEND, user_id, team_id, channel_id))
+            if self.dm_channels is not None:
+                if invocation.command.partition(" ")[0] in LEARNS_DM:
+                    self.dm_channels.learn_soon(user_id)  # their reminders will not open it
+                elif invocation.command == FORGETS_DM:
+                    self.dm_channels.drop_memory(user_id)  # the store forgot them already
+            return answer
         command, _, sub = invocation.command.partition(" ")
         refused, profile = await self._gate(user_id, f"/{command}", sub)
         if refused is not None:

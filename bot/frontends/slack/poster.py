@@ -1,22 +1,22 @@
-"""The Slack poster for daily wisdom, talk reminders and programme-change announcements:
-`chat.postMessage`, with errors
-sorted for the scheduler.
+"""The Slack poster for daily wisdom, talk reminders, programme-change announcements and
+personal agenda DMs: `chat.postMessage`, with errors sorted for the scheduler.
 
 The schedulers (`bot.delivery.wisdom_service.WisdomService`,
-`bot.delivery.reminder_service.ReminderService`)
-decide what to post and when; this only
+`bot.delivery.reminder_service.ReminderService`, ...) decide what to post and when; this only
 delivers one post and says whether a failure is permanent (the channel is gone, the bot is not
 in it, a scope is missing: counts towards disabling the subscription) or transient (rate
-limited, a Slack server error, a network problem: retried with backoff).
+limited, a Slack server error, a network problem: retried with backoff). An agenda DM goes to
+the IM channel stored when the person followed (`bot.frontends.slack.dm_channels`), not
+opened at send time; a stored channel Slack no longer knows is opened once more.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Awaitable, Collection
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -29,10 +29,12 @@ from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.delivery.pacing import Pacer
 from bot.frontends.slack import pacing
 from bot.frontends.slack.blocks import answer_message
+from bot.frontends.slack.dm_channels import DmChannels
 from bot.reminders import ReminderPost
 from bot.wisdom import WisdomPost
 
 log = logging.getLogger("confbot.slack")
+T = TypeVar("T")
 
 METADATA_EVENT = "confbot_daily_wisdom"
 """The `metadata.event_type` every daily post carries, with its idempotency key."""
@@ -78,6 +80,9 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 """Slack errors that will keep happening until someone changes the workspace."""
+
+STALE_IM_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+"""A stored IM channel refused with these may just be an old one: it is opened once more."""
 
 AUTH_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
@@ -136,7 +141,9 @@ class SlackPoster:
     lookup in `find_existing` is only tried when a history scope was granted (the manifest
     does not ask for one; see the README). Every call waits for `pacer` within `rates`
     (`bot.frontends.slack.pacing`: the method's tier, one post a second in a channel); pass
-    one pacer to every poster of the same token.
+    one pacer to every poster of the same token. An agenda DM goes to the person's IM
+    channel from `dm_channels` (stored when they followed; opened here only when none is),
+    which should share that pacer.
     """
 
     def __init__(
@@ -146,6 +153,7 @@ class SlackPoster:
         scopes: Collection[str] | None = None,
         pacer: Pacer | None = None,
         rates: pacing.SlackRates | None = None,
+        dm_channels: DmChannels | None = None,
     ) -> None:
         self.client = client
         self.scopes = frozenset(scopes) if scopes is not None else None
@@ -155,52 +163,35 @@ class SlackPoster:
         self.reminders = 0
         self.direct_messages = 0
         self.announcements = 0
-        self._dm_channels: dict[str, str] = {}
+        self.dm_channels = dm_channels or DmChannels(client, pacer=self.pacer, rates=self.rates)
 
-    async def _destination(self, post: Post) -> str:
-        """The post's channel; for an agenda DM the IM channel `conversations.open` gives."""
+    async def _destination(self, post: Post) -> tuple[str, bool]:
+        """The post's channel, and whether it is an IM channel stored before this send (one
+        Slack may have closed since); for an agenda DM, `dm_channels` gives the channel."""
         if not isinstance(post, AgendaPost):
-            return post.channel_id
-        user = post.channel_id
-        if user not in self._dm_channels:
-            try:
-                response = await pacing.call(
-                    self.pacer,
-                    self.rates,
-                    "conversations.open",
-                    partial(self.client.conversations_open, users=user),
-                )
-            except SlackApiError as error:
-                raise classify_dm(error) from error
-            except (aiohttp.ClientError, TimeoutError) as error:
-                raise TransientSendError(f"network error: {type(error).__name__}") from error
-            channel = response.get("channel")
-            self._dm_channels[user] = str(channel.get("id") if isinstance(channel, dict) else "")
-        return self._dm_channels[user]
+            return post.channel_id, False
+        return await _dm_opening(self.dm_channels.channel_for(post.channel_id))
+
+    async def _reopen(self, post: AgendaPost) -> str:
+        """The stored IM channel is gone: forget it and open the DM once more (paced)."""
+        await self.dm_channels.forget(post.channel_id)
+        return await _dm_opening(self.dm_channels.open(post.channel_id))
 
     async def send(self, post: Post, answer: Answer) -> str:
-        """Post `answer` in the post's channel; returns the message ts."""
+        """Post `answer` in the post's channel; returns the message ts. An agenda DM whose
+        stored IM channel Slack no longer knows is opened once more and posted there."""
         message = answer_message(answer)
-        channel = await self._destination(post)
+        channel, stored = await self._destination(post)
         try:
-            response = await pacing.call(
-                self.pacer,
-                self.rates,
-                pacing.POST_METHOD,
-                lambda: self.client.chat_postMessage(
-                    channel=channel,
-                    text=message["text"],
-                    blocks=message["blocks"],
-                    unfurl_links=False,
-                    unfurl_media=False,
-                    metadata=metadata(post),
-                ),
-                channel=channel,
-            )
+            response = await self._post(post, message, channel)
         except SlackApiError as error:
-            raise (classify_dm if isinstance(post, AgendaPost) else classify)(error) from error
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise TransientSendError(f"network error: {type(error).__name__}") from error
+            if not (stored and isinstance(post, AgendaPost) and _code(error) in STALE_IM_ERRORS):
+                raise self._classified(post, error) from error
+            channel = await self._reopen(post)
+            try:
+                response = await self._post(post, message, channel)
+            except SlackApiError as again:
+                raise classify_dm(again) from again
         ts = str(response.get("ts") or "")
         if isinstance(post, AgendaPost):
             self.direct_messages += 1
@@ -216,6 +207,30 @@ class SlackPoster:
             log.debug("daily wisdom posted in Slack channel %s (ts %s)", post.channel_id, ts)
         return ts
 
+    async def _post(self, post: Post, message: dict[str, Any], channel: str) -> Any:
+        """One paced chat.postMessage; a network failure is transient, a Slack error raised."""
+        try:
+            return await pacing.call(
+                self.pacer,
+                self.rates,
+                pacing.POST_METHOD,
+                lambda: self.client.chat_postMessage(
+                    channel=channel,
+                    text=message["text"],
+                    blocks=message["blocks"],
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    metadata=metadata(post),
+                ),
+                channel=channel,
+            )
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise TransientSendError(f"network error: {type(error).__name__}") from error
+
+    @staticmethod
+    def _classified(post: Post, error: SlackApiError) -> PermanentSendError | TransientSendError:
+        return (classify_dm if isinstance(post, AgendaPost) else classify)(error)
+
     async def find_existing(self, post: Post) -> str | None:
         """The ts of a message already carrying this post's idempotency key, or None.
 
@@ -225,7 +240,7 @@ class SlackPoster:
         wanted = IM_HISTORY_SCOPES if isinstance(post, AgendaPost) else HISTORY_SCOPES
         if self.scopes is not None and not (self.scopes & wanted):
             return None
-        channel = await self._destination(post)
+        channel, _ = await self._destination(post)
         event_type = metadata(post)["event_type"]
         attempted = post.attempted_at or post.scheduled_at
         oldest = f"{(attempted - LOOKUP_SKEW).timestamp():.6f}"
@@ -257,6 +272,16 @@ class SlackPoster:
             cursor = meta.get("next_cursor") if isinstance(meta, dict) else None
             if not response.get("has_more") or not cursor:
                 return None
+
+
+async def _dm_opening(opening: Awaitable[T]) -> T:
+    """`opening` (of an IM channel), its failure sorted as a DM's."""
+    try:
+        return await opening
+    except SlackApiError as error:
+        raise classify_dm(error) from error
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise TransientSendError(f"network error: {type(error).__name__}") from error
 
 
 def _carries(message: Any, event_type: str, key: str) -> bool:

@@ -21,11 +21,13 @@ from bot.config import SlackSettings
 from bot.core import Core
 from bot.delivery.agenda_service import AgendaService
 from bot.delivery.announce_service import AnnouncementService, log_result
+from bot.delivery.pacing import Pacer
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import DueService, Runner
 from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.slack.app import CORE_COMMANDS, build_app
 from bot.frontends.slack.connect import SlackStartupError, check_bot_token, open_socket
+from bot.frontends.slack.dm_channels import DmChannels
 from bot.frontends.slack.frontend import (
     FRONTEND,
     REQUIRED_SCOPES,
@@ -187,7 +189,9 @@ async def serve(
             ", ".join(missing),
         )
 
-    poster = SlackPoster(client, scopes=scopes or None)
+    pacer = Pacer()
+    dm_channels = DmChannels(client, db, pacer=pacer)
+    poster = SlackPoster(client, scopes=scopes or None, pacer=pacer, dm_channels=dm_channels)
     service = WisdomService(db, poster, frontend=FRONTEND, clock=clock, grace=wisdom_grace)
     reminders = ReminderService(
         db, poster, frontend=FRONTEND, clock=clock, log=log.getChild("reminders")
@@ -204,7 +208,13 @@ async def serve(
         db, poster, frontend=FRONTEND, clock=clock, log=log.getChild("announcements")
     )
     app = build_app(
-        core, service, settings, client, reminders=reminders, announcements=announcements
+        core,
+        service,
+        settings,
+        client,
+        reminders=reminders,
+        announcements=announcements,
+        dm_channels=dm_channels,
     )
     frontend: SlackFrontend = app.frontend  # type: ignore[attr-defined]
     frontend.scopes = scopes or None
@@ -258,6 +268,8 @@ async def serve(
         if runner is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(runner.cleanup(), 5.0)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(dm_channels.settled(), 5.0)
         stats = frontend.stats
         log.info(
             "Slack stopped: %d command(s) and %d button click(s) served, %d daily post(s) made, "

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from markupsafe import escape
 
+from bot.commands.nugget_queue import NuggetQueue, Submitter
 from bot.config import WebSettings
 from bot.frontends.web import build_app
 from tests.web.conftest import Console
@@ -33,6 +34,7 @@ def test_the_route_lists_are_the_whole_app() -> None:
     gets, posts = routes("GET", public=False), routes("POST", public=False)
     assert {"/", "/deliveries", "/subscriptions", "/programme", "/nuggets"} <= set(gets)
     assert {"/subscriptions/wisdom", "/subscriptions/1/enable", "/logout"} <= set(posts)
+    assert {f"/nuggets/review/1/{step}" for step in ("approve", "edit", "reject")} <= set(posts)
     assert "/public" in routes("GET", public=True) and "/public" not in gets
 
 
@@ -115,13 +117,32 @@ async def test_hostile_text_in_every_subscription_field_comes_back_escaped(
     assert (await console.db.fetch_all("SELECT count(*) FROM subscriptions"))[0][0] == 0
 
 
+async def test_hostile_text_in_a_submission_and_every_review_field_comes_back_escaped(
+    console: Console,
+) -> None:
+    queue = NuggetQueue(console.db, console.core.lookup, console.clock)
+    by = Submitter("discord", "42", HOSTILE, "javascript:alert(1)")
+    item = await queue.submit(f"{HOSTILE} said the speaker", by=by)
+    await console.log_in()
+    _, page = await console.page("/nuggets")
+    assert "<script>" not in page and 'href="javascript:' not in page
+    assert str(escape(HOSTILE)) in page  # the words and the submitter, as text
+    path = f"/nuggets/review/{item.submission.id}/edit"
+    for name in ("text", "speaker", "talk"):
+        status, location, _ = await console.post(path, **{name: HOSTILE})
+        assert status == 303 and location.startswith("/nuggets"), name
+        status, page = await console.page("/nuggets")
+        assert status == 200 and "<script>" not in page, name
+    assert (await queue.item(item.submission.id)).submission.status == "pending"
+
+
 async def test_hostile_text_in_queries_and_the_login_form_comes_back_escaped(
     console: Console,
 ) -> None:
     status, page = await console.page(f"/login?next={quote(HOSTILE)}")
     assert status == 200 and "<script>" not in page
     await console.log_in()
-    for path in ("/nuggets?q=", "/programme?day=", "/programme?conference="):
+    for path in ("/nuggets?q=", "/nuggets?page=", "/programme?day=", "/programme?conference="):
         status, page = await console.page(path + quote(HOSTILE))
         assert status == 200, path
         assert "<script>" not in page, path

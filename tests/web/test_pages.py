@@ -123,6 +123,44 @@ async def test_edit_disable_and_re_enable(console: Console) -> None:
     assert "No subscription is disabled." in page
 
 
+async def test_programme_changes_are_subscribed_listed_and_disabled_one_by_one(
+    console: Console,
+) -> None:
+    await console.log_in()
+    _, page = await console.page("/subscriptions")
+    assert 'action="/subscriptions/programme"' in page
+    where = {"platform": "discord", "community": "G1", "channel": CHANNEL}
+    await console.post("/subscriptions/programme", **where, room="Main", track="Data")
+    _, page = await console.page("/subscriptions")
+    assert flash(page) == "Programme changes Give a room or a track, not both."
+    assert await delivery_views.subscriptions(console.db) == []
+
+    await console.post("/subscriptions/programme", **where, conference="normconf-2022")
+    _, page = await console.page("/subscriptions")
+    assert flash(page).startswith("Programme changes subscribed From now on I will post")
+    await console.post("/subscriptions/programme", **where, track="keynote")
+    first, second = await delivery_views.subscriptions(console.db)
+    assert (first.kind, first.conference, first.created_by) == (
+        "programme",
+        "normconf-2022",
+        "ada (web:ada)",
+    )
+    assert (second.filter_kind, second.filter_value) == ("track", "keynote")
+    _, page = await console.page("/subscriptions")
+    assert "each change in normconf-2022" in page and "each change (track keynote)" in page
+
+    await console.post(f"/subscriptions/{first.id}/disable")
+    _, page = await console.page("/subscriptions")
+    assert flash(page).startswith(f"Programme changes unsubscribed #{first.id}:")
+    off, still_on = await delivery_views.subscriptions(console.db)
+    assert not off.enabled and off.disabled_reason == "unsubscribed by ada (web:ada)"
+    assert still_on.enabled  # the same channel's other subscription is left alone
+    await console.post(f"/subscriptions/{first.id}/enable")
+    assert all(sub.enabled for sub in await delivery_views.subscriptions(console.db))
+    actions = [entry.action for entry in await audit_log.recent(console.db)]
+    assert actions[:2] == ["/programme subscribe", "programme disabled"]
+
+
 async def test_an_unknown_subscription_is_not_found(console: Console) -> None:
     await console.log_in()
     status, _, _ = await console.post("/subscriptions/999/disable")

@@ -53,7 +53,7 @@ bench: $(DEV_STAMP) $(WRK)
 
 screenshots: $(DEV_STAMP) $(CHROMIUM)  ## refresh docs/screenshots/ from the browser test
 	CONFBOT_SCREENSHOTS=$(CURDIR)/docs/screenshots \
-		$(VENV)/bin/pytest tests/web/test_browser.py -k screenshots
+		$(VENV)/bin/pytest tests/web/test_browser.py -k "screenshots or review_queue"
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .pytest_cache .ruff_cache confbot.sqlite3*

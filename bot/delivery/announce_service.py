@@ -140,9 +140,17 @@ class AnnouncementService:
             now=self._now(),
         )
 
-    async def unsubscribe(self, channel_id: str, *, by: str) -> list[ProgrammeSubscription]:
+    async def unsubscribe(
+        self, channel_id: str, *, by: str, subscription_id: int | None = None
+    ) -> list[ProgrammeSubscription]:
+        """Turn off the channel's announcements (or just subscription #id)."""
         return await store.turn_off(
-            self.db, frontend=self.frontend, channel_id=channel_id, by=by, now=self._now()
+            self.db,
+            frontend=self.frontend,
+            channel_id=channel_id,
+            by=by,
+            now=self._now(),
+            subscription_id=subscription_id,
         )
 
     async def subscriptions(self, guild_id: str) -> list[ProgrammeSubscription]:

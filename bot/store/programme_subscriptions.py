@@ -151,14 +151,20 @@ async def subscribe(
 
 
 async def turn_off(
-    db: Database, *, frontend: str, channel_id: str, by: str, now: datetime
+    db: Database,
+    *,
+    frontend: str,
+    channel_id: str,
+    by: str,
+    now: datetime,
+    subscription_id: int | None = None,
 ) -> list[ProgrammeSubscription]:
-    """Turn off every enabled programme subscription of the channel."""
+    """Turn off every enabled programme subscription of the channel (or just #id)."""
     rows = await db.execute_returning(
         "UPDATE subscriptions SET enabled = 0, disabled_reason = ?1, updated_at = ?2 "
         "WHERE kind = 'programme' AND frontend = ?3 AND channel_id = ?4 AND enabled = 1 "
-        "RETURNING *",
-        (f"unsubscribed by {by}", utc_text(now) or "", frontend, channel_id),
+        "AND (?5 IS NULL OR id = ?5) RETURNING *",
+        (f"unsubscribed by {by}", utc_text(now) or "", frontend, channel_id, subscription_id),
     )
     return [_subscription(row) for row in rows]
 

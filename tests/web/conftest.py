@@ -1,7 +1,7 @@
 """A running web console for the tests: the real aiohttp app on 127.0.0.1 (an ephemeral
-port) over a real SQLite database with the bundled data, a `FakeClock`, and daily wisdom and
-talk reminders for a "discord" platform that post through the `FakePoster`; and an HTTP
-client with its own cookie jar."""
+port) over a real SQLite database with the bundled data, a `FakeClock`, and daily wisdom,
+talk reminders and programme-change announcements for a "discord" platform that post
+through the `FakePoster`; and an HTTP client with its own cookie jar."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from aiohttp import web
 from bot.commands.delivery import Delivery
 from bot.config import WebSettings
 from bot.core import Core
+from bot.delivery.announce_service import AnnouncementService
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.web.credentials import make_login_link
@@ -87,6 +88,7 @@ async def start_console(
     core.delivery["discord"] = Delivery(
         WisdomService(db, poster, frontend="discord", clock=clock),
         ReminderService(db, poster, frontend="discord", clock=clock),
+        AnnouncementService(db, poster, frontend="discord", clock=clock),
     )
     settings = WebSettings(port=port, public=public, trust_proxy=trust_proxy)
     app = build_app(core, db, settings, clock=clock, frontends=["discord"])

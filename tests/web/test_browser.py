@@ -12,6 +12,8 @@ import pytest
 from playwright.async_api import Page
 
 from bot.store import delivery_views
+from tests.fakes.discord import FakeDiscord
+from tests.frontends.discord.test_discord_e2e import embed, fields, started
 from tests.web.browser import chromium, screenshot_dir
 from tests.web.conftest import Console
 
@@ -86,6 +88,47 @@ async def test_a_programme_change_is_highlighted(camp: Console, tmp_path: Path) 
         normal = await plain.evaluate("cell => getComputedStyle(cell).backgroundColor")
         assert highlight != normal  # seen, not only in the markup
         assert await page.get_by_role("columnheader", name="Curie").is_visible()
+
+
+async def test_a_nugget_saved_on_discord_is_approved_in_the_review_queue(
+    console: Console, tmp_path: Path
+) -> None:
+    words = "She took all the orders that were placed in the United States."
+    async with FakeDiscord() as fake, started(fake, console.core):
+        message = fake.post_user_message(f"@everyone {words}")
+        saved = await fake.invoke_message_command("Save as nugget", message)
+        assert saved.ephemeral and embed(saved)["title"] == "Queued for review"
+
+        async with chromium(tmp_path / "profile") as browser:
+            page = await browser.new_page()
+            await log_in(page, console)
+            await page.get_by_role("link", name="Nuggets").click()
+            review = page.get_by_role("article").filter(has_text="Submission #1")
+            assert "not named yet" in await review.inner_text()
+            await review.get_by_role("button", name="Approve #1").click()
+            assert "has no talk yet" in await page.get_by_role("status").inner_text()
+
+            review = page.get_by_role("article").filter(has_text="Submission #1")
+            await review.get_by_label("Words of #1").fill(words)
+            await review.get_by_label("Speaker of #1").fill("Vicki Boykis")
+            await review.get_by_label("Talk of #1").fill("normconf-2022/an-ml-fairytale")
+            await review.get_by_role("button", name="Save #1").click()
+            assert "Edited #1" in await page.get_by_role("status").inner_text()
+            review = page.get_by_role("article").filter(has_text="Submission #1")
+            assert "found in the talk's transcript" in await review.inner_text()
+            await page.screenshot(path=str(screenshot_dir(tmp_path) / "nuggets-queue.png"))
+            await review.get_by_role("button", name="Approve #1").click()
+            assert "Approved #1" in await page.get_by_role("status").inner_text()
+            assert "Nothing waits for review." in await page.inner_text("main")
+
+        seen = set()
+        for _ in range(25):
+            result = await fake.invoke(
+                "nugget", {"talk": "normconf-2022/an-ml-fairytale"}, subcommand="random"
+            )
+            seen.add(embed(result)["description"])
+        assert f"“{words}”" in seen  # quoted, as /nugget shows every nugget
+    assert fields(saved)["Said by"] == "unattributed"
 
 
 async def test_the_pages_work_by_keyboard(console: Console, tmp_path: Path) -> None:

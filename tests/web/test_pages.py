@@ -7,16 +7,20 @@ from __future__ import annotations
 import re
 
 from bot.commands.invocation import Invocation
+from bot.commands.nugget_queue import NuggetQueue, Submitter
 from bot.commands.registry import Caller
 from bot.delivery.model import PermanentSendError
 from bot.records import Cue
 from bot.sources.transcripts import cues_to_text
+from bot.store import audit as audit_log
 from bot.store import delivery_views
 from bot.store.content import attach_transcript
 from bot.store.deliveries import disable
 from tests.web.conftest import Console
 
 CHANNEL = "123456789012345678"
+FAIRYTALE = "normconf-2022/an-ml-fairytale"
+WORDS = "She took all the orders that were placed in the United States."
 WISDOM = {
     "platform": "discord",
     "community": "G1",
@@ -119,6 +123,44 @@ async def test_edit_disable_and_re_enable(console: Console) -> None:
     assert "No subscription is disabled." in page
 
 
+async def test_programme_changes_are_subscribed_listed_and_disabled_one_by_one(
+    console: Console,
+) -> None:
+    await console.log_in()
+    _, page = await console.page("/subscriptions")
+    assert 'action="/subscriptions/programme"' in page
+    where = {"platform": "discord", "community": "G1", "channel": CHANNEL}
+    await console.post("/subscriptions/programme", **where, room="Main", track="Data")
+    _, page = await console.page("/subscriptions")
+    assert flash(page) == "Programme changes Give a room or a track, not both."
+    assert await delivery_views.subscriptions(console.db) == []
+
+    await console.post("/subscriptions/programme", **where, conference="normconf-2022")
+    _, page = await console.page("/subscriptions")
+    assert flash(page).startswith("Programme changes subscribed From now on I will post")
+    await console.post("/subscriptions/programme", **where, track="keynote")
+    first, second = await delivery_views.subscriptions(console.db)
+    assert (first.kind, first.conference, first.created_by) == (
+        "programme",
+        "normconf-2022",
+        "ada (web:ada)",
+    )
+    assert (second.filter_kind, second.filter_value) == ("track", "keynote")
+    _, page = await console.page("/subscriptions")
+    assert "each change in normconf-2022" in page and "each change (track keynote)" in page
+
+    await console.post(f"/subscriptions/{first.id}/disable")
+    _, page = await console.page("/subscriptions")
+    assert flash(page).startswith(f"Programme changes unsubscribed #{first.id}:")
+    off, still_on = await delivery_views.subscriptions(console.db)
+    assert not off.enabled and off.disabled_reason == "unsubscribed by ada (web:ada)"
+    assert still_on.enabled  # the same channel's other subscription is left alone
+    await console.post(f"/subscriptions/{first.id}/enable")
+    assert all(sub.enabled for sub in await delivery_views.subscriptions(console.db))
+    actions = [entry.action for entry in await audit_log.recent(console.db)]
+    assert actions[:2] == ["/programme subscribe", "programme disabled"]
+
+
 async def test_an_unknown_subscription_is_not_found(console: Console) -> None:
     await console.log_in()
     status, _, _ = await console.post("/subscriptions/999/disable")
@@ -162,7 +204,87 @@ async def test_the_nugget_pool_is_searched(console: Console) -> None:
     assert "Nuggets matching “crontab”" in found and found.count("<q>") >= 1
     _, nothing = await console.page("/nuggets?q=zzzzqqqq")
     assert "No nugget matches" in nothing
-    assert "not in this version yet" in nothing  # the review queue's seam
+    assert "Nothing waits for review." in nothing
+    for odd in ("0", "²", "9" * 5000, "-1"):
+        status, _ = await console.page(f"/nuggets?page={odd}")
+        assert status == 200, odd
+
+
+async def submitted(console: Console, text: str = WORDS, **where: str) -> int:
+    """A nugget submitted as /nugget submit on Discord would, through the one queue."""
+    by = Submitter("discord", "42", "grace (42)", where.pop("link", None))
+    queue = NuggetQueue(console.db, console.core.lookup, console.clock)
+    return (await queue.submit(text, by=by, **where)).submission.id
+
+
+async def test_the_review_queue_shows_each_submission_and_approves_it(console: Console) -> None:
+    link = "https://discord.com/channels/1/2/3"
+    first = await submitted(console, talk=FAIRYTALE, speaker="Vicki Boykis", link=link)
+    await console.log_in()
+    _, page = await console.page("/nuggets")
+    shown = page.split('id="queue"', 1)[1]
+    for expected in (WORDS, "Vicki Boykis", "An ML Fairytale", "grace (42)", link, "2019-08-22"):
+        assert expected in shown, expected
+    assert "found in the talk&#39;s transcript" in shown
+    assert f'action="/nuggets/review/{first}/approve"' in shown
+
+    status, location, _ = await console.post(f"/nuggets/review/{first}/approve")
+    assert status == 303 and location.startswith("/nuggets")
+    _, page = await console.page("/nuggets")
+    assert flash(page).startswith(f"Approved #{first}") and "Nothing waits for review." in page
+    queue = NuggetQueue(console.db, console.core.lookup, console.clock)
+    (pooled,) = await queue.search_pool("United States orders")
+    assert pooled.text == WORDS and pooled.source.startswith("Community submission")
+    assert (await queue.item(first)).submission.reviewed_by == "ada (web:ada)"
+    (entry, *_) = await audit_log.recent(console.db)
+    assert entry.user == "ada" and entry.action == "nugget approve"
+
+    await console.post(f"/nuggets/review/{first}/reject")
+    _, page = await console.page("/nuggets")
+    assert flash(page) == f"Nugget #{first} Nugget #{first} was already approved by ada (web:ada)."
+    assert (await queue.item(first)).submission.status == "approved"
+
+
+async def test_a_submission_is_edited_refused_and_rejected_with_the_queues_words(
+    console: Console,
+) -> None:
+    second = await submitted(console, text="Counting is most of the real work here.")
+    await console.log_in()
+    await console.post(f"/nuggets/review/{second}/approve")
+    _, page = await console.page("/nuggets")
+    assert f"Nugget #{second} has no talk yet: edit it and name one." in flash(page)
+
+    form = {"text": "Counting is most of the work.", "speaker": "Nobody Atall", "talk": FAIRYTALE}
+    await console.post(f"/nuggets/review/{second}/edit", **form)
+    _, page = await console.page("/nuggets")
+    assert "No speaker is called “Nobody Atall”" in flash(page)
+    queue = NuggetQueue(console.db, console.core.lookup, console.clock)
+    kept = (await queue.item(second)).submission
+    assert kept.text == "Counting is most of the real work here." and kept.talk is None
+
+    await console.post(f"/nuggets/review/{second}/edit", **{**form, "speaker": "Vicki Boykis"})
+    _, page = await console.page("/nuggets")
+    assert flash(page).startswith(f"Edited #{second}")
+    edited = (await queue.item(second)).submission
+    assert edited.text == form["text"] and edited.speaker == "Vicki Boykis"
+    assert edited.talk is not None and edited.talk.ref == FAIRYTALE
+    assert 'value="Vicki Boykis"' in page and f'value="{FAIRYTALE}"' in page
+
+    await console.post(f"/nuggets/review/{second}/reject")
+    _, page = await console.page("/nuggets")
+    assert flash(page).startswith(f"Rejected #{second}")
+    assert (await queue.item(second)).submission.status == "rejected"
+    assert await queue.search_pool("Counting is most of the work") == []
+    await console.post("/nuggets/review/999/approve")
+    _, page = await console.page("/nuggets")
+    assert flash(page) == "Nugget #999 There is no submitted nugget #999."
+    actions = [entry.action for entry in await audit_log.recent(console.db)][1:]
+    assert actions[:4] == [
+        "nugget reject",
+        "nugget edit",
+        "nugget edit refused",
+        "nugget approve refused",
+    ]
 
 
 async def test_a_public_talk_page_has_its_nuggets_and_timed_transcript(console: Console) -> None:

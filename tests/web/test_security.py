@@ -4,10 +4,12 @@ without its CSRF token, and user text shown as text (escaped) wherever it comes 
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from urllib.parse import quote
 
 from markupsafe import escape
 
+from bot.commands.nugget_queue import NuggetQueue, Submitter
 from bot.config import WebSettings
 from bot.frontends.web.server import build_app
 from tests.web.conftest import Console
@@ -18,7 +20,8 @@ SAMPLE = {"id": "1", "token": "not-a-token", "conference": "normconf-2022", "slu
 
 def routes(method: str, *, public: bool) -> list[str]:
     """Every path of the app for `method`, with sample values for its parameters."""
-    console = build_app(None, None, WebSettings(port=1, public=public), clock=None)  # type: ignore[arg-type]
+    core = SimpleNamespace(calendar_base=None)  # only the route table is read: no core runs
+    console = build_app(core, None, WebSettings(port=1, public=public), clock=None)  # type: ignore[arg-type]
     paths: list[str] = []
     for route in console.router.routes():
         if route.method != method:
@@ -33,15 +36,15 @@ def test_the_route_lists_are_the_whole_app() -> None:
     gets, posts = routes("GET", public=False), routes("POST", public=False)
     assert {"/", "/deliveries", "/subscriptions", "/programme", "/nuggets"} <= set(gets)
     assert {"/subscriptions/wisdom", "/subscriptions/1/enable", "/logout"} <= set(posts)
+    assert {f"/nuggets/review/1/{step}" for step in ("approve", "edit", "reject")} <= set(posts)
     assert "/public" in routes("GET", public=True) and "/public" not in gets
 
 
 async def test_every_page_without_a_session_goes_to_the_login_and_shows_nothing(
     console: Console,
 ) -> None:
-    private = [
-        p for p in routes("GET", public=True) if not p.startswith(("/login", "/static", "/public"))
-    ]
+    open_paths = ("/login", "/static", "/public", "/agenda/calendar/")  # the feed: its token
+    private = [p for p in routes("GET", public=True) if not p.startswith(open_paths)]
     assert len(private) >= 5
     for path in private:
         async with console.http.get(console.url + path, allow_redirects=False) as response:
@@ -115,13 +118,32 @@ async def test_hostile_text_in_every_subscription_field_comes_back_escaped(
     assert (await console.db.fetch_all("SELECT count(*) FROM subscriptions"))[0][0] == 0
 
 
+async def test_hostile_text_in_a_submission_and_every_review_field_comes_back_escaped(
+    console: Console,
+) -> None:
+    queue = NuggetQueue(console.db, console.core.lookup, console.clock)
+    by = Submitter("discord", "42", HOSTILE, "javascript:alert(1)")
+    item = await queue.submit(f"{HOSTILE} said the speaker", by=by)
+    await console.log_in()
+    _, page = await console.page("/nuggets")
+    assert "<script>" not in page and 'href="javascript:' not in page
+    assert str(escape(HOSTILE)) in page  # the words and the submitter, as text
+    path = f"/nuggets/review/{item.submission.id}/edit"
+    for name in ("text", "speaker", "talk"):
+        status, location, _ = await console.post(path, **{name: HOSTILE})
+        assert status == 303 and location.startswith("/nuggets"), name
+        status, page = await console.page("/nuggets")
+        assert status == 200 and "<script>" not in page, name
+    assert (await queue.item(item.submission.id)).submission.status == "pending"
+
+
 async def test_hostile_text_in_queries_and_the_login_form_comes_back_escaped(
     console: Console,
 ) -> None:
     status, page = await console.page(f"/login?next={quote(HOSTILE)}")
     assert status == 200 and "<script>" not in page
     await console.log_in()
-    for path in ("/nuggets?q=", "/programme?day=", "/programme?conference="):
+    for path in ("/nuggets?q=", "/nuggets?page=", "/programme?day=", "/programme?conference="):
         status, page = await console.page(path + quote(HOSTILE))
         assert status == 200, path
         assert "<script>" not in page, path

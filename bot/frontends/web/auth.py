@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.frontends.agenda_feed import ROUTE
 from bot.frontends.web.context import context, visit
 from bot.frontends.web.credentials import (
     MAX_PASSWORD_LENGTH,
@@ -35,14 +36,16 @@ from bot.store import web_auth
 log = logging.getLogger("confbot.web")
 
 SESSION_COOKIE = "confbot_session"
+CALENDAR_FEEDS = ROUTE.split("{", 1)[0]  # "/agenda/calendar/"
 LOGIN_CSRF_COOKIE = "confbot_login_csrf"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _open_path(path: str, public: bool) -> bool:
-    """Pages anyone may fetch: the login pages, the style sheet, and (when on) the public
-    programme."""
-    if path == "/login" or path.startswith(("/login/", "/static/")):
+    """Pages anyone may fetch: the login pages, the style sheet, the personal calendar feeds
+    (a calendar app has no session; the secret token in the path is the key), and (when on)
+    the public programme."""
+    if path == "/login" or path.startswith(("/login/", "/static/", CALENDAR_FEEDS)):
         return True
     return public and (path == "/public" or path.startswith("/public/"))
 

@@ -1,8 +1,12 @@
 """The web console's aiohttp application, and serving it beside the chat front ends.
 
-`build_app` wires the pages (each module's `add_routes`), the style sheet, the guard
-middleware (bot/frontends/web/auth.py) and the security headers of every response;
-`serve` listens on CONFBOT_WEB_HOST:CONFBOT_WEB_PORT until cancelled.
+`build_app` wires the pages (each module's `add_routes`), the personal calendar feeds
+(bot/frontends/agenda_feed.py, at their secret URLs, open without a session), the style
+sheet, the guard middleware (bot/frontends/web/auth.py) and the security headers of every
+response, and tells the core where the feeds are served (`Core.calendar_base`: the
+console's address, CONFBOT_WEB_URL else http://HOST:PORT), so the links /agenda calendar
+gives on every platform are this console's; `serve` listens on
+CONFBOT_WEB_HOST:CONFBOT_WEB_PORT until cancelled.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.config import WebSettings
+from bot.frontends.agenda_feed import feed_routes
 from bot.frontends.base import StartError
 from bot.frontends.web import auth, nuggets, pages, programme, public, subscriptions
 from bot.frontends.web.context import CONTEXT, WebContext
@@ -53,6 +58,8 @@ def build_app(
         grace=grace,
     )
     app.on_response_prepare.append(_headers)
+    app.add_routes(feed_routes(db, clock))
+    core.calendar_base = settings.url
     auth.add_routes(app)
     pages.add_routes(app)
     subscriptions.add_routes(app)

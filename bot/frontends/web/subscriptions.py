@@ -5,8 +5,9 @@ Every change is a chat command: the form's fields become the same `Invocation` a
 `/wisdom subscribe #channel 09:00 Europe/Amsterdam` would, run by the command registry for a
 `Caller` on the chosen platform (as an admin, named after the logged-in organiser), so the
 validation, the messages and the delivery services are exactly the chat commands'. The one
-exception is turning off a single reminder subscription, which no chat command does alone: it
-calls the platform's `ReminderService.unsubscribe` with the subscription's id, as /remind's
+exception is turning off a single reminder or programme-change subscription, which no chat
+command does alone: it calls the platform's `ReminderService.unsubscribe` (or
+`AnnouncementService.unsubscribe`) with the subscription's id, as /remind's (or /programme's)
 handler calls it for a whole channel. The result is shown on the next page (post, redirect,
 get).
 """
@@ -18,6 +19,7 @@ import re
 from aiohttp import web
 
 from bot.answer import Answer
+from bot.commands import announce
 from bot.commands.invocation import Invocation
 from bot.commands.registry import Caller
 from bot.delivery.reminder_answers import unsubscribed_answer
@@ -30,8 +32,7 @@ from bot.store.names import conference_slugs
 from bot.store.programme import rooms
 
 COMMUNITY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-# Where the programme-change announcements (`/programme subscribe #channel`, being built in
-# bot/delivery/ by another change) plug in: the form appears once the registry has it.
+# The programme-change announcements' command; its form shows only when the registry has it.
 PROGRAMME_SUBSCRIBE = "programme subscribe"
 
 
@@ -127,7 +128,7 @@ async def create_reminders(request: web.Request) -> web.Response:
 
 
 async def create_programme_changes(request: web.Request) -> web.Response:
-    return await _create(request, PROGRAMME_SUBSCRIBE, "conference")
+    return await _create(request, PROGRAMME_SUBSCRIBE, "conference", "room", "track")
 
 
 async def _stored(request: web.Request) -> SubscriptionRow:
@@ -147,6 +148,13 @@ def _subscribe_again(sub: SubscriptionRow, **changes: str) -> Invocation:
             timezone=changes.get("timezone") or (sub.zone or ""),
         )
     filters = {sub.filter_kind: sub.filter_value} if sub.filter_kind != "all" else {}
+    if sub.kind == "programme":
+        return Invocation.of(
+            PROGRAMME_SUBSCRIBE,
+            channel=sub.channel_id,
+            conference=sub.conference or None,
+            **filters,
+        )
     return Invocation.of(
         "remind subscribe",
         channel=sub.channel_id,
@@ -175,15 +183,23 @@ async def disable(request: web.Request) -> web.Response:
         invocation = Invocation.of("wisdom unsubscribe", channel=sub.channel_id)
         return await _run(request, sub.frontend, sub.guild_id, sub.channel_id, invocation)
     services = ctx.core.delivery.get(sub.frontend)
-    if services is None or services.reminders is None:
-        return _done(request, Flash("Reminders", _no_platform(ctx), ok=False))
-    turned_off = await services.reminders.unsubscribe(
-        sub.channel_id,
-        by=f"{visit(request).user} (web:{visit(request).user})",
-        subscription_id=sub.id,
-    )
-    await audit(request, "reminders disabled", f"#{sub.id} {sub.frontend} {sub.channel_id}")
-    return _done(request, _flash(unsubscribed_answer(turned_off)))
+    by = f"{visit(request).user} (web:{visit(request).user})"
+    if sub.kind == "programme":
+        if services is None or services.programme is None:
+            return _done(request, Flash(announce.TITLE, _no_platform(ctx), ok=False))
+        changes_off = await services.programme.unsubscribe(
+            sub.channel_id, by=by, subscription_id=sub.id
+        )
+        answer = announce.unsubscribed_answer(changes_off)
+    else:
+        if services is None or services.reminders is None:
+            return _done(request, Flash("Reminders", _no_platform(ctx), ok=False))
+        reminders_off = await services.reminders.unsubscribe(
+            sub.channel_id, by=by, subscription_id=sub.id
+        )
+        answer = unsubscribed_answer(reminders_off)
+    await audit(request, f"{sub.kind} disabled", f"#{sub.id} {sub.frontend} {sub.channel_id}")
+    return _done(request, _flash(answer))
 
 
 def add_routes(app: web.Application) -> None:

@@ -11,7 +11,7 @@ from bot.answer import strip_highlights
 from bot.commands.registry import Caller
 from bot.config import Settings
 from bot.core import Core
-from bot.frontends.web import build_app
+from bot.frontends.web.server import build_app
 from bot.store.content import replace_conferences
 from tests.commands.conftest import walk_conference
 from tests.web.conftest import Console

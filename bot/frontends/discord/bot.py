@@ -35,8 +35,9 @@ from bot.commands.invocation import Invocation, Stash, Unpacked
 from bot.config import DiscordSettings
 from bot.core import Core
 from bot.delivery.agenda_service import AgendaService
-from bot.delivery.announce_service import AnnouncementService, log_result
+from bot.delivery.announce_service import AnnouncementService
 from bot.delivery.model import Poster
+from bot.delivery.outcome_log import log_run
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
 from bot.delivery.wisdom_service import WisdomService
@@ -391,37 +392,4 @@ class ConfBot(commands.Bot):
         return picked
 
     def _report(self, index: int, outcomes: Sequence[Any]) -> None:
-        service = self.runner.services[index]
-        if service is self.agenda:
-            return  # the agenda service logs its runs itself, without user ids
-        for outcome in outcomes:
-            if service is self.announcements:
-                log_result(log, outcome)
-            else:
-                (log_outcome if service is self.wisdom else log_reminder)(outcome)
-
-
-def log_outcome(outcome: Outcome) -> None:
-    level = logging.INFO if outcome.kind in ("sent", "recovered", "skipped") else logging.WARNING
-    log.log(
-        level,
-        "daily wisdom %s: channel %s, %s%s%s",
-        outcome.kind,
-        outcome.channel_id,
-        outcome.local_date,
-        f", message {outcome.message_id}" if outcome.message_id else "",
-        f" ({outcome.detail})" if outcome.detail and outcome.kind != "sent" else "",
-    )
-
-
-def log_reminder(outcome: ReminderOutcome) -> None:
-    level = logging.INFO if outcome.kind in ("sent", "recovered", "skipped") else logging.WARNING
-    log.log(
-        level,
-        "reminder %s: channel %s, %r%s%s",
-        outcome.kind,
-        outcome.channel_id,
-        outcome.title,
-        f", message {outcome.message_id}" if outcome.message_id else "",
-        f" ({outcome.detail})" if outcome.detail else "",
-    )
+        log_run(log, outcomes)

@@ -20,7 +20,8 @@ from bot.clock import Clock
 from bot.config import SlackSettings
 from bot.core import Core
 from bot.delivery.agenda_service import AgendaService
-from bot.delivery.announce_service import AnnouncementService, log_result
+from bot.delivery.announce_service import AnnouncementService
+from bot.delivery.outcome_log import log_run
 from bot.delivery.pacing import Pacer
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import DueService, Runner
@@ -66,15 +67,7 @@ async def post_loop(
     ]
 
     def report(index: int, outcomes: Sequence[Any]) -> None:
-        if services[index] is agenda:
-            return  # the agenda service logs its runs itself, without user ids
-        if services[index] is service:
-            _log_outcomes(list(outcomes))
-        elif services[index] is announcements:
-            for result in outcomes:
-                log_result(log, result)
-        else:
-            _log_reminders(list(outcomes))
+        log_run(log, outcomes)
 
     runner = Runner(services, clock=clock, interval=interval, report=report)
     if announcements is not None:
@@ -91,42 +84,16 @@ async def post_once(
     if service is not None:
         try:
             outcomes = await service.run_due()
-            _log_outcomes(outcomes)
+            log_run(log, outcomes)
         except Exception:
             log.exception("daily wisdom run failed; trying again at the next tick")
     if reminders is not None:
         try:
             reminded = await reminders.run_due()
-            _log_reminders(reminded)
+            log_run(log, reminded)
         except Exception:
             log.exception("reminder run failed; trying again at the next tick")
     return outcomes, reminded
-
-
-def _log_outcomes(outcomes: list[Outcome]) -> None:
-    for outcome in outcomes:
-        level = logging.INFO if outcome.kind in ("sent", "recovered") else logging.WARNING
-        log.log(
-            level,
-            "daily wisdom for %s in channel %s: %s%s",
-            outcome.local_date,
-            outcome.channel_id,
-            outcome.kind,
-            f" ({outcome.detail})" if outcome.detail else "",
-        )
-
-
-def _log_reminders(outcomes: list[remind.ReminderOutcome]) -> None:
-    for outcome in outcomes:
-        quiet = outcome.kind in ("sent", "recovered", "skipped")
-        log.log(
-            logging.INFO if quiet else logging.WARNING,
-            "reminder for %r in channel %s: %s%s",
-            outcome.title,
-            outcome.channel_id,
-            outcome.kind,
-            f" ({outcome.detail})" if outcome.detail else "",
-        )
 
 
 def api_base_url(url: str | None) -> str:

@@ -57,54 +57,62 @@ class Row(NamedTuple):
 class Grid:
     rooms: tuple[str, ...]
     rows: tuple[Row, ...]
-
-    @property
-    def talk_count(self) -> int:
-        return sum(len(cell.talks) for row in self.rows for cell in row.cells)
+    talk_count: int
 
 
 def build_grid(talks: Sequence[DayTalk], marks: Marks, zone: tzinfo) -> Grid:
-    local: dict[datetime, datetime] = {}  # talks share their start and end times: each once
-    hhmm: dict[datetime, str] = {}
-    entries: list[tuple[DayTalk, datetime, datetime]] = []
-    for talk in talks:
-        starts = local.get(talk.starts_at) or local.setdefault(
-            talk.starts_at, talk.starts_at.astimezone(zone)
-        )
-        end = talk.ends_at or talk.starts_at
-        ends = local.get(end) or local.setdefault(end, end.astimezone(zone))
-        entries.append((talk, starts, ends))
-    for moment in local.values():
-        hhmm[moment] = f"{moment:%H:%M}"
-    room_names = sorted({talk.room or NO_ROOM for talk, _, _ in entries}, key=str.casefold)
-    times = sorted({starts for _, starts, _ in entries})
+    # Talks share their start and end times (and the store hands out one datetime per
+    # distinct time): each is converted and formatted once.
+    zoned: dict[datetime, tuple[datetime, str]] = {}
+    for moment in {moment for talk in talks for moment in (talk.starts_at, talk.ends_at)}:
+        if moment is not None:
+            local = moment.astimezone(zone)
+            zoned[moment] = (local, f"{local:%H:%M}")
+    times = sorted({zoned[talk.starts_at][0] for talk in talks})
     row_of = {moment: index for index, moment in enumerate(times)}
-    starting: dict[str, dict[int, list[GridTalk]]] = defaultdict(lambda: defaultdict(list))
+    marking = bool(marks.changes)
+    # (room, row) -> the talks starting there, and the latest end among them
+    starting: dict[tuple[str, int], list[GridTalk]] = {}
     latest: dict[tuple[str, int], datetime] = {}
-    for talk, starts, ends in entries:
-        kinds = marks.kinds(talk) if marks.changes else frozenset()
-        mark = (marks.of(talk) or ", ".join(sorted(kinds))) if kinds else ""
-        room, row = talk.room or NO_ROOM, row_of[starts]
-        shown = GridTalk(talk, f"{hhmm[starts]}–{hhmm[ends]}", ", ".join(talk.speakers), mark)
-        starting[room][row].append(shown)
-        if latest.get((room, row), ends) <= ends:
-            latest[(room, row)] = ends
+    for talk in talks:
+        starts, start_text = zoned[talk.starts_at]
+        ends, end_text = zoned[talk.ends_at] if talk.ends_at is not None else (starts, start_text)
+        mark = ""
+        if marking:
+            kinds = marks.kinds(talk)
+            mark = (marks.of(talk) or ", ".join(sorted(kinds))) if kinds else ""
+        key = (talk.room or NO_ROOM, row_of[starts])
+        shown = GridTalk(talk, f"{start_text}–{end_text}", ", ".join(talk.speakers), mark)
+        here = starting.get(key)
+        if here is None:
+            starting[key] = [shown]
+            latest[key] = ends
+        else:
+            here.append(shown)
+            if latest[key] < ends:
+                latest[key] = ends
+    room_names = sorted({room for room, _ in starting}, key=str.casefold)
+    column_of = {room: column for column, room in enumerate(room_names)}
+    rows_of_room: dict[str, list[int]] = defaultdict(list)
+    for room, index in sorted(starting, key=lambda key: key[1]):
+        rows_of_room[room].append(index)
     # Per row, the columns that hold a talk's cell or are spanned by one (None); every other
     # column is empty, and each run of those becomes one cell (`_row`).
     placed: list[dict[int, Cell | None]] = [{} for _ in times]
-    for column, room in enumerate(room_names):
-        rows_here = sorted(starting[room])
+    count = len(times)
+    for room, rows_here in rows_of_room.items():
+        column = column_of[room]
         for position, index in enumerate(rows_here):
-            limit = rows_here[position + 1] if position + 1 < len(rows_here) else len(times)
+            limit = rows_here[position + 1] if position + 1 < len(rows_here) else count
             span = max(1, bisect_left(times, latest[(room, index)], index + 1, limit) - index)
-            items = tuple(starting[room][index])
-            placed[index][column] = Cell(items, span, 1, any(item.mark for item in items))
+            items = tuple(starting[(room, index)])
+            changed = marking and any(item.mark for item in items)
+            placed[index][column] = Cell(items, span, 1, changed)
             for covered in range(index + 1, index + span):
                 placed[covered][column] = None
-    rows = tuple(
-        Row(moment, _row(placed[index], len(room_names))) for index, moment in enumerate(times)
-    )
-    return Grid(tuple(room_names), rows)
+    columns = len(room_names)
+    rows = tuple(Row(moment, _row(placed[index], columns)) for index, moment in enumerate(times))
+    return Grid(tuple(room_names), rows, len(talks))
 
 
 def _row(placed: dict[int, Cell | None], columns: int) -> tuple[Cell, ...]:

@@ -14,6 +14,7 @@ import jinja2
 from aiohttp import web
 
 from bot.frontends.web.context import Flash, context, visit
+from bot.frontends.web.grid_html import grid_rows
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -47,6 +48,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["when"] = when
     env.filters["hhmm"] = hhmm
+    env.filters["grid_rows"] = grid_rows
     return env
 
 

@@ -176,17 +176,14 @@ def wanted(
     keys += [change.talk_key for change in changes]
     speakers = [fold(name) for talk in talks for name in talk.speakers]
     rooms = [talk.room for talk in talks if talk.room]
+    tracks = [talk.track for talk in talks if talk.track]
     for change in changes:
         for side in (change.old, change.new):
             if side is not None:
                 speakers += [fold(name) for name in side.speakers]
                 rooms += [side.room] if side.room else []
-    return {
-        "talk": keys,
-        "speaker": speakers,
-        "track": [talk.track for talk in talks if talk.track],
-        "room": rooms,
-    }
+                tracks += [side.track] if side.track else []
+    return {"talk": keys, "speaker": speakers, "track": tracks, "room": rooms}
 
 
 @dataclass(frozen=True)
@@ -289,7 +286,9 @@ def _notes(
         starts, old = before.starts_at, None
         conference = change.conference
         ref = ""
-        candidates = index.candidates(change.talk_key, ref, before.speakers, before.room, None)
+        candidates = index.candidates(
+            change.talk_key, ref, before.speakers, before.room, before.track
+        )
         subject = ReminderTalk(
             change.talk_key,
             ref,
@@ -297,7 +296,7 @@ def _notes(
             before.title,
             before.speakers,
             before.room,
-            None,
+            before.track,
             starts.astimezone(UTC),
             zone,
         )

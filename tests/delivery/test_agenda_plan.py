@@ -124,6 +124,16 @@ def test_a_cancelled_talk_is_told_instead_of_reminded() -> None:
     assert plan([person(1)], follows, [], [cancelled], T + timedelta(minutes=1)).due == []
 
 
+def test_a_track_follower_is_told_of_a_cancelled_talk_in_that_track() -> None:
+    before = TalkSnapshot("Talk g1", T, None, "Hall A", ("Ada Lovelace",), track="Data")
+    cancelled = ProgrammeChange(
+        "conf", "g1", "cancelled", before, None, batch_id=2, detected_at=T - timedelta(hours=1)
+    )
+    follows = [follow("track", "data", pid=1), follow("track", "security", pid=2)]
+    result = plan([person(1), person(2)], follows, [], [cancelled], T - timedelta(minutes=5))
+    assert keys(result) == [(1, "cancelled:g1")] and result.due[0].post.kind == "cancelled"
+
+
 def test_lead_time_across_a_dst_change_is_counted_in_real_minutes() -> None:
     # Berlin springs forward at 02:00 on 29 March 2026: 03:05 CEST is 01:05 UTC.
     starts = datetime(2026, 3, 29, 1, 5, tzinfo=UTC)

@@ -21,6 +21,7 @@ from bot.commands.delivery import (
     group_help,
     line,
     only_channel,
+    room_or_track,
     take_channel,
     with_hint,
 )
@@ -82,19 +83,16 @@ def _conference_of(sub: ProgrammeSubscription) -> str:
 
 
 async def subscribe(core: Core, call: Call) -> Answer:
-    room, track, given = call.text("room"), call.text("track"), call.text("filter")
     where = channel(call)
     posting = await can_post(call, where)
     chosen = call.optional("conference")
     conferences = [chosen] if chosen else list(call.scope)
 
     async def act(service: AnnouncementService, call: Call) -> Answer:
-        if room and track:
+        chosen_filter = room_or_track(call)
+        if chosen_filter is None:
             raise AnnouncementInputError("Give a room or a track, not both.")
-        if given:
-            kind, _, value = given.partition(" ")
-        else:
-            kind, value = ("room", room) if room else ("track", track) if track else ("all", "")
+        kind, value = chosen_filter
         subs = await service.subscribe(
             guild_id=call.caller.place,
             channel_id=where,

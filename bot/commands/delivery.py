@@ -80,6 +80,19 @@ def line(text: str, title: str) -> Answer:
     return Answer(kind="error", title=title, text=text, found=False, ephemeral=True)
 
 
+def room_or_track(call: Call) -> tuple[str, str] | None:
+    """The (filter kind, value) a subscribe command was given: ('room', NAME), ('track',
+    NAME), a text front end's "room NAME" as typed, or ('all', ''); None when both a room and
+    a track were given (each command says so in its own words)."""
+    room, track, given = call.text("room"), call.text("track"), call.text("filter")
+    if room and track:
+        return None
+    if given:
+        kind, _, value = given.partition(" ")
+        return kind, value
+    return ("room", room) if room else ("track", track) if track else ("all", "")
+
+
 def take_channel(words: list[str]) -> dict[str, str]:
     """{'channel': the first word} when it names a channel (#general, <#C123>, an id)."""
     if words and _CHANNEL_LIKE.match(words[0]):

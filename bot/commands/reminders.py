@@ -20,6 +20,7 @@ from bot.commands.delivery import (
     hinted,
     line,
     only_channel,
+    room_or_track,
     status,
     take_channel,
     unsubscribe,
@@ -106,17 +107,14 @@ def _subscribe_words(text: str) -> dict[str, str]:
 async def subscribe(core: Core, call: Call) -> Answer:
     if not call.text("minutes"):
         return GROUP.usage(core, "/remind subscribe")
-    room, track, given = call.text("room"), call.text("track"), call.text("filter")
     where = channel(call)
     posting = await can_post(call, where)
 
     async def act(service: ReminderService, call: Call) -> Answer:
-        if room and track:
+        chosen_filter = room_or_track(call)
+        if chosen_filter is None:
             raise ReminderInputError("Give a room or a track, not both.")
-        if given:
-            kind, _, value = given.partition(" ")
-        else:
-            kind, value = ("room", room) if room else ("track", track) if track else ("all", "")
+        kind, value = chosen_filter
         subscribed = await service.subscribe(
             guild_id=call.caller.place,
             channel_id=where,

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from bot.answer import Answer, Choice
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.commands.agenda import PausedNotices
+from bot.commands.answer_cache import ANSWER_CACHE_SIZE, AnswerCache, SuggestionCache
 from bot.commands.answers import talk_answer
 from bot.commands.delivery import Delivery
 from bot.commands.invocation import Invocation
@@ -43,12 +44,21 @@ class Core:
     """The command logic over one open `Database`. Cheap to build; holds a fuzzy-match cache."""
 
     def __init__(
-        self, db: Database, rng: random.Random | None = None, clock: Clock = SYSTEM_CLOCK
+        self,
+        db: Database,
+        rng: random.Random | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        answer_cache_size: int = ANSWER_CACHE_SIZE,
     ) -> None:
         self.db = db
         self.rng = rng or random.Random()
         self.programme = ScheduleAnswers(db, clock)
         self.lookup = Lookup(db)
+        # The answers of the `cached` commands (/talk, /speaker, /search) and the talk and
+        # speaker autocomplete, per data version.
+        self.answers = AnswerCache(self.lookup, answer_cache_size)
+        self.suggested = SuggestionCache(self.lookup, answer_cache_size)
         self.commands = COMMANDS
         # The services that post on their own, by front end (each registers its own).
         self.delivery: dict[str, Delivery] = {}

@@ -108,11 +108,13 @@ class Stash:
         self._clock = clock
         self._by_token: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._by_text: dict[str, str] = {}
+        self.puts = 0  # texts stashed so far: a render that stashed none can be kept
 
     def __len__(self) -> int:
         return len(self._by_token)
 
     def put(self, text: str) -> str:
+        self.puts += 1
         now = self._clock()
         token = self._by_text.get(text)
         if token is not None and token in self._by_token:

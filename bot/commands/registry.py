@@ -51,6 +51,10 @@ class Command:
     split_words: WordSplitter | None = None
     slash: bool = True  # a Discord and Slack slash command (not /help: text front ends only)
     private: bool = False  # every answer is the caller's own (an agenda): never shown to others
+    # The answer depends on the arguments, the community's conferences and the loaded data
+    # alone (no clock, no random pick, nothing of the caller's): kept per data version
+    # (bot/commands/answer_cache.py).
+    cached: bool = False
     subcommands: tuple[Command, ...] = ()
     # The subcommand a group runs when a text line's first word names none of them
     # ("/nugget airflow" is "/nugget random airflow"); Discord offers it as a subcommand.
@@ -264,13 +268,21 @@ class Registry:
             scope = await community_scope(core, caller)
         # Arguments the command does not take (a hand-made button) are dropped.
         kept = Invocation.from_mapping(command.name, {k: str(v) for k, v in values.items()})
+        version: object = None
+        if command.cached:
+            found, version = await core.answers.get((kept, scope))
+            if found is not None:
+                return found
         answer = await command.handler(core, Call(kept, values, caller, scope))
-        return _stamped(
+        answer = _stamped(
             answer,
             invocation=answer.invocation or kept,
             choices=self._complete(answer.choices, kept),
             actions=self._complete(answer.actions, kept),
         )
+        if command.cached:
+            core.answers.keep(version, (kept, scope), answer)
+        return answer
 
     async def run_message(
         self, core: Core, name: str, message: Message, caller: Caller = NOBODY

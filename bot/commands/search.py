@@ -114,4 +114,5 @@ SEARCH = Command(
     ),
     search,
     help="Full-text search over titles, summaries, nuggets and transcripts.",
+    cached=True,
 )

@@ -53,10 +53,14 @@ async def suggestions(
     scope = (conference,) if conference else await community_scope(core, caller)
     if conference is None and len(scope) == 1:
         conference = scope[0]
-    if source == "talks":
-        return await core.suggest_talks(typed, MAX_SUGGESTIONS, scope)
-    if source == "speakers":
-        return await core.suggest_speakers(typed, MAX_SUGGESTIONS, scope)
+    if source in ("talks", "speakers"):
+        key = (source, typed, scope)
+        found, version = await core.suggested.get(key)
+        if found is None:
+            suggest = core.suggest_talks if source == "talks" else core.suggest_speakers
+            found = tuple(await suggest(typed, MAX_SUGGESTIONS, scope))
+            core.suggested.keep(version, key, found)
+        return list(found)
     if source == "conferences":
         typed = clean_text(typed).lower()
         slugs = await core.lookup.conference_slugs()

@@ -120,6 +120,7 @@ TALK = Command(
     ),
     talk,
     help=f"A talk by title, speaker, words from its summary, or kind ({KINDS}).",
+    cached=True,
 )
 SPEAKER = Command(
     "speaker",
@@ -130,4 +131,5 @@ SPEAKER = Command(
     ),
     speaker,
     help="Who that is and what they spoke about (first names work).",
+    cached=True,
 )

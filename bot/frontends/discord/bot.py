@@ -2,7 +2,7 @@
 talk reminders).
 
 `ConfBot` holds no command logic and no SQL: commands call `Core` and render the `Answer` they
-get (`components.render`). Every command, the admin groups /wisdom and /remind too, is
+get (`components.Renderer`). Every command, the admin groups /wisdom and /remind too, is
 generated from the command table (`slash.py`); the bot registers its wisdom and reminder
 services as `core.delivery["discord"]` for them. A click replays the invocation it carries.
 It is built from outside with an open `Database` and `Core` (nothing happens at import).
@@ -42,7 +42,7 @@ from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
 from bot.delivery.wisdom_service import WisdomService
 from bot.frontends.discord.callers import caller_of
-from bot.frontends.discord.components import DYNAMIC_ITEMS, render
+from bot.frontends.discord.components import DYNAMIC_ITEMS, Renderer
 from bot.frontends.discord.embeds import autocomplete_choices
 from bot.frontends.discord.errors import (
     DEFERRED,
@@ -125,6 +125,7 @@ class ConfBot(commands.Bot):
         self.answer_timeout = answer_timeout
         self.autocomplete_timeout = autocomplete_timeout
         self.stash = Stash()
+        self.render = Renderer()
         self.served = 0
         self._extensions = tuple(extensions)
         self.poster = DiscordPoster(self)
@@ -278,12 +279,12 @@ class ConfBot(commands.Bot):
             if deferral is not None:
                 await deferral
         if deferral is not None:
-            rendered = render(answer, self.stash)
+            rendered = self.render(answer, self.stash)
             await interaction.edit_original_response(embed=rendered.embed, view=rendered.view)
             interaction.extras[DEFERRED] = "answered"
             self._log_served(interaction, answer)
             return answer
-        rendered = render(answer, self.stash)
+        rendered = self.render(answer, self.stash)
         if edit and (ephemeral or not rendered.ephemeral):
             await interaction.response.edit_message(embed=rendered.embed, view=rendered.view)
         elif rendered.view is not None:

@@ -339,3 +339,26 @@ class Rendered:
 
 def render(answer: Answer, stash: Stash) -> Rendered:
     return Rendered(answer_embed(answer), answer_view(answer, stash), answer.ephemeral)
+
+
+class Renderer:
+    """`render` that keeps the last `size` answers' embeds and views: an answer the core hands
+    out again (bot/commands/answer_cache.py) is rendered once (a view is stopped, so discord.py
+    changes nothing in it). An answer whose components went to the stash is rendered afresh
+    each time: its token would expire while the render was kept."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._kept: dict[int, tuple[Answer, Rendered]] = {}  # the answer keeps its id unique
+
+    def __call__(self, answer: Answer, stash: Stash) -> Rendered:
+        kept = self._kept.get(id(answer))
+        if kept is not None and kept[0] is answer:
+            return kept[1]
+        stashed = stash.puts
+        rendered = render(answer, stash)
+        if stash.puts == stashed:
+            if len(self._kept) >= self.size:
+                self._kept.clear()
+            self._kept[id(answer)] = (answer, rendered)
+        return rendered

@@ -82,6 +82,8 @@ def require_manage_guild(interaction: discord.Interaction[Any]) -> bool:
 
 def _option_text(value: Any) -> str:
     """An option's value as the text a parameter parses (a channel by its id)."""
+    if isinstance(value, str | int):  # most options; checked first: Snowflake is a slow Protocol
+        return str(value).strip()
     if isinstance(value, discord.abc.Snowflake):
         return str(value.id)
     return str(value).strip()

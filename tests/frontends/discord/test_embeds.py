@@ -17,6 +17,7 @@ from bot.core import Core
 from bot.delivery.model import PermanentSendError, TransientSendError
 from bot.frontends.discord.components import (
     QueryStash,
+    Renderer,
     answer_view,
     ask_custom_id,
     parse_custom_id,
@@ -261,6 +262,32 @@ def test_a_long_query_goes_through_the_stash_and_expires() -> None:
     now[0] = 61.0
     assert parse_custom_id(custom_id, stash) == Unpacked(None)
     assert parse_custom_id(custom_id, QueryStash()) == Unpacked(None)  # a restart
+
+
+async def test_an_answer_handed_out_again_is_rendered_once(core: Core) -> None:
+    renderer, stash = Renderer(), QueryStash()
+    answer = await core.talk("keynote")
+
+    first = renderer(answer, stash)
+
+    assert renderer(answer, stash) is first
+    assert renderer(await core.talk("keynote"), stash) is first  # the core's cached answer
+    fresh = renderer(await core.talk("docker"), stash)
+    assert fresh is not first and fresh.embed.to_dict() == render(
+        await core.talk("docker"), stash
+    ).embed.to_dict()
+
+
+async def test_an_answer_whose_buttons_went_to_the_stash_is_rendered_each_time(
+    core: Core,
+) -> None:
+    renderer, stash = Renderer(), QueryStash()
+    answer = await core.search("a very long search " * 10)  # its page buttons are stashed
+    assert answer.pages > 1 or answer.choices or answer.actions
+
+    first = renderer(answer, stash)
+
+    assert stash.puts > 0 and renderer(answer, stash) is not first
 
 
 def test_buttons_made_before_invocations_still_work() -> None:

@@ -273,9 +273,10 @@ async def test_an_answer_handed_out_again_is_rendered_once(core: Core) -> None:
     assert renderer(answer, stash) is first
     assert renderer(await core.talk("keynote"), stash) is first  # the core's cached answer
     fresh = renderer(await core.talk("docker"), stash)
-    assert fresh is not first and fresh.embed.to_dict() == render(
-        await core.talk("docker"), stash
-    ).embed.to_dict()
+    assert (
+        fresh is not first
+        and fresh.embed.to_dict() == render(await core.talk("docker"), stash).embed.to_dict()
+    )
 
 
 async def test_an_answer_whose_buttons_went_to_the_stash_is_rendered_each_time(

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import json
 import logging
 import random
@@ -172,9 +173,13 @@ async def fire(fake: Any, count: int, concurrency: int, mix: str, seed: int = 7)
     return Burst(mix, count, answered, count - answered, elapsed, latencies, errors[:5])
 
 
-async def _serve_fake() -> None:
-    """The subprocess: a FakeDiscord on 127.0.0.1, driven by JSON lines on stdin."""
+async def _serve_fake(profile_to: str | None = None) -> None:
+    """The subprocess: a FakeDiscord on 127.0.0.1, driven by JSON lines on stdin. With
+    `profile_to`, every burst (warm-ups too) runs under cProfile: the stats of confbot's
+    bursts are dumped to that file, the trivial bot's to the same name + ".trivial"."""
     from tests.fakes.discord import FakeDiscord
+
+    profilers: dict[str, cProfile.Profile] = {}
 
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -199,9 +204,21 @@ async def _serve_fake() -> None:
                 _emit({"ready": True})
             elif request["op"] == "burst":
                 cpu = _cpu_seconds()
+                who = str(request.get("who", "confbot"))
+                profiler = (
+                    profilers.setdefault(who, cProfile.Profile(time.process_time))
+                    if profile_to
+                    else None
+                )
+                if profiler is not None:
+                    profiler.enable()
                 burst = await fire(
                     fake, request["count"], request["concurrency"], request["mix"], request["seed"]
                 )
+                if profiler is not None:
+                    profiler.disable()
+                    suffix = "" if who == "confbot" else f".{who}"
+                    profiler.dump_stats(f"{profile_to}{suffix}")
                 _emit(
                     {
                         "burst": burst.__dict__,
@@ -244,12 +261,14 @@ class _FakeProcess:
         self.process = process
 
     @classmethod
-    async def start(cls) -> tuple[_FakeProcess, dict[str, Any]]:
+    async def start(cls, profile_to: str | None = None) -> tuple[_FakeProcess, dict[str, Any]]:
+        profile = ["--profile-fake", profile_to] if profile_to else []
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bench.discord_burst",
             "--serve-fake",
+            *profile,
             cwd=REPO,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
@@ -330,10 +349,12 @@ async def _start_baseline(info: dict[str, Any]) -> tuple[asyncio.Task[None], Any
     return asyncio.create_task(serve_trivial(info["token"], info["guild_id"])), endpoints
 
 
-async def _bursts_through(fake: _FakeProcess, args: argparse.Namespace) -> list[Burst]:
+async def _bursts_through(
+    fake: _FakeProcess, args: argparse.Namespace, who: str = "confbot"
+) -> list[Burst]:
     bursts: list[Burst] = []
     for mix in args.mix:
-        request = {"op": "burst", "concurrency": args.concurrency, "mix": mix}
+        request = {"op": "burst", "concurrency": args.concurrency, "mix": mix, "who": who}
         await fake.ask({**request, "count": args.warmup, "seed": 1})
         cpu = _cpu_seconds()
         reply = await fake.ask({**request, "count": args.count, "seed": 2})
@@ -351,7 +372,7 @@ async def run_subprocess(args: argparse.Namespace) -> list[Round]:
     turns spreads a busy machine's noise over both."""
     with tempfile.TemporaryDirectory() as folder:
         db, core = await _open_core(Path(folder))
-        fake, info = await _FakeProcess.start()
+        fake, info = await _FakeProcess.start(args.profile_fake)
         bot_task: asyncio.Task[None] | None = None
         rounds: list[Round] = []
         identifies = 0
@@ -369,7 +390,7 @@ async def run_subprocess(args: argparse.Namespace) -> list[Round]:
                     identifies += 1
                     try:
                         await fake.ask({"op": "ready", "identifies": identifies})
-                        baseline = await _bursts_through(fake, args)
+                        baseline = await _bursts_through(fake, args, "trivial")
                     finally:
                         await _stop_bot(bot_task)
                         bot_task = None
@@ -473,11 +494,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_false",
         help="skip the trivial discord.py bot (and the ratio)",
     )
+    parser.add_argument(
+        "--profile-fake",
+        metavar="FILE",
+        help="run the fake's bursts under cProfile and dump the stats to FILE (read them with "
+        "`python -m pstats FILE`); its CPU figures then include the profiler's overhead",
+    )
     parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+    if args.profile_fake:
+        args.profile_fake = str(Path(args.profile_fake).resolve())  # the fake runs in REPO
     if args.serve_fake:
-        asyncio.run(_serve_fake())
+        asyncio.run(_serve_fake(args.profile_fake))
         return
     where = "in this process" if args.in_process else "in a subprocess"
     print(

@@ -4,7 +4,6 @@ callback endpoint (deadline, double acknowledgement, limits), webhook followups/
 # ruff: noqa: ASYNC109  (explicit `timeout=` parameters are this fake's API: every wait is bounded)
 from __future__ import annotations
 
-import copy
 import secrets
 import time
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ from .wire import (
     FLAG_EPHEMERAL,
     FLAG_LOADING,
     JSON,
+    _copy_json,
     _json_response,
     _Sentinel,
     _snowflake_of,
@@ -404,7 +404,7 @@ class _Interactions(_Messages):
         }
         if gid is None:
             cid = channel_id if channel_id is not None else self.dm_channel(uid)
-            channel = copy.deepcopy(self._channels[cid])
+            channel = _copy_json(self._channels[cid])
             payload.update(
                 user=author,
                 channel_id=str(cid),
@@ -418,7 +418,7 @@ class _Interactions(_Messages):
         cid = channel_id if channel_id is not None else guild.channel_ids[0]
         if uid not in guild.members:
             raise ValueError(f"user {author['username']!r} is not a member of guild {gid}")
-        channel = copy.deepcopy(self._channels[cid])
+        channel = _copy_json(self._channels[cid])
         channel["permissions"] = str(self.permissions(uid, guild_id=gid, channel_id=cid))
         payload.update(
             guild_id=str(gid),

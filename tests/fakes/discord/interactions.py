@@ -419,12 +419,15 @@ class _Interactions(_Messages):
         if uid not in guild.members:
             raise ValueError(f"user {author['username']!r} is not a member of guild {gid}")
         channel = _copy_json(self._channels[cid])
-        channel["permissions"] = str(self.permissions(uid, guild_id=gid, channel_id=cid))
+        permissions = str(self.permissions(uid, guild_id=gid, channel_id=cid))
+        channel["permissions"] = permissions
+        member = _copy_json(guild.members[uid])  # as `self.member` builds it
+        member["permissions"] = permissions
         payload.update(
             guild_id=str(gid),
             guild={"id": str(gid), "locale": "en-US", "features": []},
             guild_locale="en-US",
-            member=self.member(uid, guild_id=gid, channel_id=cid),
+            member=member,
             channel_id=str(cid),
             channel=channel,
             context=0,

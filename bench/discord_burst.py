@@ -210,11 +210,7 @@ async def _serve_fake(profile_to: str | None = None) -> None:
                 gc.freeze()
                 cpu = _cpu_seconds()
                 who = str(request.get("who", "confbot"))
-                profiler = (
-                    profilers.setdefault(who, cProfile.Profile(time.process_time))
-                    if profile_to
-                    else None
-                )
+                profiler = profilers.setdefault(who, cProfile.Profile()) if profile_to else None
                 if profiler is not None:
                     profiler.enable()
                 burst = await fire(

@@ -37,6 +37,9 @@ from .wire import (
     _snowflake_of,
 )
 
+# The callback types that answer each interaction type (command, component, autocomplete, modal).
+_CALLBACK_TYPES = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}
+
 
 class InteractionTimeout(TimeoutError):
     """The bot did not answer an interaction (or did not finish a deferral) in time."""
@@ -200,9 +203,7 @@ class _Interactions(_Messages):
             raise _invalid_form([_required(("type",))])
         ctype: int = body["type"]
         data: JSON = body.get("data") or {}
-        allowed = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}.get(
-            result.kind, set()
-        )
+        allowed = _CALLBACK_TYPES.get(result.kind, set())
         if ctype == 7 and result.kind == 5 and not result.interaction.get("message"):
             allowed = allowed - {6, 7}
         if ctype not in allowed:

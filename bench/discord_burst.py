@@ -22,6 +22,12 @@ discord.py bot (`bench.trivial_bot`: the same commands, each answering a constan
 ceiling discord.py itself allows), and confbot's throughput is printed as a share of that
 bot's (the goal: 0.9 or more), in `--rounds` turns (median ratio printed). `--no-baseline`
 skips it.
+
+`--profile-fake FILE` runs the fake's bursts under cProfile (confbot's into FILE, the trivial
+bot's into FILE.trivial; `python -m pstats FILE`). The fake's process freezes what it holds
+out of the garbage collector before each burst (`gc.freeze`): it keeps every request,
+interaction and message for tests to read, and full collections over that growing history
+would otherwise be charged to each later command.
 """
 
 from __future__ import annotations

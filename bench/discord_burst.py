@@ -22,6 +22,12 @@ discord.py bot (`bench.trivial_bot`: the same commands, each answering a constan
 ceiling discord.py itself allows), and confbot's throughput is printed as a share of that
 bot's (the goal: 0.9 or more), in `--rounds` turns (median ratio printed). `--no-baseline`
 skips it.
+
+`--profile-fake FILE` runs the fake's bursts under cProfile (confbot's into FILE, the trivial
+bot's into FILE.trivial; `python -m pstats FILE`). The fake's process freezes what it holds
+out of the garbage collector before each burst (`gc.freeze`): it keeps every request,
+interaction and message for tests to read, and full collections over that growing history
+would otherwise be charged to each later command.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
+import gc
 import json
 import logging
 import random
@@ -172,9 +180,13 @@ async def fire(fake: Any, count: int, concurrency: int, mix: str, seed: int = 7)
     return Burst(mix, count, answered, count - answered, elapsed, latencies, errors[:5])
 
 
-async def _serve_fake() -> None:
-    """The subprocess: a FakeDiscord on 127.0.0.1, driven by JSON lines on stdin."""
+async def _serve_fake(profile_to: str | None = None) -> None:
+    """The subprocess: a FakeDiscord on 127.0.0.1, driven by JSON lines on stdin. With
+    `profile_to`, every burst (warm-ups too) runs under cProfile: the stats of confbot's
+    bursts are dumped to that file, the trivial bot's to the same name + ".trivial"."""
     from tests.fakes.discord import FakeDiscord
+
+    profilers: dict[str, cProfile.Profile] = {}
 
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -198,10 +210,22 @@ async def _serve_fake() -> None:
                 await fake.wait_for_commands(guild_id=fake.guild_id, timeout=30)
                 _emit({"ready": True})
             elif request["op"] == "burst":
+                # The fake keeps every request, interaction and message of the run for tests to
+                # read; without this the GC's full collections would go over all of that again
+                # and again, a cost that grows with the run and that Discord does not have.
+                gc.freeze()
                 cpu = _cpu_seconds()
+                who = str(request.get("who", "confbot"))
+                profiler = profilers.setdefault(who, cProfile.Profile()) if profile_to else None
+                if profiler is not None:
+                    profiler.enable()
                 burst = await fire(
                     fake, request["count"], request["concurrency"], request["mix"], request["seed"]
                 )
+                if profiler is not None:
+                    profiler.disable()
+                    suffix = "" if who == "confbot" else f".{who}"
+                    profiler.dump_stats(f"{profile_to}{suffix}")
                 _emit(
                     {
                         "burst": burst.__dict__,
@@ -244,12 +268,14 @@ class _FakeProcess:
         self.process = process
 
     @classmethod
-    async def start(cls) -> tuple[_FakeProcess, dict[str, Any]]:
+    async def start(cls, profile_to: str | None = None) -> tuple[_FakeProcess, dict[str, Any]]:
+        profile = ["--profile-fake", profile_to] if profile_to else []
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bench.discord_burst",
             "--serve-fake",
+            *profile,
             cwd=REPO,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
@@ -330,10 +356,12 @@ async def _start_baseline(info: dict[str, Any]) -> tuple[asyncio.Task[None], Any
     return asyncio.create_task(serve_trivial(info["token"], info["guild_id"])), endpoints
 
 
-async def _bursts_through(fake: _FakeProcess, args: argparse.Namespace) -> list[Burst]:
+async def _bursts_through(
+    fake: _FakeProcess, args: argparse.Namespace, who: str = "confbot"
+) -> list[Burst]:
     bursts: list[Burst] = []
     for mix in args.mix:
-        request = {"op": "burst", "concurrency": args.concurrency, "mix": mix}
+        request = {"op": "burst", "concurrency": args.concurrency, "mix": mix, "who": who}
         await fake.ask({**request, "count": args.warmup, "seed": 1})
         cpu = _cpu_seconds()
         reply = await fake.ask({**request, "count": args.count, "seed": 2})
@@ -351,7 +379,7 @@ async def run_subprocess(args: argparse.Namespace) -> list[Round]:
     turns spreads a busy machine's noise over both."""
     with tempfile.TemporaryDirectory() as folder:
         db, core = await _open_core(Path(folder))
-        fake, info = await _FakeProcess.start()
+        fake, info = await _FakeProcess.start(args.profile_fake)
         bot_task: asyncio.Task[None] | None = None
         rounds: list[Round] = []
         identifies = 0
@@ -369,7 +397,7 @@ async def run_subprocess(args: argparse.Namespace) -> list[Round]:
                     identifies += 1
                     try:
                         await fake.ask({"op": "ready", "identifies": identifies})
-                        baseline = await _bursts_through(fake, args)
+                        baseline = await _bursts_through(fake, args, "trivial")
                     finally:
                         await _stop_bot(bot_task)
                         bot_task = None
@@ -473,11 +501,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_false",
         help="skip the trivial discord.py bot (and the ratio)",
     )
+    parser.add_argument(
+        "--profile-fake",
+        metavar="FILE",
+        help="run the fake's bursts under cProfile and dump the stats to FILE (read them with "
+        "`python -m pstats FILE`); its CPU figures then include the profiler's overhead",
+    )
     parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+    if args.profile_fake:
+        args.profile_fake = str(Path(args.profile_fake).resolve())  # the fake runs in REPO
     if args.serve_fake:
-        asyncio.run(_serve_fake())
+        asyncio.run(_serve_fake(args.profile_fake))
         return
     where = "in this process" if args.in_process else "in a subprocess"
     print(

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import pstats
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import REPO
 
@@ -23,3 +25,23 @@ def test_a_tiny_burst_prints_both_bots_and_the_ratio() -> None:
     assert done.stdout.count("answered 20/20 (0 failed)") == 2, done.stdout
     assert "the trivial discord.py bot" in done.stdout
     assert "of discord.py's ceiling" in done.stdout and "median over the rounds" in done.stdout
+
+
+def test_the_fake_can_be_profiled_for_each_bot(tmp_path: Path) -> None:
+    profile = tmp_path / "fake.prof"
+    tiny = ["--count", "10", "--warmup", "2", "--concurrency", "2", "--rounds", "1"]
+    tiny += ["--mix", "talk", "--profile-fake", str(profile)]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.discord_burst", *tiny],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("answered 10/10 (0 failed)") == 2, done.stdout
+    for path in (profile, tmp_path / "fake.prof.trivial"):
+        stats = pstats.Stats(str(path))
+        handled = [f for f in stats.stats if f[2] == "_interaction_callback"]  # type: ignore[attr-defined]
+        assert handled, path

@@ -4,7 +4,6 @@ command into interaction data as Discord's client does (lookup, visibility, opti
 # ruff: noqa: ASYNC109  (explicit `timeout=` parameters are this fake's API: every wait is bounded)
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +17,7 @@ from .wire import (
     BASIC_PERMISSIONS,
     DEFAULT_TIMEOUT,
     JSON,
+    _copy_json,
     _json_response,
     _Sentinel,
     _snowflake_of,
@@ -32,12 +32,12 @@ class _Commands(_Interactions):
 
     def commands(self, guild_id: int | None = None) -> list[JSON]:
         """The registered commands: global ones, or those of `guild_id`."""
-        return copy.deepcopy(self._commands.get(guild_id, []))
+        return _copy_json(self._commands.get(guild_id, []))
 
     def command(self, name: str, *, guild_id: int | None = None) -> JSON | None:
         for cmd in self._commands.get(guild_id, []):
             if cmd["name"] == name:
-                return copy.deepcopy(cmd)
+                return _copy_json(cmd)
         return None
 
     # ---------------------------------------------------------------- waiting
@@ -141,11 +141,13 @@ class _Commands(_Interactions):
     # ---------------------------------------------------------------- command interactions
 
     def _find_registered(self, name: str, guild_id: int | None) -> JSON | None:
-        if guild_id is not None:
-            cmd = self.command(name, guild_id=guild_id)
-            if cmd is not None:
-                return cmd
-        return self.command(name)
+        """The stored command (not a copy: the callers only read it), of the guild or global."""
+        scopes = (guild_id, None) if guild_id is not None else (None,)
+        for scope in scopes:
+            for cmd in self._commands.get(scope, []):
+                if cmd["name"] == name:
+                    return cmd
+        return None
 
     def _check_visible(
         self, name: str, registered: JSON | None, payload: JSON, gid: int | None
@@ -200,7 +202,7 @@ class _Commands(_Interactions):
             return kind, user["id"]
         if kind == 7:
             cid = _snowflake_of(value)
-            channel = copy.deepcopy(self._channels[cid])
+            channel = _copy_json(self._channels[cid])
             channel["permissions"] = str(
                 self.permissions(self.application_id, guild_id=gid, channel_id=cid)
                 if gid

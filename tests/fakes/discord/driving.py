@@ -5,14 +5,21 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .commands import _Commands
 from .interactions import InteractionRejected, InteractionResult, InteractionTimeout
 from .limits import _SELECT_TYPES, _walk_components
-from .wire import _CALLBACK_GRACE, DEFAULT_GUILD, DEFAULT_TIMEOUT, JSON, _Sentinel, _snowflake_of
+from .wire import (
+    _CALLBACK_GRACE,
+    DEFAULT_GUILD,
+    DEFAULT_TIMEOUT,
+    JSON,
+    _copy_json,
+    _Sentinel,
+    _snowflake_of,
+)
 
 
 class _Driving(_Commands):
@@ -149,7 +156,7 @@ class _Driving(_Commands):
         ``type: 3``, ``target_id`` and the message in ``resolved.messages`` (with its content:
         the message-content intent does not apply to a message command's target)."""
         await self.wait_until_identified(timeout=timeout)
-        target = copy.deepcopy(self._messages[_snowflake_of(message)])
+        target = _copy_json(self._messages[_snowflake_of(message)])
         channel_id = int(target["channel_id"])
         channel = self._channels.get(channel_id, {})
         gid: int | None = int(channel["guild_id"]) if channel.get("guild_id") else None
@@ -235,7 +242,7 @@ class _Driving(_Commands):
             3, user=user, channel_id=channel_id, guild_id=gid, locale=locale
         )
         payload["data"] = data
-        payload["message"] = copy.deepcopy(target)
+        payload["message"] = _copy_json(target)
         result = self._start(payload, custom_id)
         return await self._await_result(result, timeout, wait_after_defer=wait_after_defer)
 
@@ -286,7 +293,7 @@ class _Driving(_Commands):
             "components": fill(modal.data.get("components", [])),
         }
         if source.get("message"):
-            payload["message"] = copy.deepcopy(
+            payload["message"] = _copy_json(
                 self._messages.get(int(source["message"]["id"]), source["message"])
             )
         result = self._start(payload, str(modal.data["custom_id"]))

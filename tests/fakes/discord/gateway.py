@@ -5,7 +5,6 @@ with replay, RECONNECT, INVALID_SESSION, member chunks, and DISPATCH of events."
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ import aiohttp
 from aiohttp import WSMsgType, web
 
 from .state import _State
-from .wire import DEFAULT_TIMEOUT, JSON, _json_response, log
+from .wire import DEFAULT_TIMEOUT, JSON, _copy_json, _json_response, log
 
 if TYPE_CHECKING:
     from .guilds import _Guild
@@ -331,7 +330,7 @@ class _Gateway(_State):
                 members = members[:limit]
         chunk: JSON = {
             "guild_id": str(guild.id),
-            "members": copy.deepcopy(members),
+            "members": _copy_json(members),
             "chunk_index": 0,
             "chunk_count": 1,
             "not_found": [],
@@ -343,7 +342,7 @@ class _Gateway(_State):
     def _guild_payload(self, guild: _Guild) -> JSON:
         channels = []
         for cid in guild.channel_ids:
-            channel = copy.deepcopy(self._channels[cid])
+            channel = _copy_json(self._channels[cid])
             channel.pop("guild_id", None)
             channels.append(channel)
         return {
@@ -371,12 +370,12 @@ class _Gateway(_State):
             "public_updates_channel_id": None,
             "safety_alerts_channel_id": None,
             "features": [],
-            "roles": copy.deepcopy(list(guild.roles.values())),
+            "roles": _copy_json(list(guild.roles.values())),
             "emojis": [],
             "stickers": [],
             "channels": channels,
             "threads": [],
-            "members": copy.deepcopy(list(guild.members.values())),
+            "members": _copy_json(list(guild.members.values())),
             "member_count": len(guild.members),
             "presences": [],
             "voice_states": [],

@@ -3,7 +3,6 @@ permission computation, and the REST reads of users, the application and guilds.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +21,7 @@ from .wire import (
     JSON,
     SEND_MESSAGES,
     VIEW_CHANNEL,
+    _copy_json,
     _json_response,
     _now_iso,
     _snowflake_of,
@@ -153,7 +153,7 @@ class _Guilds(_Gateway, _Rest):
         self._channel_log[cid] = []
         guild.channel_ids.append(cid)
         if self._session is not None and self._session.ready:
-            self.dispatch("CHANNEL_CREATE", copy.deepcopy(channel))
+            self.dispatch("CHANNEL_CREATE", _copy_json(channel))
         self._notify()
         return cid
 
@@ -170,7 +170,7 @@ class _Guilds(_Gateway, _Rest):
         self._member_record(guild, user, [guild.admin_role_id] if admin else [])
         s = self._session
         if s is not None and s.ready and s.intents & INTENT_GUILD_MEMBERS:
-            payload = copy.deepcopy(guild.members[int(user["id"])])
+            payload = _copy_json(guild.members[int(user["id"])])
             payload["guild_id"] = str(guild.id)
             self.dispatch("GUILD_MEMBER_ADD", payload)
         self._notify()
@@ -195,7 +195,7 @@ class _Guilds(_Gateway, _Rest):
         """The member payload as in interactions (with computed `permissions`)."""
         guild = self._guild(guild_id)
         uid = _snowflake_of(user)
-        payload = copy.deepcopy(guild.members[uid])
+        payload = _copy_json(guild.members[uid])
         payload["permissions"] = str(
             self.permissions(uid, guild_id=guild.id, channel_id=channel_id)
         )
@@ -251,7 +251,7 @@ class _Guilds(_Gateway, _Rest):
             if channel_id in guild.channel_ids:
                 guild.channel_ids.remove(channel_id)
             if self._session is not None and self._session.ready:
-                self.dispatch("CHANNEL_DELETE", copy.deepcopy(channel))
+                self.dispatch("CHANNEL_DELETE", _copy_json(channel))
         self._notify()
 
     def deny_channel(self, channel_id: int, *, view: bool = False) -> None:
@@ -275,7 +275,7 @@ class _Guilds(_Gateway, _Rest):
             )
         channel["permission_overwrites"] = overwrites
         if self._session is not None and self._session.ready:
-            self.dispatch("CHANNEL_UPDATE", copy.deepcopy(channel))
+            self.dispatch("CHANNEL_UPDATE", _copy_json(channel))
         self._notify()
 
     def dm_channel(self, user: JSON | int) -> int:

@@ -4,7 +4,6 @@ callback endpoint (deadline, double acknowledgement, limits), webhook followups/
 # ruff: noqa: ASYNC109  (explicit `timeout=` parameters are this fake's API: every wait is bounded)
 from __future__ import annotations
 
-import copy
 import secrets
 import time
 from collections.abc import Sequence
@@ -32,10 +31,14 @@ from .wire import (
     FLAG_EPHEMERAL,
     FLAG_LOADING,
     JSON,
+    _copy_json,
     _json_response,
     _Sentinel,
     _snowflake_of,
 )
+
+# The callback types that answer each interaction type (command, component, autocomplete, modal).
+_CALLBACK_TYPES = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}
 
 
 class InteractionTimeout(TimeoutError):
@@ -200,9 +203,7 @@ class _Interactions(_Messages):
             raise _invalid_form([_required(("type",))])
         ctype: int = body["type"]
         data: JSON = body.get("data") or {}
-        allowed = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}.get(
-            result.kind, set()
-        )
+        allowed = _CALLBACK_TYPES.get(result.kind, set())
         if ctype == 7 and result.kind == 5 and not result.interaction.get("message"):
             allowed = allowed - {6, 7}
         if ctype not in allowed:
@@ -404,7 +405,7 @@ class _Interactions(_Messages):
         }
         if gid is None:
             cid = channel_id if channel_id is not None else self.dm_channel(uid)
-            channel = copy.deepcopy(self._channels[cid])
+            channel = _copy_json(self._channels[cid])
             payload.update(
                 user=author,
                 channel_id=str(cid),
@@ -418,13 +419,16 @@ class _Interactions(_Messages):
         cid = channel_id if channel_id is not None else guild.channel_ids[0]
         if uid not in guild.members:
             raise ValueError(f"user {author['username']!r} is not a member of guild {gid}")
-        channel = copy.deepcopy(self._channels[cid])
-        channel["permissions"] = str(self.permissions(uid, guild_id=gid, channel_id=cid))
+        channel = _copy_json(self._channels[cid])
+        permissions = str(self.permissions(uid, guild_id=gid, channel_id=cid))
+        channel["permissions"] = permissions
+        member = _copy_json(guild.members[uid])  # as `self.member` builds it
+        member["permissions"] = permissions
         payload.update(
             guild_id=str(gid),
             guild={"id": str(gid), "locale": "en-US", "features": []},
             guild_locale="en-US",
-            member=self.member(uid, guild_id=gid, channel_id=cid),
+            member=member,
             channel_id=str(cid),
             channel=channel,
             context=0,

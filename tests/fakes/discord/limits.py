@@ -47,6 +47,7 @@ _COMMAND_NAME_RE = re.compile(r"^[-_'\w]{1,32}$")
 
 
 _SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
+_DUPLICATED_ID = ("COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated")
 
 
 class _ApiError(Exception):
@@ -172,7 +173,9 @@ def _walk_components(components: Any) -> Iterator[JSON]:
         if not isinstance(component, dict):
             continue
         yield component
-        yield from _walk_components(component.get("components"))
+        children = component.get("components")
+        if isinstance(children, list):  # (no generator for the leaves)
+            yield from _walk_components(children)
         for key in ("accessory", "component"):
             inner = component.get(key)
             if isinstance(inner, dict):
@@ -241,9 +244,21 @@ def _component_problems(
     path = (*prefix, "components")
     if not isinstance(components, list):
         return [(path, "BASE_TYPE_ARRAY", "Must be an array.")]
+    # One walk over every component: each item's own problems, then duplicated custom_ids.
+    items: list[Problem] = []
+    duplicated: list[Problem] = []
+    seen: set[str] = set()
+    count = 0
+    for count, item in enumerate(_walk_components(components), 1):
+        items.extend(_item_problems(item, (*path, count - 1)))
+        custom_id = item.get("custom_id")
+        if isinstance(custom_id, str):
+            if custom_id in seen:
+                duplicated.append((path, *_DUPLICATED_ID))
+            seen.add(custom_id)
     problems: list[Problem] = []
     if v2:
-        if sum(1 for _ in _walk_components(components)) > V2_COMPONENTS_MAX:
+        if count > V2_COMPONENTS_MAX:
             problems.append(_too_long(path, V2_COMPONENTS_MAX))
     else:
         if len(components) > ACTION_ROWS_MAX:
@@ -272,22 +287,7 @@ def _component_problems(
                         "The specified component exceeds the maximum width",
                     )
                 )
-    for i, item in enumerate(_walk_components(components)):
-        problems.extend(_item_problems(item, (*path, i)))
-    seen: set[str] = set()
-    for item in _walk_components(components):
-        custom_id = item.get("custom_id")
-        if isinstance(custom_id, str):
-            if custom_id in seen:
-                problems.append(
-                    (
-                        path,
-                        "COMPONENT_CUSTOM_ID_DUPLICATED",
-                        "Component custom id cannot be duplicated",
-                    )
-                )
-            seen.add(custom_id)
-    return problems
+    return problems + items + duplicated
 
 
 def message_problems(

@@ -4,7 +4,6 @@ attachments, and MESSAGE_CREATE/UPDATE/DELETE dispatches filtered by intents."""
 # ruff: noqa: ASYNC109  (explicit `timeout=` parameters are this fake's API: every wait is bounded)
 from __future__ import annotations
 
-import copy
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -31,6 +30,7 @@ from .wire import (
     NONCE_WINDOW,
     SEND_MESSAGES,
     VIEW_CHANNEL,
+    _copy_json,
     _json_response,
     _now_iso,
 )
@@ -155,7 +155,7 @@ class _Messages(_Guilds):
             "mention_roles": [],
             "attachments": attachments,
             "embeds": [{"type": "rich", **e} for e in payload.get("embeds") or []],
-            "components": copy.deepcopy(payload.get("components") or []),
+            "components": _copy_json(payload.get("components") or []),
             "pinned": False,
             "flags": flags,
         }
@@ -208,7 +208,7 @@ class _Messages(_Guilds):
         for key in ("content", "components", "poll"):
             if key in payload:
                 message[key] = (
-                    copy.deepcopy(payload[key])
+                    _copy_json(payload[key])
                     if payload[key] is not None
                     else ("" if key == "content" else [])
                 )
@@ -249,22 +249,28 @@ class _Messages(_Guilds):
             self._dispatch_intent("MESSAGE_DELETE", payload, channel_id)
         self._notify()
 
-    def _dispatch_intent(self, event: str, payload: JSON, channel_id: int) -> None:
+    def _wants(self, channel_id: int) -> bool:
+        """The bot's session has the intent for message events of this channel."""
         s = self._session
         if s is None:
-            return
+            return False
         channel = self._channels.get(channel_id, {})
         need = INTENT_DIRECT_MESSAGES if channel.get("type") == 1 else INTENT_GUILD_MESSAGES
-        if s.intents & need:
+        return bool(s.intents & need)
+
+    def _dispatch_intent(self, event: str, payload: JSON, channel_id: int) -> None:
+        if self._wants(channel_id):
             self.dispatch(event, payload)
 
     def _dispatch_message(self, event: str, message: JSON) -> None:
         s = self._session
-        if s is None:
-            return
         channel_id = int(message["channel_id"])
+        if s is None or not self._wants(channel_id):
+            return
         channel = self._channels.get(channel_id, {})
-        payload = copy.deepcopy(message)
+        # A shallow copy is enough: only top-level keys change, and `dispatch` serializes the
+        # payload at once.
+        payload = dict(message)
         guild_id = channel.get("guild_id")
         author_id = int(message["author"]["id"])
         if guild_id is not None:
@@ -280,7 +286,7 @@ class _Messages(_Guilds):
             and not mentioned
         ):
             payload.update(content="", embeds=[], attachments=[], components=[])
-        self._dispatch_intent(event, payload, channel_id)
+        self.dispatch(event, payload)
 
     async def _get_channel(self, request: web.Request) -> web.StreamResponse:
         return _json_response(self._require_channel(self._id(request, "channel_id")))

@@ -7,7 +7,7 @@ import contextlib
 import contextvars
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -40,7 +40,30 @@ class RecordedRequest:
     json: Any  # the JSON body (``payload_json`` for multipart), None without a body
     files: tuple[str, ...] = ()
     status: int = 0
-    response: Any = None
+    _response: Any = field(default=None, repr=False)
+    # The answer's bytes as sent, parsed on first reading of `response` (most records are
+    # never read, and a parsed tree per request would cost CPU and the GC's time).
+    _sent: bytes | None = field(default=None, repr=False)
+
+    @property
+    def response(self) -> Any:
+        """The JSON the fake answered (as it was when sent), None without a JSON body."""
+        if self._sent is not None:
+            sent, self._sent, self._response = self._sent, None, None
+            with contextlib.suppress(ValueError, TypeError):
+                self._response = json.loads(sent)
+        return self._response
+
+    @response.setter
+    def response(self, value: Any) -> None:
+        self._response, self._sent = value, None
+
+    def __repr__(self) -> str:
+        return (
+            f"RecordedRequest(method={self.method!r}, path={self.path!r}, query={self.query!r}, "
+            f"json={self.json!r}, files={self.files!r}, status={self.status!r}, "
+            f"response={self.response!r})"
+        )
 
     @property
     def code(self) -> int | None:
@@ -164,9 +187,12 @@ class _Rest(_State):
                 record.response = exc.body()
             else:
                 if isinstance(response, web.Response) and response.body:
-                    with contextlib.suppress(ValueError, TypeError):
-                        body = response.body
-                        record.response = json.loads(body if isinstance(body, bytes) else str(body))
+                    body = response.body
+                    if isinstance(body, bytes):
+                        record._sent = body
+                    else:
+                        with contextlib.suppress(ValueError, TypeError):
+                            record.response = json.loads(str(body))
             response.headers.update(limit_headers)
             record.status = response.status
             if response.status == 429:

@@ -58,7 +58,8 @@ class FakeDiscord(_Driving):
         self.limiter = DiscordLimiter(rate_limits)
 
         self._last_snowflake = 0
-        self._changed = asyncio.Event()
+        self._waiters = {}
+        self._check_pending = None
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._conns: set[_Connection] = set()

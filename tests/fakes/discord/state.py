@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic
 
 import discord
 from aiohttp import web
@@ -37,7 +37,8 @@ class _State:
 
     # Server, gateway and fault-injection state.
     _last_snowflake: int
-    _changed: asyncio.Event
+    _waiters: dict[_Waiter[Any], None]  # the pending `wait_until`s, in the order they began
+    _check_pending: asyncio.AbstractEventLoop | None  # the loop a re-check is scheduled on
     _runner: web.AppRunner | None
     _port: int | None
     _conns: set[_Connection]
@@ -122,9 +123,22 @@ class _State:
     # ---------------------------------------------------------------- waiting
 
     def _notify(self) -> None:
-        event = self._changed
-        self._changed = asyncio.Event()
-        event.set()
+        """Something changed: every `wait_until` re-checks its predicate (all of them once, in
+        the loop's next turn, however many changes come before it)."""
+        if not self._waiters:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop runs, so nothing can be waiting on this one
+            return
+        if self._check_pending is not loop:
+            self._check_pending = loop
+            loop.call_soon(self._check_waiters)
+
+    def _check_waiters(self) -> None:
+        self._check_pending = None
+        for waiter in list(self._waiters):
+            waiter.check()
 
     async def wait_until(
         self,
@@ -135,15 +149,44 @@ class _State:
     ) -> T:
         """Wait until `predicate()` returns something other than None (re-checked on every change
         the fake sees); raise TimeoutError after `timeout` seconds."""
+        result = predicate()
+        if result is not None:
+            return result
+        message = f"FakeDiscord: timed out after {timeout:g}s waiting for {what}"
+        if timeout <= 0:
+            raise TimeoutError(message)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            event = self._changed
-            result = predicate()
-            if result is not None:
-                return result
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"FakeDiscord: timed out after {timeout:g}s waiting for {what}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), remaining)
+        waiter: _Waiter[T] = _Waiter(predicate, loop.create_future())
+        self._waiters[waiter] = None
+        timer = loop.call_later(timeout, waiter.expire, message)
+        try:
+            return await waiter.future
+        finally:
+            timer.cancel()
+            self._waiters.pop(waiter, None)
+
+
+@dataclass(eq=False)
+class _Waiter(Generic[T]):
+    """One `wait_until`: its predicate, re-checked by `_notify`, and the future it awaits (one
+    future and one timer per wait, not a task per change)."""
+
+    predicate: Callable[[], T | None]
+    future: asyncio.Future[T]
+
+    def check(self) -> None:
+        if self.future.done():
+            return
+        try:
+            result = self.predicate()
+        except Exception as exc:  # raised in the waiting task, as the predicate's own error
+            self.future.set_exception(exc)
+            return
+        if result is not None:
+            self.future.set_result(result)
+
+    def expire(self, message: str) -> None:
+        """The timeout: one last check, then TimeoutError."""
+        self.check()
+        if not self.future.done():
+            self.future.set_exception(TimeoutError(message))

@@ -3,12 +3,13 @@ deadlines, message flags, intents, permissions, JSON responses."""
 
 from __future__ import annotations
 
+import copy
 import datetime
 import enum
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import discord
 from aiohttp import web
@@ -99,6 +100,27 @@ def _json_response(
     all_headers = {"Content-Type": "application/json"}
     all_headers.update(headers or {})
     return web.Response(body=_dumps(body), status=status, headers=all_headers)
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def _copy_json(value: T) -> T:
+    """A deep copy of a JSON tree (dicts, lists, strings, numbers, None), as `copy.deepcopy`
+    makes it but several times faster (the fake copies payloads on every interaction). Any
+    other type inside is handed to `copy.deepcopy`."""
+    return cast(T, _copy(value))
+
+
+def _copy(value: Any) -> Any:
+    cls = type(value)
+    if cls is dict:
+        return {k: v if type(v) in _ATOMS else _copy(v) for k, v in value.items()}
+    if cls is list:
+        return [v if type(v) in _ATOMS else _copy(v) for v in value]
+    if cls in _ATOMS:
+        return value
+    return copy.deepcopy(value)
 
 
 def _snowflake_of(value: Any) -> int:

@@ -15,7 +15,12 @@ from collections.abc import Sequence
 from bot.answer import Answer, Choice
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.commands.agenda import PausedNotices
-from bot.commands.answer_cache import ANSWER_CACHE_SIZE, AnswerCache, SuggestionCache
+from bot.commands.answer_cache import (
+    ANSWER_CACHE_SIZE,
+    AnswerCache,
+    NuggetAnswers,
+    SuggestionCache,
+)
 from bot.commands.answers import talk_answer
 from bot.commands.delivery import Delivery
 from bot.commands.invocation import Invocation
@@ -59,6 +64,7 @@ class Core:
         # speaker autocomplete, per data version.
         self.answers = AnswerCache(self.lookup, answer_cache_size)
         self.suggested = SuggestionCache(self.lookup, answer_cache_size)
+        self.nugget_answers = NuggetAnswers(self.lookup, answer_cache_size)
         self.commands = COMMANDS
         # The services that post on their own, by front end (each registers its own).
         self.delivery: dict[str, Delivery] = {}

@@ -4,7 +4,8 @@ A command declared `cached` (/talk, /speaker, /search) answers from its argument
 conferences its community defaults to and the loaded data alone: no clock, no random pick, no
 state of the caller's. Its answer is kept under (invocation, community conferences) until the
 store's data version changes (a load, an import, an approved nugget; checked as often as the
-name index, `Lookup.name_index`). Talk and speaker autocomplete is kept the same way. A
+name index, `Lookup.name_index`). Talk and speaker autocomplete is kept the same way, and so
+is the answer of each nugget /nugget picks (the pick is chance; its answer is not). A
 conference's attendees ask the same few things at the same moment ("/talk keynote" when it
 starts), so a burst of them costs one answer. Answers and choices are frozen values, so one
 can be handed to many callers.
@@ -62,5 +63,7 @@ class PerVersion(Generic[K, V]):
 
 AnswerKey = tuple[Invocation, tuple[str, ...]]  # the invocation, the community's conferences
 SuggestionKey = tuple[str, str, tuple[str, ...]]  # the source, what is typed, the conferences
+NuggetKey = tuple[int, Invocation, tuple[str, ...]]  # the nugget picked, the invocation, scope
 AnswerCache = PerVersion[AnswerKey, Answer]
 SuggestionCache = PerVersion[SuggestionKey, tuple[Choice, ...]]
+NuggetAnswers = PerVersion[NuggetKey, Answer]

@@ -10,6 +10,7 @@ speakers). "Another one" replays the very invocation that produced the nugget.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from bot.answer import Answer, follow_up
@@ -28,19 +29,16 @@ if TYPE_CHECKING:
 async def nugget(core: Core, call: Call) -> Answer:
     """A random nugget; narrowed to a speaker, a talk or a topic when one is given."""
     text, shortened = clean_query(call.text("talk") or call.text("speaker") or call.text("query"))
-    again = follow_up("Another one", call.invocation)
     conferences = call.conferences
-    if not text and conferences:
-        ids = await core.lookup.nugget_ids(conferences)
-        if not ids:
+    if not text:
+        ids = await core.lookup.nugget_ids(conferences)  # (): every nugget
+        if not ids and conferences:
             return _no_nugget(
                 f"There are no nuggets in {named(conferences)}.{elsewhere(call.scope)}"
             )
-        found = await queries.nugget_by_id(core.db, ids[int(core.rng.random() * len(ids))])
-        return empty_store() if found is None else nugget_answer(found, again)
-    if not text:
-        found = await queries.random_nugget(core.db, core.rng.random())
-        return empty_store() if found is None else nugget_answer(found, again)
+        if not ids:
+            return empty_store()
+        return await _answer_of(core, ids[int(core.rng.random() * len(ids))], call)
     pool = await nugget_pool(core, text, conferences, given(call))
     if not pool:
         return note_shortened(
@@ -50,10 +48,24 @@ async def nugget(core: Core, call: Call) -> Answer:
             ),
             shortened,
         )
-    found = await queries.nugget_by_id(core.db, core.rng.choice(pool))
+    return note_shortened(await _answer_of(core, core.rng.choice(pool), call), shortened)
+
+
+async def _answer_of(core: Core, nugget_id: int, call: Call) -> Answer:
+    """The answer of the picked nugget, with "Another one" replaying `call`: the pick is
+    chance, the answer of a pick is not, so it is kept per data version (a burst of /nugget
+    renders each nugget once: bot/commands/answer_cache.py)."""
+    key = (nugget_id, call.invocation, call.scope)
+    kept, version = await core.nugget_answers.get(key)
+    if kept is not None:
+        return kept
+    found = await queries.nugget_by_id(core.db, nugget_id)
     if found is None:
         return empty_store()
-    return note_shortened(nugget_answer(found, again), shortened)
+    answer = nugget_answer(found, follow_up("Another one", call.invocation))
+    answer = dataclasses.replace(answer, invocation=call.invocation)  # stamped once, here
+    core.nugget_answers.keep(version, key, answer)
+    return answer
 
 
 async def nugget_pool(

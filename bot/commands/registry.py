@@ -274,12 +274,14 @@ class Registry:
             if found is not None:
                 return found
         answer = await command.handler(core, Call(kept, values, caller, scope))
-        answer = _stamped(
-            answer,
-            invocation=answer.invocation or kept,
-            choices=self._complete(answer.choices, kept),
-            actions=self._complete(answer.actions, kept),
-        )
+        choices = self._complete(answer.choices, kept)
+        actions = self._complete(answer.actions, kept)
+        if not (answer.invocation and choices is answer.choices and actions is answer.actions):
+            # (an answer the handler stamped itself, kept and handed out again, stays the
+            # same object, so a front end renders it once)
+            answer = _stamped(
+                answer, invocation=answer.invocation or kept, choices=choices, actions=actions
+            )
         if command.cached:
             core.answers.keep(version, (kept, scope), answer)
         return answer
@@ -298,8 +300,8 @@ class Registry:
     def _complete(self, choices: tuple[Choice, ...], source: Invocation) -> tuple[Choice, ...]:
         """`choices`, each with the invocation it replays (`replay`). A choice list is up to
         25 talks of one command: the target's part of `source` is worked out once for all."""
-        if not choices:
-            return choices
+        if all(choice.invocation is not None for choice in choices):
+            return choices  # the same tuple: nothing to complete
         replays: dict[str, _Replay | None] = {}
         completed = []
         for choice in choices:

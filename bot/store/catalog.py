@@ -307,22 +307,12 @@ async def speaker_by_id(db: Database, speaker_id: int) -> SpeakerView | None:
     return SpeakerView(int(row[0]), str(row[1]), row[2], tuple(talks))
 
 
-# min() and max() in separate subqueries: each is then a single index probe.
-RANDOM_NUGGET_SQL = (
-    f"SELECT {_NUGGET_COLUMNS} FROM {_NUGGET_FROM} WHERE n.id >= "
-    "(SELECT min(id) FROM nuggets) + CAST(? * ((SELECT max(id) FROM nuggets) - "
-    "(SELECT min(id) FROM nuggets)) AS INTEGER) ORDER BY n.id LIMIT 1"
-)
-
-
-async def random_nugget(db: Database, fraction: float) -> NuggetView | None:
-    """The first nugget at or after `fraction` (0..1) of the id range: one indexed lookup."""
-    row = await db.fetch_one(RANDOM_NUGGET_SQL, (fraction,))
-    return _nugget(row) if row else None
-
-
 async def nugget_ids_of(db: Database, conferences: Sequence[str]) -> list[int]:
-    """The ids of every nugget of these conferences' talks, in id order."""
+    """The ids of every nugget of these conferences' talks (() for every conference), in id
+    order."""
+    if not conferences:
+        rows = await db.fetch_all("SELECT id FROM nuggets ORDER BY id", own_budget=True)
+        return [int(row[0]) for row in rows]
     rows = await db.fetch_all(
         "SELECT n.id FROM nuggets n JOIN talks t ON t.id = n.talk_id "
         "JOIN conferences c ON c.id = t.conference_id "
@@ -358,10 +348,11 @@ async def nugget_ids_for_talks(db: Database, talk_ids: Sequence[int]) -> list[in
     return [int(row[0]) for row in rows]
 
 
+NUGGET_BY_ID_SQL = f"SELECT {_NUGGET_COLUMNS} FROM {_NUGGET_FROM} WHERE n.id = ?"
+
+
 async def nugget_by_id(db: Database, nugget_id: int) -> NuggetView | None:
-    row = await db.fetch_one(
-        f"SELECT {_NUGGET_COLUMNS} FROM {_NUGGET_FROM} WHERE n.id = ?", (nugget_id,)
-    )
+    row = await db.fetch_one(NUGGET_BY_ID_SQL, (nugget_id,))
     return _nugget(row) if row else None
 
 

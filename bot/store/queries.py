@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bot.store.catalog import (
     LABEL_COLUMNS,
-    RANDOM_NUGGET_SQL,
+    NUGGET_BY_ID_SQL,
     SPEAKERS_MATCHING_SQL,
     TALK_COLUMNS,
     NuggetView,
@@ -22,7 +22,6 @@ from bot.store.catalog import (
     nugget_ids_for_speakers,
     nugget_ids_for_talks,
     nugget_ids_of,
-    random_nugget,
     speaker_by_id,
     speaker_conferences,
     speaker_names,
@@ -60,7 +59,7 @@ from bot.store.search import (
 __all__ = [
     "LABEL_COLUMNS",
     "MAX_FTS_WORDS",
-    "RANDOM_NUGGET_SQL",
+    "NUGGET_BY_ID_SQL",
     "RANK_TALKS_SQL",
     "SEARCH_SQL",
     "SPEAKERS_MATCHING_SQL",
@@ -86,7 +85,6 @@ __all__ = [
     "nugget_ids_for_talks",
     "nugget_ids_matching",
     "nugget_ids_of",
-    "random_nugget",
     "rank_talks",
     "rooms",
     "scheduled_conferences",

@@ -65,7 +65,7 @@ def _distinct(words: Sequence[str], limit: int) -> list[str]:
 
 _WEIGHTS = ", ".join(str(w) for w in TALK_WEIGHTS)
 
-# The statements below (and SPEAKERS_MATCHING_SQL, RANDOM_NUGGET_SQL in bot/store/catalog.py)
+# The statements below (and SPEAKERS_MATCHING_SQL, NUGGET_BY_ID_SQL in bot/store/catalog.py)
 # are module constants so that bench/core.py times exactly these against plain sqlite3.
 
 # Rank inside FTS5 first (materialized), then label only the few best: joining before the

@@ -111,3 +111,15 @@ async def test_talk_and_speaker_autocomplete_is_kept_per_scope(core: Core) -> No
     assert await statements_of(core.db, suggestions(core, "speakers", "vi", {})) > 0
     assert await statements_of(core.db, suggestions(core, "speakers", "vi", {})) == 0
     assert narrowed != first and core.suggested.hits == 2
+
+
+async def test_a_nugget_picked_again_is_answered_without_the_store(bundled_db: Database) -> None:
+    core = Core(bundled_db, rng=random.Random(5))
+    first = await core.ask("/nugget")
+    core.rng = random.Random(5)  # the same pick again
+
+    again = await core.ask("/nugget")
+
+    assert again is first and core.nugget_answers.hits == 1
+    core.rng = random.Random(5)
+    assert await statements_of(bundled_db, core.ask("/nugget")) == 0

@@ -283,9 +283,9 @@ def _speed(text: str) -> float:
 
 async def _run(app: App) -> int:
     """Serve every configured platform in this process; the console when none is."""
-    from bot.app import serve
+    from bot.app import serve, settle_heap
 
-    failed = await serve(app)
+    failed = await serve(app, started=settle_heap)
     for error in failed:
         print(f"confbot: {error}", file=sys.stderr)
     return EXIT_FAILURE if failed else EXIT_OK

@@ -9,6 +9,8 @@ is `bot.sources.follow.programme_staleness`'s, when a followed source is overdue
 
 from __future__ import annotations
 
+import functools
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
@@ -19,6 +21,9 @@ from bot.store.db import Database
 
 MARK_WINDOW = timedelta(hours=24)
 """How long a change stays marked beside its talk."""
+
+_Numbered = tuple[int, ProgrammeChange]  # a change and its place among the marks' changes
+_Shown = tuple[str, datetime | None]  # a title and a start
 
 
 class ShownTalk(Protocol):
@@ -48,8 +53,8 @@ class Marks:
         """'moved from 14:00' (or 'moved from Wed 14:00' from another day), 'was in Room X',
         both joined by '; ', or '' for a talk that did not change lately."""
         marks: dict[str, str] = {}
-        for change in self.changes:
-            if not _same_talk(change, talk) or change.old is None:
+        for change in self._of_talk(talk):
+            if change.old is None:
                 continue
             if change.kind == "moved" and change.old.starts_at is not None:
                 marks["moved"] = f"moved from {self._when(change.old.starts_at, talk)}"
@@ -59,7 +64,31 @@ class Marks:
 
     def kinds(self, talk: ShownTalk) -> frozenset[str]:
         """Every kind of recent change to `talk` ('new', 'moved', 'room', 'title', ...)."""
-        return frozenset(change.kind for change in self.changes if _same_talk(change, talk))
+        return frozenset(change.kind for change in self._of_talk(talk))
+
+    def _of_talk(self, talk: ShownTalk) -> list[ProgrammeChange]:
+        """The changes to `talk`, oldest first: those under its key, and those whose new side
+        has its title and start (a talk keyed by its guid)."""
+        if not self.changes:
+            return []
+        by_key, by_shown = self._index
+        found = by_key.get(f"{talk.conference_slug}/{talk.slug}", [])
+        also = by_shown.get((talk.title, talk.starts_at), [])
+        if also:
+            found = sorted(dict([*found, *also]).items())  # each once, in order
+        return [change for _, change in found if change.conference == talk.conference_slug]
+
+    @functools.cached_property
+    def _index(self) -> tuple[dict[str, list[_Numbered]], dict[_Shown, list[_Numbered]]]:
+        """The changes (numbered in order) by talk key and by the title and start of their
+        new side: a page of a thousand talks looks each one up instead of reading them all."""
+        by_key: dict[str, list[_Numbered]] = defaultdict(list)
+        by_shown: dict[_Shown, list[_Numbered]] = defaultdict(list)
+        for number, change in enumerate(self.changes):
+            by_key[change.talk_key].append((number, change))
+            if change.new is not None:
+                by_shown[(change.new.title, change.new.starts_at)].append((number, change))
+        return dict(by_key), dict(by_shown)
 
     def cancelled(self, start: datetime, end: datetime) -> list[TalkSnapshot]:
         """The talks that were to start in [start, end) and were cancelled lately."""
@@ -84,15 +113,6 @@ class Marks:
         ):
             return f"{before:%H:%M}"
         return f"{before:%a %H:%M}"
-
-
-def _same_talk(change: ProgrammeChange, talk: ShownTalk) -> bool:
-    if change.conference != talk.conference_slug:
-        return False
-    if change.talk_key == f"{talk.conference_slug}/{talk.slug}":
-        return True
-    new = change.new
-    return new is not None and new.title == talk.title and new.starts_at == talk.starts_at
 
 
 async def programme_marks(

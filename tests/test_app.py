@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from dataclasses import dataclass, field
 
 import pytest
 
-from bot.app import App, build_core, serve
+import bot.app
+from bot import cli
+from bot.app import App, build_core, serve, settle_heap
 from bot.config import Settings
 from bot.core import Core
 from bot.frontends import registry
@@ -103,3 +106,47 @@ async def test_ctrl_c_stops_a_front_end_that_missed_the_first_cancellation(
     done, _ = await asyncio.wait({serving}, timeout=10)
     assert done == {serving} and serving.cancelled()
     assert stopped.is_set()
+
+
+async def test_started_is_called_once_the_front_ends_have_begun(bundled_db: Database) -> None:
+    probe = Probe(forever=True)
+    seen: list[int] = []
+    app = App(Settings.from_env({}), bundled_db, build_core(bundled_db))
+    serving = asyncio.create_task(
+        serve(app, [probe], started=lambda: seen.append(len(probe.served)))
+    )
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert seen == [1]  # once, after the front end's serve had begun
+    serving.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await serving
+
+
+def test_settle_heap_takes_start_up_out_of_the_collectors_sight() -> None:
+    made_at_start_up: list[object] = [[]]
+    made_at_start_up.append(made_at_start_up)  # a cycle, as modules and caches are
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() > 0
+        assert not any(o is made_at_start_up for o in gc.get_objects())
+        later: list[object] = []
+        assert any(o is later for o in gc.get_objects())  # what comes after is still seen
+    finally:
+        gc.unfreeze()  # back to the oldest generation, as for the rest of the test session
+    assert any(o is made_at_start_up for o in gc.get_objects())
+
+
+async def test_confbot_run_settles_the_heap_once_started(
+    bundled_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[object] = []
+
+    async def fake_serve(app: App, *, started: object = None) -> list[StartError]:
+        calls.append(started)
+        return []
+
+    monkeypatch.setattr(bot.app, "serve", fake_serve)
+    app = App(Settings.from_env({}), bundled_db, build_core(bundled_db))
+    assert await cli._run(app) == cli.EXIT_OK
+    assert calls == [settle_heap]

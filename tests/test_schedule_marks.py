@@ -15,10 +15,13 @@ import pytest
 
 from bot.answer import Answer
 from bot.core import Core
+from bot.schedule_marks import Marks
 from bot.sources.detect import load_schedule
 from bot.store import sources
+from bot.store.changes import ProgrammeChange, TalkSnapshot
 from bot.store.content import replace_conferences
 from bot.store.db import Database
+from bot.store.programme_grid import DayTalk
 from tests.conftest import SHARED
 from tests.fakes.clock import FakeClock
 
@@ -145,3 +148,73 @@ async def test_an_unknown_conference_is_named_with_the_known_ones(core: Core) ->
         assert answer.ephemeral and not answer.found
         assert answer.text == f"No conference `nosuch`; known: {', '.join(known)}."
     assert "normconf-2022" in known
+
+
+def test_a_talk_finds_its_changes_by_key_or_by_its_new_title_and_start() -> None:
+    """Marks look a talk's changes up (by key, and by the new side's title and start for a
+    talk keyed by its guid) instead of reading every change per talk: the same marks as
+    that reading (`reference`), in the order the changes came."""
+
+    def snapshot(title: str, hour: int, room: str) -> TalkSnapshot:
+        return TalkSnapshot(title, datetime(2019, 8, 22, hour, tzinfo=BERLIN), None, room, ())
+
+    def change(
+        key: str,
+        kind: str,
+        old: TalkSnapshot | None,
+        new: TalkSnapshot | None,
+        conference: str = "camp",
+    ) -> ProgrammeChange:
+        return ProgrammeChange(conference, key, kind, old, new, 1, IMPORTED)
+
+    changes = (
+        change("camp/a", "moved", snapshot("A", 10, "R1"), snapshot("A", 12, "R1")),
+        change("guid-b", "room", snapshot("B", 11, "R1"), snapshot("B", 11, "R2")),
+        change("guid-b", "room", snapshot("B", 11, "R2"), snapshot("B", 11, "R3")),
+        change("guid-b", "moved", snapshot("B", 9, "R3"), snapshot("B", 11, "R3")),
+        change("camp/c", "new", None, snapshot("C", 13, "R1")),
+        change("camp/d", "title", snapshot("D", 14, "R1"), snapshot("D2", 14, "R1")),
+        change("other/a", "room", snapshot("A", 12, "R9"), snapshot("A", 12, "R1"), "other"),
+        change("camp/e", "cancelled", snapshot("E", 15, "R1"), None),
+        change("guid-a", "moved", snapshot("A", 8, "R1"), snapshot("A", 12, "R1")),  # A again
+    )
+    marks = Marks(changes, BERLIN)
+    talks = [
+        DayTalk("camp", slug, title, datetime(2019, 8, 22, hour, tzinfo=BERLIN), None, "R1", ())
+        for slug, title, hour in (
+            ("a", "A", 12),
+            ("b", "B", 11),
+            ("c", "C", 13),
+            ("d", "D2", 14),
+            ("e", "E", 15),
+            ("x", "B", 12),
+            ("y", "A", 12),
+        )
+    ]
+
+    def reference(talk: DayTalk) -> list[ProgrammeChange]:
+        return [
+            c
+            for c in changes
+            if c.conference == talk.conference_slug
+            and (
+                c.talk_key == f"{talk.conference_slug}/{talk.slug}"
+                or (
+                    c.new is not None
+                    and (c.new.title, c.new.starts_at) == (talk.title, talk.starts_at)
+                )
+            )
+        ]
+
+    for talk in talks:
+        assert marks.kinds(talk) == frozenset(c.kind for c in reference(talk)), talk.slug
+    assert [marks.of(talk) for talk in talks] == [
+        "moved from 08:00",  # the later of its two moves
+        "moved from 09:00; was in R2",
+        "",
+        "",
+        "",
+        "",
+        "moved from 08:00",  # 'y' has A's new title and start: A's changes are marked on it too
+    ]
+    assert marks.kinds(talks[2]) == {"new"} and marks.kinds(talks[5]) == frozenset()

@@ -1,28 +1,34 @@
 """The talks of one programme day with only what a grid shows (title, times, room,
 speakers), for the web console's programme pages.
 
-A 1,000-event day is read in two indexed statements (the talks by schedule day, then their
-speakers in one sorted pass) without the summaries, descriptions and links that
-`bot.store.programme.day_talks` carries; a speaker subquery per talk cost three times as
-much CPU.
+A 1,000-event day is one statement over one index (migration 16, `talks_by_day_and_start`:
+every column the grid shows, in start order, so no table row is read and nothing is
+sorted), each talk's speakers joined in their order from `talk_speakers_in_order` (as
+`bot.store.catalog` joins them). Without the summaries, descriptions and links that
+`bot.store.programme.day_talks` carries.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import NamedTuple
 
 from bot.store.db import Database
 
 # The day's talks: those the export filed under the day, and those with no schedule day that
-# start within its bounds. ?1 conference slug, ?2 ISO day, ?3 and ?4 UTC text bounds.
+# start within its bounds (two ranges of one index, merged in order). ?1 conference slug,
+# ?2 ISO day, ?3 and ?4 UTC text bounds.
+_TALK = (
+    "SELECT t.id, t.slug, t.title, t.starts_at, t.ends_at, t.room, "
+    "(SELECT group_concat(s.name, char(31)) FROM (SELECT s.name FROM talk_speakers ts "
+    "JOIN speakers s ON s.id = ts.speaker_id WHERE ts.talk_id = t.id ORDER BY ts.position) s), "
+    "t.starts_utc AS start_order FROM talks t "
+    "WHERE t.conference_id = (SELECT id FROM conferences WHERE slug = ?1) "
+)
 _DAY = (
-    "SELECT id FROM talks WHERE conference_id = (SELECT id FROM conferences WHERE slug = ?1) "
-    "AND schedule_day = ?2 AND starts_utc IS NOT NULL "
-    "UNION ALL SELECT id FROM talks "
-    "WHERE conference_id = (SELECT id FROM conferences WHERE slug = ?1) "
-    "AND schedule_day IS NULL AND starts_utc >= ?3 AND starts_utc < ?4"
+    f"{_TALK}AND t.schedule_day = ?2 AND t.starts_utc IS NOT NULL "
+    f"UNION ALL {_TALK}AND t.schedule_day IS NULL AND t.starts_utc >= ?3 AND t.starts_utc < ?4 "
+    "ORDER BY start_order, 6, 1 LIMIT ?5"
 )
 
 
@@ -48,32 +54,23 @@ async def grid_talks(
     """As `day_talks`: the talks filed under `day` (ISO date), and those with no schedule day
     starting in [starts_after, starts_before) (UTC text bounds), in start order (then room,
     then id); at most `limit`."""
-    bounds = (conference, day, starts_after, starts_before)
-    rows = await db.fetch_all(
-        "SELECT id, slug, title, starts_at, ends_at, room, starts_utc FROM talks "
-        f"WHERE id IN ({_DAY}) ORDER BY starts_utc, room, id LIMIT ?5",
-        (*bounds, limit),
-    )
-    names: defaultdict[int, list[str]] = defaultdict(list)
-    for talk_id, name in await db.fetch_all(
-        "SELECT ts.talk_id, s.name FROM talk_speakers ts JOIN speakers s ON s.id = ts.speaker_id "
-        f"WHERE ts.talk_id IN ({_DAY}) ORDER BY ts.talk_id, ts.position",
-        bounds,
-    ):
-        names[talk_id].append(name)
+    rows = await db.fetch_all(_DAY, (conference, day, starts_after, starts_before, limit))
     # One datetime per distinct time (a day has a few hundred): parsed once, and the grid's
-    # look-ups by it hash it once.
-    moments = {text: datetime.fromisoformat(text) for row in rows for text in row[3:5] if text}
-    nobody: tuple[str, ...] = ()
-    return [
-        DayTalk(
-            conference,
-            row[1],
-            row[2],
-            moments[row[3]],
-            moments[row[4]] if row[4] else None,
-            row[5],
-            tuple(names[row[0]]) if row[0] in names else nobody,
-        )
-        for row in rows
-    ]
+    # look-ups by it hash it once. The tuples are made by tuple.__new__: a named tuple's own
+    # __new__ is a Python call.
+    moments: dict[str, datetime] = {}
+    new = tuple.__new__
+    talks: list[DayTalk] = []
+    add = talks.append
+    for _, slug, title, starts, ends, room, names, _ in rows:
+        starts_at = moments.get(starts)
+        if starts_at is None:
+            starts_at = moments[starts] = datetime.fromisoformat(starts)
+        ends_at = None
+        if ends:
+            ends_at = moments.get(ends)
+            if ends_at is None:
+                ends_at = moments[ends] = datetime.fromisoformat(ends)
+        speakers = tuple(names.split("\x1f")) if names else ()
+        add(new(DayTalk, (conference, slug, title, starts_at, ends_at, room, speakers)))
+    return talks

@@ -315,6 +315,17 @@ AGENDA_DM_CHANNEL_V15 = """
 ALTER TABLE agenda_people ADD COLUMN dm_channel TEXT;
 """
 
+# The programme grid's read (bot/store/programme_grid.py): a day's talks straight from one
+# index, in start order, with every column the grid shows (no table row read, no sort), and
+# each talk's speakers in their order. The index on (conference_id, schedule_day) is a prefix
+# of the first and goes.
+PROGRAMME_GRID_V16 = """
+CREATE INDEX talks_by_day_and_start
+    ON talks(conference_id, schedule_day, starts_utc, room, id, slug, title, starts_at, ends_at);
+DROP INDEX talks_by_schedule_day;
+CREATE INDEX talk_speakers_in_order ON talk_speakers(talk_id, position, speaker_id);
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
@@ -331,4 +342,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (13, AGENDA_V13),
     (14, PROGRAMME_ANNOUNCEMENTS_V14),
     (15, AGENDA_DM_CHANNEL_V15),
+    (16, PROGRAMME_GRID_V16),
 ]

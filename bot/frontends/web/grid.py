@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import functools
 from bisect import bisect_left
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from operator import itemgetter
 from typing import NamedTuple
 
 from bot.programme_days import conference_zone, current_conference, programme_days
@@ -67,10 +67,13 @@ def build_grid(talks: Sequence[DayTalk], marks: Marks, zone: tzinfo) -> Grid:
     for moment in {moment for talk in talks for moment in (talk.starts_at, talk.ends_at)}:
         if moment is not None:
             local = moment.astimezone(zone)
-            zoned[moment] = (local, f"{local:%H:%M}")
+            zoned[moment] = (local, f"{local.hour:02d}:{local.minute:02d}")  # not strftime: 5x
     times = sorted({zoned[talk.starts_at][0] for talk in talks})
     row_of = {moment: index for index, moment in enumerate(times)}
     marking = bool(marks.changes)
+    # The parts are made with tuple.__new__: a named tuple's own __new__ is a Python call.
+    new = tuple.__new__
+    join = ", ".join
     # (room, row) -> the talks starting there, and the latest end among them
     starting: dict[tuple[str, int], list[GridTalk]] = {}
     latest: dict[tuple[str, int], datetime] = {}
@@ -82,7 +85,7 @@ def build_grid(talks: Sequence[DayTalk], marks: Marks, zone: tzinfo) -> Grid:
             kinds = marks.kinds(talk)
             mark = (marks.of(talk) or ", ".join(sorted(kinds))) if kinds else ""
         key = (talk.room or NO_ROOM, row_of[starts])
-        shown = GridTalk(talk, f"{start_text}–{end_text}", ", ".join(talk.speakers), mark)
+        shown = new(GridTalk, (talk, f"{start_text}–{end_text}", join(talk.speakers), mark))
         here = starting.get(key)
         if here is None:
             starting[key] = [shown]
@@ -92,44 +95,61 @@ def build_grid(talks: Sequence[DayTalk], marks: Marks, zone: tzinfo) -> Grid:
             if latest[key] < ends:
                 latest[key] = ends
     room_names = sorted({room for room, _ in starting}, key=str.casefold)
-    column_of = {room: column for column, room in enumerate(room_names)}
-    rows_of_room: dict[str, list[int]] = defaultdict(list)
-    for room, index in sorted(starting, key=lambda key: key[1]):
+    rows_of_room: dict[str, list[int]] = {room: [] for room in room_names}
+    for room, index in sorted(starting, key=itemgetter(1)):
         rows_of_room[room].append(index)
-    # Per row, the columns that hold a talk's cell or are spanned by one (None); every other
-    # column is empty, and each run of those becomes one cell (`_row`).
-    placed: list[dict[int, Cell | None]] = [{} for _ in times]
+    # Per row, the cells starting there (in column order: the rooms are walked in column
+    # order), and the columns whose cell above ends there. The columns a cell covers are
+    # bits of one int as the rows are walked: a 120-minute talk spans a dozen rows, and a
+    # list entry per spanned row and column was most of the grid's time.
     count = len(times)
-    for room, rows_here in rows_of_room.items():
-        column = column_of[room]
+    starts_in: list[list[tuple[int, Cell]]] = [[] for _ in times]
+    freed = [0] * (count + 1)
+    for column, rows_here in enumerate(rows_of_room.values()):
+        room = room_names[column]
+        last = len(rows_here) - 1
         for position, index in enumerate(rows_here):
-            limit = rows_here[position + 1] if position + 1 < len(rows_here) else count
-            span = max(1, bisect_left(times, latest[(room, index)], index + 1, limit) - index)
-            items = tuple(starting[(room, index)])
+            limit = rows_here[position + 1] if position < last else count
+            key = (room, index)
+            span = max(1, bisect_left(times, latest[key], index + 1, limit) - index)
+            items = tuple(starting[key])
             changed = marking and any(item.mark for item in items)
-            placed[index][column] = Cell(items, span, 1, changed)
-            for covered in range(index + 1, index + span):
-                placed[covered][column] = None
-    columns = len(room_names)
-    rows = tuple(Row(moment, _row(placed[index], columns)) for index, moment in enumerate(times))
-    return Grid(tuple(room_names), rows, len(talks))
+            starts_in[index].append((column, new(Cell, (items, span, 1, changed))))
+            freed[index + span] |= 1 << column
+    everything = (1 << len(room_names)) - 1
+    busy = 0  # the columns a cell starting here or above takes up
+    rows: list[Row] = []
+    for index, moment in enumerate(times):
+        busy &= ~freed[index]
+        cells = starts_in[index]
+        for column, _ in cells:
+            busy |= 1 << column
+        rows.append(new(Row, (moment, _row(cells, everything & ~busy))))
+    return Grid(tuple(room_names), tuple(rows), len(talks))
 
 
-def _row(placed: dict[int, Cell | None], columns: int) -> tuple[Cell, ...]:
-    """A row's cells left to right, without the columns a cell above spans, each run of empty
-    columns one cell spanning them (a grid of 70 rooms is mostly empty: far fewer cells to
-    render and to read)."""
+def _row(starting: list[tuple[int, Cell]], free: int) -> tuple[Cell, ...]:
+    """A row's cells left to right: those `starting` there (column order), and one cell for
+    each run of `free` columns (bits), neither taken by a cell starting here nor spanned by
+    one above (a grid of 70 rooms is mostly empty: far fewer cells to render and to read)."""
+    if not free:
+        return tuple(cell for _, cell in starting)
     out: list[Cell] = []
-    free = 0
-    for column in sorted(placed):
-        if column > free:
-            out.append(_blanks(column - free))
-        cell = placed[column]
-        if cell is not None:
-            out.append(cell)
-        free = column + 1
-    if free < columns:
-        out.append(_blanks(columns - free))
+    add = out.append
+    waiting = iter(starting)
+    column, cell = next(waiting, (-1, None))
+    while free:
+        lowest = free & -free
+        first = lowest.bit_length() - 1
+        run = free & ~(free + lowest)  # the run of free columns from `first` on
+        while cell is not None and column < first:
+            add(cell)
+            column, cell = next(waiting, (-1, None))
+        add(_blanks(run.bit_length() - first))
+        free ^= run
+    if cell is not None:
+        add(cell)
+        out.extend(cell for _, cell in waiting)
     return tuple(out)
 
 

@@ -1,12 +1,12 @@
 """The rows of a programme grid as HTML, built in Python rather than in the template: a
 1,000-event day is some 2,700 cells, and Jinja2's loops, tests and attribute look-ups per
-cell cost several times what string joins do. Every text from the data goes through
-`markupsafe.escape`, as the template's autoescaping would have sent it.
+cell cost several times what string joins do. Every text from the data is escaped as the
+template's autoescaping would have (`_escape`: markupsafe's own replacements).
 """
 
 from __future__ import annotations
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from bot.frontends.web.grid import Cell, Grid
 
@@ -16,17 +16,23 @@ def grid_rows(grid: Grid, talk_link: bool) -> Markup:
     `talk_link`."""
     out: list[str] = []
     add = out.append
+    escape = _escape
     links: dict[str, str] = {}  # conference slug -> the start of its talk links
+    empty: dict[tuple[int, int], str] = {}  # (rowspan, colspan) -> an empty cell
     for row in grid.rows:
-        add(f'<tr><th scope="row">{row.starts:%H:%M}</th>')
+        starts = row.starts  # HH:MM, not by strftime (5x slower)
+        add(f'<tr><th scope="row">{starts.hour:02d}:{starts.minute:02d}</th>')
         for cell in row.cells:
-            add(_spans(cell))
             if not cell.talks:
-                add("></td>")
+                shape = (cell.rowspan, cell.colspan)
+                blank = empty.get(shape)
+                if blank is None:
+                    blank = empty[shape] = f"{_spans(cell)}></td>"
+                add(blank)
                 continue
+            add(_spans(cell))
             add(' class="talk changed">' if cell.changed else ' class="talk">')
-            for item in cell.talks:
-                talk = item.talk
+            for talk, when, who, mark in cell.talks:
                 if talk_link:
                     link = links.get(talk.conference_slug)
                     if link is None:
@@ -39,16 +45,28 @@ def grid_rows(grid: Grid, talk_link: bool) -> Markup:
                 # `when` is two HH:MM times the grid formatted: nothing in it to escape.
                 add(
                     f'<div class="slot"><span class="title">{title}</span> '
-                    f'<span class="when">{item.when}</span>'
+                    f'<span class="when">{when}</span>'
                 )
-                if item.who:
-                    add(f' <span class="who">{escape(item.who)}</span>')
-                if item.mark:
-                    add(f' <mark class="change">{escape(item.mark)}</mark>')
+                if who:
+                    add(f' <span class="who">{escape(who)}</span>')
+                if mark:
+                    add(f' <mark class="change">{escape(mark)}</mark>')
                 add("</div>")
             add("</td>")
         add("</tr>\n")
     return Markup("".join(out))
+
+
+def _escape(text: str) -> str:
+    """`markupsafe.escape(text)` for a str, as a str: the same five replacements (its pure
+    Python form), without a Markup object made per text."""
+    return (
+        text.replace("&", "&amp;")
+        .replace(">", "&gt;")
+        .replace("<", "&lt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
 
 
 def _spans(cell: Cell) -> str:

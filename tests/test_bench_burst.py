@@ -11,10 +11,10 @@ from pathlib import Path
 from tests.conftest import REPO
 
 
-def test_a_tiny_burst_prints_both_bots_and_the_ratio() -> None:
-    tiny = ["--count", "20", "--warmup", "2", "--concurrency", "4", "--rounds", "1"]
+def burst(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bench.discord_burst ARGS --rounds 1`, which must succeed."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.discord_burst", *tiny, "--mix", "talk"],
+        [sys.executable, "-m", "bench.discord_burst", *args, "--rounds", "1"],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -22,6 +22,11 @@ def test_a_tiny_burst_prints_both_bots_and_the_ratio() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_a_tiny_burst_prints_both_bots_and_the_ratio() -> None:
+    done = burst("--count", "20", "--warmup", "2", "--concurrency", "4", "--mix", "talk")
     assert done.stdout.count("answered 20/20 (0 failed)") == 2, done.stdout
     assert "the trivial discord.py bot" in done.stdout
     assert "of discord.py's ceiling" in done.stdout and "median over the rounds" in done.stdout
@@ -29,17 +34,8 @@ def test_a_tiny_burst_prints_both_bots_and_the_ratio() -> None:
 
 def test_the_fake_can_be_profiled_for_each_bot(tmp_path: Path) -> None:
     profile = tmp_path / "fake.prof"
-    tiny = ["--count", "10", "--warmup", "2", "--concurrency", "2", "--rounds", "1"]
-    tiny += ["--mix", "talk", "--profile-fake", str(profile)]
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.discord_burst", *tiny],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    tiny = ["--count", "10", "--warmup", "2", "--concurrency", "2"]
+    done = burst(*tiny, "--mix", "talk", "--profile-fake", str(profile))
     assert done.stdout.count("answered 10/10 (0 failed)") == 2, done.stdout
     for path in (profile, tmp_path / "fake.prof.trivial"):
         stats = pstats.Stats(str(path))

@@ -375,9 +375,6 @@ def closest_word(word: str, vocabulary: Sequence[str]) -> tuple[str, float, int]
     return (str(best[0]), float(best[1]), int(best[2])) if best else None
 
 
-# "--conference SLUG" and "--page N" anywhere in a command line.
-
-
 def in_title_or_speakers(expression: str) -> str:
     return f"{{title speakers}} : ({expression})" if expression else ""
 

@@ -60,8 +60,8 @@ class Core:
         self.rng = rng or random.Random()
         self.programme = ScheduleAnswers(db, clock)
         self.lookup = Lookup(db)
-        # The answers of the `cached` commands (/talk, /speaker, /search) and the talk and
-        # speaker autocomplete, per data version.
+        # Per data version: the answers of the `cached` commands (/talk, /speaker, /search),
+        # the talk and speaker autocomplete, and the answer of each nugget /nugget draws.
         self.answers = AnswerCache(self.lookup, answer_cache_size)
         self.suggested = SuggestionCache(self.lookup, answer_cache_size)
         self.nugget_answers = NuggetAnswers(self.lookup, answer_cache_size)

@@ -12,6 +12,7 @@ Named `logs`, not `logging`, so that `import logging` inside `bot/` is never thi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import sys
@@ -78,6 +79,7 @@ def setup(level: str, secrets: Iterable[str] = ()) -> None:
     protect(*secrets)
 
 
+@functools.lru_cache(maxsize=4096)  # the same attendees ask again and again
 def person(user_id: object) -> str:
     """A platform user as INFO logs name them: 'user#' and a short hash, never the id itself
     (what someone follows, and when, is theirs; the hash still tells one user's lines apart)."""

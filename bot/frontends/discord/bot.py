@@ -51,6 +51,7 @@ from bot.frontends.discord.errors import (
     ConfTree,
     interaction_name,
 )
+from bot.frontends.discord.late import LateAnswers
 from bot.frontends.discord.poster import DiscordPoster
 from bot.logs import person
 from bot.reminders import ReminderOutcome, ReminderPost
@@ -122,7 +123,7 @@ class ConfBot(commands.Bot):
         self.clock = clock
         self.wisdom_grace = wisdom_grace
         self.wisdom_interval = wisdom_interval
-        self.answer_timeout = answer_timeout
+        self.late = LateAnswers(answer_timeout)  # answers past it are deferred
         self.autocomplete_timeout = autocomplete_timeout
         self.stash = Stash()
         self.render = Renderer()
@@ -253,7 +254,7 @@ class ConfBot(commands.Bot):
         ephemeral: bool = False,
     ) -> Answer:
         """Answer the interaction with what `produce` returns, in one callback when it comes
-        within `answer_timeout` seconds, else after a deferral.
+        within the answer timeout (`self.late`), else after a deferral.
 
         `edit` replaces the message a component is on (not for an ephemeral answer to a public
         message: that is sent to the clicker alone); `ephemeral` forces an ephemeral reply.
@@ -271,11 +272,11 @@ class ConfBot(commands.Bot):
                     interaction.response.defer(ephemeral=ephemeral, thinking=True)
                 )
 
-        timer = asyncio.get_running_loop().call_later(self.answer_timeout, running_late)
+        waiting = self.late.watch(running_late)
         try:
             answer = await produce()
         finally:
-            timer.cancel()
+            self.late.done(waiting)
             if deferral is not None:
                 await deferral
         if deferral is not None:
@@ -300,13 +301,14 @@ class ConfBot(commands.Bot):
 
     def _log_served(self, interaction: discord.Interaction[Any], answer: Answer) -> None:
         self.served += 1
-        log.info(
-            "served %s (%s) for %s in guild %s",
-            interaction_name(interaction),
-            answer.kind,
-            person(interaction.user.id),
-            interaction.guild_id or "DM",
-        )
+        if log.isEnabledFor(logging.INFO):  # the name and the hash are not free
+            log.info(
+                "served %s (%s) for %s in guild %s",
+                interaction_name(interaction),
+                answer.kind,
+                person(interaction.user.id),
+                interaction.guild_id or "DM",
+            )
 
     async def suggest(
         self, interaction: discord.Interaction[Any], source: SuggestionSource

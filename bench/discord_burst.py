@@ -21,7 +21,8 @@ Machines differ by 3x, so the same bursts also go, against the same fake, to a t
 discord.py bot (`bench.trivial_bot`: the same commands, each answering a constant embed: the
 ceiling discord.py itself allows), and confbot's throughput is printed as a share of that
 bot's (the goal: 0.9 or more), in `--rounds` turns (median ratio printed). `--no-baseline`
-skips it.
+skips it. Once each bot is ready, the process settles its heap as `confbot run` does once
+started (`bot.app.settle_heap`), for both bots alike.
 
 `--profile-fake FILE` runs the fake's bursts under cProfile (confbot's into FILE, the trivial
 bot's into FILE.trivial; `python -m pstats FILE`). The fake's process freezes what it holds
@@ -332,6 +333,14 @@ async def _start_bot(core: Any, db: Any, info: dict[str, Any]) -> asyncio.Task[N
     return asyncio.create_task(serve(core, db, settings, guild_ready_timeout=0.05))
 
 
+def _settle_heap() -> None:
+    """What `confbot run` does once its front ends have started; done for both bots, once
+    each is ready, so neither's bursts pay full collections over start-up's objects."""
+    from bot.app import settle_heap
+
+    settle_heap()
+
+
 async def _stop_bot(task: asyncio.Task[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -388,6 +397,7 @@ async def run_subprocess(args: argparse.Namespace) -> list[Round]:
                 bot_task = await _start_bot(core, db, info)
                 identifies += 1
                 await fake.ask({"op": "ready", "identifies": identifies})
+                _settle_heap()
                 bursts = await _bursts_through(fake, args)
                 await _stop_bot(bot_task)
                 bot_task = None
@@ -397,6 +407,7 @@ async def run_subprocess(args: argparse.Namespace) -> list[Round]:
                     identifies += 1
                     try:
                         await fake.ask({"op": "ready", "identifies": identifies})
+                        _settle_heap()
                         baseline = await _bursts_through(fake, args, "trivial")
                     finally:
                         await _stop_bot(bot_task)
@@ -434,6 +445,7 @@ async def run_in_process(args: argparse.Namespace) -> list[Round]:
             bot_task = await _start_bot(core, db, info)
             try:
                 await fake.wait_until_identified(timeout=30)
+                _settle_heap()
                 bursts = await bursts_through()
             finally:
                 await _stop_bot(bot_task)
@@ -444,6 +456,7 @@ async def run_in_process(args: argparse.Namespace) -> list[Round]:
                 try:
                     await _wait_for_identify(fake, 2)
                     await fake.wait_until_identified(timeout=30)
+                    _settle_heap()
                     baseline = await bursts_through()
                 finally:
                     await _stop_bot(bot_task)

@@ -266,16 +266,8 @@ class Registry:
             # Not written into the invocation: a follow-up looks the community up again when
             # it is pressed (why: bot/commands/scope.py).
             scope = await community_scope(core, caller)
-        # Arguments the command does not take (a hand-made button) are dropped; an
-        # invocation every argument of which parsed to itself is kept as it is.
-        texts = {k: str(v) for k, v in values.items()}
-        kept = invocation
-        if (
-            kept.command != command.name
-            or len(texts) != len(kept.args)
-            or any(texts.get(k) != v for k, v in kept.args)
-        ):
-            kept = Invocation.from_mapping(command.name, texts)
+        # Arguments the command does not take (a hand-made button) are dropped.
+        kept = Invocation.from_mapping(command.name, {k: str(v) for k, v in values.items()})
         version: object = None
         if command.cached:
             found, version = await core.answers.get((kept, scope))

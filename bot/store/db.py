@@ -365,5 +365,14 @@ def _safe_value(value: Any) -> Any:
 
 
 def _split_statements(script: str) -> list[str]:
-    """Split a migration script on ';' at line ends (our scripts hold no triggers with ';')."""
-    return [part.strip() for part in script.split(";\n") if part.strip()]
+    """A migration script's statements, each whole (a trigger's body holds ';' too)."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements

@@ -1,10 +1,10 @@
 """The talks of one programme day with only what a grid shows (title, times, room,
 speakers), for the web console's programme pages.
 
-A 1,000-event day is one statement over one index (migration 16, `talks_by_day_and_start`:
-every column the grid shows, in start order, so no table row is read and nothing is
-sorted), each talk's speakers joined in their order from `talk_speakers_in_order` (as
-`bot.store.catalog` joins them). Without the summaries, descriptions and links that
+A 1,000-event day is one statement over one index (`talks_by_day_and_start`, migrations 16
+and 17: every column the grid shows, in start order, so no table row is read and nothing is
+sorted), each talk's speakers already joined in their order on the talk row (kept there by
+migration 17's triggers). Without the summaries, descriptions and links that
 `bot.store.programme.day_talks` carries.
 """
 
@@ -19,9 +19,7 @@ from bot.store.db import Database
 # start within its bounds (two ranges of one index, merged in order). ?1 conference slug,
 # ?2 ISO day, ?3 and ?4 UTC text bounds.
 _TALK = (
-    "SELECT t.id, t.slug, t.title, t.starts_at, t.ends_at, t.room, "
-    "(SELECT group_concat(s.name, char(31)) FROM (SELECT s.name FROM talk_speakers ts "
-    "JOIN speakers s ON s.id = ts.speaker_id WHERE ts.talk_id = t.id ORDER BY ts.position) s), "
+    "SELECT t.id, t.slug, t.title, t.starts_at, t.ends_at, t.room, t.speaker_names, "
     "t.starts_utc AS start_order FROM talks t "
     "WHERE t.conference_id = (SELECT id FROM conferences WHERE slug = ?1) "
 )

@@ -326,6 +326,44 @@ DROP INDEX talks_by_schedule_day;
 CREATE INDEX talk_speakers_in_order ON talk_speakers(talk_id, position, speaker_id);
 """
 
+
+# A talk's speakers, joined in their order (char(31) between names), kept on the talk row by
+# triggers on every write to `talk_speakers` and every rename of a speaker, so the programme
+# grid's day statement reads them from its covering index instead of running a sorted
+# subquery per talk (half the statement's time for a 1,000-event day). NULL: no speakers.
+def _names_of(talk: str) -> str:
+    return (
+        "(SELECT group_concat(name, char(31)) FROM (SELECT s.name FROM talk_speakers ts "
+        f"JOIN speakers s ON s.id = ts.speaker_id WHERE ts.talk_id = {talk} ORDER BY ts.position))"
+    )
+
+
+def _refresh_names(talk: str) -> str:
+    return f"UPDATE talks SET speaker_names = {_names_of(talk)} WHERE id = {talk};"
+
+
+TALK_SPEAKER_NAMES_V17 = f"""
+ALTER TABLE talks ADD COLUMN speaker_names TEXT;
+UPDATE talks SET speaker_names = {_names_of("talks.id")};
+DROP INDEX talks_by_day_and_start;
+CREATE INDEX talks_by_day_and_start ON talks(conference_id, schedule_day, starts_utc, room, id,
+    slug, title, starts_at, ends_at, speaker_names);
+CREATE TRIGGER talk_speaker_added AFTER INSERT ON talk_speakers BEGIN
+    {_refresh_names("NEW.talk_id")}
+END;
+CREATE TRIGGER talk_speaker_removed AFTER DELETE ON talk_speakers BEGIN
+    {_refresh_names("OLD.talk_id")}
+END;
+CREATE TRIGGER talk_speaker_changed AFTER UPDATE ON talk_speakers BEGIN
+    {_refresh_names("OLD.talk_id")}
+    {_refresh_names("NEW.talk_id")}
+END;
+CREATE TRIGGER speaker_renamed AFTER UPDATE OF name ON speakers BEGIN
+    UPDATE talks SET speaker_names = {_names_of("talks.id")}
+        WHERE id IN (SELECT talk_id FROM talk_speakers WHERE speaker_id = NEW.id);
+END;
+"""
+
 MIGRATIONS: list[tuple[int, str]] = [
     (1, CONTENT_V1),
     (2, WISDOM_V2),
@@ -343,4 +381,5 @@ MIGRATIONS: list[tuple[int, str]] = [
     (14, PROGRAMME_ANNOUNCEMENTS_V14),
     (15, AGENDA_DM_CHANNEL_V15),
     (16, PROGRAMME_GRID_V16),
+    (17, TALK_SPEAKER_NAMES_V17),
 ]

@@ -96,3 +96,18 @@ async def test_migration_14_gives_subscriptions_a_batch_to_start_after(tmp_path:
 
     assert [r[:-1] for r in rows(path, "subscriptions")] == before[0]
     assert rows(path, "deliveries") == before[1]
+
+
+def test_a_migration_script_splits_into_whole_statements_triggers_included() -> None:
+    script = (
+        "CREATE TABLE a (x);\n"
+        "CREATE TRIGGER a_added AFTER INSERT ON a BEGIN\n"
+        "    UPDATE a SET x = 1 WHERE x IS NULL;\n"
+        "    DELETE FROM a WHERE x = 2;\n"
+        "END;\n"
+        "DROP TABLE b\n"
+    )
+    statements = _split_statements(script)
+    assert len(statements) == 3
+    assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
+    assert statements[2] == "DROP TABLE b"

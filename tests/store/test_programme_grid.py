@@ -1,6 +1,7 @@
 """The programme grid's read (bot/store/programme_grid.py): the same talks, order, times,
 rooms and speakers as the full `day_talks`, in one statement over one covering index that
-migration 16 adds (a database made at migration 15 gets it on open)."""
+migrations 16 and 17 add (a database made at migration 15 or 16 gets it on open), with the
+speakers that migration 17's triggers keep on each talk row right after every write."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from bot.records import Conference, Speaker, Talk
 from bot.store.content import replace_conferences
 from bot.store.db import Database
+from bot.store.imports import import_conference
 from bot.store.programme import day_talks
 from bot.store.programme_grid import _DAY, grid_talks
 from bot.store.rows import utc_text
@@ -102,26 +104,75 @@ async def test_the_day_is_read_from_one_index_without_a_sort(db: Database) -> No
         str(row[3]) for row in await db.fetch_all(f"EXPLAIN QUERY PLAN {_DAY}", ("", "", "", "", 1))
     )
     assert plan.count("COVERING INDEX talks_by_day_and_start") == 2, plan
-    assert "talk_speakers_in_order" in plan and "TEMP B-TREE" not in plan, plan
+    assert "talk_speakers" not in plan and "TEMP B-TREE" not in plan, plan
 
 
-async def test_a_database_of_migration_15_gets_the_grid_index(tmp_path: Path) -> None:
-    path = tmp_path / "v15.sqlite3"
-    make_version(path, 15)
-    old = await Database.open(path, migrate=False)  # the programme as confbot 15 stored it
+async def upgraded_from(tmp_path: Path, version: int) -> Database:
+    """A database with the programme as the confbot of `version` stored it, opened (and so
+    migrated) by today's."""
+    path = tmp_path / f"v{version}.sqlite3"
+    make_version(path, version)
+    old = await Database.open(path, migrate=False)
     try:
         await replace_conferences(old, [conference()], origin="import")
     finally:
         await old.close()
-    db = await Database.open(path)
+    return await Database.open(path)
+
+
+def integrity(db: Database) -> tuple[object, ...]:
+    with sqlite3.connect(db.path) as connection:
+        return tuple(connection.execute("PRAGMA integrity_check").fetchone())
+
+
+async def test_a_database_of_migration_15_gets_the_grid_index(tmp_path: Path) -> None:
+    db = await upgraded_from(tmp_path, 15)
     try:
-        assert await db.schema_version() >= 16
         indexes = {str(row[0]) for row in await db.fetch_all("SELECT name FROM sqlite_master")}
         assert {"talks_by_day_and_start", "talk_speakers_in_order"} <= indexes
         assert "talks_by_schedule_day" not in indexes
         assert [row[1] for row in await read(db)] == ORDER
         assert await read(db) == await full(db)
+        assert integrity(db) == ("ok",)
     finally:
         await db.close()
-    with sqlite3.connect(path) as connection:
-        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+async def test_the_speakers_on_the_talk_row_follow_every_later_write(db: Database) -> None:
+    """Migration 17 keeps each talk's joined speakers on its row by triggers: a re-import
+    that reorders, adds and drops speakers, deletes a talk and adds one, and a renamed
+    speaker, all read back as `day_talks` (which joins them afresh) reads them."""
+    await import_conference(db, conference(), origin="import:gridcon")
+    keynote, late, *rest = TALKS
+    again = replace(
+        conference(),
+        talks=(
+            replace(keynote, speakers=(Speaker("Mo"), Speaker("Zoe"), Speaker("Quinn"))),
+            replace(late, speakers=()),
+            *[t for t in rest if t.slug != "twin-a"],
+            talk("newcomer", 120, "Main", "Ada", "Ed"),
+        ),
+    )
+    await import_conference(db, again, origin="import:gridcon")
+    speakers = {row[1]: row[6] for row in await read(db)}
+    assert speakers["keynote"] == ("Mo", "Zoe", "Quinn")
+    assert speakers["late-night"] == () and "twin-a" not in speakers
+    assert speakers["newcomer"] == ("Ada", "Ed")
+    assert await read(db) == await full(db)
+
+    async with db.transaction() as connection:
+        await connection.execute("UPDATE speakers SET name = 'Zoë' WHERE name = 'Zoe'")
+    assert {row[1]: row[6] for row in await read(db)}["keynote"] == ("Mo", "Zoë", "Quinn")
+    assert await read(db) == await full(db)
+
+
+async def test_a_database_of_migration_16_gets_its_speakers_on_the_talk_rows(
+    tmp_path: Path,
+) -> None:
+    db = await upgraded_from(tmp_path, 16)
+    try:
+        assert await read(db) == await full(db)
+        assert {row[1]: row[6] for row in await read(db)}["keynote"] == ("Zoe", "Ada", "Mo")
+        assert integrity(db) == ("ok",)
+    finally:
+        await db.close()

@@ -52,8 +52,19 @@ class Marks:
     def of(self, talk: ShownTalk) -> str:
         """'moved from 14:00' (or 'moved from Wed 14:00' from another day), 'was in Room X',
         both joined by '; ', or '' for a talk that did not change lately."""
+        return self._mark(self._of_talk(talk), talk)
+
+    def shown(self, talk: ShownTalk) -> str:
+        """What a programme grid shows beside `talk`: its mark (`of`), else the kinds of its
+        recent changes ('new', 'speakers, title'), or '' when it did not change lately."""
+        changes = self._of_talk(talk)  # once: a day's grid asks this of a thousand talks
+        if not changes:
+            return ""
+        return self._mark(changes, talk) or ", ".join(sorted({c.kind for c in changes}))
+
+    def _mark(self, changes: list[ProgrammeChange], talk: ShownTalk) -> str:
         marks: dict[str, str] = {}
-        for change in self._of_talk(talk):
+        for change in changes:
             if change.old is None:
                 continue
             if change.kind == "moved" and change.old.starts_at is not None:
@@ -74,8 +85,9 @@ class Marks:
         by_key, by_shown = self._index
         found = by_key.get(f"{talk.conference_slug}/{talk.slug}", [])
         also = by_shown.get((talk.title, talk.starts_at), [])
-        if also:
-            found = sorted(dict([*found, *also]).items())  # each once, in order
+        if also and also != found:  # often the same: a talk's key and its new side agree
+            # each once, in order
+            found = sorted(dict([*found, *also]).items()) if found else also
         return [change for _, change in found if change.conference == talk.conference_slug]
 
     @functools.cached_property
@@ -111,7 +123,7 @@ class Marks:
         if talk.starts_at is not None and talk.starts_at.astimezone(self.zone).date() == (
             before.date()
         ):
-            return f"{before:%H:%M}"
+            return f"{before.hour:02d}:{before.minute:02d}"  # not strftime: 5x
         return f"{before:%a %H:%M}"
 
 

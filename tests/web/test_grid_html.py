@@ -3,11 +3,15 @@ template's per-cell loop made with autoescaping, hostile text in every field sho
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from datetime import UTC, datetime, timedelta
 
 import jinja2
+import markupsafe
 import pytest
 
+from bot.frontends.web import grid_html
 from bot.frontends.web.grid import build_grid
 from bot.frontends.web.grid_html import grid_rows
 from bot.schedule_marks import Marks
@@ -82,3 +86,37 @@ def test_hostile_text_in_every_field_is_shown_as_text() -> None:
     assert "<script>" not in html and "<b>" not in html
     assert html.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&#39;&#34;&amp;") >= 5
     assert 'class="talk changed"' in html and "was in &lt;script&gt;" in html
+
+
+ESCAPED = [
+    HOSTILE,
+    "<script>alert(1)</script>",
+    "\"double\" and 'single'",
+    "&amp; already escaped &lt;b&gt;",
+    "Ä-Saal — café ☕ 日本語 \U0001f600 <é>",
+    "",
+    "plain",
+]
+
+
+@pytest.mark.parametrize("text", ESCAPED)
+def test_the_escape_and_its_fallback_are_markupsafes(text: str) -> None:
+    """The grid escapes with markupsafe's C escape when it is built (as here), else with the
+    pure Python replacements: both give what `markupsafe.escape` gives."""
+    from markupsafe import _speedups
+
+    assert grid_html._escape is _speedups._escape_inner
+    expected = str(markupsafe.escape(text))
+    assert grid_html._escape(text) == expected
+    assert grid_html._escape_text(text) == expected
+    assert type(grid_html._escape(text)) is str
+
+
+def test_without_the_c_extension_the_python_escape_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "markupsafe._speedups", None)  # its import fails
+    spec = importlib.util.find_spec("bot.frontends.web.grid_html")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module._escape is module._escape_text
+    assert all(module._escape(text) == str(markupsafe.escape(text)) for text in ESCAPED)

@@ -9,7 +9,6 @@ the next talk in its room starts, when two overlap), so a table reader hears eac
 
 from __future__ import annotations
 
-import functools
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,101 +60,111 @@ class Grid:
 
 
 def build_grid(talks: Sequence[DayTalk], marks: Marks, zone: tzinfo) -> Grid:
-    # Talks share their start and end times (and the store hands out one datetime per
-    # distinct time): each is converted and formatted once.
-    zoned: dict[datetime, tuple[datetime, str]] = {}
-    for moment in {moment for talk in talks for moment in (talk.starts_at, talk.ends_at)}:
-        if moment is not None:
+    # Rows are the distinct start times. The store hands out one datetime per distinct time:
+    # each is converted, formatted and placed in the rows once, an end at the first row
+    # starting at or after it (where its cell stops spanning). The times in `zone` are sorted
+    # and searched: sharing one tzinfo, they compare many times faster than the store's.
+    zoned = {moment: moment.astimezone(zone) for moment in {talk.starts_at for talk in talks}}
+    times = sorted(set(zoned.values()))  # a set: the two 02:30 of a DST fold are one row
+    row_of = {local: row for row, local in enumerate(times)}
+    at: dict[datetime, tuple[str, int]] = {
+        moment: (f"{local.hour:02d}:{local.minute:02d}", row_of[local])  # not strftime: 5x
+        for moment, local in zoned.items()
+    }
+    for moment in {talk.ends_at for talk in talks}:
+        if moment is not None and moment not in at:
             local = moment.astimezone(zone)
-            zoned[moment] = (local, f"{local.hour:02d}:{local.minute:02d}")  # not strftime: 5x
-    times = sorted({zoned[talk.starts_at][0] for talk in talks})
-    row_of = {moment: index for index, moment in enumerate(times)}
+            at[moment] = (f"{local.hour:02d}:{local.minute:02d}", bisect_left(times, local))
     marking = bool(marks.changes)
     # The parts are made with tuple.__new__: a named tuple's own __new__ is a Python call.
     new = tuple.__new__
     join = ", ".join
-    # (room, row) -> the talks starting there, and the latest end among them
+    # (room, row) -> the talks starting there, the row the latest of them ends at, and
+    # whether one changed lately
     starting: dict[tuple[str, int], list[GridTalk]] = {}
-    latest: dict[tuple[str, int], datetime] = {}
+    reach: dict[tuple[str, int], int] = {}
+    changed: set[tuple[str, int]] = set()
     for talk in talks:
-        starts, start_text = zoned[talk.starts_at]
-        ends, end_text = zoned[talk.ends_at] if talk.ends_at is not None else (starts, start_text)
-        mark = ""
-        if marking:
-            kinds = marks.kinds(talk)
-            mark = (marks.of(talk) or ", ".join(sorted(kinds))) if kinds else ""
-        key = (talk.room or NO_ROOM, row_of[starts])
+        start_text, row = at[talk.starts_at]
+        end = talk.ends_at
+        end_text, end_row = (start_text, row) if end is None else at[end]
+        mark = marks.shown(talk) if marking else ""
+        key = (talk.room or NO_ROOM, row)
         shown = new(GridTalk, (talk, f"{start_text}–{end_text}", join(talk.speakers), mark))
         here = starting.get(key)
         if here is None:
             starting[key] = [shown]
-            latest[key] = ends
+            reach[key] = end_row
         else:
             here.append(shown)
-            if latest[key] < ends:
-                latest[key] = ends
+            if reach[key] < end_row:
+                reach[key] = end_row
+        if mark:
+            changed.add(key)
     room_names = sorted({room for room, _ in starting}, key=str.casefold)
     rows_of_room: dict[str, list[int]] = {room: [] for room in room_names}
-    for room, index in sorted(starting, key=itemgetter(1)):
-        rows_of_room[room].append(index)
-    # Per row, the cells starting there (in column order: the rooms are walked in column
-    # order), and the columns whose cell above ends there. The columns a cell covers are
-    # bits of one int as the rows are walked: a 120-minute talk spans a dozen rows, and a
-    # list entry per spanned row and column was most of the grid's time.
+    for room, row in sorted(starting, key=itemgetter(1)):
+        rows_of_room[room].append(row)
+    # Per row, the cells starting there and their columns (in column order: the rooms are
+    # walked in column order), and the columns whose cell above ends there. The columns a
+    # cell covers are bits of one int as the rows are walked: a 120-minute talk spans a dozen
+    # rows, and a list entry per spanned row and column was most of the grid's time.
     count = len(times)
-    starts_in: list[list[tuple[int, Cell]]] = [[] for _ in times]
+    cells_in: list[list[Cell]] = [[] for _ in times]
+    columns_in: list[list[int]] = [[] for _ in times]
+    taken = [0] * count
     freed = [0] * (count + 1)
     for column, rows_here in enumerate(rows_of_room.values()):
         room = room_names[column]
-        last = len(rows_here) - 1
-        for position, index in enumerate(rows_here):
-            limit = rows_here[position + 1] if position < last else count
-            key = (room, index)
-            span = max(1, bisect_left(times, latest[key], index + 1, limit) - index)
-            items = tuple(starting[key])
-            changed = marking and any(item.mark for item in items)
-            starts_in[index].append((column, new(Cell, (items, span, 1, changed))))
-            freed[index + span] |= 1 << column
+        bit = 1 << column
+        nexts = rows_here[1:]
+        nexts.append(count)
+        for row, limit in zip(rows_here, nexts, strict=True):
+            key = (room, row)
+            end_row = reach[key]
+            span = (end_row if end_row < limit else limit) - row
+            if span < 1:  # no end, or one at or before its start
+                span = 1
+            cell = new(Cell, (tuple(starting[key]), span, 1, key in changed))
+            cells_in[row].append(cell)
+            columns_in[row].append(column)
+            taken[row] |= bit
+            freed[row + span] |= bit
     everything = (1 << len(room_names)) - 1
+    blanks = [Cell((), 1, columns) for columns in range(len(room_names) + 1)]
     busy = 0  # the columns a cell starting here or above takes up
     rows: list[Row] = []
-    for index, moment in enumerate(times):
-        busy &= ~freed[index]
-        cells = starts_in[index]
-        for column, _ in cells:
-            busy |= 1 << column
-        rows.append(new(Row, (moment, _row(cells, everything & ~busy))))
+    for row, moment in enumerate(times):
+        busy = (busy & ~freed[row]) | taken[row]
+        free = everything & ~busy
+        cells = _row(cells_in[row], columns_in[row], free, blanks) if free else cells_in[row]
+        rows.append(new(Row, (moment, tuple(cells))))
     return Grid(tuple(room_names), tuple(rows), len(talks))
 
 
-def _row(starting: list[tuple[int, Cell]], free: int) -> tuple[Cell, ...]:
-    """A row's cells left to right: those `starting` there (column order), and one cell for
-    each run of `free` columns (bits), neither taken by a cell starting here nor spanned by
-    one above (a grid of 70 rooms is mostly empty: far fewer cells to render and to read)."""
-    if not free:
-        return tuple(cell for _, cell in starting)
+def _row(cells: list[Cell], columns: list[int], free: int, blanks: list[Cell]) -> list[Cell]:
+    """A row's cells left to right: those starting there (at `columns`, in order), and one
+    cell for each run of `free` columns (bits), neither taken by a cell starting here nor
+    spanned by one above (a grid of 70 rooms is mostly empty: far fewer cells to render and
+    to read). `blanks[n]` is the empty cell n columns wide."""
     out: list[Cell] = []
     add = out.append
-    waiting = iter(starting)
-    column, cell = next(waiting, (-1, None))
+    for column, cell in zip(columns, cells, strict=True):
+        below = free & ((1 << column) - 1)
+        if below:
+            free ^= below
+            while below:
+                lowest = below & -below
+                run = below & ~(below + lowest)  # the run of free columns from the lowest on
+                add(blanks[run.bit_length() - lowest.bit_length() + 1])
+                below ^= run
+        add(cell)
     while free:
         lowest = free & -free
-        first = lowest.bit_length() - 1
-        run = free & ~(free + lowest)  # the run of free columns from `first` on
-        while cell is not None and column < first:
-            add(cell)
-            column, cell = next(waiting, (-1, None))
-        add(_blanks(run.bit_length() - first))
+        run = free & ~(free + lowest)
+        add(blanks[run.bit_length() - lowest.bit_length() + 1])
         free ^= run
-    if cell is not None:
-        add(cell)
-        out.extend(cell for _, cell in waiting)
-    return tuple(out)
-
-
-@functools.cache
-def _blanks(columns: int) -> Cell:
-    return Cell((), 1, columns)
+    return out
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ the next talk in its room starts, when two overlap), so a table reader hears eac
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from operator import itemgetter
@@ -153,18 +153,20 @@ def _row(cells: list[Cell], columns: list[int], free: int, blanks: list[Cell]) -
         below = free & ((1 << column) - 1)
         if below:
             free ^= below
-            while below:
-                lowest = below & -below
-                run = below & ~(below + lowest)  # the run of free columns from the lowest on
-                add(blanks[run.bit_length() - lowest.bit_length() + 1])
-                below ^= run
+            _add_blanks(below, blanks, add)
         add(cell)
+    if free:
+        _add_blanks(free, blanks, add)
+    return out
+
+
+def _add_blanks(free: int, blanks: list[Cell], add: Callable[[Cell], None]) -> None:
+    """One empty cell for each run of `free` columns (bits), lowest first."""
     while free:
         lowest = free & -free
-        run = free & ~(free + lowest)
+        run = free & ~(free + lowest)  # the run of free columns from the lowest on
         add(blanks[run.bit_length() - lowest.bit_length() + 1])
         free ^= run
-    return out
 
 
 @dataclass(frozen=True)

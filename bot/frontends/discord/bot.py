@@ -41,6 +41,7 @@ from bot.delivery.outcome_log import log_run
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
 from bot.delivery.wisdom_service import WisdomService
+from bot.frontends.discord.callback import EDIT, SEND, respond
 from bot.frontends.discord.callers import caller_of
 from bot.frontends.discord.components import DYNAMIC_ITEMS, Renderer
 from bot.frontends.discord.embeds import autocomplete_choices
@@ -287,15 +288,9 @@ class ConfBot(commands.Bot):
             return answer
         rendered = self.render(answer, self.stash)
         if edit and (ephemeral or not rendered.ephemeral):
-            await interaction.response.edit_message(embed=rendered.embed, view=rendered.view)
-        elif rendered.view is not None:
-            await interaction.response.send_message(
-                embed=rendered.embed, view=rendered.view, ephemeral=ephemeral or rendered.ephemeral
-            )
+            await respond(interaction, rendered, EDIT)
         else:
-            await interaction.response.send_message(
-                embed=rendered.embed, ephemeral=ephemeral or rendered.ephemeral
-            )
+            await respond(interaction, rendered, SEND, ephemeral=ephemeral or rendered.ephemeral)
         self._log_served(interaction, answer)
         return answer
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import discord
@@ -330,11 +330,14 @@ def answer_view(answer: Answer, stash: Stash) -> discord.ui.View | None:
 @dataclass(frozen=True)
 class Rendered:
     """An answer ready to send: its embed, its components (or None) and whether only the
-    asker should see it."""
+    asker should see it. `payloads` keeps the callback bodies built from it (`callback.py`)."""
 
     embed: discord.Embed
     view: discord.ui.View | None
     ephemeral: bool
+    payloads: dict[tuple[int, bool], dict[str, Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def render(answer: Answer, stash: Stash) -> Rendered:

@@ -34,12 +34,6 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def bot(fake: FakeDiscord, db: Database, clock: FakeClock) -> AsyncIterator[ConfBot]:
     await replace_conferences(db, [walk_conference()], origin="import")
     core = Core(db, rng=random.Random(7), clock=clock)

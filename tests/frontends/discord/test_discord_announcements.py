@@ -45,12 +45,6 @@ def programme(shift: timedelta = timedelta(0)) -> Conference:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def bot(fake: FakeDiscord, core: Core) -> AsyncIterator[ConfBot]:
     bot = ConfBot(core, core.db, guild_ready_timeout=0.05, start_wisdom=False)
     async with running_bot(bot, fake):

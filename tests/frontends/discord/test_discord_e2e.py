@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,17 +42,12 @@ from bot.frontends.discord.start import TOKEN_REJECTED
 from bot.wisdom import Outcome
 from tests.fakes.clock import FakeClock
 from tests.fakes.discord import FakeDiscord, InteractionResult, running_bot, use_fake_discord
+from tests.fakes.waiting import eventually
 
 JSON = dict[str, Any]
 COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
 # 2024-06-03 is a Monday; Amsterdam is on CEST (UTC+2), so 09:00 local is 07:00 UTC.
 MONDAY_8AM_AMSTERDAM = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -83,15 +78,6 @@ async def started(
 async def bot(fake: FakeDiscord, core: Core, clock: FakeClock) -> AsyncIterator[ConfBot]:
     async with started(fake, core, clock) as bot:
         yield bot
-
-
-async def eventually(condition: Callable[[], bool], attempts: int = 500) -> None:
-    """Let the bot's event loop run until `condition` holds (bounded; no wall-clock check)."""
-    for _ in range(attempts):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition never held")
 
 
 def embed(result: InteractionResult) -> JSON:

@@ -33,12 +33,6 @@ QUOTE = f"@everyone {WORDS}"
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake:
-        yield fake
-
-
-@pytest.fixture
 def core(bundled_db: Database) -> Core:
     return Core(bundled_db, rng=random.Random(5), clock=FakeClock(MONDAY_8AM_AMSTERDAM))
 

@@ -27,12 +27,6 @@ FOUR_HOURS_LATE = EIGHT_AM + timedelta(hours=5)
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def bot(fake: FakeDiscord, core: Core) -> AsyncIterator[ConfBot]:
     bot = ConfBot(core, core.db, guild_ready_timeout=0.05, wisdom_interval=3600.0)
     async with running_bot(bot, fake):

@@ -46,12 +46,6 @@ async def camp_db(bundled_db: Database) -> Database:
     return bundled_db
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake:
-        yield fake
-
-
 async def start(fake: FakeDiscord, core: Core) -> ConfBot:
     return ConfBot(
         core, core.db, guild_ready_timeout=0.05, start_wisdom=False, wisdom_interval=3600.0

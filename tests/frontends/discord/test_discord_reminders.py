@@ -9,7 +9,6 @@ Ceremony arrives, once.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -27,6 +26,7 @@ from bot.store.db import Database
 from tests.conftest import SHARED
 from tests.fakes.clock import FakeClock
 from tests.fakes.discord import FakeDiscord, InteractionResult, running_bot
+from tests.fakes.waiting import eventually
 
 pytestmark = pytest.mark.samples("samples/frab-camp2019.json")
 
@@ -57,12 +57,6 @@ async def _bot(fake: FakeDiscord, db: Database, clock: FakeClock) -> AsyncIterat
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def bot(fake: FakeDiscord, camp_db: Database, clock: FakeClock) -> AsyncIterator[ConfBot]:
     async for bot in _bot(fake, camp_db, clock):
         yield bot
@@ -89,14 +83,6 @@ def channel_posts(fake: FakeDiscord) -> list[JSON]:
         for r in fake.requests_to("/messages", "POST")
         if r.path.startswith("/channels/") and isinstance(r.json, dict)
     ]
-
-
-async def eventually(condition: Callable[[], bool], attempts: int = 500) -> None:
-    for _ in range(attempts):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition never held")
 
 
 async def remind(

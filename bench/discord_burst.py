@@ -20,15 +20,18 @@ RSS.
 Machines differ by 3x, so the same bursts also go, against the same fake, to a trivial
 discord.py bot (`bench.trivial_bot`: the same commands, each answering a constant embed: the
 ceiling discord.py itself allows), and confbot's throughput is printed as a share of that
-bot's (the goal: 0.9 or more), in `--rounds` turns (median ratio printed). `--no-baseline`
-skips it. Once each bot is ready, the process settles its heap as `confbot run` does once
-started (`bot.app.settle_heap`), for both bots alike.
+bot's (the goal: 0.9 or more), in `--rounds` turns (median ratio printed). The trivial bot
+runs twice: answering with discord.py's public `send_message` ("public", the goal's
+reference), and answering as confbot does, with no message asked back ("lean",
+`bot/frontends/discord/callback.py`): like for like, what confbot's own code costs.
+`--no-baseline` skips both. Once each bot is ready, the process settles its heap as `confbot
+run` does once started (`bot.app.settle_heap`), for every bot alike.
 
 `--profile-fake FILE` runs the fake's bursts under cProfile (confbot's into FILE, the trivial
-bot's into FILE.trivial; `python -m pstats FILE`). The fake's process freezes what it holds
-out of the garbage collector before each burst (`gc.freeze`): it keeps every request,
-interaction and message for tests to read, and full collections over that growing history
-would otherwise be charged to each later command.
+bot's into FILE.trivial and FILE.trivial-lean; `python -m pstats FILE`). The fake's process
+freezes what it holds out of the garbage collector before each burst (`gc.freeze`): it keeps
+every request, interaction and message for tests to read, and full collections over that
+growing history would otherwise be charged to each later command.
 """
 
 from __future__ import annotations
@@ -356,13 +359,21 @@ def _print_bursts(bursts: list[Burst]) -> None:
             print("    error:", error)
 
 
-async def _start_baseline(info: dict[str, Any]) -> tuple[asyncio.Task[None], Any]:
+# The trivial bot's two ways to answer (bench/trivial_bot.py): the goal's reference first.
+CEILINGS = {
+    "public": "the trivial discord.py bot (constant embed, discord.py's send_message)",
+    "lean": "the trivial bot answering as confbot does (callback.py: no message back)",
+}
+
+
+async def _start_baseline(info: dict[str, Any], ceiling: str) -> tuple[asyncio.Task[None], Any]:
     from bench.trivial_bot import serve_trivial
     from bot.frontends.discord.serve import discord_endpoints
 
     endpoints = discord_endpoints(info["api_base"], info["gateway_url"])
     endpoints.__enter__()
-    return asyncio.create_task(serve_trivial(info["token"], info["guild_id"])), endpoints
+    serving = serve_trivial(info["token"], info["guild_id"], lean=ceiling == "lean")
+    return asyncio.create_task(serving), endpoints
 
 
 async def _bursts_through(
@@ -380,7 +391,7 @@ async def _bursts_through(
     return bursts
 
 
-Round = tuple[list[Burst], list[Burst]]  # (confbot's bursts, the trivial bot's)
+Round = tuple[list[Burst], dict[str, list[Burst]]]  # confbot's bursts, each ceiling's
 
 
 async def run_subprocess(args: argparse.Namespace) -> list[Round]:
@@ -401,19 +412,20 @@ async def run_subprocess(args: argparse.Namespace) -> list[Round]:
                 bursts = await _bursts_through(fake, args)
                 await _stop_bot(bot_task)
                 bot_task = None
-                baseline: list[Burst] = []
-                if args.baseline:
-                    bot_task, endpoints = await _start_baseline(info)
+                baselines: dict[str, list[Burst]] = {}
+                for ceiling in CEILINGS if args.baseline else ():
+                    bot_task, endpoints = await _start_baseline(info, ceiling)
                     identifies += 1
                     try:
                         await fake.ask({"op": "ready", "identifies": identifies})
                         _settle_heap()
-                        baseline = await _bursts_through(fake, args, "trivial")
+                        who = "trivial" if ceiling == "public" else f"trivial-{ceiling}"
+                        baselines[ceiling] = await _bursts_through(fake, args, who)
                     finally:
                         await _stop_bot(bot_task)
                         bot_task = None
                         endpoints.__exit__(None, None, None)
-                rounds.append((bursts, baseline))
+                rounds.append((bursts, baselines))
             return rounds
         finally:
             if bot_task is not None:
@@ -450,18 +462,18 @@ async def run_in_process(args: argparse.Namespace) -> list[Round]:
             finally:
                 await _stop_bot(bot_task)
                 await db.close()
-            baseline: list[Burst] = []
-            if args.baseline:
-                bot_task, endpoints = await _start_baseline(info)
+            baselines: dict[str, list[Burst]] = {}
+            for identifies, ceiling in enumerate(CEILINGS if args.baseline else (), 2):
+                bot_task, endpoints = await _start_baseline(info, ceiling)
                 try:
-                    await _wait_for_identify(fake, 2)
+                    await _wait_for_identify(fake, identifies)
                     await fake.wait_until_identified(timeout=30)
                     _settle_heap()
-                    baseline = await bursts_through()
+                    baselines[ceiling] = await bursts_through()
                 finally:
                     await _stop_bot(bot_task)
                     endpoints.__exit__(None, None, None)
-            return [(bursts, baseline)]
+            return [(bursts, baselines)]
 
 
 def _ratio(ours: Burst, ceiling: Burst) -> float:
@@ -469,30 +481,33 @@ def _ratio(ours: Burst, ceiling: Burst) -> float:
 
 
 def _print_rounds(rounds: list[Round]) -> None:
-    for number, (bursts, baseline) in enumerate(rounds, 1):
+    for number, (bursts, baselines) in enumerate(rounds, 1):
         print(f" round {number}: confbot")
         _print_bursts(bursts)
-        if not baseline:
+        for ceiling, baseline in baselines.items():
+            print(f" round {number}: {CEILINGS[ceiling]}, same fake")
+            _print_bursts(baseline)
+            for ours, top in zip(bursts, baseline, strict=True):
+                print(
+                    f"  {ours.mix:<6} confbot {ours.rate:.0f}/s = {_ratio(ours, top):.2f} of "
+                    f"{ceiling} ceiling {top.rate:.0f}/s"
+                )
+    for ceiling, what in CEILINGS.items():
+        measured = [(b, c[ceiling]) for b, c in rounds if c.get(ceiling)]
+        if not measured:
             continue
-        print(f" round {number}: the trivial discord.py bot (constant embed), same fake")
-        _print_bursts(baseline)
-        for ours, ceiling in zip(bursts, baseline, strict=True):
-            print(
-                f"  {ours.mix:<6} confbot {ours.rate:.0f}/s = {_ratio(ours, ceiling):.2f} of "
-                f"discord.py's ceiling {ceiling.rate:.0f}/s"
-            )
-    if any(baseline for _, baseline in rounds):
-        print(" confbot as a share of discord.py's ceiling, median over the rounds (goal 0.90):")
+        goal = " (goal 0.90)" if ceiling == "public" else ""
+        print(f" confbot as a share of {what}, median over the rounds{goal}:")
         for index, burst in enumerate(rounds[0][0]):
-            ratios = [_ratio(b[index], c[index]) for b, c in rounds if c]
+            ratios = [_ratio(b[index], c[index]) for b, c in measured]
             # CPU time per command is steadier than throughput on a machine others share.
-            by_cpu = [
-                c[index].bot_cpu / b[index].bot_cpu for b, c in rounds if c and b[index].bot_cpu
-            ]
+            by_cpu = [c[index].bot_cpu / b[index].bot_cpu for b, c in measured if b[index].bot_cpu]
+            cpu = (
+                f"; {statistics.median(by_cpu):.2f} by the bot's CPU per command" if by_cpu else ""
+            )
             print(
                 f"  {burst.mix:<6} {statistics.median(ratios):.2f} by throughput "
-                f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)}); "
-                f"{statistics.median(by_cpu) if by_cpu else 0:.2f} by the bot's CPU per command"
+                f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)}){cpu}"
             )
 
 

@@ -2,6 +2,11 @@
 constant embed, with the same command and option names the burst fires (/talk with its
 autocomplete, /search, /speaker, /nugget). `bench.discord_burst` runs it against the same fake
 as confbot and prints confbot's throughput as a share of this bot's.
+
+Two ways to answer: `send_message`, discord.py's public call (which asks Discord for the
+message back and parses it), and `lean`, the callback confbot itself answers with
+(`bot/frontends/discord/callback.py`: no message back). The first is the goal's reference;
+the second, like for like, shows what confbot's own code costs beyond discord.py's.
 """
 
 from __future__ import annotations
@@ -10,12 +15,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.frontends.discord.callback import SEND, respond
+from bot.frontends.discord.components import Rendered
+
 EMBED = discord.Embed(title="An answer", description="The same constant answer every time.")
+RENDERED = Rendered(EMBED, None, False)
 CHOICES = [app_commands.Choice(name=f"Talk {n}", value=f"talk-{n}") for n in range(10)]
 
 
 async def _answer(interaction: discord.Interaction[TrivialBot]) -> None:
-    await interaction.response.send_message(embed=EMBED)
+    if interaction.client.lean:
+        await respond(interaction, RENDERED, SEND)
+    else:
+        await interaction.response.send_message(embed=EMBED)
 
 
 @app_commands.command(name="talk", description="A talk")
@@ -53,7 +65,8 @@ async def random_nugget(
 class TrivialBot(commands.Bot):
     """Intents, caches and mentions as confbot's bot sets them; nothing else."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lean: bool = False) -> None:
+        self.lean = lean
         discord.VoiceClient.warn_nacl = False
         intents = discord.Intents.none()
         intents.guilds = True
@@ -73,10 +86,10 @@ class TrivialBot(commands.Bot):
         self.tree.add_command(nugget)
 
 
-async def serve_trivial(token: str, guild_id: int) -> None:
+async def serve_trivial(token: str, guild_id: int, *, lean: bool = False) -> None:
     """Log in, sync the commands to `guild_id` and serve until cancelled (the endpoints are
-    the ones discord.py is pointed at)."""
-    bot = TrivialBot()
+    the ones discord.py is pointed at); `lean` answers as confbot does."""
+    bot = TrivialBot(lean=lean)
     async with bot:
         await bot.login(token)
         guild = discord.Object(id=guild_id)

@@ -25,19 +25,20 @@ def burst(*args: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def test_a_tiny_burst_prints_both_bots_and_the_ratio() -> None:
+def test_a_tiny_burst_prints_every_bot_and_both_ratios() -> None:
     done = burst("--count", "20", "--warmup", "2", "--concurrency", "4", "--mix", "talk")
-    assert done.stdout.count("answered 20/20 (0 failed)") == 2, done.stdout
+    assert done.stdout.count("answered 20/20 (0 failed)") == 3, done.stdout
     assert "the trivial discord.py bot" in done.stdout
-    assert "of discord.py's ceiling" in done.stdout and "median over the rounds" in done.stdout
+    assert "of public ceiling" in done.stdout and "of lean ceiling" in done.stdout
+    assert done.stdout.count("median over the rounds") == 2
 
 
 def test_the_fake_can_be_profiled_for_each_bot(tmp_path: Path) -> None:
     profile = tmp_path / "fake.prof"
     tiny = ["--count", "10", "--warmup", "2", "--concurrency", "2"]
     done = burst(*tiny, "--mix", "talk", "--profile-fake", str(profile))
-    assert done.stdout.count("answered 10/10 (0 failed)") == 2, done.stdout
-    for path in (profile, tmp_path / "fake.prof.trivial"):
+    assert done.stdout.count("answered 10/10 (0 failed)") == 3, done.stdout
+    for path in (profile, tmp_path / "fake.prof.trivial", tmp_path / "fake.prof.trivial-lean"):
         stats = pstats.Stats(str(path))
         handled = [f for f in stats.stats if f[2] == "_interaction_callback"]  # type: ignore[attr-defined]
         assert handled, path

@@ -15,12 +15,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.frontends.discord.callback import SEND, respond
+from bot.answer import Choice
+from bot.frontends.discord.callback import SEND, ChoicePayloads, respond, respond_choices
 from bot.frontends.discord.components import Rendered
 
 EMBED = discord.Embed(title="An answer", description="The same constant answer every time.")
 RENDERED = Rendered(EMBED, None, False)
 CHOICES = [app_commands.Choice(name=f"Talk {n}", value=f"talk-{n}") for n in range(10)]
+CHOICES_BODY = ChoicePayloads()([Choice(f"Talk {n}", "talk", f"talk-{n}") for n in range(10)])
 
 
 async def _answer(interaction: discord.Interaction[TrivialBot]) -> None:
@@ -39,6 +41,9 @@ async def talk(interaction: discord.Interaction[TrivialBot], query: str) -> None
 async def talk_choices(
     interaction: discord.Interaction[TrivialBot], current: str
 ) -> list[app_commands.Choice[str]]:
+    if interaction.client.lean:
+        await respond_choices(interaction, CHOICES_BODY)
+        return []  # answered: discord.py sends nothing more
     return CHOICES
 
 

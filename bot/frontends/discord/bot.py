@@ -41,10 +41,9 @@ from bot.delivery.outcome_log import log_run
 from bot.delivery.reminder_service import ReminderService
 from bot.delivery.runner import Runner
 from bot.delivery.wisdom_service import WisdomService
-from bot.frontends.discord.callback import EDIT, SEND, respond
+from bot.frontends.discord.callback import EDIT, SEND, ChoicePayloads, respond, respond_choices
 from bot.frontends.discord.callers import caller_of
 from bot.frontends.discord.components import DYNAMIC_ITEMS, Renderer
-from bot.frontends.discord.embeds import autocomplete_choices
 from bot.frontends.discord.errors import (
     DEFERRED,
     AutocompleteFailed,
@@ -128,6 +127,7 @@ class ConfBot(commands.Bot):
         self.autocomplete_timeout = autocomplete_timeout
         self.stash = Stash()
         self.render = Renderer()
+        self.choice_payloads = ChoicePayloads()
         self.served = 0
         self._extensions = tuple(extensions)
         self.poster = DiscordPoster(self)
@@ -308,17 +308,20 @@ class ConfBot(commands.Bot):
     async def suggest(
         self, interaction: discord.Interaction[Any], source: SuggestionSource
     ) -> list[app_commands.Choice[str]]:
-        """Autocomplete choices from the core, fast: an empty list rather than a late answer
-        (autocomplete cannot be deferred)."""
+        """Answer an autocomplete with choices from the core, fast: none rather than a late
+        answer (autocomplete cannot be deferred). Returns [] for discord.py, which sends
+        nothing more once the interaction is answered."""
         try:
-            choices = await asyncio.wait_for(source(), self.autocomplete_timeout)
+            async with asyncio.timeout(self.autocomplete_timeout):
+                choices = await source()
         except TimeoutError:
             log.warning("autocomplete for %s took too long", interaction_name(interaction))
             return []
         except Exception as error:
             await self.tree.on_error(interaction, AutocompleteFailed(error))
             return []
-        return autocomplete_choices(choices)
+        await respond_choices(interaction, self.choice_payloads(choices))
+        return []
 
     async def handle_component(
         self, interaction: discord.Interaction[Any], found: Unpacked | None, *, edit: bool

@@ -16,10 +16,13 @@ discord.py is pinned in pyproject.toml, and every end-to-end answer through the 
 (tests/fakes/discord/interactions.py answers 204 without `with_response`, as Discord does)
 comes through here. Views are stopped before they are sent (`components.answer_view`), so
 discord.py would store none of them: skipping its view bookkeeping changes nothing.
+Autocomplete choices go the same way (`respond_choices`), their body kept per list of kept
+suggestions (`ChoicePayloads`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import discord
@@ -27,10 +30,13 @@ from discord.enums import InteractionResponseType
 from discord.http import Route
 from discord.webhook.async_ import async_context, interaction_message_response_params
 
+from bot.answer import Choice
 from bot.frontends.discord.components import Rendered
+from bot.frontends.discord.embeds import autocomplete_choices
 
 SEND = InteractionResponseType.channel_message
 EDIT = InteractionResponseType.message_update
+CHOICES = InteractionResponseType.autocomplete_result
 
 
 def callback_payload(
@@ -68,18 +74,29 @@ async def respond(
     """Answer `interaction` with `rendered`: a new message (`SEND`) or an edit of the message
     the clicked component is on (`EDIT`). Raises `InteractionResponded` when it was already
     answered, and discord.py's HTTP errors as `send_message` does."""
+    payload = callback_payload(rendered, kind, ephemeral, interaction._state.allowed_mentions)
+    await _post(interaction, payload, kind)
+
+
+async def respond_choices(interaction: discord.Interaction[Any], payload: dict[str, Any]) -> None:
+    """Answer an autocomplete interaction with a body from `ChoicePayloads`, as
+    `InteractionResponse.autocomplete` would (discord.py then sends nothing more)."""
+    await _post(interaction, payload, CHOICES)
+
+
+async def _post(
+    interaction: discord.Interaction[Any], payload: dict[str, Any], kind: InteractionResponseType
+) -> None:
     response = interaction.response
     if response.is_done():
         raise discord.InteractionResponded(interaction)
-    state = interaction._state
-    payload = callback_payload(rendered, kind, ephemeral, state.allowed_mentions)
     route = Route(
         "POST",
         "/interactions/{webhook_id}/{webhook_token}/callback",
         webhook_id=interaction.id,
         webhook_token=interaction.token,
     )
-    http = state.http
+    http = interaction._state.http
     await async_context.get().request(
         route,
         session=interaction._session,
@@ -88,3 +105,25 @@ async def respond(
         payload=payload,
     )
     response._response_type = kind
+
+
+class ChoicePayloads:
+    """The autocomplete callback body of a list of core suggestions, kept for the last `size`
+    lists: suggestions the core kept (bot/commands/answer_cache.py) come back as the same
+    `Choice` objects, so a list is known again by identity, not by comparing its text."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._kept: dict[tuple[int, int, int], tuple[Sequence[Choice], dict[str, Any]]] = {}
+
+    def __call__(self, choices: Sequence[Choice]) -> dict[str, Any]:
+        key = (id(choices[0]), id(choices[-1]), len(choices)) if choices else (0, 0, 0)
+        kept = self._kept.get(key)
+        if kept is not None and all(a is b for a, b in zip(kept[0], choices, strict=True)):
+            return kept[1]
+        listed = [choice.to_dict() for choice in autocomplete_choices(choices)]
+        payload = {"type": CHOICES.value, "data": {"choices": listed}}
+        if len(self._kept) >= self.size:
+            self._kept.clear()
+        self._kept[key] = (tuple(choices), payload)  # holds the objects: their ids stay theirs
+        return payload

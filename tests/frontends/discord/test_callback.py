@@ -12,9 +12,10 @@ import discord
 import pytest
 from discord import app_commands
 
+from bot.answer import Choice
 from bot.core import Core
 from bot.frontends.discord import ConfBot
-from bot.frontends.discord.callback import SEND, respond
+from bot.frontends.discord.callback import SEND, ChoicePayloads, respond
 from bot.frontends.discord.components import Rendered
 from tests.fakes.discord import FakeDiscord, running_bot
 from tests.fakes.discord.rest import RecordedRequest
@@ -129,3 +130,31 @@ async def test_a_callback_after_the_deadline_raises_as_discord_py_does(
 
     assert result.expired
     assert seen == {"code": 10062, "done": False}  # unknown interaction; nothing was sent
+
+
+async def test_autocomplete_is_answered_in_one_callback_that_asks_for_nothing_back(
+    fake: FakeDiscord, bot: ConfBot
+) -> None:
+    offered = await fake.autocomplete("talk", {"query": "fairy"})
+
+    sent = callbacks(fake)[-1]
+    assert "with_response" not in sent.query and sent.status == 204
+    assert sent.json["type"] == 8
+    names = [choice["name"] for choice in sent.json["data"]["choices"]]
+    assert names and any("Fairytale" in name for name in names)
+    assert offered == sent.json["data"]["choices"]
+    assert fake.errors == []
+
+
+def test_the_same_kept_suggestions_give_the_same_body_and_others_a_new_one() -> None:
+    payloads = ChoicePayloads()
+    keynote = Choice("An ML Fairytale", "talk", "normconf-2022/an-ml-fairytale")
+    other = Choice("Another talk", "talk", "normconf-2022/another")
+    first = payloads([keynote, other])
+
+    assert payloads([keynote, other]) is first  # a new list of the same kept objects
+    copy = Choice("An ML Fairytale", "talk", "normconf-2022/an-ml-fairytale")
+    assert payloads([copy, other]) is not first  # equal, not the same: built afresh
+    assert payloads([copy, other]) == first
+    assert payloads([]) == {"type": 8, "data": {"choices": []}}
+    assert [c["value"] for c in first["data"]["choices"]] == [keynote.query, other.query]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.answer import Answer, Choice, Field
 from bot.commands.params import MAX_QUERY_LENGTH
+from bot.frozen import build
 from bot.store.queries import NuggetView, SpeakerView, TalkLabel, TalkView
 
 
@@ -21,11 +22,14 @@ def speaker_line(talk: TalkView | TalkLabel) -> str:
 
 
 def talk_choice(talk: TalkView | TalkLabel) -> Choice:
-    return Choice(
+    return build(
+        Choice,
         label=talk.title,
         command="talk",
         query=talk.ref,
         description=f"{speaker_line(talk)} · {talk.conference_name}",
+        invocation=None,
+        form=(),
     )
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.frozen import build
 from bot.store.db import Database
 
 
@@ -199,13 +200,14 @@ LABEL_COLUMNS = """
 
 def label_of(row: aiosqlite.Row, score: float = 0.0) -> TalkLabel:
     """A row that starts with LABEL_COLUMNS as a label (by position: up to 25 a command)."""
-    talk_id, ref, title, names, conference_name = row[0], row[1], row[2], row[3], row[4]
-    return TalkLabel(
-        id=int(talk_id),
-        ref=str(ref),
-        title=str(title),
+    names = row[3]
+    return build(
+        TalkLabel,
+        id=int(row[0]),
+        ref=str(row[1]),
+        title=str(row[2]),
         speakers=tuple(str(names).split("\x1f")) if names else (),
-        conference_name=str(conference_name),
+        conference_name=str(row[4]),
         score=score,
     )
 

@@ -10,7 +10,6 @@ speakers). "Another one" replays the very invocation that produced the nugget.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from bot.answer import Answer, follow_up
@@ -20,6 +19,7 @@ from bot.commands.params import CONFERENCE, MAX_QUERY_LENGTH, Param, Text, clean
 from bot.commands.registry import Call, Command
 from bot.commands.scope import elsewhere, named, where
 from bot.commands.talks import given
+from bot.frozen import stamped
 from bot.store import queries
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ async def _answer_of(core: Core, nugget_id: int, call: Call) -> Answer:
     if found is None:
         return empty_store()
     answer = nugget_answer(found, follow_up("Another one", call.invocation))
-    answer = dataclasses.replace(answer, invocation=call.invocation)  # stamped once, here
+    answer = stamped(answer, invocation=call.invocation)  # stamped once, here
     core.nugget_answers.keep(version, key, answer)
     return answer
 

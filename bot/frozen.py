@@ -2,10 +2,12 @@
 
 A frozen dataclass's `__init__` sets each field through `object.__setattr__` (to get past its
 own guard), about a microsecond for six fields; a `/talk` that offers 25 talks makes 25 labels
-and 25 choices, then stamps each choice with the invocation it replays. `build` and `stamped`
+and 25 choices, then stamps each choice with the invocation it replays (`dataclasses.replace`
+runs `__init__` again, and was the registry's largest cost per answer). `build` and `stamped`
 fill the instance's `__dict__` at once: the same value (equal, hashed and printed alike), for
-classes with no `__post_init__`, no `__slots__` and no default factory. `build` takes every
-field, defaults too (tests/test_frozen.py holds each use equal to the class's own `__init__`).
+classes with no `__post_init__` and no `__slots__`. `build` takes every field, defaults too;
+`stamped` copies every field it is not given, a default factory's value shared with the
+original as `replace` shares it (tests/test_frozen.py holds each use equal to `__init__`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from bot.answer import Answer, Choice
 from bot.commands.call import NOBODY, Call, Caller, Channels
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["NOBODY", "Call", "Caller", "Channels", "Command", "Registry"]
 
-_Frozen = TypeVar("_Frozen", Answer, Choice)
 _FLAG = re.compile(r"(?:^|\s)--([a-z][a-z0-9_-]{0,31})(?:\s+(\S+))?")
 
 
@@ -252,7 +251,7 @@ class Registry:
             answer = usage(command.name, " ".join(map(str, errors)) + f" Usage: {command.usage()}")
             titles = {error.title for error in errors}
             if len(titles) == 1 and "" not in titles:
-                answer = _stamped(answer, title=titles.pop())
+                answer = stamped(answer, title=titles.pop())
             return answer
         slugs = [name for name in command.slug_params if name in values]
         if slugs:
@@ -280,7 +279,7 @@ class Registry:
         if not (answer.invocation and choices is answer.choices and actions is answer.actions):
             # (an answer the handler stamped itself, kept and handed out again, stays the
             # same object, so a front end renders it once)
-            answer = _stamped(
+            answer = stamped(
                 answer, invocation=answer.invocation or kept, choices=choices, actions=actions
             )
         if command.cached:
@@ -296,7 +295,7 @@ class Registry:
             return usage(name[:32], f"There is no “{name[:32]}” message command.", known=False)
         kept = Invocation(found.callback_id)
         answer = await found.handler(core, Call(kept, {}, caller), message)
-        return _stamped(answer, invocation=answer.invocation or kept)
+        return stamped(answer, invocation=answer.invocation or kept)
 
     def _complete(self, choices: tuple[Choice, ...], source: Invocation) -> tuple[Choice, ...]:
         """`choices`, each with the invocation it replays (`replay`). A choice list is up to
@@ -311,7 +310,7 @@ class Registry:
                     replays[choice.command] = self._replay_of(choice.command, source)
                 replay = replays[choice.command]
                 if replay is not None:
-                    choice = _stamped(choice, invocation=replay.with_query(choice.query))
+                    choice = stamped(choice, invocation=replay.with_query(choice.query))
             completed.append(choice)
         return tuple(completed)
 
@@ -361,12 +360,6 @@ async def community_scope(core: Core, caller: Caller) -> tuple[str, ...]:
         return ()
     known = await core.lookup.conference_slugs()
     return tuple(slug for slug in chosen if slug in known)
-
-
-def _stamped(value: _Frozen, **changes: object) -> _Frozen:
-    """`value` (an Answer or a Choice) with `changes` (`dataclasses.replace` was the
-    registry's largest cost per answer: every command, every front end)."""
-    return stamped(value, **changes)
 
 
 def split_command(line: str) -> tuple[str, str]:

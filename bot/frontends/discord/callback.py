@@ -40,7 +40,10 @@ CHOICES = InteractionResponseType.autocomplete_result
 
 
 def callback_payload(
-    rendered: Rendered, kind: InteractionResponseType, ephemeral: bool, mentions: Any
+    rendered: Rendered,
+    kind: InteractionResponseType,
+    ephemeral: bool,
+    mentions: discord.AllowedMentions | None,
 ) -> dict[str, Any]:
     """The callback body discord.py would send for `rendered` (kept on it: a rendered answer
     the renderer hands out again is not serialised again)."""
